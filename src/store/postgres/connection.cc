@@ -1,0 +1,266 @@
+#include "store/postgres/connection.h"
+
+#include <charconv>
+#include <poll.h>
+#include <string>
+#include <utility>
+
+#include "store/sqlite/codec.h"
+
+namespace latchkey::store::postgres {
+namespace {
+
+constexpr Oid kInt8Oid = 20;   // pg_type.oid of bigint
+constexpr Oid kUnknownOid = 0;  // let the server infer the type from the context
+
+// libpq messages end with a newline; ours are single lines.
+std::string Trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+std::string SqlState(const PGresult* result) {
+  if (result == nullptr) return {};
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state != nullptr ? state : "";
+}
+
+}  // namespace
+
+ErrorCode ErrorCodeForSqlState(std::string_view state) {
+  if (state == "23505") return ErrorCode::kAlreadyExists;
+  if (state == "23503") return ErrorCode::kNotFound;
+  if (state == "22021" || state == "22P05") return ErrorCode::kInvalidArgument;
+  if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57P") ||
+      state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
+    return ErrorCode::kUnavailable;
+  }
+  return ErrorCode::kInternal;
+}
+
+bool IsRetryableSqlState(std::string_view state) { return state == "40001" || state == "40P01"; }
+
+Result<ConnectionConfig> ConnectionConfig::FromUrl(const std::string& url) {
+  // libpq's parse errors may quote parts of the URL (the password among them): not ours.
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
+  if (options == nullptr) {
+    PQfreemem(parse_error);
+    return MakeError(ErrorCode::kInvalidArgument, "postgresql: the database URL is malformed");
+  }
+  ConnectionConfig config;
+  config.url_ = url;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (std::string_view(option->keyword) == "password" && option->val != nullptr) {
+      config.password_ = option->val;
+    }
+  }
+  PQconninfoFree(options);
+  return config;
+}
+
+PGconn* ConnectionConfig::Connect(const char* application_name) const {
+  // Defaults first: with expand_dbname, the URL's own parameters (processed later) win.
+  // Keepalives and tcp_user_timeout notice a dead server within seconds instead of hanging.
+  const char* keywords[] = {"connect_timeout",  "application_name", "keepalives",
+                            "keepalives_idle",  "keepalives_interval", "keepalives_count",
+                            "tcp_user_timeout", "dbname",           nullptr};
+  const char* values[] = {"3", application_name, "1", "10", "5", "3", "10000", url_.c_str(),
+                          nullptr};
+  return PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+}
+
+std::string ConnectionConfig::Redact(std::string message) const {
+  if (password_.empty()) return message;
+  for (size_t at = message.find(password_); at != std::string::npos;
+       at = message.find(password_, at + 3)) {
+    message.replace(at, password_.size(), "***");
+  }
+  return message;
+}
+
+std::string Row::Text(int col) const {
+  return std::string(PQgetvalue(result_, row_, col),
+                     static_cast<size_t>(PQgetlength(result_, row_, col)));
+}
+
+int64_t Row::Int(int col) const {
+  const char* text = PQgetvalue(result_, row_, col);
+  int64_t value = 0;
+  std::from_chars(text, text + PQgetlength(result_, row_, col), value);
+  return value;
+}
+
+std::optional<TimePoint> Row::OptTime(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Time(col);
+}
+
+Result<std::vector<std::string>> Row::Strings(int col) const {
+  return sqlite::DecodeStrings(Text(col));
+}
+
+Statement& Statement::Add(std::optional<std::string> value, Oid type) {
+  values_.push_back(std::move(value));
+  types_.push_back(type);
+  return *this;
+}
+
+Statement& Statement::Bind(int64_t value) { return Add(std::to_string(value), kInt8Oid); }
+
+Statement& Statement::Bind(std::string_view value) {
+  return Add(std::string(value), kUnknownOid);
+}
+
+Statement& Statement::Bind(TimePoint value) { return Bind(ToUnixMillis(value)); }
+
+Statement& Statement::Bind(std::optional<TimePoint> value) {
+  if (value) return Bind(*value);
+  return Add(std::nullopt, kInt8Oid);
+}
+
+Statement& Statement::Bind(const std::vector<std::string>& values) {
+  Result<std::string> json = sqlite::EncodeStrings(values);
+  if (!json) {
+    if (!error_) error_ = std::move(json).error();
+    return Add(std::string("[]"), kUnknownOid);
+  }
+  return Add(std::move(*json), kUnknownOid);
+}
+
+Statement& Statement::BindBool(bool value) {
+  return Add(std::string(value ? "true" : "false"), kUnknownOid);
+}
+
+Result<ResultPtr> Statement::Execute() {
+  if (error_) return std::unexpected(*error_);
+  for (const std::optional<std::string>& value : values_) {
+    // libpq takes text parameters as C strings: an embedded NUL would silently cut the value.
+    if (value && value->find('\0') != std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument, "postgresql: text contains a NUL character");
+    }
+  }
+  Result<std::string> name = conn_.PreparedName(sql_, types_);
+  if (!name) return std::unexpected(std::move(name).error());
+  std::vector<const char*> params;
+  params.reserve(values_.size());
+  for (const std::optional<std::string>& value : values_) {
+    params.push_back(value ? value->c_str() : nullptr);
+  }
+  return conn_.Check(PQexecPrepared(conn_.raw(), name->c_str(), static_cast<int>(params.size()),
+                                    params.data(), nullptr, nullptr, /*resultFormat=*/0),
+                     "query");
+}
+
+Status Statement::Run() {
+  Result<ResultPtr> result = Execute();
+  if (!result) return std::unexpected(std::move(result).error());
+  return Ok();
+}
+
+Result<int64_t> Statement::Update() {
+  Result<ResultPtr> result = Execute();
+  if (!result) return std::unexpected(std::move(result).error());
+  const char* tuples = PQcmdTuples(result->get());
+  int64_t count = 0;
+  std::from_chars(tuples, tuples + std::char_traits<char>::length(tuples), count);
+  return count;
+}
+
+Connection::Connection(PGconn* conn, const ConnectionConfig& config)
+    : conn_(conn, &PQfinish), config_(config) {}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& config,
+                                                     const char* application_name) {
+  PGconn* raw = config.Connect(application_name);
+  if (raw == nullptr) return MakeError(ErrorCode::kUnavailable, "postgresql: out of memory");
+  std::unique_ptr<Connection> conn(new Connection(raw, config));
+  if (PQstatus(raw) != CONNECTION_OK) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "postgresql: cannot connect: " + config.Redact(Trim(PQerrorMessage(raw))));
+  }
+  conn->backend_pid_ = PQbackendPID(raw);
+  return conn;
+}
+
+Result<ResultPtr> Connection::Check(PGresult* raw, std::string_view context) {
+  ResultPtr result(raw, &PQclear);
+  ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    last_sqlstate_.clear();
+    return result;
+  }
+  last_sqlstate_ = SqlState(result.get());
+  // Only the primary message: DETAIL lines quote key values.
+  const char* primary =
+      result ? PQresultErrorField(result.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string message = primary != nullptr ? primary : Trim(PQerrorMessage(conn_.get()));
+  ErrorCode code = ErrorCodeForSqlState(last_sqlstate_);
+  if (!ok()) code = ErrorCode::kUnavailable;  // the session is gone, whatever the SQLSTATE
+  return std::unexpected(
+      Error{code, "postgresql: " + std::string(context) + ": " + config_.Redact(message)});
+}
+
+Result<std::string> Connection::PreparedName(std::string_view sql, const std::vector<Oid>& types) {
+  std::string key(sql);
+  if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
+  std::string name = "lk" + std::to_string(prepared_.size() + 1);
+  Result<ResultPtr> prepared =
+      Check(PQprepare(conn_.get(), name.c_str(), key.c_str(), static_cast<int>(types.size()),
+                      types.data()),
+            "prepare");
+  if (!prepared) return std::unexpected(std::move(prepared).error());
+  prepared_.emplace(std::move(key), name);
+  return name;
+}
+
+Status Connection::Exec(const std::string& sql) {
+  Result<ResultPtr> result = Check(PQexec(conn_.get(), sql.c_str()), "exec");
+  if (!result) return std::unexpected(std::move(result).error());
+  return Ok();
+}
+
+Status Connection::Ping(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (PQsendQuery(conn_.get(), "SELECT 1") == 0) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "postgresql: ping: " + config_.Redact(Trim(PQerrorMessage(conn_.get()))));
+  }
+  while (PQisBusy(conn_.get()) != 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd fd{.fd = PQsocket(conn_.get()), .events = POLLIN, .revents = 0};
+    if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) == 0) {
+      // The session is in an unknown state: the pool must replace it.
+      broken_ = true;
+      return MakeError(ErrorCode::kUnavailable, "postgresql: ping timed out");
+    }
+    if (PQconsumeInput(conn_.get()) == 0) break;
+  }
+  Status status = Ok();
+  bool first = true;
+  while (PGresult* raw = PQgetResult(conn_.get())) {
+    Result<ResultPtr> result = Check(raw, "ping");
+    if (first && !result) status = std::unexpected(std::move(result).error());
+    first = false;
+  }
+  if (first) return MakeError(ErrorCode::kUnavailable, "postgresql: ping: connection lost");
+  return status;
+}
+
+void Connection::RollbackIfActive() {
+  if (!ok() || idle()) return;
+  // A failed ROLLBACK leaves nothing to undo: the caller already reports the original error.
+  ResultPtr result(PQexec(conn_.get(), "ROLLBACK"), &PQclear);
+}
+
+bool Connection::StillConnected() {
+  if (!ok()) return false;
+  pollfd fd{.fd = PQsocket(conn_.get()), .events = POLLIN, .revents = 0};
+  // Pool sessions never LISTEN, so an idle one has nothing to read unless the server hung up
+  // (EOF, or an error such as admin shutdown before it). Rarely a parameter status report:
+  // replacing that session anyway costs one reconnect.
+  return ::poll(&fd, 1, 0) == 0;
+}
+
+}  // namespace latchkey::store::postgres

@@ -1,0 +1,311 @@
+// PostgresStore: workspace principals (users, service principals) and groups.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/codec.h"
+#include "store/postgres/postgres_store.h"
+
+namespace latchkey::store::postgres {
+namespace {
+
+using sqlite::ParsePrincipalKind;
+using sqlite::PrincipalKindName;
+
+#define LATCHKEY_PRINCIPAL_COLUMNS                                                        \
+  "id, kind, user_name, application_id, display_name, external_id, active, entitlements," \
+  " created_at"
+
+Result<Principal> PrincipalFromRow(const Row& row) {
+  Result<PrincipalKind> kind = ParsePrincipalKind(row.Text(1));
+  if (!kind) return std::unexpected(std::move(kind).error());
+  Result<std::vector<std::string>> entitlements = row.Strings(7);
+  if (!entitlements) return std::unexpected(std::move(entitlements).error());
+  return Principal{.id = row.Int(0),
+                   .kind = *kind,
+                   .user_name = row.Text(2),
+                   .application_id = row.Text(3),
+                   .display_name = row.Text(4),
+                   .external_id = row.Text(5),
+                   .active = row.Bool(6),
+                   .entitlements = std::move(*entitlements),
+                   .created_at = row.Time(8)};
+}
+
+Result<Group> GroupFromRow(const Row& row) {
+  return Group{.id = row.Int(0), .display_name = row.Text(1), .created_at = row.Time(2)};
+}
+
+Result<int64_t> IdFromRow(const Row& row) { return row.Int(0); }
+
+Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
+  return conn.Prepare("SELECT principal_id FROM group_members WHERE group_id = $1 ORDER BY position")
+      .Bind(group_id)
+      .All(IdFromRow);
+}
+
+// Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
+Status InsertMembers(Connection& conn, const Group& group) {
+  for (size_t i = 0; i < group.member_ids.size(); ++i) {
+    Status inserted =
+        conn.Prepare(
+                "INSERT INTO group_members (group_id, principal_id, position)"
+                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .Bind(group.id)
+            .Bind(group.member_ids[i])
+            .Bind(static_cast<int64_t>(i))
+            .Run();
+    if (!inserted && inserted.error().code == ErrorCode::kNotFound) {
+      return MakeError(ErrorCode::kNotFound, "group member " + std::to_string(group.member_ids[i]) +
+                                                 " is not a principal");
+    }
+    LATCHKEY_RETURN_IF_ERROR(inserted);
+  }
+  return Ok();
+}
+
+void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& changes) {
+  for (int64_t id : ids) changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(id)});
+}
+
+}  // namespace
+
+Status PostgresStore::CreatePrincipal(const Principal& principal) {
+  return Write([&](Connection& conn) {
+    return conn
+        .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
+                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .Bind(principal.id)
+        .Bind(PrincipalKindName(principal.kind))
+        .Bind(principal.user_name)
+        .Bind(principal.application_id)
+        .Bind(principal.display_name)
+        .Bind(principal.external_id)
+        .BindBool(principal.active)
+        .Bind(principal.entitlements)
+        .Bind(principal.created_at)
+        .Run();
+  });
+}
+
+Result<Principal> PostgresStore::GetPrincipal(int64_t id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = $1")
+        .Bind(id)
+        .One(PrincipalFromRow, "principal");
+  });
+}
+
+Result<Principal> PostgresStore::FindUserByName(const std::string& user_name) {
+  // lower() on both sides matches the unique index on lower(user_name).
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+                 " FROM principals WHERE lower(user_name) = lower($1) AND user_name <> ''"
+                 " AND kind = 'user'")
+        .Bind(user_name)
+        .One(PrincipalFromRow, "user");
+  });
+}
+
+Result<Principal> PostgresStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+                 " FROM principals WHERE application_id = $1 AND application_id <> ''"
+                 " AND kind = 'service_principal'")
+        .Bind(app_id)
+        .One(PrincipalFromRow, "service principal");
+  });
+}
+
+Result<std::vector<Principal>> PostgresStore::ListPrincipals(PrincipalKind kind) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = $1 ORDER BY id")
+        .Bind(PrincipalKindName(kind))
+        .All(PrincipalFromRow);
+  });
+}
+
+Status PostgresStore::UpdatePrincipal(const Principal& principal) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    Result<int64_t> updated =
+        conn.Prepare(
+                "UPDATE principals SET user_name = $1, application_id = $2, display_name = $3,"
+                " external_id = $4, active = $5, entitlements = $6 WHERE id = $7")
+            .Bind(principal.user_name)
+            .Bind(principal.application_id)
+            .Bind(principal.display_name)
+            .Bind(principal.external_id)
+            .BindBool(principal.active)
+            .Bind(principal.entitlements)
+            .Bind(principal.id)
+            .Update();
+    if (!updated) return std::unexpected(std::move(updated).error());
+    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
+    changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(principal.id)});
+    return Ok();
+  });
+}
+
+Status PostgresStore::DeletePrincipal(int64_t id) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    // The row lock keeps CreatePat (which takes it too) from adding a PAT that the cascade
+    // below would delete without a change event.
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("SELECT 1 FROM principals WHERE id = $1 FOR UPDATE").Bind(id).Run());
+    auto text = [](const Row& row) -> Result<std::string> { return row.Text(0); };
+    Result<std::vector<std::string>> tokens =
+        conn.Prepare("SELECT token_id FROM pats WHERE owner_id = $1").Bind(id).All(text);
+    if (!tokens) return std::unexpected(std::move(tokens).error());
+    Result<std::vector<std::string>> secrets =
+        conn.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = $1").Bind(id).All(text);
+    if (!secrets) return std::unexpected(std::move(secrets).error());
+    Result<int64_t> grants = conn.Prepare(
+                                     "DELETE FROM token_permissions WHERE subject_id = $1"
+                                     " AND subject_kind IN ('user', 'service_principal')")
+                                 .Bind(id)
+                                 .Update();
+    if (!grants) return std::unexpected(std::move(grants).error());
+    // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
+    Result<int64_t> deleted = conn.Prepare("DELETE FROM principals WHERE id = $1").Bind(id).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
+
+    for (std::string& token : *tokens)
+      changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
+    for (std::string& secret : *secrets) {
+      changes.push_back({ChangeKind::kOAuthSecretDeleted, std::move(secret)});
+    }
+    if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(id)});
+    return Ok();
+  });
+}
+
+Status PostgresStore::CreateGroup(const Group& group) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO workspace_groups (id, display_name, created_at) VALUES ($1, $2, $3)")
+            .Bind(group.id)
+            .Bind(group.display_name)
+            .Bind(group.created_at)
+            .Run());
+    LATCHKEY_RETURN_IF_ERROR(InsertMembers(conn, group));
+    AddPrincipalChanges({group.member_ids.begin(), group.member_ids.end()}, changes);
+    return Ok();
+  });
+}
+
+Result<Group> PostgresStore::GetGroup(int64_t id) {
+  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
+    Result<Group> group =
+        conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = $1")
+            .Bind(id)
+            .One(GroupFromRow, "group");
+    if (!group) return group;
+    Result<std::vector<int64_t>> members = MembersOf(conn, id);
+    if (!members) return std::unexpected(std::move(members).error());
+    group->member_ids = std::move(*members);
+    return group;
+  });
+}
+
+Result<Group> PostgresStore::FindGroupByName(const std::string& display_name) {
+  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
+    Result<Group> group = conn.Prepare(
+                                  "SELECT id, display_name, created_at FROM workspace_groups"
+                                  " WHERE display_name = $1")
+                              .Bind(display_name)
+                              .One(GroupFromRow, "group");
+    if (!group) return group;
+    Result<std::vector<int64_t>> members = MembersOf(conn, group->id);
+    if (!members) return std::unexpected(std::move(members).error());
+    group->member_ids = std::move(*members);
+    return group;
+  });
+}
+
+Result<std::vector<Group>> PostgresStore::ListGroups() {
+  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<std::vector<Group>> {
+    Result<std::vector<Group>> groups =
+        conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
+            .All(GroupFromRow);
+    if (!groups) return groups;
+    std::unordered_map<int64_t, Group*> by_id;
+    for (Group& group : *groups) by_id[group.id] = &group;
+    Result<std::vector<std::pair<int64_t, int64_t>>> members =
+        conn.Prepare("SELECT group_id, principal_id FROM group_members ORDER BY group_id, position")
+            .All([](const Row& row) -> Result<std::pair<int64_t, int64_t>> {
+              return std::pair(row.Int(0), row.Int(1));
+            });
+    if (!members) return std::unexpected(std::move(members).error());
+    for (const auto& [group_id, principal_id] : *members) {
+      auto it = by_id.find(group_id);
+      if (it != by_id.end()) it->second->member_ids.push_back(principal_id);
+    }
+    return groups;
+  });
+}
+
+Status PostgresStore::UpdateGroup(const Group& group) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    Result<int64_t> updated =
+        conn.Prepare("UPDATE workspace_groups SET display_name = $1 WHERE id = $2")
+            .Bind(group.display_name)
+            .Bind(group.id)
+            .Update();
+    if (!updated) return std::unexpected(std::move(updated).error());
+    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "group not found");
+    Result<std::vector<int64_t>> old_members = MembersOf(conn, group.id);
+    if (!old_members) return std::unexpected(std::move(old_members).error());
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM group_members WHERE group_id = $1").Bind(group.id).Run());
+    LATCHKEY_RETURN_IF_ERROR(InsertMembers(conn, group));
+
+    // Principals that joined or left: their group list changed.
+    std::set<int64_t> before(old_members->begin(), old_members->end());
+    std::set<int64_t> after(group.member_ids.begin(), group.member_ids.end());
+    std::set<int64_t> moved;
+    std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(),
+                                  std::inserter(moved, moved.end()));
+    AddPrincipalChanges(moved, changes);
+    return Ok();
+  });
+}
+
+Status PostgresStore::DeleteGroup(int64_t id) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    Result<std::vector<int64_t>> members = MembersOf(conn, id);
+    if (!members) return std::unexpected(std::move(members).error());
+    Result<int64_t> grants = conn.Prepare(
+                                     "DELETE FROM token_permissions WHERE subject_kind = 'group'"
+                                     " AND subject_id = $1")
+                                 .Bind(id)
+                                 .Update();
+    if (!grants) return std::unexpected(std::move(grants).error());
+    // Memberships go with the row (ON DELETE CASCADE).
+    Result<int64_t> deleted =
+        conn.Prepare("DELETE FROM workspace_groups WHERE id = $1").Bind(id).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "group not found");
+    if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    AddPrincipalChanges({members->begin(), members->end()}, changes);
+    return Ok();
+  });
+}
+
+Result<std::vector<int64_t>> PostgresStore::GroupsOfPrincipal(int64_t principal_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT group_id FROM group_members WHERE principal_id = $1 ORDER BY group_id")
+        .Bind(principal_id)
+        .All(IdFromRow);
+  });
+}
+
+}  // namespace latchkey::store::postgres

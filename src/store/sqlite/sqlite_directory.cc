@@ -1,0 +1,335 @@
+// SqliteStore: tenants, applications, their credentials and directory service principals.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/connection_pool.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace latchkey::store::sqlite {
+namespace {
+
+Result<Tenant> TenantFromRow(const Statement& row) {
+  return Tenant{.id = row.Text(0), .display_name = row.Text(1), .created_at = row.Time(2)};
+}
+
+#define LATCHKEY_APP_COLUMNS \
+  "object_id, app_id, tenant_id, display_name, identifier_uris, granted_roles, created_at"
+
+Result<Application> ApplicationFromRow(const Statement& row) {
+  Application app{.object_id = row.Text(0),
+                  .app_id = row.Text(1),
+                  .tenant_id = row.Text(2),
+                  .display_name = row.Text(3),
+                  .created_at = row.Time(6)};
+  Result<std::vector<std::string>> uris = row.Strings(4);
+  if (!uris) return std::unexpected(std::move(uris).error());
+  Result<std::vector<std::string>> roles = row.Strings(5);
+  if (!roles) return std::unexpected(std::move(roles).error());
+  app.identifier_uris = std::move(*uris);
+  app.granted_roles = std::move(*roles);
+  return app;
+}
+
+#define LATCHKEY_SP_COLUMNS "object_id, app_id, tenant_id, display_name, created_at"
+
+Result<DirectoryServicePrincipal> ServicePrincipalFromRow(const Statement& row) {
+  return DirectoryServicePrincipal{.object_id = row.Text(0),
+                                   .app_id = row.Text(1),
+                                   .tenant_id = row.Text(2),
+                                   .display_name = row.Text(3),
+                                   .created_at = row.Time(4)};
+}
+
+Result<PasswordCredential> PasswordCredentialFromRow(const Statement& row) {
+  return PasswordCredential{.key_id = row.Text(0),
+                            .app_object_id = row.Text(1),
+                            .display_name = row.Text(2),
+                            .hint = row.Text(3),
+                            .secret_hash = row.Text(4),
+                            .start_at = row.Time(5),
+                            .end_at = row.OptTime(6)};
+}
+
+Result<CertificateCredential> CertificateCredentialFromRow(const Statement& row) {
+  return CertificateCredential{.key_id = row.Text(0),
+                               .app_object_id = row.Text(1),
+                               .display_name = row.Text(2),
+                               .certificate_pem = row.Text(3),
+                               .thumbprint_sha1 = row.Text(4),
+                               .start_at = row.Time(5),
+                               .end_at = row.Time(6)};
+}
+
+Status InsertServicePrincipal(Connection& conn, const DirectoryServicePrincipal& sp) {
+  return conn
+      .Prepare("INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS
+               ") VALUES (?, ?, ?, ?, ?)")
+      .Bind(sp.object_id)
+      .Bind(sp.app_id)
+      .Bind(sp.tenant_id)
+      .Bind(sp.display_name)
+      .Bind(sp.created_at)
+      .Run();
+}
+
+// The client id (app_id) of an application, for change events; kNotFound if it is missing.
+Result<std::string> AppIdOf(Connection& conn, const std::string& object_id) {
+  return conn.Prepare("SELECT app_id FROM applications WHERE object_id = ?")
+      .Bind(object_id)
+      .One([](const Statement& row) -> Result<std::string> { return row.Text(0); }, "application");
+}
+
+// Deletes one credential row of an application; the change names the application's app_id.
+Status RemoveCredential(Connection& conn, const char* sql, const std::string& app_object_id,
+                        const std::string& key_id, std::vector<Change>& changes) {
+  Result<std::string> app_id = AppIdOf(conn, app_object_id);
+  if (!app_id) return std::unexpected(std::move(app_id).error());
+  Result<int64_t> deleted = conn.Prepare(sql).Bind(app_object_id).Bind(key_id).Update();
+  if (!deleted) return std::unexpected(std::move(deleted).error());
+  if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "credential not found");
+  changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+  return Ok();
+}
+
+}  // namespace
+
+Status SqliteStore::CreateTenant(const Tenant& tenant) {
+  return pool_->Write([&](Connection& conn) {
+    return conn.Prepare("INSERT INTO tenants (id, display_name, created_at) VALUES (?, ?, ?)")
+        .Bind(tenant.id)
+        .Bind(tenant.display_name)
+        .Bind(tenant.created_at)
+        .Run();
+  });
+}
+
+Result<Tenant> SqliteStore::GetTenant(const std::string& id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = ?")
+        .Bind(id)
+        .One(TenantFromRow, "tenant");
+  });
+}
+
+Result<std::vector<Tenant>> SqliteStore::ListTenants() {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, rowid")
+        .All(TenantFromRow);
+  });
+}
+
+Status SqliteStore::CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) {
+  return pool_->Write([&](Connection& conn) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
+                                          ") VALUES (?, ?, ?, ?, ?, ?, ?)")
+                                 .Bind(app.object_id)
+                                 .Bind(app.app_id)
+                                 .Bind(app.tenant_id)
+                                 .Bind(app.display_name)
+                                 .Bind(app.identifier_uris)
+                                 .Bind(app.granted_roles)
+                                 .Bind(app.created_at)
+                                 .Run());
+    return InsertServicePrincipal(conn, sp);
+  });
+}
+
+Result<Application> SqliteStore::GetApplicationByAppId(const std::string& app_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?")
+        .Bind(app_id)
+        .One(ApplicationFromRow, "application");
+  });
+}
+
+Result<Application> SqliteStore::GetApplicationByObjectId(const std::string& object_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?")
+        .Bind(object_id)
+        .One(ApplicationFromRow, "application");
+  });
+}
+
+Result<std::vector<Application>> SqliteStore::ListApplications(const std::string& tenant_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_APP_COLUMNS
+                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, rowid")
+        .Bind(tenant_id)
+        .All(ApplicationFromRow);
+  });
+}
+
+Result<Application> SqliteStore::FindApplicationByIdentifierUri(const std::string& uri) {
+  // Exact (binary) comparison, as the contract asks; applications are few, so a scan of the
+  // JSON arrays is fine. The oldest application wins should two share a URI.
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_APP_COLUMNS
+                 " FROM applications WHERE EXISTS (SELECT 1 FROM json_each(identifier_uris)"
+                 " WHERE json_each.value = ?) ORDER BY created_at, rowid LIMIT 1")
+        .Bind(uri)
+        .One(ApplicationFromRow, "application");
+  });
+}
+
+Status SqliteStore::DeleteApplication(const std::string& object_id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<std::string> app_id = AppIdOf(conn, object_id);
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM directory_service_principals WHERE app_id = ?")
+            .Bind(*app_id)
+            .Run());
+    // Credentials go with the application (ON DELETE CASCADE).
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM applications WHERE object_id = ?").Bind(object_id).Run());
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::AddPasswordCredential(const PasswordCredential& credential) {
+  return pool_->Write([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "INSERT INTO password_credentials (key_id, app_object_id, display_name, hint,"
+            " secret_hash, start_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .Bind(credential.key_id)
+        .Bind(credential.app_object_id)
+        .Bind(credential.display_name)
+        .Bind(credential.hint)
+        .Bind(credential.secret_hash)
+        .Bind(credential.start_at)
+        .Bind(credential.end_at)
+        .Run();
+  });
+}
+
+Result<std::vector<PasswordCredential>> SqliteStore::ListPasswordCredentials(
+    const std::string& app_object_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT key_id, app_object_id, display_name, hint, secret_hash, start_at, end_at"
+            " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, rowid")
+        .Bind(app_object_id)
+        .All(PasswordCredentialFromRow);
+  });
+}
+
+Status SqliteStore::RemovePasswordCredential(const std::string& app_object_id,
+                                             const std::string& key_id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) {
+    return RemoveCredential(
+        conn, "DELETE FROM password_credentials WHERE app_object_id = ? AND key_id = ?",
+        app_object_id, key_id, changes);
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::AddCertificateCredential(const CertificateCredential& credential) {
+  return pool_->Write([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "INSERT INTO certificate_credentials (key_id, app_object_id, display_name,"
+            " certificate_pem, thumbprint_sha1, start_at, end_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .Bind(credential.key_id)
+        .Bind(credential.app_object_id)
+        .Bind(credential.display_name)
+        .Bind(credential.certificate_pem)
+        .Bind(credential.thumbprint_sha1)
+        .Bind(credential.start_at)
+        .Bind(credential.end_at)
+        .Run();
+  });
+}
+
+Result<std::vector<CertificateCredential>> SqliteStore::ListCertificateCredentials(
+    const std::string& app_object_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT key_id, app_object_id, display_name, certificate_pem, thumbprint_sha1,"
+            " start_at, end_at FROM certificate_credentials WHERE app_object_id = ?"
+            " ORDER BY start_at, rowid")
+        .Bind(app_object_id)
+        .All(CertificateCredentialFromRow);
+  });
+}
+
+Status SqliteStore::RemoveCertificateCredential(const std::string& app_object_id,
+                                                const std::string& key_id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) {
+    return RemoveCredential(
+        conn, "DELETE FROM certificate_credentials WHERE app_object_id = ? AND key_id = ?",
+        app_object_id, key_id, changes);
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) {
+  return pool_->Write([&](Connection& conn) { return InsertServicePrincipal(conn, sp); });
+}
+
+Result<DirectoryServicePrincipal> SqliteStore::GetDirectoryServicePrincipal(
+    const std::string& object_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE object_id = ?")
+        .Bind(object_id)
+        .One(ServicePrincipalFromRow, "service principal");
+  });
+}
+
+Result<DirectoryServicePrincipal> SqliteStore::FindDirectoryServicePrincipal(
+    const std::string& tenant_id, const std::string& app_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?")
+        .Bind(tenant_id)
+        .Bind(app_id)
+        .One(ServicePrincipalFromRow, "service principal");
+  });
+}
+
+Result<std::vector<DirectoryServicePrincipal>> SqliteStore::ListDirectoryServicePrincipals(
+    const std::string& tenant_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE tenant_id = ?"
+                 " ORDER BY created_at, rowid")
+        .Bind(tenant_id)
+        .All(ServicePrincipalFromRow);
+  });
+}
+
+Status SqliteStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<std::string> app_id =
+        conn.Prepare(
+                "DELETE FROM directory_service_principals WHERE object_id = ?"
+                " RETURNING app_id")
+            .Bind(object_id)
+            .One([](const Statement& row) -> Result<std::string> { return row.Text(0); },
+                 "service principal");
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    // The app can no longer get tokens in that tenant.
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+}  // namespace latchkey::store::sqlite

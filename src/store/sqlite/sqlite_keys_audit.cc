@@ -1,0 +1,120 @@
+// SqliteStore: signing key metadata and the audit log.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/connection_pool.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace latchkey::store::sqlite {
+namespace {
+
+Result<SigningKey> SigningKeyFromRow(const Statement& row) {
+  return SigningKey{.kid = row.Text(0),
+                    .public_pem = row.Text(1),
+                    .created_at = row.Time(2),
+                    .retired_at = row.OptTime(3)};
+}
+
+Result<AuditEvent> AuditEventFromRow(const Statement& row) {
+  return AuditEvent{.seq = row.Int(0),
+                    .at = row.Time(1),
+                    .actor = row.Text(2),
+                    .action = row.Text(3),
+                    .target = row.Text(4),
+                    .detail = row.Text(5),
+                    .remote_address = row.Text(6)};
+}
+
+}  // namespace
+
+Status SqliteStore::AddSigningKey(const SigningKey& key) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO signing_keys (kid, public_pem, created_at, retired_at)"
+                     " VALUES (?, ?, ?, ?)")
+            .Bind(key.kid)
+            .Bind(key.public_pem)
+            .Bind(key.created_at)
+            .Bind(key.retired_at)
+            .Run());
+    changes.push_back({ChangeKind::kSigningKeysChanged, key.kid});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Result<std::vector<SigningKey>> SqliteStore::ListSigningKeys() {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT kid, public_pem, created_at, retired_at FROM signing_keys"
+            " ORDER BY created_at DESC, rowid DESC")
+        .All(SigningKeyFromRow);
+  });
+}
+
+Status SqliteStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    // The new key signs from now on, so it is not retired (even if it was before).
+    Result<int64_t> found = conn.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?")
+                                .Bind(new_kid)
+                                .Update();
+    if (!found) return std::unexpected(std::move(found).error());
+    if (*found == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
+    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("UPDATE signing_keys SET retired_at = ?"
+                                          " WHERE kid <> ? AND retired_at IS NULL")
+                                 .Bind(at)
+                                 .Bind(new_kid)
+                                 .Run());
+    changes.push_back({ChangeKind::kSigningKeysChanged, new_kid});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::DeleteSigningKey(const std::string& kid) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<int64_t> deleted =
+        conn.Prepare("DELETE FROM signing_keys WHERE kid = ?").Bind(kid).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
+    changes.push_back({ChangeKind::kSigningKeysChanged, kid});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::AppendAudit(const AuditEvent& event) {
+  return pool_->Write([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "INSERT INTO audit_events (at, actor, action, target, detail, remote_address)"
+            " VALUES (?, ?, ?, ?, ?, ?)")
+        .Bind(event.at)
+        .Bind(event.actor)
+        .Bind(event.action)
+        .Bind(event.target)
+        .Bind(event.detail)
+        .Bind(event.remote_address)
+        .Run();
+  });
+}
+
+Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int limit) {
+  if (limit <= 0) return std::vector<AuditEvent>{};
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT seq, at, actor, action, target, detail, remote_address"
+            " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
+        .Bind(after_seq)
+        .Bind(int64_t{limit})
+        .All(AuditEventFromRow);
+  });
+}
+
+}  // namespace latchkey::store::sqlite

@@ -1,0 +1,107 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+#include "store/migration.h"
+#include "store/sqlite/connection_pool.h"
+#include "store/sqlite/migrate.h"
+
+namespace latchkey::store::sqlite {
+namespace {
+
+// Sets the process umask for its lifetime. Only used while opening the store (startup), as
+// the umask is process-wide.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : previous_(::umask(mask)) {}
+  ScopedUmask(const ScopedUmask&) = delete;
+  ScopedUmask& operator=(const ScopedUmask&) = delete;
+  ~ScopedUmask() { ::umask(previous_); }
+
+ private:
+  mode_t previous_;
+};
+
+// Creates an empty database file with mode 0600 unless it exists (SQLite treats an empty file
+// as an empty database and gives -wal and -shm the database file's permissions).
+Status CreateFileIfMissing(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return Ok();
+  }
+  if (errno == EEXIST) return Ok();
+  return MakeError(ErrorCode::kUnavailable,
+                   "sqlite: cannot create " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  Result<std::unique_ptr<ConnectionPool>> pool;
+  if (path == ":memory:") {
+    pool = ConnectionPool::Open(path);
+  } else {
+    ScopedUmask umask(077);
+    LATCHKEY_RETURN_IF_ERROR(CreateFileIfMissing(path));
+    pool = ConnectionPool::Open(path);
+  }
+  if (!pool) return std::unexpected(std::move(pool).error());
+  LATCHKEY_RETURN_IF_ERROR(
+      (*pool)->Write([](Connection& conn) { return ApplyMigrations(conn, Migrations()); }));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool)
+    : pool_(std::move(pool)), listeners_(std::make_shared<const std::vector<ChangeListener>>()) {}
+
+SqliteStore::~SqliteStore() = default;
+
+void SqliteStore::AddChangeListener(ChangeListener listener) {
+  std::lock_guard lock(listeners_mu_);
+  auto next = std::make_shared<std::vector<ChangeListener>>(*listeners_);
+  next->push_back(std::move(listener));
+  listeners_ = std::move(next);
+}
+
+Status SqliteStore::Notify(Status status, const std::vector<Change>& changes) {
+  if (!status || changes.empty()) return status;
+  std::shared_ptr<const std::vector<ChangeListener>> listeners;
+  {
+    std::lock_guard lock(listeners_mu_);
+    listeners = listeners_;
+  }
+  for (const Change& change : changes) {
+    for (const ChangeListener& listener : *listeners) listener(change);
+  }
+  return status;
+}
+
+Status SqliteStore::Ping() {
+  return pool_->Read([](Connection& conn) -> Status { return conn.Prepare("SELECT 1").Run(); });
+}
+
+Status SqliteStore::IntegrityCheck() {
+  Result<std::vector<std::string>> rows =
+      pool_->Read([](Connection& conn) { return conn.Pragma("integrity_check"); });
+  if (!rows) return std::unexpected(std::move(rows).error());
+  if (rows->size() == 1 && (*rows)[0] == "ok") return Ok();
+  std::string findings;
+  for (size_t i = 0; i < rows->size() && i < 5; ++i) findings += "; " + (*rows)[i];
+  return MakeError(ErrorCode::kInternal, "sqlite: integrity_check failed" + findings);
+}
+
+Status IntegrityCheck(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  if (sqlite == nullptr) {
+    return MakeError(ErrorCode::kFailedPrecondition, "integrity check needs the sqlite backend");
+  }
+  return sqlite->IntegrityCheck();
+}
+
+}  // namespace latchkey::store::sqlite

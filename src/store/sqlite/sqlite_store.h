@@ -1,0 +1,125 @@
+// SqliteStore: the embedded Store backend (SQLite 3, WAL journal, synchronous=FULL).
+//
+// One writer connection guarded by a mutex serializes writes, each in one BEGIN IMMEDIATE
+// transaction; a few reader connections serve reads concurrently from WAL snapshots. Several
+// processes (latchkeyd and the CLI) may open the same file: they wait for each other's write
+// lock up to busy_timeout (5 s), then fail with kUnavailable. Thread-safe. Change listeners run
+// on the writing thread after the commit, outside every database lock.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace latchkey::store::sqlite {
+
+class ConnectionPool;
+
+class SqliteStore final : public Store {
+ public:
+  // Opens `path`, a database file or ":memory:" (a private in-memory database), and applies the
+  // numbered migrations. A missing file is created with mode 0600 (its -wal and -shm files too).
+  // kUnavailable if the file cannot be opened or created, kFailedPrecondition if its schema is
+  // newer than this binary.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;
+
+  // PRAGMA integrity_check: Ok when it reports "ok", else kInternal with its first findings.
+  Status IntegrityCheck();
+
+  // DirectoryStore.
+  Status CreateTenant(const Tenant& tenant) override;
+  Result<Tenant> GetTenant(const std::string& id) override;
+  Result<std::vector<Tenant>> ListTenants() override;
+  Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) override;
+  Result<Application> GetApplicationByAppId(const std::string& app_id) override;
+  Result<Application> GetApplicationByObjectId(const std::string& object_id) override;
+  Result<std::vector<Application>> ListApplications(const std::string& tenant_id) override;
+  Result<Application> FindApplicationByIdentifierUri(const std::string& uri) override;
+  Status DeleteApplication(const std::string& object_id) override;
+  Status AddPasswordCredential(const PasswordCredential& credential) override;
+  Result<std::vector<PasswordCredential>> ListPasswordCredentials(
+      const std::string& app_object_id) override;
+  Status RemovePasswordCredential(const std::string& app_object_id,
+                                  const std::string& key_id) override;
+  Status AddCertificateCredential(const CertificateCredential& credential) override;
+  Result<std::vector<CertificateCredential>> ListCertificateCredentials(
+      const std::string& app_object_id) override;
+  Status RemoveCertificateCredential(const std::string& app_object_id,
+                                     const std::string& key_id) override;
+  Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) override;
+  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
+      const std::string& object_id) override;
+  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
+      const std::string& tenant_id, const std::string& app_id) override;
+  Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
+      const std::string& tenant_id) override;
+  Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
+
+  // KeyStore.
+  Status AddSigningKey(const SigningKey& key) override;
+  Result<std::vector<SigningKey>> ListSigningKeys() override;
+  Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;
+  Status DeleteSigningKey(const std::string& kid) override;
+
+  // WorkspaceStore.
+  Status CreatePrincipal(const Principal& principal) override;
+  Result<Principal> GetPrincipal(int64_t id) override;
+  Result<Principal> FindUserByName(const std::string& user_name) override;
+  Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
+  Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) override;
+  Status UpdatePrincipal(const Principal& principal) override;
+  Status DeletePrincipal(int64_t id) override;
+  Status CreateGroup(const Group& group) override;
+  Result<Group> GetGroup(int64_t id) override;
+  Result<Group> FindGroupByName(const std::string& display_name) override;
+  Result<std::vector<Group>> ListGroups() override;
+  Status UpdateGroup(const Group& group) override;
+  Status DeleteGroup(int64_t id) override;
+  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
+  Result<std::vector<TokenPermission>> ListTokenPermissions() override;
+  Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
+                                 const std::vector<int64_t>& revoke_owner_ids) override;
+  Status CreatePat(const Pat& pat, int quota, TimePoint now) override;
+  Result<Pat> GetPat(const std::string& token_id) override;
+  Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) override;
+  Status DeletePat(const std::string& token_id) override;
+  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
+  Result<int64_t> CountPats() override;
+  Status CreateOAuthSecret(const OAuthSecret& secret) override;
+  Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
+  Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
+  Status DeleteOAuthSecret(const std::string& id) override;
+  Result<std::string> GetConf(const std::string& key) override;
+  Status SetConf(const std::string& key, const std::string& value) override;
+  Status DeleteConf(const std::string& key) override;
+
+  // AuditStore.
+  Status AppendAudit(const AuditEvent& event) override;
+  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+
+  // Store.
+  void AddChangeListener(ChangeListener listener) override;
+  Status Ping() override;
+  std::string backend() const override { return "sqlite"; }
+
+ private:
+  explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
+
+  // Returns `status`; when it is Ok, first tells every listener about `changes`.
+  Status Notify(Status status, const std::vector<Change>& changes);
+
+  std::unique_ptr<ConnectionPool> pool_;
+  std::mutex listeners_mu_;
+  // Copy-on-write, so Notify calls listeners without holding listeners_mu_.
+  std::shared_ptr<const std::vector<ChangeListener>> listeners_;
+};
+
+// IntegrityCheck of a Store opened on the SQLite backend; kFailedPrecondition for any other.
+Status IntegrityCheck(Store& store);
+
+}  // namespace latchkey::store::sqlite

@@ -1,0 +1,258 @@
+// SqliteStore: token permissions, PATs, OAuth secrets and workspace configuration.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/codec.h"
+#include "store/sqlite/connection_pool.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace latchkey::store::sqlite {
+namespace {
+
+Result<TokenPermission> TokenPermissionFromRow(const Statement& row) {
+  Result<AclSubjectKind> kind = ParseAclSubjectKind(row.Text(0));
+  if (!kind) return std::unexpected(std::move(kind).error());
+  return TokenPermission{
+      .subject_kind = *kind, .subject_id = row.Int(1), .permission_level = row.Text(2)};
+}
+
+#define LATCHKEY_PAT_COLUMNS \
+  "token_id, owner_id, created_by_id, comment, created_at, expires_at, last_used_day, scopes"
+
+Result<Pat> PatFromRow(const Statement& row) {
+  Result<std::vector<std::string>> scopes = row.Strings(7);
+  if (!scopes) return std::unexpected(std::move(scopes).error());
+  return Pat{.token_id = row.Text(0),
+             .owner_id = row.Int(1),
+             .created_by_id = row.Int(2),
+             .comment = row.Text(3),
+             .created_at = row.Time(4),
+             .expires_at = row.OptTime(5),
+             .last_used_day = row.OptTime(6),
+             .scopes = std::move(*scopes)};
+}
+
+Result<OAuthSecret> OAuthSecretFromRow(const Statement& row) {
+  return OAuthSecret{.id = row.Text(0),
+                     .principal_id = row.Int(1),
+                     .secret_hash = row.Text(2),
+                     .created_at = row.Time(3),
+                     .expires_at = row.Time(4)};
+}
+
+Result<std::string> TextFromRow(const Statement& row) { return row.Text(0); }
+
+}  // namespace
+
+Result<std::vector<TokenPermission>> SqliteStore::ListTokenPermissions() {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT subject_kind, subject_id, permission_level FROM token_permissions"
+            " ORDER BY position")
+        .All(TokenPermissionFromRow);
+  });
+}
+
+Status SqliteStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
+                                            const std::vector<int64_t>& revoke_owner_ids) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("DELETE FROM token_permissions").Run());
+    for (size_t i = 0; i < grants.size(); ++i) {
+      LATCHKEY_RETURN_IF_ERROR(
+          conn.Prepare("INSERT INTO token_permissions (subject_kind, subject_id,"
+                       " permission_level, position) VALUES (?, ?, ?, ?)")
+              .Bind(AclSubjectKindName(grants[i].subject_kind))
+              .Bind(grants[i].subject_id)
+              .Bind(grants[i].permission_level)
+              .Bind(static_cast<int64_t>(i))
+              .Run());
+    }
+    changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    for (int64_t owner : revoke_owner_ids) {
+      Result<std::vector<std::string>> revoked =
+          conn.Prepare("DELETE FROM pats WHERE owner_id = ? RETURNING token_id")
+              .Bind(owner)
+              .All(TextFromRow);
+      if (!revoked) return std::unexpected(std::move(revoked).error());
+      for (std::string& token : *revoked) {
+        changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
+      }
+    }
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::CreatePat(const Pat& pat, int quota, TimePoint now) {
+  return pool_->Write([&](Connection& conn) -> Status {
+    // Both statements run in the same BEGIN IMMEDIATE transaction: no other writer can slip a
+    // PAT in between the count and the insert.
+    Result<int64_t> live =
+        conn.Prepare(
+                "SELECT count(*) FROM pats WHERE owner_id = ?"
+                " AND (expires_at IS NULL OR expires_at > ?)")
+            .Bind(pat.owner_id)
+            .Bind(now)
+            .One([](const Statement& row) -> Result<int64_t> { return row.Int(0); }, "count");
+    if (!live) return std::unexpected(std::move(live).error());
+    if (*live >= quota) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "principal " + std::to_string(pat.owner_id) + " already has " +
+                           std::to_string(*live) + " tokens (quota " + std::to_string(quota) + ")");
+    }
+    return conn
+        .Prepare("INSERT INTO pats (" LATCHKEY_PAT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .Bind(pat.token_id)
+        .Bind(pat.owner_id)
+        .Bind(pat.created_by_id)
+        .Bind(pat.comment)
+        .Bind(pat.created_at)
+        .Bind(pat.expires_at)
+        .Bind(pat.last_used_day)
+        .Bind(pat.scopes)
+        .Run();
+  });
+}
+
+Result<Pat> SqliteStore::GetPat(const std::string& token_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?")
+        .Bind(token_id)
+        .One(PatFromRow, "token");
+  });
+}
+
+Result<std::vector<Pat>> SqliteStore::ListPats(int64_t owner_id, TimePoint now) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_PAT_COLUMNS
+                 " FROM pats WHERE (? = 0 OR owner_id = ?)"
+                 " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, rowid")
+        .Bind(owner_id)
+        .Bind(owner_id)
+        .Bind(now)
+        .All(PatFromRow);
+  });
+}
+
+Status SqliteStore::DeletePat(const std::string& token_id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<int64_t> deleted =
+        conn.Prepare("DELETE FROM pats WHERE token_id = ?").Bind(token_id).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "token not found");
+    changes.push_back({ChangeKind::kPatDeleted, token_id});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
+  if (token_ids.empty()) return Ok();
+  return pool_->Write([&](Connection& conn) -> Status {
+    for (const std::string& token_id : token_ids) {
+      LATCHKEY_RETURN_IF_ERROR(conn.Prepare("UPDATE pats SET last_used_day = ? WHERE token_id = ?")
+                                   .Bind(day)
+                                   .Bind(token_id)
+                                   .Run());
+    }
+    return Ok();
+  });
+}
+
+Result<int64_t> SqliteStore::CountPats() {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT count(*) FROM pats")
+        .One([](const Statement& row) -> Result<int64_t> { return row.Int(0); }, "count");
+  });
+}
+
+Status SqliteStore::CreateOAuthSecret(const OAuthSecret& secret) {
+  return pool_->Write([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "INSERT INTO oauth_secrets (id, principal_id, secret_hash, created_at,"
+            " expires_at) VALUES (?, ?, ?, ?, ?)")
+        .Bind(secret.id)
+        .Bind(secret.principal_id)
+        .Bind(secret.secret_hash)
+        .Bind(secret.created_at)
+        .Bind(secret.expires_at)
+        .Run();
+  });
+}
+
+Result<OAuthSecret> SqliteStore::GetOAuthSecret(const std::string& id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT id, principal_id, secret_hash, created_at, expires_at"
+            " FROM oauth_secrets WHERE id = ?")
+        .Bind(id)
+        .One(OAuthSecretFromRow, "OAuth secret");
+  });
+}
+
+Result<std::vector<OAuthSecret>> SqliteStore::ListOAuthSecrets(int64_t principal_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare(
+            "SELECT id, principal_id, secret_hash, created_at, expires_at"
+            " FROM oauth_secrets WHERE principal_id = ? ORDER BY created_at, rowid")
+        .Bind(principal_id)
+        .All(OAuthSecretFromRow);
+  });
+}
+
+Status SqliteStore::DeleteOAuthSecret(const std::string& id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<int64_t> deleted =
+        conn.Prepare("DELETE FROM oauth_secrets WHERE id = ?").Bind(id).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "OAuth secret not found");
+    changes.push_back({ChangeKind::kOAuthSecretDeleted, id});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Result<std::string> SqliteStore::GetConf(const std::string& key) {
+  return pool_->Read([&](Connection& conn) {
+    return conn.Prepare("SELECT value FROM conf WHERE key = ?")
+        .Bind(key)
+        .One(TextFromRow, "configuration key");
+  });
+}
+
+Status SqliteStore::SetConf(const std::string& key, const std::string& value) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("INSERT INTO conf (key, value) VALUES (?, ?)"
+                                          " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                                 .Bind(key)
+                                 .Bind(value)
+                                 .Run());
+    changes.push_back({ChangeKind::kConfChanged, key});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::DeleteConf(const std::string& key) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<int64_t> deleted = conn.Prepare("DELETE FROM conf WHERE key = ?").Bind(key).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "configuration key not found");
+    changes.push_back({ChangeKind::kConfChanged, key});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+}  // namespace latchkey::store::sqlite

@@ -1,0 +1,157 @@
+// The one storage interface every feature uses. Backends: SqliteStore (embedded default) and
+// PostgresStore; both pass tests/store/store_contract_test.cc. Nothing backend-specific leaks
+// out of this header.
+//
+// Contract shared by every method: results are complete copies (no handles into the backend);
+// every method is all-or-nothing (multi-row changes run in one transaction); an acknowledged
+// write is durable; errors are kNotFound (missing row), kAlreadyExists (unique key taken),
+// kResourceExhausted (quota), kUnavailable (database unreachable or busy past its timeout),
+// kInternal (anything else). All methods are thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/records.h"
+
+namespace latchkey::store {
+
+class DirectoryStore {
+ public:
+  virtual ~DirectoryStore() = default;
+
+  virtual Status CreateTenant(const Tenant& tenant) = 0;
+  virtual Result<Tenant> GetTenant(const std::string& id) = 0;
+  virtual Result<std::vector<Tenant>> ListTenants() = 0;
+
+  // Creates the application and its service principal in the home tenant together.
+  // kAlreadyExists if the app_id or object ids are taken.
+  virtual Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) = 0;
+  virtual Result<Application> GetApplicationByAppId(const std::string& app_id) = 0;
+  virtual Result<Application> GetApplicationByObjectId(const std::string& object_id) = 0;
+  // Applications of one tenant, oldest first.
+  virtual Result<std::vector<Application>> ListApplications(const std::string& tenant_id) = 0;
+  // The application one of whose identifier URIs equals `uri` exactly.
+  virtual Result<Application> FindApplicationByIdentifierUri(const std::string& uri) = 0;
+  // Deletes the application with its credentials and service principals.
+  virtual Status DeleteApplication(const std::string& object_id) = 0;
+
+  virtual Status AddPasswordCredential(const PasswordCredential& credential) = 0;
+  virtual Result<std::vector<PasswordCredential>> ListPasswordCredentials(
+      const std::string& app_object_id) = 0;
+  virtual Status RemovePasswordCredential(const std::string& app_object_id,
+                                          const std::string& key_id) = 0;
+
+  virtual Status AddCertificateCredential(const CertificateCredential& credential) = 0;
+  virtual Result<std::vector<CertificateCredential>> ListCertificateCredentials(
+      const std::string& app_object_id) = 0;
+  virtual Status RemoveCertificateCredential(const std::string& app_object_id,
+                                             const std::string& key_id) = 0;
+
+  // kAlreadyExists if the app already has a service principal in that tenant.
+  virtual Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) = 0;
+  virtual Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
+      const std::string& object_id) = 0;
+  virtual Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
+      const std::string& tenant_id, const std::string& app_id) = 0;
+  virtual Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
+      const std::string& tenant_id) = 0;
+  virtual Status DeleteDirectoryServicePrincipal(const std::string& object_id) = 0;
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+  virtual Status AddSigningKey(const SigningKey& key) = 0;
+  // All keys, newest first.
+  virtual Result<std::vector<SigningKey>> ListSigningKeys() = 0;
+  // Makes `new_kid` the signing key: every other key without retired_at gets retired_at = at.
+  virtual Status ActivateSigningKey(const std::string& new_kid, TimePoint at) = 0;
+  virtual Status DeleteSigningKey(const std::string& kid) = 0;
+};
+
+class WorkspaceStore {
+ public:
+  virtual ~WorkspaceStore() = default;
+
+  // kAlreadyExists when the user_name (case-insensitive) or application_id is taken.
+  virtual Status CreatePrincipal(const Principal& principal) = 0;
+  virtual Result<Principal> GetPrincipal(int64_t id) = 0;
+  virtual Result<Principal> FindUserByName(const std::string& user_name) = 0;  // case-insensitive
+  virtual Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) = 0;
+  // Principals of one kind ordered by id.
+  virtual Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) = 0;
+  // Replaces every field but id, kind and created_at.
+  virtual Status UpdatePrincipal(const Principal& principal) = 0;
+  // Deletes the principal with its PATs, OAuth secrets, group memberships and token grants.
+  virtual Status DeletePrincipal(int64_t id) = 0;
+
+  virtual Status CreateGroup(const Group& group) = 0;  // kAlreadyExists on display_name
+  virtual Result<Group> GetGroup(int64_t id) = 0;
+  virtual Result<Group> FindGroupByName(const std::string& display_name) = 0;
+  virtual Result<std::vector<Group>> ListGroups() = 0;
+  // Replaces name and members. kNotFound if a member id is no principal.
+  virtual Status UpdateGroup(const Group& group) = 0;
+  virtual Status DeleteGroup(int64_t id) = 0;
+  // Ids of the groups the principal is a direct member of.
+  virtual Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) = 0;
+
+  virtual Result<std::vector<TokenPermission>> ListTokenPermissions() = 0;
+  // Replaces all grants with `grants` and deletes every PAT owned by `revoke_owner_ids`,
+  // in one transaction.
+  virtual Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
+                                         const std::vector<int64_t>& revoke_owner_ids) = 0;
+
+  // Inserts the PAT unless its owner already has `quota` or more live (unexpired at `now`) PATs:
+  // then kResourceExhausted. Check and insert are atomic.
+  virtual Status CreatePat(const Pat& pat, int quota, TimePoint now) = 0;
+  virtual Result<Pat> GetPat(const std::string& token_id) = 0;
+  // PATs unexpired at `now`, oldest first; `owner_id` 0 = every owner.
+  virtual Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) = 0;
+  virtual Status DeletePat(const std::string& token_id) = 0;
+  // Sets last_used_day of the given tokens (missing ids are ignored).
+  virtual Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) = 0;
+  virtual Result<int64_t> CountPats() = 0;
+
+  virtual Status CreateOAuthSecret(const OAuthSecret& secret) = 0;
+  virtual Result<OAuthSecret> GetOAuthSecret(const std::string& id) = 0;
+  virtual Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) = 0;
+  virtual Status DeleteOAuthSecret(const std::string& id) = 0;
+
+  // Workspace configuration (string values). Missing key: kNotFound.
+  virtual Result<std::string> GetConf(const std::string& key) = 0;
+  virtual Status SetConf(const std::string& key, const std::string& value) = 0;
+  virtual Status DeleteConf(const std::string& key) = 0;
+};
+
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+  virtual Status AppendAudit(const AuditEvent& event) = 0;  // seq assigned by the store
+  // Events with seq > after_seq, oldest first, at most `limit`.
+  virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+};
+
+class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, public AuditStore {
+ public:
+  // Called after a change commits (from this process and, where the backend can notify, from
+  // other replicas). Listeners must be fast and must not call back into the store.
+  using ChangeListener = std::function<void(const Change&)>;
+  virtual void AddChangeListener(ChangeListener listener) = 0;
+
+  // Cheap round trip that proves the database answers (readyz).
+  virtual Status Ping() = 0;
+  // Backend name for logs and metrics: "sqlite" or "postgresql".
+  virtual std::string backend() const = 0;
+};
+
+// Opens "sqlite:/path/to/file.db", "sqlite::memory:" or "postgresql://..." and applies the
+// numbered migrations. kInvalidArgument for an unknown scheme, kUnavailable if unreachable.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+}  // namespace latchkey::store
