@@ -1,0 +1,285 @@
+#include "http/session.h"
+
+#include <array>
+#include <chrono>
+#include <string_view>
+#include <type_traits>
+
+#include <openssl/ssl.h>
+
+#include "http/request_parser.h"
+#include "http/response_writer.h"
+#include "http/server_core.h"
+
+namespace latchkey::http {
+
+namespace {
+
+namespace bhttp = beast::http;
+using std::chrono::steady_clock;
+
+constexpr size_t kReadSize = 16 * 1024;
+// Lingering close (as nginx does): after the last response, stop sending and discard what
+// the client still sends until it closes, for a while, so that our close does not become a
+// reset that destroys the response before the client has read it. Longer after an error
+// response, when the client may still be sending a large request.
+constexpr auto kLingerTime = std::chrono::milliseconds(500);
+constexpr auto kLingerTimeAfterError = std::chrono::seconds(2);
+constexpr size_t kMaxLingerBytes = 64 * 1024 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string_view ErrorMessage(int status) {
+  switch (status) {
+    case 413:
+      return "request body too large";
+    case 414:
+      return "request line too long";
+    case 431:
+      return "request header fields too large";
+    default:
+      return "malformed request";
+  }
+}
+
+std::string_view AsView(asio::const_buffer buffer) {
+  return {static_cast<const char*>(buffer.data()), buffer.size()};
+}
+
+template <class Stream>
+class Session final : public Connection {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(Worker& worker, Stream stream, ConnectionInfo info,
+          std::shared_ptr<asio::ssl::context> tls)
+      : worker_(worker),
+        core_(worker.core()),
+        tls_(std::move(tls)),
+        stream_(std::move(stream)),
+        info_(std::move(info)) {
+    worker_.Register(*this);
+  }
+
+  ~Session() override {
+    core_.Release(info_.remote_address);
+    worker_.Unregister(*this);
+  }
+
+  static Awaitable<> Run(std::unique_ptr<Session> self) { co_await self->Serve(); }
+
+  void CloseIfIdle() override {
+    // Cancel rather than close: if the idle read has already completed (its completion is
+    // queued, the bytes are out of the socket), cancelling is a no-op and the request is
+    // served; otherwise the read fails and the session ends.
+    if (!idle_ || HasPendingInput()) return;
+    ErrorCodeT ec;
+    tcp().socket().cancel(ec);
+  }
+
+  void Close() override {
+    closed_ = true;
+    tcp().close();
+  }
+
+ private:
+  TcpStream& tcp() { return beast::get_lowest_layer(stream_); }
+
+  bool HasPendingInput() {
+    ErrorCodeT ec;
+    if (tcp().socket().available(ec) > 0) return true;
+    if constexpr (kTls) return SSL_pending(stream_.native_handle()) > 0;
+    return false;
+  }
+
+  Awaitable<> Serve();
+  Awaitable<int> ReadRequest(RequestParser& parser);
+  Response CallHandler();
+  void Log(const Response& response, size_t body_bytes, steady_clock::time_point start);
+  Awaitable<ErrorCodeT> ReadSome();
+  Awaitable<> CloseGracefully(std::chrono::milliseconds linger);
+
+  Worker& worker_;
+  ServerCore& core_;
+  std::shared_ptr<asio::ssl::context> tls_;  // outlives stream_; null for plain sessions
+  Stream stream_;
+  ConnectionInfo info_;
+  beast::flat_buffer buffer_;
+  Request request_;  // reused, so that its strings keep their capacity across requests
+  std::string head_;
+  bool idle_ = false;
+  bool closed_ = false;
+};
+
+template <class Stream>
+Awaitable<> Session<Stream>::Serve() {
+  const ServerOptions& options = core_.options();
+  ErrorCodeT ec;
+  if constexpr (kTls) {
+    tcp().expires_after(options.header_timeout);
+    co_await stream_.async_handshake(asio::ssl::stream_base::server, Redirect(ec));
+    if (ec) {
+      core_.CountFailedHandshake();
+      co_return;
+    }
+  }
+  bool first = true;
+  for (;;) {
+    if (buffer_.size() == 0) {
+      // Wait for the first byte of the next request: this is the only state in which Stop
+      // closes a connection without answering it.
+      if (core_.stopping() && !HasPendingInput()) {
+        Close();
+        co_return;
+      }
+      tcp().expires_after(first ? options.header_timeout : options.idle_timeout);
+      idle_ = true;
+      ec = co_await ReadSome();
+      idle_ = false;
+      if (ec || closed_) co_return;
+    }
+    first = false;
+    const steady_clock::time_point start = steady_clock::now();
+    RequestParser parser(request_, core_.limits());
+    const int error_status = co_await ReadRequest(parser);
+    if (error_status < 0 || closed_) co_return;
+    // The handler may have moved these out of the previous request.
+    request_.remote_address = info_.remote_address;
+    request_.local_port = info_.local_port;
+    request_.tls = kTls;
+    NextRequestId(request_.request_id);
+    Response response =
+        error_status == 0
+            ? CallHandler()
+            : core_.RenderError(error_status, ErrorMessage(error_status), request_.path);
+    const bool keep_alive = error_status == 0 && parser.keep_alive() && !core_.stopping();
+    const ResponseFraming framing{.version = parser.version(),
+                                  .keep_alive = keep_alive,
+                                  .head = request_.method == "HEAD",
+                                  .request_id = request_.request_id};
+    const bool with_body = SerializeHead(response, framing, head_);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_), with_body ? asio::buffer(response.body) : asio::const_buffer()};
+    tcp().expires_after(options.body_timeout);
+    co_await asio::async_write(stream_, buffers, Redirect(ec));
+    Log(response, with_body ? response.body.size() : 0, start);
+    if (ec || closed_) co_return;
+    if (!keep_alive) {
+      co_await CloseGracefully(error_status == 0 ? kLingerTime : kLingerTimeAfterError);
+      co_return;
+    }
+  }
+}
+
+// Returns 0 once a whole request is in request_, -1 if the connection should close without
+// a response (peer closed, timeout, Stop), or the status of the error response to send.
+template <class Stream>
+Awaitable<int> Session<Stream>::ReadRequest(RequestParser& parser) {
+  const ServerOptions& options = core_.options();
+  ErrorCodeT ec;
+  // The whole header block must arrive within header_timeout of its first byte.
+  tcp().expires_after(options.header_timeout);
+  while (!parser.is_header_done()) {
+    if (buffer_.size() > 0) {
+      buffer_.consume(parser.put(buffer_.data(), ec));
+      if (ec && ec != bhttp::error::need_more)
+        co_return parser.ErrorStatus(ec, AsView(buffer_.data()));
+      if (parser.is_header_done()) break;
+    }
+    if (co_await ReadSome()) co_return -1;
+  }
+  if (parser.is_done()) co_return 0;
+  tcp().expires_after(options.body_timeout);
+  if (parser.expects_continue() && parser.version() == 11) {
+    // RFC 9110 §10.1.1: the client waits for this before sending the body.
+    co_await asio::async_write(stream_, asio::buffer(kContinue), Redirect(ec));
+    if (ec) co_return -1;
+  }
+  for (;;) {
+    if (buffer_.size() > 0) {
+      const size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec && ec != bhttp::error::need_more) co_return parser.ErrorStatus(ec, {});
+      if (parser.is_done()) co_return 0;
+      if (used > 0 && buffer_.size() > 0) continue;
+    }
+    if (co_await ReadSome()) co_return -1;
+  }
+}
+
+template <class Stream>
+Response Session<Stream>::CallHandler() {
+  // The one last-resort catch (STYLE §4): a throwing handler costs its request, not the
+  // server. The exception's text may hold anything, so it is not used.
+  try {
+    return core_.handler()(request_);
+  } catch (...) {
+    return core_.RenderError(500, "internal error", request_.path);
+  }
+}
+
+template <class Stream>
+void Session<Stream>::Log(const Response& response, size_t body_bytes,
+                          steady_clock::time_point start) {
+  const auto& access_log = core_.options().access_log;
+  if (!access_log) return;
+  AccessLogEntry entry{
+      .request_id = request_.request_id,
+      .method = request_.method,
+      .path = request_.path,
+      .remote_address = info_.remote_address,
+      .status = response.status,
+      .response_bytes = body_bytes,
+      .latency = std::chrono::duration_cast<std::chrono::microseconds>(steady_clock::now() - start),
+      .principal = response.log_principal,
+      .tls = kTls,
+  };
+  access_log(entry);
+}
+
+template <class Stream>
+Awaitable<ErrorCodeT> Session<Stream>::ReadSome() {
+  ErrorCodeT ec;
+  const size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadSize), Redirect(ec));
+  buffer_.commit(n);
+  co_return ec;
+}
+
+template <class Stream>
+Awaitable<> Session<Stream>::CloseGracefully(std::chrono::milliseconds linger) {
+  if (closed_) co_return;
+  ErrorCodeT ec;
+  tcp().expires_after(linger);
+  if constexpr (kTls) {
+    // Sends close_notify; returns when the peer answers or closes, or at the deadline.
+    co_await stream_.async_shutdown(Redirect(ec));
+    if (closed_) co_return;
+  }
+  tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+  for (size_t discarded = 0; discarded < kMaxLingerBytes && !ec && !closed_;) {
+    buffer_.clear();
+    discarded += co_await tcp().async_read_some(buffer_.prepare(kReadSize), Redirect(ec));
+  }
+  if (!closed_) tcp().close();
+}
+
+}  // namespace
+
+void StartPlainSession(Worker& worker, Socket socket, ConnectionInfo info) {
+  using PlainSession = Session<TcpStream>;
+  auto session = std::make_unique<PlainSession>(worker, TcpStream(std::move(socket)),
+                                                std::move(info), nullptr);
+  asio::co_spawn(worker.context().get_executor(), PlainSession::Run(std::move(session)),
+                 asio::detached);
+}
+
+void StartTlsSession(Worker& worker, Socket socket, ConnectionInfo info,
+                     std::shared_ptr<asio::ssl::context> tls) {
+  using TlsSession = Session<TlsStream>;
+  TlsStream stream(TcpStream(std::move(socket)), *tls);
+  auto session =
+      std::make_unique<TlsSession>(worker, std::move(stream), std::move(info), std::move(tls));
+  asio::co_spawn(worker.context().get_executor(), TlsSession::Run(std::move(session)),
+                 asio::detached);
+}
+
+}  // namespace latchkey::http

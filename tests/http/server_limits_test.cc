@@ -1,0 +1,262 @@
+// Limits and timeouts: oversized requests get their error status and a closed connection,
+// slow clients are dropped, and none of it delays other clients.
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "http/server.h"
+#include "test_client.h"
+#include "test_support.h"
+
+namespace latchkey::http {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Get;
+using testing::RunningServer;
+using testing::TestClient;
+using Clock = std::chrono::steady_clock;
+
+Response Ok(Request&) { return Response::Text(200, "ok"); }
+
+// Sends `data` from another thread (the server may stop reading and close at any point, so
+// failures are expected), while the test thread reads the response. Plain sockets allow one
+// sender and one receiver at a time.
+class BackgroundSender {
+ public:
+  BackgroundSender(TestClient& client, std::function<bool(TestClient&)> send)
+      : thread_([&client, send = std::move(send)] { send(client); }) {}
+  ~BackgroundSender() { thread_.join(); }
+
+ private:
+  std::thread thread_;
+};
+
+TEST(HttpServerLimitsTest, HugeHeaderBlockGets431WhileOtherClientsAreServed) {
+  RunningServer server(testing::LoopbackOptions(), Ok);
+  auto big = TestClient::Connect(server.port());
+  auto normal = TestClient::Connect(server.port());
+  ASSERT_TRUE(big && normal);
+  std::string request = "GET / HTTP/1.1\r\nHost: t\r\n";
+  for (int i = 0; i < 100; ++i)
+    request += "X-Filler-" + std::to_string(i) + ": " + std::string(1024, 'a') + "\r\n";
+  request += "\r\n";
+
+  BackgroundSender sender(*big, [request](TestClient& c) { return c.Send(request); });
+  const auto start = Clock::now();
+  auto ok = normal->RoundTrip(Get("/"));
+  const auto elapsed = Clock::now() - start;
+  auto rejected = big->Read();
+
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_LT(elapsed, 1s);
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 431);
+  EXPECT_EQ(rejected->Header("Connection"), "close");
+  EXPECT_TRUE(big->WaitClosed(5s));
+}
+
+TEST(HttpServerLimitsTest, DeclaredBodyOverLimitGets413) {
+  RunningServer server(testing::LoopbackOptions(), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+  const size_t size = 10 * 1024 * 1024;
+
+  BackgroundSender sender(*client, [size](TestClient& c) {
+    return c.Send("POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(size) +
+                  "\r\n\r\n") &&
+           c.Send(std::string(size, 'x'));
+  });
+  auto response = client->Read();
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_NE(response->body.find("REQUEST_ENTITY_TOO_LARGE"), std::string::npos);
+  EXPECT_TRUE(client->WaitClosed(5s));
+}
+
+TEST(HttpServerLimitsTest, ChunkedBodyOverLimitGets413) {
+  RunningServer server(testing::LoopbackOptions(), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  BackgroundSender sender(*client, [](TestClient& c) {
+    if (!c.Send("POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")) return false;
+    const std::string chunk = "10000\r\n" + std::string(0x10000, 'x') + "\r\n";
+    for (int i = 0; i < 160; ++i) {  // 10 MiB
+      if (!c.Send(chunk)) return false;
+    }
+    return c.Send("0\r\n\r\n");
+  });
+  auto response = client->Read();
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_TRUE(client->WaitClosed(5s));
+}
+
+TEST(HttpServerLimitsTest, BodyAtLimitIsAccepted) {
+  ServerOptions options = testing::LoopbackOptions();
+  options.max_body_bytes = 1000;
+  RunningServer server(std::move(options), [](Request& r) {
+    return Response::Text(200, std::to_string(r.body.size()));
+  });
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  auto response = client->RoundTrip(testing::Post("/up", std::string(1000, 'b')));
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "1000");
+}
+
+TEST(HttpServerLimitsTest, MalformedRequestLineGets400AndCloses) {
+  RunningServer server(testing::LoopbackOptions(), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  auto response = client->RoundTrip("THIS IS NOT HTTP\r\n\r\n");
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("\"error_code\":\"BAD_REQUEST\""), std::string::npos);
+  EXPECT_FALSE(response->Header("x-request-id").empty());
+  EXPECT_TRUE(client->WaitClosed(5s));
+}
+
+TEST(HttpServerLimitsTest, ConflictingFramingGets400) {
+  RunningServer server(testing::LoopbackOptions(), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  auto response = client->RoundTrip(
+      "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd");
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+}
+
+class HttpLongRequestLineTest : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(HttpLongRequestLineTest, Gets414AndCloses) {
+  RunningServer server(testing::LoopbackOptions(), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  auto response =
+      client->RoundTrip("GET /" + std::string(GetParam(), 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n");
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 414);
+  EXPECT_TRUE(client->WaitClosed(5s));
+}
+
+// 20 KiB is within Beast's combined header limit (the line check rejects it); 40 KiB is past
+// it (the header-limit error is attributed to the line).
+INSTANTIATE_TEST_SUITE_P(Sizes, HttpLongRequestLineTest, ::testing::Values(20 * 1024, 40 * 1024));
+
+TEST(HttpServerLimitsTest, SlowHeaderClientsAreDroppedAfterHeaderTimeout) {
+  ServerOptions options = testing::LoopbackOptions();
+  options.header_timeout = 1s;
+  RunningServer server(std::move(options), Ok);
+  std::vector<std::unique_ptr<TestClient>> slow;
+  for (int i = 0; i < 50; ++i) {
+    slow.push_back(TestClient::Connect(server.port()));
+    ASSERT_NE(slow.back(), nullptr);
+  }
+  const std::string request = Get("/slow", "X-Padding: " + std::string(100, 'p') + "\r\n");
+  std::atomic<bool> stop{false};
+  const auto start = Clock::now();
+  std::thread trickler([&] {
+    for (size_t i = 0; i < request.size() && !stop; ++i) {
+      for (auto& client : slow) client->Send(request.substr(i, 1));
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+
+  std::this_thread::sleep_for(300ms);
+  auto normal = TestClient::Connect(server.port());
+  ASSERT_NE(normal, nullptr);
+  const auto normal_start = Clock::now();
+  auto response = normal->RoundTrip(Get("/"));
+  const auto normal_elapsed = Clock::now() - normal_start;
+  size_t closed = 0;
+  for (auto& client : slow) closed += client->WaitClosed(4s) ? 1 : 0;
+  const auto all_closed = Clock::now() - start;
+  stop = true;
+  trickler.join();
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_LT(normal_elapsed, 1s);
+  EXPECT_EQ(closed, 50u);
+  EXPECT_GE(all_closed, 900ms);
+  EXPECT_LT(all_closed, 3s);
+}
+
+TEST(HttpServerLimitsTest, SlowBodyIsDroppedAfterBodyTimeout) {
+  ServerOptions options = testing::LoopbackOptions();
+  options.body_timeout = 300ms;
+  RunningServer server(std::move(options), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  ASSERT_TRUE(client->Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab"));
+
+  EXPECT_TRUE(client->WaitClosed(3s));
+}
+
+TEST(HttpServerLimitsTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  ServerOptions options = testing::LoopbackOptions();
+  options.idle_timeout = 300ms;
+  RunningServer server(std::move(options), Ok);
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->RoundTrip(Get("/")));
+  const auto start = Clock::now();
+
+  EXPECT_TRUE(client->WaitClosed(3s));
+  EXPECT_GE(Clock::now() - start, 250ms);
+}
+
+TEST(HttpServerLimitsTest, ConnectionsOverPerIpLimitAreClosed) {
+  ServerOptions options = testing::LoopbackOptions();
+  options.max_connections_per_ip = 2;
+  RunningServer server(std::move(options), Ok);
+  auto first = TestClient::Connect(server.port());
+  auto second = TestClient::Connect(server.port());
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(first->RoundTrip(Get("/")) && second->RoundTrip(Get("/")));
+
+  auto third = TestClient::Connect(server.port());
+  ASSERT_NE(third, nullptr);
+
+  EXPECT_TRUE(third->WaitClosed(3s));
+  EXPECT_EQ(server.server().Stats().rejected_connections, 1u);
+  first.reset();
+  ASSERT_TRUE(testing::WaitFor([&] { return server.server().Stats().open_connections == 1; }, 3s));
+  auto fourth = TestClient::Connect(server.port());
+  ASSERT_NE(fourth, nullptr);
+  EXPECT_TRUE(fourth->RoundTrip(Get("/")));
+}
+
+TEST(HttpServerLimitsTest, ConnectionsOverServerLimitGet503) {
+  ServerOptions options = testing::LoopbackOptions();
+  options.max_connections = 1;
+  RunningServer server(std::move(options), Ok);
+  auto first = TestClient::Connect(server.port());
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->RoundTrip(Get("/")));
+
+  auto second = TestClient::Connect(server.port());
+  ASSERT_NE(second, nullptr);
+  auto response = second->Read();
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+}
+
+}  // namespace
+}  // namespace latchkey::http
