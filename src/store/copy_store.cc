@@ -24,16 +24,16 @@ Result<T> Context(Result<T> result, const std::string& what) {
   return MakeError(result.error().code, "copy " + what + ": " + result.error().message);
 }
 
-#define LATCHKEY_COPY_TRY(expr, what)                                          \
-  do {                                                                         \
-    if (Status latchkey_copy_ = Context((expr), (what)); !latchkey_copy_)      \
-      return latchkey_copy_;                                                   \
+#define LATCHKEY_COPY_TRY(expr, what)                                                            \
+  do {                                                                                           \
+    if (Status latchkey_copy_ = Context((expr), (what)); !latchkey_copy_) return latchkey_copy_; \
   } while (0)
 
 Status RequireEmpty(Store& to) {
   Result<std::vector<Tenant>> tenants = Context(to.ListTenants(), "destination tenants");
   if (!tenants) return std::unexpected(tenants.error());
-  Result<std::vector<Principal>> users = Context(to.ListPrincipals(PrincipalKind::kUser), "destination users");
+  Result<std::vector<Principal>> users =
+      Context(to.ListPrincipals(PrincipalKind::kUser), "destination users");
   if (!users) return std::unexpected(users.error());
   Result<std::vector<Principal>> sps =
       Context(to.ListPrincipals(PrincipalKind::kServicePrincipal), "destination principals");
@@ -46,8 +46,8 @@ Status RequireEmpty(Store& to) {
   if (!pats) return std::unexpected(pats.error());
   Result<std::vector<AuditEvent>> audit = Context(to.ListAudit(0, 1), "destination audit");
   if (!audit) return std::unexpected(audit.error());
-  if (!tenants->empty() || !users->empty() || !sps->empty() || !groups->empty() ||
-      !keys->empty() || *pats != 0 || !audit->empty()) {
+  if (!tenants->empty() || !users->empty() || !sps->empty() || !groups->empty() || !keys->empty() ||
+      *pats != 0 || !audit->empty()) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "the destination store is not empty; copy into a new database");
   }
@@ -76,12 +76,13 @@ Status CopyDirectory(Store& from, Store& to) {
         return Context(Status(std::unexpected(home.error())), what);
       }
       DirectoryServicePrincipal sp =
-          home ? *home
-               : DirectoryServicePrincipal{.object_id = "latchkey-copy-placeholder-" + app.object_id,
-                                           .app_id = app.app_id,
-                                           .tenant_id = app.tenant_id,
-                                           .display_name = app.display_name,
-                                           .created_at = app.created_at};
+          home
+              ? *home
+              : DirectoryServicePrincipal{.object_id = "latchkey-copy-placeholder-" + app.object_id,
+                                          .app_id = app.app_id,
+                                          .tenant_id = app.tenant_id,
+                                          .display_name = app.display_name,
+                                          .created_at = app.created_at};
       LATCHKEY_COPY_TRY(to.CreateApplication(app, sp), what);
       if (home) {
         copied_sps.insert(sp.object_id);
@@ -93,7 +94,8 @@ Status CopyDirectory(Store& from, Store& to) {
           Context(from.ListPasswordCredentials(app.object_id), what);
       if (!passwords) return std::unexpected(passwords.error());
       for (const PasswordCredential& credential : *passwords) {
-        LATCHKEY_COPY_TRY(to.AddPasswordCredential(credential), what + " password " + credential.key_id);
+        LATCHKEY_COPY_TRY(to.AddPasswordCredential(credential),
+                          what + " password " + credential.key_id);
       }
       Result<std::vector<CertificateCredential>> certificates =
           Context(from.ListCertificateCredentials(app.object_id), what);
@@ -110,7 +112,8 @@ Status CopyDirectory(Store& from, Store& to) {
     if (!sps) return std::unexpected(sps.error());
     for (const DirectoryServicePrincipal& sp : *sps) {
       if (copied_sps.contains(sp.object_id)) continue;
-      LATCHKEY_COPY_TRY(to.CreateDirectoryServicePrincipal(sp), "service principal " + sp.object_id);
+      LATCHKEY_COPY_TRY(to.CreateDirectoryServicePrincipal(sp),
+                        "service principal " + sp.object_id);
     }
   }
   return Ok();
@@ -135,8 +138,7 @@ Status CopyWorkspace(Store& from, Store& to) {
     principals.insert(principals.end(), some->begin(), some->end());
   }
   for (const Principal& principal : principals) {
-    LATCHKEY_COPY_TRY(to.CreatePrincipal(principal),
-                      "principal " + std::to_string(principal.id));
+    LATCHKEY_COPY_TRY(to.CreatePrincipal(principal), "principal " + std::to_string(principal.id));
   }
   for (const Principal& principal : principals) {
     Result<std::vector<OAuthSecret>> secrets =

@@ -33,8 +33,8 @@ std::string Dump(Store& store) {
     out << "tenant " << t.id << " " << t.display_name << " " << Ms(t.created_at) << "\n";
     for (const Application& a : Rows(store.ListApplications(t.id))) {
       out << " app " << a.object_id << " " << a.app_id << " " << a.tenant_id << " "
-          << a.display_name << " " << Join(a.identifier_uris) << " " << Join(a.granted_roles)
-          << " " << Ms(a.created_at) << "\n";
+          << a.display_name << " " << Join(a.identifier_uris) << " " << Join(a.granted_roles) << " "
+          << Ms(a.created_at) << "\n";
       for (const PasswordCredential& c : Rows(store.ListPasswordCredentials(a.object_id))) {
         out << "  password " << c.key_id << " " << c.display_name << " " << c.hint << " "
             << c.secret_hash << " " << Ms(c.start_at) << " " << Ms(c.end_at) << "\n";
@@ -101,64 +101,103 @@ void Populate(Store& store) {
                   .identifier_uris = {"api://a"},
                   .granted_roles = {"Application.ReadWrite.All"},
                   .created_at = At(2)};
-  ASSERT_THAT(store.CreateApplication(app, {.object_id = "sp-a-t1", .app_id = "app-a",
-                                            .tenant_id = "t1", .display_name = "A",
+  ASSERT_THAT(store.CreateApplication(app, {.object_id = "sp-a-t1",
+                                            .app_id = "app-a",
+                                            .tenant_id = "t1",
+                                            .display_name = "A",
                                             .created_at = At(2)}),
               IsOk());
-  ASSERT_THAT(store.CreateDirectoryServicePrincipal({.object_id = "sp-a-t2", .app_id = "app-a",
-                                                     .tenant_id = "t2", .display_name = "A",
+  ASSERT_THAT(store.CreateDirectoryServicePrincipal({.object_id = "sp-a-t2",
+                                                     .app_id = "app-a",
+                                                     .tenant_id = "t2",
+                                                     .display_name = "A",
                                                      .created_at = At(3)}),
               IsOk());
-  Application orphan{.object_id = "obj-b", .app_id = "app-b", .tenant_id = "t2",
-                     .display_name = "B", .created_at = At(3)};
-  ASSERT_THAT(store.CreateApplication(orphan, {.object_id = "sp-b", .app_id = "app-b",
-                                               .tenant_id = "t2", .created_at = At(3)}),
-              IsOk());
+  Application orphan{.object_id = "obj-b",
+                     .app_id = "app-b",
+                     .tenant_id = "t2",
+                     .display_name = "B",
+                     .created_at = At(3)};
+  ASSERT_THAT(
+      store.CreateApplication(
+          orphan, {.object_id = "sp-b", .app_id = "app-b", .tenant_id = "t2", .created_at = At(3)}),
+      IsOk());
   ASSERT_THAT(store.DeleteDirectoryServicePrincipal("sp-b"), IsOk());
-  ASSERT_THAT(store.AddPasswordCredential({.key_id = "k1", .app_object_id = "obj-a",
-                                           .display_name = "ci", .hint = "abc",
-                                           .secret_hash = "hash-of-secret", .start_at = At(4)}),
+  ASSERT_THAT(store.AddPasswordCredential({.key_id = "k1",
+                                           .app_object_id = "obj-a",
+                                           .display_name = "ci",
+                                           .hint = "abc",
+                                           .secret_hash = "hash-of-secret",
+                                           .start_at = At(4)}),
               IsOk());
-  ASSERT_THAT(store.AddCertificateCredential({.key_id = "c1", .app_object_id = "obj-a",
-                                              .display_name = "cert", .certificate_pem = "PEM",
-                                              .thumbprint_sha1 = "AB", .start_at = At(4),
+  ASSERT_THAT(store.AddCertificateCredential({.key_id = "c1",
+                                              .app_object_id = "obj-a",
+                                              .display_name = "cert",
+                                              .certificate_pem = "PEM",
+                                              .thumbprint_sha1 = "AB",
+                                              .start_at = At(4),
                                               .end_at = At(400)}),
               IsOk());
-  ASSERT_THAT(store.AddSigningKey({.kid = "old", .public_pem = "p0", .created_at = At(0),
-                                   .retired_at = At(5)}),
+  ASSERT_THAT(store.AddSigningKey(
+                  {.kid = "old", .public_pem = "p0", .created_at = At(0), .retired_at = At(5)}),
               IsOk());
   ASSERT_THAT(store.AddSigningKey({.kid = "new", .public_pem = "p1", .created_at = At(5)}), IsOk());
-  Principal user{.id = 7000000000000001, .kind = PrincipalKind::kUser,
-                 .user_name = "Admin@Example.com", .display_name = "Admin", .external_id = "x",
-                 .active = true, .entitlements = {"workspace-access"}, .created_at = At(6)};
-  Principal sp{.id = 42, .kind = PrincipalKind::kServicePrincipal, .application_id = "app-a",
-               .display_name = "SP", .active = false, .created_at = At(6)};
+  Principal user{.id = 7000000000000001,
+                 .kind = PrincipalKind::kUser,
+                 .user_name = "Admin@Example.com",
+                 .display_name = "Admin",
+                 .external_id = "x",
+                 .active = true,
+                 .entitlements = {"workspace-access"},
+                 .created_at = At(6)};
+  Principal sp{.id = 42,
+               .kind = PrincipalKind::kServicePrincipal,
+               .application_id = "app-a",
+               .display_name = "SP",
+               .active = false,
+               .created_at = At(6)};
   ASSERT_THAT(store.CreatePrincipal(user), IsOk());
   ASSERT_THAT(store.CreatePrincipal(sp), IsOk());
-  ASSERT_THAT(store.CreateOAuthSecret({.id = "os1", .principal_id = 42, .secret_hash = "oh",
-                                       .created_at = At(7), .expires_at = At(70)}),
+  ASSERT_THAT(store.CreateOAuthSecret({.id = "os1",
+                                       .principal_id = 42,
+                                       .secret_hash = "oh",
+                                       .created_at = At(7),
+                                       .expires_at = At(70)}),
               IsOk());
-  ASSERT_THAT(store.CreateGroup({.id = 100, .display_name = "admins",
-                                 .member_ids = {42, 7000000000000001}, .created_at = At(8)}),
+  ASSERT_THAT(store.CreateGroup({.id = 100,
+                                 .display_name = "admins",
+                                 .member_ids = {42, 7000000000000001},
+                                 .created_at = At(8)}),
               IsOk());
   ASSERT_THAT(store.CreateGroup({.id = 101, .display_name = "empty", .created_at = At(8)}), IsOk());
   ASSERT_THAT(store.ReplaceTokenPermissions({{AclSubjectKind::kGroup, 101, "CAN_USE"},
                                              {AclSubjectKind::kServicePrincipal, 42, "CAN_MANAGE"}},
                                             {}),
               IsOk());
-  ASSERT_THAT(store.CreatePat({.token_id = "live", .owner_id = 42, .created_by_id = 7000000000000001,
-                               .comment = "ci", .created_at = At(9), .expires_at = At(9000),
-                               .last_used_day = At(0), .scopes = {"all-apis"}},
+  ASSERT_THAT(store.CreatePat({.token_id = "live",
+                               .owner_id = 42,
+                               .created_by_id = 7000000000000001,
+                               .comment = "ci",
+                               .created_at = At(9),
+                               .expires_at = At(9000),
+                               .last_used_day = At(0),
+                               .scopes = {"all-apis"}},
                               10, At(9)),
               IsOk());
-  ASSERT_THAT(store.CreatePat({.token_id = "expired", .owner_id = 42, .created_by_id = 42,
-                               .created_at = At(1), .expires_at = At(2)},
+  ASSERT_THAT(store.CreatePat({.token_id = "expired",
+                               .owner_id = 42,
+                               .created_by_id = 42,
+                               .created_at = At(1),
+                               .expires_at = At(2)},
                               10, At(1)),
               IsOk());
   ASSERT_THAT(store.SetConf("maxTokenLifetimeDays", "90"), IsOk());
   for (int i = 0; i < 3; ++i) {
-    ASSERT_THAT(store.AppendAudit({.at = At(10 + i), .actor = "system", .action = "token.create",
-                                   .target = "token:" + std::to_string(i), .detail = "{}",
+    ASSERT_THAT(store.AppendAudit({.at = At(10 + i),
+                                   .actor = "system",
+                                   .action = "token.create",
+                                   .target = "token:" + std::to_string(i),
+                                   .detail = "{}",
                                    .remote_address = "127.0.0.1"}),
                 IsOk());
   }

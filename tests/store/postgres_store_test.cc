@@ -2,8 +2,7 @@
 // processes, change notification between store instances (replicas), outages and recovery,
 // the pool's bounds, and URLs with passwords. Needs LATCHKEY_TEST_POSTGRES_URL (skipped
 // otherwise); the outage test also needs LATCHKEY_TEST_PG_CLUSTER (run_with_postgres.sh).
-#include <sys/wait.h>
-#include <unistd.h>
+#include "store/postgres/postgres_store.h"
 
 #include <atomic>
 #include <chrono>
@@ -11,13 +10,14 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "store/postgres/connection_pool.h"
 #include "store/postgres/migrate.h"
 #include "store/postgres/notification_listener.h"
-#include "store/postgres/postgres_store.h"
 #include "store/postgres_test_support.h"
 #include "store/store_contract_test.h"
 
@@ -92,8 +92,8 @@ class PostgresStoreTest : public ::testing::Test {
     return Principal{.id = id, .kind = PrincipalKind::kUser, .user_name = "u" + std::to_string(id)};
   }
   static Pat MakePat(const std::string& token_id, int64_t owner) {
-    return Pat{.token_id = token_id, .owner_id = owner, .created_by_id = owner,
-               .created_at = At(0)};
+    return Pat{
+        .token_id = token_id, .owner_id = owner, .created_by_id = owner, .created_at = At(0)};
   }
 
   std::unique_ptr<PostgresSchema> schema_;
@@ -335,10 +335,10 @@ TEST(PostgresUrlTest, ErrorsNeverContainThePassword) {
 }
 
 TEST(PostgresChangeCodecTest, EveryKindRoundTrips) {
-  for (ChangeKind kind : {ChangeKind::kPatDeleted, ChangeKind::kPrincipalChanged,
-                          ChangeKind::kPermissionsChanged, ChangeKind::kConfChanged,
-                          ChangeKind::kOAuthSecretDeleted, ChangeKind::kCredentialChanged,
-                          ChangeKind::kSigningKeysChanged}) {
+  for (ChangeKind kind :
+       {ChangeKind::kPatDeleted, ChangeKind::kPrincipalChanged, ChangeKind::kPermissionsChanged,
+        ChangeKind::kConfChanged, ChangeKind::kOAuthSecretDeleted, ChangeKind::kCredentialChanged,
+        ChangeKind::kSigningKeysChanged}) {
     Change change{kind, "id:with:colons"};
 
     EXPECT_THAT(postgres::DecodeChange(postgres::EncodeChange(change)),

@@ -10,7 +10,7 @@
 namespace latchkey::store::postgres {
 namespace {
 
-constexpr Oid kInt8Oid = 20;   // pg_type.oid of bigint
+constexpr Oid kInt8Oid = 20;    // pg_type.oid of bigint
 constexpr Oid kUnknownOid = 0;  // let the server infer the type from the context
 
 // libpq messages end with a newline; ours are single lines.
@@ -62,11 +62,17 @@ Result<ConnectionConfig> ConnectionConfig::FromUrl(const std::string& url) {
 PGconn* ConnectionConfig::Connect(const char* application_name) const {
   // Defaults first: with expand_dbname, the URL's own parameters (processed later) win.
   // Keepalives and tcp_user_timeout notice a dead server within seconds instead of hanging.
-  const char* keywords[] = {"connect_timeout",  "application_name", "keepalives",
-                            "keepalives_idle",  "keepalives_interval", "keepalives_count",
-                            "tcp_user_timeout", "dbname",           nullptr};
-  const char* values[] = {"3", application_name, "1", "10", "5", "3", "10000", url_.c_str(),
-                          nullptr};
+  const char* keywords[] = {"connect_timeout",
+                            "application_name",
+                            "keepalives",
+                            "keepalives_idle",
+                            "keepalives_interval",
+                            "keepalives_count",
+                            "tcp_user_timeout",
+                            "dbname",
+                            nullptr};
+  const char* values[] = {"3", application_name, "1",          "10",   "5",
+                          "3", "10000",          url_.c_str(), nullptr};
   return PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
 }
 
@@ -108,9 +114,7 @@ Statement& Statement::Add(std::optional<std::string> value, Oid type) {
 
 Statement& Statement::Bind(int64_t value) { return Add(std::to_string(value), kInt8Oid); }
 
-Statement& Statement::Bind(std::string_view value) {
-  return Add(std::string(value), kUnknownOid);
-}
+Statement& Statement::Bind(std::string_view value) { return Add(std::string(value), kUnknownOid); }
 
 Statement& Statement::Bind(TimePoint value) { return Bind(ToUnixMillis(value)); }
 
@@ -205,10 +209,9 @@ Result<std::string> Connection::PreparedName(std::string_view sql, const std::ve
   std::string key(sql);
   if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
   std::string name = "lk" + std::to_string(prepared_.size() + 1);
-  Result<ResultPtr> prepared =
-      Check(PQprepare(conn_.get(), name.c_str(), key.c_str(), static_cast<int>(types.size()),
-                      types.data()),
-            "prepare");
+  Result<ResultPtr> prepared = Check(PQprepare(conn_.get(), name.c_str(), key.c_str(),
+                                               static_cast<int>(types.size()), types.data()),
+                                     "prepare");
   if (!prepared) return std::unexpected(std::move(prepared).error());
   prepared_.emplace(std::move(key), name);
   return name;

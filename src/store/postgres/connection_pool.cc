@@ -33,13 +33,12 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire(std::chrono::milliseconds 
   std::unique_ptr<Connection> conn;
   {
     std::unique_lock lock(mu_);
-    bool available = cv_.wait_until(lock, deadline, [this] {
-      return !idle_.empty() || open_ < options_.size;
-    });
+    bool available =
+        cv_.wait_until(lock, deadline, [this] { return !idle_.empty() || open_ < options_.size; });
     if (!available) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "postgresql: all " + std::to_string(options_.size) +
-                           " connections busy for " + std::to_string(timeout.count()) + " ms");
+      return MakeError(ErrorCode::kUnavailable, "postgresql: all " + std::to_string(options_.size) +
+                                                    " connections busy for " +
+                                                    std::to_string(timeout.count()) + " ms");
     }
     if (!idle_.empty()) {
       conn = std::move(idle_.back());

@@ -37,8 +37,7 @@ class ConnectionPool {
  public:
   // Opens the first session (so that a wrong URL or an unreachable server fails here).
   // kUnavailable if it cannot connect.
-  static Result<std::unique_ptr<ConnectionPool>> Open(ConnectionConfig config,
-                                                      PoolOptions options);
+  static Result<std::unique_ptr<ConnectionPool>> Open(ConnectionConfig config, PoolOptions options);
   ~ConnectionPool();
 
   // Exclusive use of one session until destroyed; then it goes back to the pool, or is closed
@@ -85,27 +84,29 @@ class ConnectionPool {
   auto Transaction(Isolation isolation, Fn&& fn) -> std::invoke_result_t<Fn, Connection&> {
     bool reconnected = false;
     for (int attempt = 1;; ++attempt) {
-      Result<Lease> lease = Acquire();
-      if (!lease) return std::unexpected(std::move(lease).error());
-      Connection& conn = **lease;
-      if (Status begun = conn.Exec(BeginSql(isolation)); !begun) {
-        if (!conn.ok() && !reconnected) {
-          reconnected = true;
-          --attempt;
-          continue;
+      {
+        Result<Lease> lease = Acquire();
+        if (!lease) return std::unexpected(std::move(lease).error());
+        Connection& conn = **lease;
+        if (Status begun = conn.Exec(BeginSql(isolation)); !begun) {
+          if (!conn.ok() && !reconnected) {
+            reconnected = true;
+            --attempt;
+            continue;
+          }
+          return std::unexpected(std::move(begun).error());
         }
-        return std::unexpected(std::move(begun).error());
+        auto result = fn(conn);
+        if (result) {
+          Status committed = conn.Exec("COMMIT");
+          if (committed) return result;
+          result = std::unexpected(std::move(committed).error());
+        }
+        std::string sqlstate = conn.last_sqlstate();
+        conn.RollbackIfActive();
+        if (!IsRetryableSqlState(sqlstate) || attempt >= options_.max_attempts) return result;
       }
-      auto result = fn(conn);
-      if (result) {
-        Status committed = conn.Exec("COMMIT");
-        if (committed) return result;
-        result = std::unexpected(std::move(committed).error());
-      }
-      std::string sqlstate = conn.last_sqlstate();
-      conn.RollbackIfActive();
-      if (!IsRetryableSqlState(sqlstate) || attempt >= options_.max_attempts) return result;
-      Backoff(attempt);
+      Backoff(attempt);  // with the session back in the pool
     }
   }
 

@@ -71,6 +71,24 @@ NotificationListener::~NotificationListener() {
   ::close(stop_pipe_[1]);
 }
 
+bool NotificationListener::Ready() const {
+  std::lock_guard lock(mu_);
+  return listening_;
+}
+
+bool NotificationListener::WaitUntilReady(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return listening_changed_.wait_for(lock, timeout, [this] { return listening_; });
+}
+
+void NotificationListener::SetListening(bool listening) {
+  {
+    std::lock_guard lock(mu_);
+    listening_ = listening;
+  }
+  listening_changed_.notify_all();
+}
+
 void NotificationListener::Run() {
   int backoff_ms = kFirstBackoffMs;
   bool missed = false;  // notifications may have been lost since the last session
@@ -83,13 +101,13 @@ void NotificationListener::Run() {
       continue;
     }
     backoff_ms = kFirstBackoffMs;
-    listening_ = true;
+    SetListening(true);
     if (missed) {
       // Whatever happened while nobody listened: every cache keyed on the store is suspect.
       for (const auto& [kind, name] : kKindNames) callbacks_.on_change(Change{kind, ""});
     }
     bool keep_going = Serve(*conn);
-    listening_ = false;
+    SetListening(false);
     if (!keep_going) return;
     missed = true;
   }

@@ -8,9 +8,11 @@
 // notifications sent while it was away are lost. Thread-safe; the destructor stops and joins.
 #pragma once
 
-#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,17 +42,20 @@ class NotificationListener {
     std::function<bool(int backend_pid)> is_own;
   };
 
-  // Starts the thread; it connects in the background (Ready() tells when it listens).
+  // Starts the thread; it connects in the background.
   NotificationListener(const ConnectionConfig& config, std::string channel, Callbacks callbacks);
   NotificationListener(const NotificationListener&) = delete;
   NotificationListener& operator=(const NotificationListener&) = delete;
   ~NotificationListener();
 
   // True while the session is connected and listening.
-  bool Ready() const { return listening_.load(); }
+  bool Ready() const;
+  // Waits up to `timeout` for Ready(); returns it.
+  bool WaitUntilReady(std::chrono::milliseconds timeout) const;
 
  private:
   void Run();
+  void SetListening(bool listening);
   // Connects and LISTENs; nullptr on failure.
   std::unique_ptr<Connection> Listen();
   // Serves one session until it fails or Stop; false when asked to stop.
@@ -62,7 +67,9 @@ class NotificationListener {
   const std::string channel_;
   const Callbacks callbacks_;
   int stop_pipe_[2] = {-1, -1};
-  std::atomic<bool> listening_{false};
+  mutable std::mutex mu_;
+  mutable std::condition_variable listening_changed_;
+  bool listening_ = false;
   std::thread thread_;
 };
 

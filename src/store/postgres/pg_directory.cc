@@ -113,13 +113,13 @@ Result<Tenant> PostgresStore::GetTenant(const std::string& id) {
 
 Result<std::vector<Tenant>> PostgresStore::ListTenants() {
   return pool_->Read([&](Connection& conn) {
-    return conn
-        .Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, seq")
+    return conn.Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, seq")
         .All(TenantFromRow);
   });
 }
 
-Status PostgresStore::CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) {
+Status PostgresStore::CreateApplication(const Application& app,
+                                        const DirectoryServicePrincipal& sp) {
   return Write([&](Connection& conn) -> Status {
     LATCHKEY_RETURN_IF_ERROR(conn.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
                                           ") VALUES ($1, $2, $3, $4, $5, $6, $7)")
@@ -221,7 +221,7 @@ Result<std::vector<PasswordCredential>> PostgresStore::ListPasswordCredentials(
 }
 
 Status PostgresStore::RemovePasswordCredential(const std::string& app_object_id,
-                                             const std::string& key_id) {
+                                               const std::string& key_id) {
   return Write([&](Connection& conn, std::vector<Change>& changes) {
     return RemoveCredential(
         conn, "DELETE FROM password_credentials WHERE app_object_id = $1 AND key_id = $2",
@@ -261,7 +261,7 @@ Result<std::vector<CertificateCredential>> PostgresStore::ListCertificateCredent
 }
 
 Status PostgresStore::RemoveCertificateCredential(const std::string& app_object_id,
-                                                const std::string& key_id) {
+                                                  const std::string& key_id) {
   return Write([&](Connection& conn, std::vector<Change>& changes) {
     return RemoveCredential(
         conn, "DELETE FROM certificate_credentials WHERE app_object_id = $1 AND key_id = $2",

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "store/sqlite/codec.h"
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/codec.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -42,7 +42,8 @@ Result<Group> GroupFromRow(const Row& row) {
 Result<int64_t> IdFromRow(const Row& row) { return row.Int(0); }
 
 Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
-  return conn.Prepare("SELECT principal_id FROM group_members WHERE group_id = $1 ORDER BY position")
+  return conn
+      .Prepare("SELECT principal_id FROM group_members WHERE group_id = $1 ORDER BY position")
       .Bind(group_id)
       .All(IdFromRow);
 }
@@ -50,14 +51,13 @@ Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
 // Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
 Status InsertMembers(Connection& conn, const Group& group) {
   for (size_t i = 0; i < group.member_ids.size(); ++i) {
-    Status inserted =
-        conn.Prepare(
-                "INSERT INTO group_members (group_id, principal_id, position)"
-                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .Bind(group.id)
-            .Bind(group.member_ids[i])
-            .Bind(static_cast<int64_t>(i))
-            .Run();
+    Status inserted = conn.Prepare(
+                              "INSERT INTO group_members (group_id, principal_id, position)"
+                              " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                          .Bind(group.id)
+                          .Bind(group.member_ids[i])
+                          .Bind(static_cast<int64_t>(i))
+                          .Run();
     if (!inserted && inserted.error().code == ErrorCode::kNotFound) {
       return MakeError(ErrorCode::kNotFound, "group member " + std::to_string(group.member_ids[i]) +
                                                  " is not a principal");
@@ -125,7 +125,8 @@ Result<Principal> PostgresStore::FindServicePrincipalByApplicationId(const std::
 Result<std::vector<Principal>> PostgresStore::ListPrincipals(PrincipalKind kind) {
   return pool_->Read([&](Connection& conn) {
     return conn
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = $1 ORDER BY id")
+        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+                 " FROM principals WHERE kind = $1 ORDER BY id")
         .Bind(PrincipalKindName(kind))
         .All(PrincipalFromRow);
   });
@@ -172,7 +173,8 @@ Status PostgresStore::DeletePrincipal(int64_t id) {
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
     // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
-    Result<int64_t> deleted = conn.Prepare("DELETE FROM principals WHERE id = $1").Bind(id).Update();
+    Result<int64_t> deleted =
+        conn.Prepare("DELETE FROM principals WHERE id = $1").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
 
@@ -190,7 +192,8 @@ Status PostgresStore::DeletePrincipal(int64_t id) {
 Status PostgresStore::CreateGroup(const Group& group) {
   return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO workspace_groups (id, display_name, created_at) VALUES ($1, $2, $3)")
+        conn.Prepare(
+                "INSERT INTO workspace_groups (id, display_name, created_at) VALUES ($1, $2, $3)")
             .Bind(group.id)
             .Bind(group.display_name)
             .Bind(group.created_at)
@@ -202,54 +205,58 @@ Status PostgresStore::CreateGroup(const Group& group) {
 }
 
 Result<Group> PostgresStore::GetGroup(int64_t id) {
-  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
-    Result<Group> group =
-        conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = $1")
-            .Bind(id)
-            .One(GroupFromRow, "group");
-    if (!group) return group;
-    Result<std::vector<int64_t>> members = MembersOf(conn, id);
-    if (!members) return std::unexpected(std::move(members).error());
-    group->member_ids = std::move(*members);
-    return group;
-  });
+  return pool_->Transaction(
+      Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
+        Result<Group> group =
+            conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = $1")
+                .Bind(id)
+                .One(GroupFromRow, "group");
+        if (!group) return group;
+        Result<std::vector<int64_t>> members = MembersOf(conn, id);
+        if (!members) return std::unexpected(std::move(members).error());
+        group->member_ids = std::move(*members);
+        return group;
+      });
 }
 
 Result<Group> PostgresStore::FindGroupByName(const std::string& display_name) {
-  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
-    Result<Group> group = conn.Prepare(
-                                  "SELECT id, display_name, created_at FROM workspace_groups"
-                                  " WHERE display_name = $1")
-                              .Bind(display_name)
-                              .One(GroupFromRow, "group");
-    if (!group) return group;
-    Result<std::vector<int64_t>> members = MembersOf(conn, group->id);
-    if (!members) return std::unexpected(std::move(members).error());
-    group->member_ids = std::move(*members);
-    return group;
-  });
+  return pool_->Transaction(
+      Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
+        Result<Group> group = conn.Prepare(
+                                      "SELECT id, display_name, created_at FROM workspace_groups"
+                                      " WHERE display_name = $1")
+                                  .Bind(display_name)
+                                  .One(GroupFromRow, "group");
+        if (!group) return group;
+        Result<std::vector<int64_t>> members = MembersOf(conn, group->id);
+        if (!members) return std::unexpected(std::move(members).error());
+        group->member_ids = std::move(*members);
+        return group;
+      });
 }
 
 Result<std::vector<Group>> PostgresStore::ListGroups() {
-  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<std::vector<Group>> {
-    Result<std::vector<Group>> groups =
-        conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
-            .All(GroupFromRow);
-    if (!groups) return groups;
-    std::unordered_map<int64_t, Group*> by_id;
-    for (Group& group : *groups) by_id[group.id] = &group;
-    Result<std::vector<std::pair<int64_t, int64_t>>> members =
-        conn.Prepare("SELECT group_id, principal_id FROM group_members ORDER BY group_id, position")
-            .All([](const Row& row) -> Result<std::pair<int64_t, int64_t>> {
-              return std::pair(row.Int(0), row.Int(1));
-            });
-    if (!members) return std::unexpected(std::move(members).error());
-    for (const auto& [group_id, principal_id] : *members) {
-      auto it = by_id.find(group_id);
-      if (it != by_id.end()) it->second->member_ids.push_back(principal_id);
-    }
-    return groups;
-  });
+  return pool_->Transaction(
+      Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<std::vector<Group>> {
+        Result<std::vector<Group>> groups =
+            conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
+                .All(GroupFromRow);
+        if (!groups) return groups;
+        std::unordered_map<int64_t, Group*> by_id;
+        for (Group& group : *groups) by_id[group.id] = &group;
+        Result<std::vector<std::pair<int64_t, int64_t>>> members =
+            conn.Prepare(
+                    "SELECT group_id, principal_id FROM group_members ORDER BY group_id, position")
+                .All([](const Row& row) -> Result<std::pair<int64_t, int64_t>> {
+                  return std::pair(row.Int(0), row.Int(1));
+                });
+        if (!members) return std::unexpected(std::move(members).error());
+        for (const auto& [group_id, principal_id] : *members) {
+          auto it = by_id.find(group_id);
+          if (it != by_id.end()) it->second->member_ids.push_back(principal_id);
+        }
+        return groups;
+      });
 }
 
 Status PostgresStore::UpdateGroup(const Group& group) {

@@ -1,6 +1,5 @@
 #include "store/postgres/postgres_store.h"
 
-#include <thread>
 #include <utility>
 
 #include "store/postgres/migrate.h"
@@ -24,8 +23,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
                                                            PoolOptions options) {
   Result<ConnectionConfig> config = ConnectionConfig::FromUrl(url);
   if (!config) return std::unexpected(std::move(config).error());
-  Result<std::unique_ptr<ConnectionPool>> pool =
-      ConnectionPool::Open(std::move(*config), options);
+  Result<std::unique_ptr<ConnectionPool>> pool = ConnectionPool::Open(std::move(*config), options);
   if (!pool) return std::unexpected(std::move(pool).error());
 
   std::string channel;
@@ -38,10 +36,9 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
     channel = ChannelForSchema(*schema);
   }
   std::unique_ptr<PostgresStore> store(new PostgresStore(std::move(*pool), std::move(channel)));
-  auto deadline = std::chrono::steady_clock::now() + kListenerStartWait;
-  while (!store->ListeningForChanges() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  // Not ready in time (the server is slow): it keeps trying in the background, and reports a
+  // flush of every kind once it listens.
+  store->notifications_->WaitUntilReady(kListenerStartWait);
   return store;
 }
 
@@ -81,10 +78,8 @@ void PostgresStore::NotifyLocal(const std::vector<Change>& changes) {
 
 Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Change>& changes) {
   for (const Change& change : changes) {
-    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("SELECT pg_notify($1, $2)")
-                                 .Bind(channel_)
-                                 .Bind(EncodeChange(change))
-                                 .Run());
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("SELECT pg_notify($1, $2)").Bind(channel_).Bind(EncodeChange(change)).Run());
   }
   return Ok();
 }
