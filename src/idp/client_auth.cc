@@ -1,0 +1,175 @@
+#include "idp/client_auth.h"
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/hash.h"
+#include "crypto/x509.h"
+#include "jose/jws.h"
+
+namespace latchkey::idp {
+namespace {
+
+constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+const std::string* FindField(const FormFields& form, std::string_view name) {
+  for (const auto& [k, v] : form)
+    if (k == name) return &v;
+  return nullptr;
+}
+
+EntraError Conflict() {
+  return InvalidRequest(
+      90014, "The request contains more than one client credential. Send the client secret in "
+             "the body or with HTTP Basic, or a client assertion, but only one of them.");
+}
+
+}  // namespace
+
+std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
+    const FormFields& form, std::string_view authorization_header) {
+  ClientCredentials out;
+  const std::string* id = FindField(form, "client_id");
+  const std::string* secret = FindField(form, "client_secret");
+  const std::string* assertion = FindField(form, "client_assertion");
+  const std::string* assertion_type = FindField(form, "client_assertion_type");
+  if (id) out.client_id = *id;
+
+  if (authorization_header.size() > 6 && IEquals(authorization_header.substr(0, 6), "Basic ")) {
+    auto decoded = Base64Decode(authorization_header.substr(6));
+    size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    if (!decoded || colon == std::string::npos) {
+      return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
+    }
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
+    auto basic_id = PercentDecode(decoded->substr(0, colon), true);
+    auto basic_secret = PercentDecode(decoded->substr(colon + 1), true);
+    if (!basic_id || !basic_secret) {
+      return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
+    }
+    if (secret || assertion) return std::unexpected(Conflict());
+    if (id && *id != *basic_id) return std::unexpected(Conflict());
+    out.client_id = *basic_id;
+    out.kind = ClientCredentialKind::kSecret;
+    out.secret = Secret(std::move(*basic_secret));
+    return out;
+  }
+  if (secret && assertion) return std::unexpected(Conflict());
+  if (secret) {
+    out.kind = ClientCredentialKind::kSecret;
+    out.secret = Secret(*secret);
+  } else if (assertion) {
+    if (!assertion_type || *assertion_type != kJwtBearer) {
+      return std::unexpected(InvalidRequest(
+          900144, "The request body must contain the following parameter: "
+                  "'client_assertion_type' with the value '" + std::string(kJwtBearer) + "'."));
+    }
+    out.kind = ClientCredentialKind::kAssertion;
+    out.secret = Secret(*assertion);
+    // RFC 7523: the client is the assertion's subject when client_id is absent.
+    if (out.client_id.empty()) {
+      auto parsed = jose::ParseJwt(*assertion);
+      if (parsed && parsed->claims.contains("sub") && parsed->claims["sub"].is_string()) {
+        out.client_id = parsed->claims["sub"].get<std::string>();
+      }
+    }
+  }
+  return out;
+}
+
+std::expected<void, EntraError> VerifyClientSecret(store::Store& store,
+                                                   const store::Application& app,
+                                                   const Secret& secret, TimePoint now) {
+  if (secret.empty()) return std::unexpected(MissingClientCredential());
+  if (secret.size() > 1024) return std::unexpected(InvalidClientSecret(app.app_id));
+  auto creds = store.ListPasswordCredentials(app.object_id);
+  if (!creds) {
+    return std::unexpected(EntraError{503, "temporarily_unavailable", 90033,
+                                      "A transient error has occurred. Please try again."});
+  }
+  const std::string hash = crypto::Sha256Hex(secret.reveal());
+  // Compare against every credential so the time taken does not tell which one matched.
+  bool matched = false, expired = true;
+  for (const auto& c : *creds) {
+    if (crypto::ConstantTimeEquals(hash, c.secret_hash)) {
+      matched = true;
+      if ((!c.end_at || *c.end_at > now) && c.start_at <= now + std::chrono::minutes(5)) {
+        expired = false;
+      }
+    }
+  }
+  if (!matched) return std::unexpected(InvalidClientSecret(app.app_id));
+  if (expired) return std::unexpected(ExpiredClientSecret(app.app_id));
+  return {};
+}
+
+std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
+                                                      const store::Application& app,
+                                                      const std::string& assertion,
+                                                      const std::string& base_url,
+                                                      const std::string& tenant, TimePoint now) {
+  auto jwt = jose::ParseJwt(assertion);
+  if (!jwt) return std::unexpected(InvalidClientAssertion("the assertion is not a valid JWT"));
+  if (!jwt->header.contains("alg") || jwt->header["alg"] != "RS256") {
+    return std::unexpected(InvalidClientAssertion("only RS256 assertions are accepted"));
+  }
+  auto certs = store.ListCertificateCredentials(app.object_id);
+  if (!certs || certs->empty()) {
+    return std::unexpected(InvalidClientAssertion("the app has no registered certificate"));
+  }
+  std::string x5t;
+  if (jwt->header.contains("x5t") && jwt->header["x5t"].is_string()) {
+    auto raw = Base64UrlDecode(jwt->header["x5t"].get<std::string>());
+    if (raw) x5t = HexEncode(*raw);
+  }
+  bool verified = false;
+  for (const auto& c : *certs) {
+    if (!x5t.empty() && !IEquals(x5t, c.thumbprint_sha1)) continue;
+    if (c.end_at <= now || c.start_at > now + std::chrono::minutes(5)) continue;
+    auto cert = crypto::ParseCertificatePem(c.certificate_pem);
+    if (cert && cert->public_key.VerifyRs256(jwt->signing_input, jwt->signature)) {
+      verified = true;
+      break;
+    }
+  }
+  if (!verified) {
+    return std::unexpected(InvalidClientAssertion("no registered certificate verifies the signature"));
+  }
+  const auto& c = jwt->claims;
+  auto str = [&](const char* k) {
+    return c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : std::string();
+  };
+  if (!IEquals(str("iss"), app.app_id) || !IEquals(str("sub"), app.app_id)) {
+    return std::unexpected(InvalidClientAssertion("iss and sub must be the client id"));
+  }
+  // The audience is this tenant's token endpoint (either version) as the client addressed us.
+  std::vector<std::string> audiences = {base_url + "/" + tenant + "/oauth2/v2.0/token",
+                                        base_url + "/" + tenant + "/oauth2/token",
+                                        base_url + "/adfs/oauth2/token"};
+  bool aud_ok = false;
+  auto check_aud = [&](const nlohmann::json& v) {
+    if (v.is_string())
+      for (const auto& a : audiences) aud_ok = aud_ok || IEquals(v.get<std::string>(), a);
+  };
+  if (c.contains("aud")) {
+    if (c["aud"].is_array()) {
+      for (const auto& v : c["aud"]) check_aud(v);
+    } else {
+      check_aud(c["aud"]);
+    }
+  }
+  if (!aud_ok) return std::unexpected(InvalidClientAssertion("aud is not this token endpoint"));
+  const int64_t t = ToUnixSeconds(now);
+  constexpr int64_t kSkew = 300;
+  if (!c.contains("exp") || !c["exp"].is_number() || c["exp"].get<double>() <= t - kSkew) {
+    return std::unexpected(InvalidClientAssertion("the assertion has expired"));
+  }
+  if (c["exp"].get<double>() > t + 86400) {
+    return std::unexpected(InvalidClientAssertion("the assertion lives longer than one day"));
+  }
+  if (c.contains("nbf") && (!c["nbf"].is_number() || c["nbf"].get<double>() > t + kSkew)) {
+    return std::unexpected(InvalidClientAssertion("the assertion is not valid yet"));
+  }
+  return {};
+}
+
+}  // namespace latchkey::idp

@@ -1,0 +1,44 @@
+// Client authentication for the token endpoints: where the credentials come from (form body,
+// HTTP Basic, client assertion) and how they are checked. Secrets are compared as SHA-256
+// hashes in constant time; assertions are RS256 JWTs signed by a registered certificate.
+#pragma once
+
+#include <expected>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/encoding.h"
+#include "base/secret.h"
+#include "idp/entra_error.h"
+#include "store/store.h"
+
+namespace latchkey::idp {
+
+enum class ClientCredentialKind { kNone, kSecret, kAssertion };
+
+struct ClientCredentials {
+  std::string client_id;
+  ClientCredentialKind kind = ClientCredentialKind::kNone;
+  Secret secret;  // the client secret, or the assertion JWT
+};
+
+// Collects client_id and one credential. Two credentials at once (Basic and a body secret, a
+// secret and an assertion) or a client_id that disagrees with Basic's are refused.
+std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
+    const FormFields& form, std::string_view authorization_header);
+
+std::expected<void, EntraError> VerifyClientSecret(store::Store& store,
+                                                   const store::Application& app,
+                                                   const Secret& secret, TimePoint now);
+
+// Checks an RFC 7523 client assertion: RS256, signed by one of the app's certificates (found
+// by the x5t header, else tried in turn), iss = sub = client id, aud = a token endpoint of
+// this tenant on `base_url`, valid exp/nbf, lifetime at most one day.
+std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
+                                                      const store::Application& app,
+                                                      const std::string& assertion,
+                                                      const std::string& base_url,
+                                                      const std::string& tenant, TimePoint now);
+
+}  // namespace latchkey::idp

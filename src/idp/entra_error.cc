@@ -1,0 +1,144 @@
+#include "idp/entra_error.h"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace latchkey::idp {
+namespace {
+
+std::string FormatUtc(TimePoint t, const char* fmt) {
+  std::time_t secs = static_cast<std::time_t>(ToUnixSeconds(t));
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
+}  // namespace
+
+std::string EntraTimestamp(TimePoint t) { return FormatUtc(t, "%Y-%m-%d %H:%M:%SZ"); }
+std::string Rfc3339(TimePoint t) { return FormatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
+
+EntraError InvalidRequest(int aadsts, std::string description) {
+  return {400, "invalid_request", aadsts, std::move(description)};
+}
+
+EntraError MissingParameter(std::string_view name) {
+  return InvalidRequest(900144, "The request body must contain the following parameter: '" +
+                                    std::string(name) + "'.");
+}
+
+EntraError UnsupportedGrantType(std::string_view grant_type) {
+  return {400, "unsupported_grant_type", 70003,
+          "The app requested an unsupported grant type '" + std::string(grant_type.substr(0, 64)) +
+              "'."};
+}
+
+EntraError TenantNotFound(std::string_view tenant) {
+  return {400, "invalid_tenant", 90002,
+          "Tenant '" + std::string(tenant.substr(0, 64)) +
+              "' not found. Check to make sure you have the correct tenant ID and are signing "
+              "into the correct cloud."};
+}
+
+EntraError AppNotFoundInTenant(std::string_view client_id, std::string_view tenant) {
+  return {400, "unauthorized_client", 700016,
+          "Application with identifier '" + std::string(client_id.substr(0, 64)) +
+              "' was not found in the directory '" + std::string(tenant) +
+              "'. This can happen if the application has not been installed by the "
+              "administrator of the tenant or consented to by any user in the tenant."};
+}
+
+EntraError InvalidClientSecret(std::string_view client_id) {
+  return {401, "invalid_client", 7000215,
+          "Invalid client secret provided. Ensure the secret being sent in the request is the "
+          "client secret value, not the client secret ID, for a secret added to app '" +
+              std::string(client_id) + "'."};
+}
+
+EntraError MissingClientCredential() {
+  return {401, "invalid_client", 7000218,
+          "The request body must contain the following parameter: 'client_assertion' or "
+          "'client_secret'."};
+}
+
+EntraError ExpiredClientSecret(std::string_view client_id) {
+  return {401, "invalid_client", 7000222,
+          "The provided client secret keys for app '" + std::string(client_id) +
+              "' are expired. Visit the Azure portal to create new keys for your app."};
+}
+
+EntraError InvalidClientAssertion(std::string_view why) {
+  return {401, "invalid_client", 700027,
+          "Client assertion failed signature validation or is invalid: " + std::string(why)};
+}
+
+EntraError InvalidScope(std::string_view scope) {
+  return {400, "invalid_scope", 70011,
+          "The provided request must include a 'scope' input parameter. The provided value for "
+          "the input parameter 'scope' is not valid. The scope " +
+              std::string(scope.substr(0, 256)) + " is not valid."};
+}
+
+EntraError UnknownResource(std::string_view resource, std::string_view tenant) {
+  return {400, "invalid_resource", 500011,
+          "The resource principal named " + std::string(resource.substr(0, 256)) +
+              " was not found in the tenant named " + std::string(tenant) +
+              ". This can happen if the application has not been installed by the administrator "
+              "of the tenant or consented to by any user in the tenant."};
+}
+
+EntraError Throttled(int retry_after_seconds) {
+  return {429, "temporarily_unavailable", 50196,
+          "The server terminated an operation because it encountered too many failed requests "
+          "from this client. Retry after " +
+              std::to_string(retry_after_seconds) + " seconds.",
+          retry_after_seconds};
+}
+
+http::Response RenderEntraError(const EntraError& error, const Clock& clock, Random& random,
+                                std::string_view correlation_id) {
+  const TimePoint now = clock.Now();
+  const std::string trace_id = random.Uuid();
+  const std::string corr = correlation_id.empty() ? random.Uuid() : std::string(correlation_id);
+  const std::string ts = EntraTimestamp(now);
+  const std::string code = "AADSTS" + std::to_string(error.aadsts);
+  nlohmann::json body = {
+      {"error", error.error},
+      {"error_description", code + ": " + error.description + "\r\nTrace ID: " + trace_id +
+                                "\r\nCorrelation ID: " + corr + "\r\nTimestamp: " + ts},
+      {"error_codes", {error.aadsts}},
+      {"timestamp", ts},
+      {"trace_id", trace_id},
+      {"correlation_id", corr},
+      {"error_uri", "https://login.microsoftonline.com/error?code=" + std::to_string(error.aadsts)},
+  };
+  http::Response r = http::Response::Json(error.status, body.dump());
+  r.SetHeader("Cache-Control", "no-store, no-cache");
+  if (error.retry_after_seconds > 0) {
+    r.SetHeader("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  return r;
+}
+
+http::Response RenderGraphError(int status, std::string_view code, std::string_view message,
+                                const Clock& clock, std::string_view request_id) {
+  nlohmann::json body = {
+      {"error",
+       {{"code", code},
+        {"message", message},
+        {"innerError",
+         {{"date", Rfc3339(clock.Now())},
+          {"request-id", request_id},
+          {"client-request-id", request_id}}}}}};
+  return http::Response::Json(status, body.dump());
+}
+
+http::Response RenderArmError(int status, std::string_view code, std::string_view message) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  return http::Response::Json(status, body.dump());
+}
+
+}  // namespace latchkey::idp

@@ -1,0 +1,52 @@
+// Entra ID's error shapes, written in one place: the OAuth2 token endpoint errors
+// ({"error","error_description":"AADSTSnnnn: ...","error_codes",...}), Microsoft Graph errors
+// ({"error":{"code","message","innerError"}}) and Azure Resource Manager errors.
+// Descriptions never contain a secret.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "http/message.h"
+
+namespace latchkey::idp {
+
+struct EntraError {
+  int status = 400;
+  std::string error;  // RFC 6749 §5.2 code: invalid_request, invalid_client, ...
+  int aadsts = 0;
+  std::string description;  // text after "AADSTSnnnn: "
+  int retry_after_seconds = 0;  // > 0 adds Retry-After (throttling only)
+};
+
+// The common AADSTS errors of the client-credentials flow.
+EntraError InvalidRequest(int aadsts, std::string description);
+EntraError MissingParameter(std::string_view name);  // AADSTS900144
+EntraError UnsupportedGrantType(std::string_view grant_type);  // AADSTS70003
+EntraError TenantNotFound(std::string_view tenant);  // AADSTS90002
+EntraError AppNotFoundInTenant(std::string_view client_id, std::string_view tenant);  // AADSTS700016
+EntraError InvalidClientSecret(std::string_view client_id);  // 401 AADSTS7000215
+EntraError MissingClientCredential();  // 401 AADSTS7000218
+EntraError ExpiredClientSecret(std::string_view client_id);  // 401 AADSTS7000222
+EntraError InvalidClientAssertion(std::string_view why);  // 401 AADSTS700027
+EntraError InvalidScope(std::string_view scope);  // AADSTS70011
+EntraError UnknownResource(std::string_view resource, std::string_view tenant);  // AADSTS500011
+EntraError Throttled(int retry_after_seconds);  // 429 AADSTS50196
+
+http::Response RenderEntraError(const EntraError& error, const Clock& clock, Random& random,
+                                std::string_view correlation_id);
+
+// {"error":{"code":code,"message":message,"innerError":{...}}}
+http::Response RenderGraphError(int status, std::string_view code, std::string_view message,
+                                const Clock& clock, std::string_view request_id);
+// {"error":{"code":code,"message":message}}
+http::Response RenderArmError(int status, std::string_view code, std::string_view message);
+
+// "2026-11-29 18:34:00Z", as Entra writes timestamps.
+std::string EntraTimestamp(TimePoint t);
+// "2026-11-29T18:34:00Z"
+std::string Rfc3339(TimePoint t);
+
+}  // namespace latchkey::idp

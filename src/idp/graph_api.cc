@@ -1,0 +1,336 @@
+// A Microsoft Graph v1.0–shaped directory API: applications, their password and certificate
+// credentials, and service principals, so that the same JSON works against Graph and latchkey.
+// Callers present an access token for https://graph.microsoft.com carrying the
+// Application.ReadWrite.All role; every operation is scoped to the token's tenant.
+#include <nlohmann/json.hpp>
+
+#include "base/encoding.h"
+#include "idp/entra_error.h"
+#include "idp/identity_provider.h"
+
+namespace latchkey::idp {
+namespace {
+
+using nlohmann::json;
+constexpr std::string_view kRole = "Application.ReadWrite.All";
+constexpr std::string_view kMetadata = "https://graph.microsoft.com/v1.0/$metadata#";
+
+class GraphApi {
+ public:
+  GraphApi(IdentityProvider& idp, const Clock& clock, Random& random)
+      : idp_(idp), store_(idp.directory().store()), clock_(clock), random_(random) {}
+
+  // Runs `fn(tenant, body)` for an authorized caller; renders every failure as a Graph error.
+  template <class Fn>
+  http::Response Guard(http::Request& request, Fn fn) {
+    std::string_view h = request.Header("Authorization");
+    if (h.size() <= 7 || !IEquals(h.substr(0, 7), "Bearer ")) {
+      return Error(request, 401, "InvalidAuthenticationToken", "Access token is empty.");
+    }
+    auto token = idp_.VerifyOwnToken(h.substr(7), {std::string(kGraphResource),
+                                                   std::string(kGraphResource) + "/",
+                                                   std::string(kGraphAppId)});
+    if (!token) {
+      return Error(request, 401, "InvalidAuthenticationToken", "Access token validation failure.");
+    }
+    bool has_role = false;
+    if (token->claims.contains("roles") && token->claims["roles"].is_array()) {
+      for (const auto& r : token->claims["roles"]) has_role = has_role || r == kRole;
+    }
+    if (!has_role) {
+      return Error(request, 403, "Authorization_RequestDenied",
+                   "Insufficient privileges to complete the operation.");
+    }
+    json body = json::object();
+    if (!request.body.empty()) {
+      body = json::parse(request.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) {
+        return Error(request, 400, "BadRequest", "Unable to read JSON request payload.");
+      }
+    }
+    try {
+      return fn(token->claims["tid"].get<std::string>(), body);
+    } catch (const json::exception&) {
+      return Error(request, 400, "BadRequest", "A property in the request payload has the wrong type.");
+    }
+  }
+
+  http::Response Error(const http::Request& request, int status, std::string_view code,
+                       std::string_view message) {
+    return RenderGraphError(status, code, message, clock_, request.request_id);
+  }
+  http::Response StoreError(const http::Request& request, const latchkey::Error& e) {
+    switch (e.code) {
+      case ErrorCode::kNotFound:
+        return Error(request, 404, "Request_ResourceNotFound",
+                     "Resource does not exist or one of its queried reference-property objects "
+                     "are not present.");
+      case ErrorCode::kAlreadyExists:
+        return Error(request, 409, "Request_MultipleObjectsWithSameKeyValue",
+                     "Another object with the same value for property already exists.");
+      case ErrorCode::kInvalidArgument:
+        return Error(request, 400, "Request_BadRequest", e.message);
+      case ErrorCode::kUnavailable:
+        return Error(request, 503, "serviceNotAvailable", "The service is temporarily unavailable.");
+      default:
+        return Error(request, 500, "generalException", "The request could not be completed.");
+    }
+  }
+
+  json PasswordJson(const store::PasswordCredential& c, const std::string* secret_text) {
+    return {{"customKeyIdentifier", nullptr},
+            {"displayName", c.display_name},
+            {"endDateTime", c.end_at ? json(Rfc3339(*c.end_at)) : json(nullptr)},
+            {"hint", c.hint},
+            {"keyId", c.key_id},
+            {"secretText", secret_text ? json(*secret_text) : json(nullptr)},
+            {"startDateTime", Rfc3339(c.start_at)}};
+  }
+
+  Result<json> AppJson(const store::Application& app) {
+    auto pw = store_.ListPasswordCredentials(app.object_id);
+    if (!pw) return std::unexpected(pw.error());
+    auto certs = store_.ListCertificateCredentials(app.object_id);
+    if (!certs) return std::unexpected(certs.error());
+    json passwords = json::array(), keys = json::array();
+    for (const auto& c : *pw) passwords.push_back(PasswordJson(c, nullptr));
+    for (const auto& c : *certs) {
+      keys.push_back({{"customKeyIdentifier", c.thumbprint_sha1},
+                      {"displayName", c.display_name},
+                      {"endDateTime", Rfc3339(c.end_at)},
+                      {"keyId", c.key_id},
+                      {"startDateTime", Rfc3339(c.start_at)},
+                      {"type", "AsymmetricX509Cert"},
+                      {"usage", "Verify"},
+                      {"key", nullptr}});
+    }
+    return json{{"id", app.object_id},
+                {"appId", app.app_id},
+                {"displayName", app.display_name},
+                {"identifierUris", app.identifier_uris},
+                {"createdDateTime", Rfc3339(app.created_at)},
+                {"signInAudience", "AzureADMyOrg"},
+                {"publisherDomain", app.tenant_id},
+                {"passwordCredentials", passwords},
+                {"keyCredentials", keys}};
+  }
+
+  json SpJson(const store::DirectoryServicePrincipal& sp) {
+    return {{"id", sp.object_id},
+            {"appId", sp.app_id},
+            {"displayName", sp.display_name},
+            {"appOwnerOrganizationId", sp.tenant_id},
+            {"accountEnabled", true},
+            {"servicePrincipalType", "Application"},
+            {"servicePrincipalNames", {sp.app_id}}};
+  }
+
+  // Reads "$filter=appId eq 'x'" (or displayName). Returns {attribute, value}; empty if none.
+  static std::pair<std::string, std::string> Filter(const http::Request& request) {
+    auto form = ParseForm(request.query);
+    if (!form) return {};
+    for (const auto& [k, v] : *form) {
+      if (k != "$filter") continue;
+      size_t eq = v.find(" eq ");
+      if (eq == std::string::npos) return {"?", ""};
+      std::string attr = v.substr(0, eq);
+      std::string value = v.substr(eq + 4);
+      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return {attr, value};
+    }
+    return {};
+  }
+
+  Result<store::Application> AppInTenant(const std::string& tenant, const std::string& object_id) {
+    auto app = store_.GetApplicationByObjectId(AsciiLower(object_id));
+    if (!app) return app;
+    if (app->tenant_id != tenant) return MakeError(ErrorCode::kNotFound, "not in tenant");
+    return app;
+  }
+
+  void Register(http::Router& router) {
+    router.Add("POST", "/v1.0/applications", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json& body) {
+        if (!body.contains("displayName") || !body["displayName"].is_string()) {
+          return Error(r, 400, "Request_BadRequest", "Property 'displayName' is required.");
+        }
+        std::vector<std::string> uris;
+        if (body.contains("identifierUris")) uris = body["identifierUris"].get<std::vector<std::string>>();
+        auto app = idp_.directory().CreateApplication(tenant, body["displayName"], uris, {});
+        if (!app) return StoreError(r, app.error());
+        auto j = AppJson(*app);
+        if (!j) return StoreError(r, j.error());
+        (*j)["@odata.context"] = std::string(kMetadata) + "applications/$entity";
+        return http::Response::Json(201, j->dump());
+      });
+    });
+    router.Add("GET", "/v1.0/applications", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto [attr, value] = Filter(r);
+        if (attr == "?") return Error(r, 400, "Request_UnsupportedQuery", "Unsupported query.");
+        auto apps = store_.ListApplications(tenant);
+        if (!apps) return StoreError(r, apps.error());
+        json list = json::array();
+        for (const auto& app : *apps) {
+          if (attr == "appId" && !IEquals(app.app_id, value)) continue;
+          if (attr == "displayName" && app.display_name != value) continue;
+          auto j = AppJson(app);
+          if (!j) return StoreError(r, j.error());
+          list.push_back(std::move(*j));
+        }
+        return http::Response::Json(
+            200, json{{"@odata.context", std::string(kMetadata) + "applications"}, {"value", list}}.dump());
+      });
+    });
+    router.Add("GET", "/v1.0/applications/{id}", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        auto j = AppJson(*app);
+        if (!j) return StoreError(r, j.error());
+        return http::Response::Json(200, j->dump());
+      });
+    });
+    router.Add("PATCH", "/v1.0/applications/{id}", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json& body) {
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        if (body.contains("keyCredentials")) {
+          for (const auto& k : body["keyCredentials"]) {
+            std::string key = k.value("key", "");
+            auto der = Base64Decode(key);
+            std::string pem = key;
+            if (der) {
+              pem = "-----BEGIN CERTIFICATE-----\n";
+              std::string b64 = Base64Encode(*der);
+              for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+              pem += "-----END CERTIFICATE-----\n";
+            }
+            auto added = idp_.directory().AddCertificate(app->object_id, pem, k.value("displayName", ""));
+            if (!added) return StoreError(r, added.error());
+          }
+        }
+        http::Response resp;
+        resp.status = 204;
+        return resp;
+      });
+    });
+    router.Add("DELETE", "/v1.0/applications/{id}", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        if (auto st = store_.DeleteApplication(app->object_id); !st) return StoreError(r, st.error());
+        http::Response resp;
+        resp.status = 204;
+        return resp;
+      });
+    });
+    router.Add("POST", "/v1.0/applications/{id}/addPassword", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json& body) {
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        json pc = body.value("passwordCredential", json::object());
+        std::optional<TimePoint> end;
+        std::string end_text = pc.value("endDateTime", "");
+        if (!end_text.empty()) {
+          std::tm tm{};
+          if (!strptime(end_text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
+            return Error(r, 400, "Request_BadRequest", "endDateTime is not a valid date.");
+          }
+          end = FromUnixSeconds(timegm(&tm));
+        } else {
+          end = clock_.Now() + std::chrono::days(730);  // Graph's default: two years
+        }
+        auto added = idp_.directory().AddPassword(app->object_id, pc.value("displayName", ""), end);
+        if (!added) return StoreError(r, added.error());
+        json j = PasswordJson(added->credential, &added->secret_text.reveal());
+        j["@odata.context"] = std::string(kMetadata) + "microsoft.graph.passwordCredential";
+        return http::Response::Json(200, j.dump());
+      });
+    });
+    router.Add("POST", "/v1.0/applications/{id}/removePassword", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json& body) {
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        if (!body.contains("keyId") || !body["keyId"].is_string()) {
+          return Error(r, 400, "Request_BadRequest", "Property 'keyId' is required.");
+        }
+        auto st = store_.RemovePasswordCredential(app->object_id, AsciiLower(body["keyId"].get<std::string>()));
+        if (!st) return StoreError(r, st.error());
+        http::Response resp;
+        resp.status = 204;
+        return resp;
+      });
+    });
+    router.Add("POST", "/v1.0/servicePrincipals", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json& body) {
+        if (!body.contains("appId") || !body["appId"].is_string()) {
+          return Error(r, 400, "Request_BadRequest", "Property 'appId' is required.");
+        }
+        auto app = store_.GetApplicationByAppId(AsciiLower(body["appId"].get<std::string>()));
+        if (!app) return StoreError(r, app.error());
+        store::DirectoryServicePrincipal sp{random_.Uuid(), app->app_id, tenant, app->display_name,
+                                            clock_.Now()};
+        if (auto st = store_.CreateDirectoryServicePrincipal(sp); !st) return StoreError(r, st.error());
+        return http::Response::Json(201, SpJson(sp).dump());
+      });
+    });
+    router.Add("GET", "/v1.0/servicePrincipals", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto [attr, value] = Filter(r);
+        auto sps = store_.ListDirectoryServicePrincipals(tenant);
+        if (!sps) return StoreError(r, sps.error());
+        json list = json::array();
+        for (const auto& sp : *sps) {
+          if (attr == "appId" && !IEquals(sp.app_id, value)) continue;
+          list.push_back(SpJson(sp));
+        }
+        return http::Response::Json(
+            200, json{{"@odata.context", std::string(kMetadata) + "servicePrincipals"}, {"value", list}}.dump());
+      });
+    });
+    router.Add("GET", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto sp = store_.GetDirectoryServicePrincipal(AsciiLower(r.params["id"]));
+        if (!sp || sp->tenant_id != tenant) {
+          return StoreError(r, latchkey::Error{ErrorCode::kNotFound, ""});
+        }
+        return http::Response::Json(200, SpJson(*sp).dump());
+      });
+    });
+    router.Add("DELETE", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto sp = store_.GetDirectoryServicePrincipal(AsciiLower(r.params["id"]));
+        if (!sp || sp->tenant_id != tenant) {
+          return StoreError(r, latchkey::Error{ErrorCode::kNotFound, ""});
+        }
+        if (auto st = store_.DeleteDirectoryServicePrincipal(sp->object_id); !st) {
+          return StoreError(r, st.error());
+        }
+        http::Response resp;
+        resp.status = 204;
+        return resp;
+      });
+    });
+  }
+
+ private:
+  IdentityProvider& idp_;
+  store::Store& store_;
+  const Clock& clock_;
+  Random& random_;
+};
+
+}  // namespace
+
+void RegisterGraphRoutes(http::Router& router, IdentityProvider& idp, const Clock& clock,
+                         Random& random) {
+  // Routes hold a pointer to the API; it lives as long as the process (the router does too).
+  static std::vector<std::unique_ptr<GraphApi>> apis;
+  apis.push_back(std::make_unique<GraphApi>(idp, clock, random));
+  apis.back()->Register(router);
+}
+
+}  // namespace latchkey::idp

@@ -1,0 +1,233 @@
+#include "idp/identity_provider.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/encoding.h"
+#include "jose/jws.h"
+#include "idp/entra_error.h"
+
+namespace latchkey::idp {
+namespace {
+
+using nlohmann::json;
+
+std::string Bearer(const http::Request& request) {
+  std::string_view h = request.Header("Authorization");
+  if (h.size() > 7 && IEquals(h.substr(0, 7), "Bearer ")) return std::string(h.substr(7));
+  return {};
+}
+
+http::Response JsonOk(const json& body) {
+  return http::Response::Json(200, body.dump());
+}
+
+}  // namespace
+
+IdentityProvider::IdentityProvider(store::Store& store, keys::SigningKeys& keys,
+                                   const Clock& clock, Random& random, IdpOptions options)
+    : store_(store),
+      keys_(keys),
+      clock_(clock),
+      random_(random),
+      directory_(store, clock, random),
+      token_service_(directory_, keys, clock, random, options),
+      is_own_authority_(options.is_own_authority) {}
+
+std::optional<std::string> IdentityProvider::ResolveTenant(std::string_view segment) {
+  std::string s = AsciiLower(segment);
+  if (directory_.IsTenant(s)) return s;
+  if (IsGuid(s)) return std::nullopt;
+  // A tenant may also be named (az resolves non-GUID tenants through discovery, spec §5.5).
+  auto tenants = store_.ListTenants();
+  if (!tenants) return std::nullopt;
+  for (const auto& t : *tenants)
+    if (IEquals(t.display_name, segment)) return t.id;
+  return std::nullopt;
+}
+
+std::optional<std::string> IdentityProvider::OwnIssuerTenant(std::string_view iss) {
+  std::string_view rest;
+  if (iss.starts_with("https://")) {
+    rest = iss.substr(8);
+  } else if (iss.starts_with("http://")) {
+    rest = iss.substr(7);
+  } else {
+    return std::nullopt;
+  }
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  std::string authority = AsciiLower(rest.substr(0, slash));
+  if (!is_own_authority_ || !is_own_authority_(authority)) return std::nullopt;
+  std::string_view path = rest.substr(slash + 1);  // "<tid>/" or "<tid>/v2.0"
+  size_t next = path.find('/');
+  if (next == std::string_view::npos) return std::nullopt;
+  std::string tid(path.substr(0, next));
+  std::string_view tail = path.substr(next);
+  if (tail != "/" && tail != "/v2.0") return std::nullopt;
+  if (!IsGuid(tid) || !directory_.IsTenant(tid)) return std::nullopt;
+  return tid;
+}
+
+Result<jose::VerifiedJwt> IdentityProvider::VerifyOwnToken(
+    std::string_view token, const std::vector<std::string>& audiences) {
+  jose::VerifyPolicy policy;
+  policy.audiences = audiences;
+  policy.issuer_check = [this](std::string_view iss) { return OwnIssuerTenant(iss).has_value(); };
+  policy.required_claims = {"iss", "aud", "exp", "iat", "tid"};
+  return jose::VerifyJwt(token, policy, keys_, clock_.Now());
+}
+
+http::Response IdentityProvider::OpenIdConfiguration(const http::Request& request,
+                                                     std::string_view shape) {
+  const std::string base = RequestBaseUrl(request);
+  std::string tenant;
+  std::string prefix;
+  if (shape == "adfs") {
+    prefix = base + "/adfs";
+  } else {
+    auto t = ResolveTenant(request.params.at("tenant"));
+    if (!t) {
+      return RenderEntraError(TenantNotFound(request.params.at("tenant")), clock_, random_,
+                              request.Header("client-request-id"));
+    }
+    tenant = *t;
+    prefix = base + "/" + tenant;
+  }
+  const bool v2 = shape == "v2";
+  const std::string oauth = prefix + (v2 ? "/oauth2/v2.0" : "/oauth2");
+  json doc = {
+      {"token_endpoint", oauth + "/token"},
+      {"token_endpoint_auth_methods_supported",
+       {"client_secret_post", "private_key_jwt", "client_secret_basic"}},
+      {"jwks_uri", prefix + (v2 ? "/discovery/v2.0/keys" : "/discovery/keys")},
+      {"response_modes_supported", {"query", "fragment", "form_post"}},
+      {"subject_types_supported", {"pairwise"}},
+      {"id_token_signing_alg_values_supported", {"RS256"}},
+      {"response_types_supported", {"code", "id_token", "code id_token", "token id_token", "token"}},
+      {"scopes_supported", {"openid", "profile", "email", "offline_access"}},
+      {"grant_types_supported", {"client_credentials"}},
+      {"issuer", shape == "adfs" ? prefix : (v2 ? prefix + "/v2.0" : prefix + "/")},
+      {"request_uri_parameter_supported", false},
+      {"authorization_endpoint", oauth + "/authorize"},
+      {"device_authorization_endpoint", oauth + "/devicecode"},
+      {"end_session_endpoint", oauth + "/logout"},
+      {"tenant_region_scope", nullptr},
+      {"cloud_instance_name", request.Host()},
+      {"msgraph_host", request.Host()},
+  };
+  if (!tenant.empty()) doc["tenant_id"] = tenant;
+  return JsonOk(doc);
+}
+
+http::Response IdentityProvider::Keys(const http::Request&) {
+  http::Response r = JsonOk(keys_.Jwks());
+  r.SetHeader("Cache-Control", "max-age=300, private");
+  return r;
+}
+
+http::Response IdentityProvider::InstanceDiscovery(const http::Request& request) {
+  // MSAL asks which tenant discovery document belongs to an authority (spec §5.6).
+  const std::string base = RequestBaseUrl(request);
+  std::string tenant = "common";
+  if (auto form = ParseForm(request.query)) {
+    for (const auto& [k, v] : *form) {
+      if (k != "authorization_endpoint") continue;
+      std::string_view u = v;
+      size_t scheme = u.find("://");
+      if (scheme == std::string_view::npos) continue;
+      std::string_view path = u.substr(scheme + 3);
+      size_t slash = path.find('/');
+      if (slash == std::string_view::npos) continue;
+      path = path.substr(slash + 1);
+      tenant = std::string(path.substr(0, path.find('/')));
+    }
+  }
+  const std::string host = request.Host();
+  json doc = {{"tenant_discovery_endpoint",
+               base + "/" + tenant + "/v2.0/.well-known/openid-configuration"},
+              {"api-version", "1.1"},
+              {"metadata",
+               {{{"preferred_network", host}, {"preferred_cache", host}, {"aliases", {host}}}}}};
+  return JsonOk(doc);
+}
+
+http::Response IdentityProvider::ArmMetadata(const http::Request& request) {
+  // `az cloud register --endpoint-resource-manager URL` reads this (spec §5.7). The login
+  // endpoint ends in /adfs so that az 2.45's MSAL skips Microsoft's instance discovery.
+  const std::string base = RequestBaseUrl(request);
+  json doc = {{"galleryEndpoint", base + "/"},
+              {"graphEndpoint", base + "/graph/"},
+              {"portalEndpoint", base + "/"},
+              {"authentication",
+               {{"loginEndpoint", base + "/adfs"},
+                {"audiences", {base + "/"}},
+                {"tenant", "common"},
+                {"identityProvider", "AAD"}}},
+              {"name", "Latchkey"},
+              {"resourceManager", base + "/"},
+              {"microsoftGraphResourceId", std::string(kGraphResource) + "/"}};
+  return JsonOk(doc);
+}
+
+http::Response IdentityProvider::ArmList(const http::Request& request, std::string_view what) {
+  // az login --allow-no-subscriptions lists subscriptions with the token it just got; answer
+  // as an empty directory would, to callers holding a valid token of ours.
+  const std::string token = Bearer(request);
+  if (token.empty()) {
+    http::Response r = RenderArmError(401, "AuthenticationFailed",
+                                      "Authentication failed. The 'Authorization' header is missing.");
+    r.SetHeader("WWW-Authenticate", "Bearer authorization_uri=\"" + RequestBaseUrl(request) +
+                                        "/adfs\", error=\"invalid_token\"");
+    return r;
+  }
+  jose::VerifyPolicy policy;
+  policy.issuer_check = [this](std::string_view iss) { return OwnIssuerTenant(iss).has_value(); };
+  policy.audiences = {};
+  auto parsed = jose::ParseJwt(token);
+  if (parsed && parsed->claims.contains("aud") && parsed->claims["aud"].is_string()) {
+    policy.audiences.push_back(parsed->claims["aud"].get<std::string>());
+  }
+  auto verified = jose::VerifyJwt(token, policy, keys_, clock_.Now());
+  if (!verified) {
+    return RenderArmError(401, "InvalidAuthenticationToken",
+                          "The access token is invalid: " + verified.error().message);
+  }
+  if (what == "tenants") {
+    std::string tid = verified->claims.value("tid", "");
+    return JsonOk({{"value", {{{"id", "/tenants/" + tid}, {"tenantId", tid}}}}});
+  }
+  return JsonOk({{"value", json::array()}});
+}
+
+void IdentityProvider::RegisterRoutes(http::Router& router) {
+  auto token = [this](TokenEndpoint e) {
+    return [this, e](http::Request& r) { return token_service_.Handle(r, e); };
+  };
+  router.Add("POST", "/{tenant}/oauth2/v2.0/token", token(TokenEndpoint::kV2));
+  router.Add("POST", "/{tenant}/oauth2/token", token(TokenEndpoint::kV1));
+  router.Add("POST", "/adfs/oauth2/token", token(TokenEndpoint::kAdfs));
+
+  auto discovery = [this](std::string shape) {
+    return [this, shape](http::Request& r) { return OpenIdConfiguration(r, shape); };
+  };
+  router.Add("GET", "/{tenant}/v2.0/.well-known/openid-configuration", discovery("v2"));
+  router.Add("GET", "/{tenant}/.well-known/openid-configuration", discovery("v1"));
+  router.Add("GET", "/adfs/.well-known/openid-configuration", discovery("adfs"));
+  router.Add("GET", "/adfs/{tenant}/.well-known/openid-configuration", discovery("v1"));
+
+  auto keys = [this](http::Request& r) { return Keys(r); };
+  router.Add("GET", "/{tenant}/discovery/v2.0/keys", keys);
+  router.Add("GET", "/{tenant}/discovery/keys", keys);
+  router.Add("GET", "/adfs/discovery/keys", keys);
+
+  router.Add("GET", "/common/discovery/instance",
+             [this](http::Request& r) { return InstanceDiscovery(r); });
+  router.Add("GET", "/metadata/endpoints", [this](http::Request& r) { return ArmMetadata(r); });
+  router.Add("GET", "/subscriptions",
+             [this](http::Request& r) { return ArmList(r, "subscriptions"); });
+  router.Add("GET", "/tenants", [this](http::Request& r) { return ArmList(r, "tenants"); });
+
+  RegisterGraphRoutes(router, *this, clock_, random_);
+}
+
+}  // namespace latchkey::idp

@@ -1,0 +1,60 @@
+// The Entra ID–compatible identity provider: token endpoints, discovery and keys, the Azure
+// Resource Manager calls that `az login` makes, and a Graph-shaped directory API. Owns the
+// Directory and TokenService; RegisterRoutes wires every endpoint (routes.cc is the index).
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "http/router.h"
+#include "idp/directory.h"
+#include "idp/token_service.h"
+#include "jose/jwt_verifier.h"
+#include "keys/signing_keys.h"
+
+namespace latchkey::idp {
+
+class IdentityProvider {
+ public:
+  IdentityProvider(store::Store& store, keys::SigningKeys& keys, const Clock& clock,
+                   Random& random, IdpOptions options);
+
+  void RegisterRoutes(http::Router& router);
+
+  // The tenant of an issuer this service wrote: "https://<own authority>/<tenant>/" (v1) or
+  // ".../<tenant>/v2.0" (v2) with a known tenant. nullopt for anything else.
+  std::optional<std::string> OwnIssuerTenant(std::string_view iss);
+  // Verifies an access token this service issued for one of `audiences` (strict policy).
+  Result<jose::VerifiedJwt> VerifyOwnToken(std::string_view token,
+                                           const std::vector<std::string>& audiences);
+
+  Directory& directory() { return directory_; }
+  TokenService& token_service() { return token_service_; }
+
+ private:
+  http::Response OpenIdConfiguration(const http::Request& request, std::string_view shape);
+  http::Response Keys(const http::Request& request);
+  http::Response InstanceDiscovery(const http::Request& request);
+  http::Response ArmMetadata(const http::Request& request);
+  http::Response ArmList(const http::Request& request, std::string_view what);
+  // Resolves a tenant path segment (GUID or tenant name) to a tenant id.
+  std::optional<std::string> ResolveTenant(std::string_view segment);
+
+  store::Store& store_;
+  keys::SigningKeys& keys_;
+  const Clock& clock_;
+  Random& random_;
+  Directory directory_;
+  TokenService token_service_;
+  std::function<bool(std::string_view)> is_own_authority_;
+};
+
+// Registers the Graph v1.0 routes (graph_api.cc).
+void RegisterGraphRoutes(http::Router& router, IdentityProvider& idp, const Clock& clock,
+                         Random& random);
+
+}  // namespace latchkey::idp

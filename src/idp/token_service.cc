@@ -1,0 +1,261 @@
+#include "idp/token_service.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/x509.h"
+#include "idp/client_auth.h"
+
+namespace latchkey::idp {
+namespace {
+
+constexpr std::string_view kDefaultSuffix = "/.default";
+
+std::string Field(const FormFields& form, std::string_view name) {
+  for (const auto& [k, v] : form)
+    if (k == name) return v;
+  return {};
+}
+
+bool HasField(const FormFields& form, std::string_view name) {
+  for (const auto& [k, v] : form)
+    if (k == name) return true;
+  return false;
+}
+
+// The database is unreachable: fail closed, and do not count it against the client.
+EntraError StoreDown() {
+  return EntraError{503, "temporarily_unavailable", 90033,
+                    "A transient error has occurred. Please try again."};
+}
+
+bool IsOidcScope(std::string_view s) {
+  return s == "openid" || s == "profile" || s == "offline_access" || s == "email";
+}
+
+std::string TrimSlash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+struct TokenService::Resource {
+  std::string aud;
+  std::vector<std::string> roles;
+  bool v2_token = false;
+};
+
+struct TokenService::Issued {
+  std::string access_token;
+  std::string resource;
+  TimePoint issued_at;
+  TimePoint expires_at;
+};
+
+std::string RequestBaseUrl(const http::Request& request) {
+  std::string host = request.Host();
+  if (host.empty()) host = "127.0.0.1:" + std::to_string(request.local_port);
+  return std::string(request.tls ? "https://" : "http://") + host;
+}
+
+TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const Clock& clock,
+                           Random& random, IdpOptions options)
+    : directory_(directory),
+      keys_(keys),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)),
+      client_throttle_(clock, options_.client_failures_before_lockout, options_.failure_window,
+                       options_.lockout),
+      address_throttle_(clock, options_.address_failures_before_lockout, options_.failure_window,
+                        options_.lockout) {}
+
+http::Response TokenService::Handle(const http::Request& request, TokenEndpoint endpoint) {
+  auto issued = Issue(request, endpoint);
+  if (!issued) {
+    return RenderEntraError(issued.error(), clock_, random_, request.Header("client-request-id"));
+  }
+  const int64_t lifetime = ToUnixSeconds(issued->expires_at) - ToUnixSeconds(issued->issued_at);
+  const int64_t expires_in = lifetime - 1;  // Entra answers 3599 for a one-hour token
+  nlohmann::json body;
+  if (endpoint == TokenEndpoint::kV1) {
+    // The v1 endpoint writes numbers as strings (spec §5.8).
+    body = {{"token_type", "Bearer"},
+            {"expires_in", std::to_string(expires_in)},
+            {"ext_expires_in", std::to_string(expires_in)},
+            {"expires_on", std::to_string(ToUnixSeconds(issued->expires_at))},
+            {"not_before", std::to_string(ToUnixSeconds(issued->issued_at))},
+            {"resource", issued->resource},
+            {"access_token", issued->access_token}};
+  } else {
+    body = {{"token_type", "Bearer"},
+            {"expires_in", expires_in},
+            {"ext_expires_in", expires_in},
+            {"access_token", issued->access_token}};
+  }
+  http::Response r = http::Response::Json(200, body.dump());
+  r.SetHeader("Cache-Control", "no-store, no-cache");
+  r.SetHeader("Pragma", "no-cache");
+  return r;
+}
+
+std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::Request& request,
+                                                                    TokenEndpoint endpoint) {
+  const std::string address_key = "ip:" + request.remote_address;
+  if (auto wait = address_throttle_.Check(address_key); wait.count() > 0) {
+    return std::unexpected(Throttled(static_cast<int>(wait.count())));
+  }
+  auto form = ParseForm(request.body);
+  if (!form) return std::unexpected(InvalidRequest(900144, "The request body is not valid form data."));
+
+  // Client credentials come from the body, HTTP Basic, or a client assertion.
+  auto creds = ExtractClientCredentials(*form, request.Header("Authorization"));
+  if (!creds) return std::unexpected(creds.error());
+
+  const std::string grant_type = Field(*form, "grant_type");
+  if (grant_type.empty()) return std::unexpected(MissingParameter("grant_type"));
+  if (grant_type != "client_credentials") return std::unexpected(UnsupportedGrantType(grant_type));
+  if (creds->client_id.empty()) return std::unexpected(MissingParameter("client_id"));
+
+  const std::string client_key = "client:" + AsciiLower(creds->client_id);
+  if (auto wait = client_throttle_.Check(client_key); wait.count() > 0) {
+    return std::unexpected(Throttled(static_cast<int>(wait.count())));
+  }
+  auto fail = [&](EntraError e) -> std::unexpected<EntraError> {
+    if (e.status == 401 || e.aadsts == 700016) {
+      client_throttle_.RecordFailure(client_key);
+      address_throttle_.RecordFailure(address_key);
+    }
+    return std::unexpected(std::move(e));
+  };
+
+  // Tenant: from the path, or the client's home tenant on the tenant-less /adfs endpoint.
+  std::string tenant;
+  if (endpoint != TokenEndpoint::kAdfs) {
+    tenant = AsciiLower(request.params.count("tenant") ? request.params.at("tenant") : "");
+    if (!directory_.IsTenant(tenant)) return fail(TenantNotFound(tenant));
+  }
+  auto app = directory_.store().GetApplicationByAppId(AsciiLower(creds->client_id));
+  if (!app && app.error().code == ErrorCode::kUnavailable) return std::unexpected(StoreDown());
+  if (!app) {
+    return fail(AppNotFoundInTenant(creds->client_id, tenant.empty() ? "adfs" : tenant));
+  }
+  if (tenant.empty()) tenant = app->tenant_id;
+  auto sp = directory_.store().FindDirectoryServicePrincipal(tenant, app->app_id);
+  if (!sp && sp.error().code == ErrorCode::kUnavailable) return std::unexpected(StoreDown());
+  if (!sp) return fail(AppNotFoundInTenant(creds->client_id, tenant));
+
+  const std::string base_url = RequestBaseUrl(request);
+  std::string appidacr;
+  if (creds->kind == ClientCredentialKind::kSecret) {
+    if (auto st = VerifyClientSecret(directory_.store(), *app, creds->secret, clock_.Now()); !st) {
+      return fail(st.error());
+    }
+    appidacr = "1";
+  } else if (creds->kind == ClientCredentialKind::kAssertion) {
+    if (auto st = VerifyClientAssertion(directory_.store(), *app, creds->secret.reveal(),
+                                        base_url, tenant, clock_.Now());
+        !st) {
+      return fail(st.error());
+    }
+    appidacr = "2";
+  } else {
+    return fail(MissingClientCredential());
+  }
+
+  // The resource: v2 and /adfs take scope=<resource>/.default; v1 (and /adfs) take resource=.
+  std::string resource;
+  const bool v2 = endpoint == TokenEndpoint::kV2 ||
+                  (endpoint == TokenEndpoint::kAdfs && HasField(*form, "scope"));
+  if (v2) {
+    const std::string scope = Field(*form, "scope");
+    if (scope.empty()) return std::unexpected(InvalidScope(scope));
+    std::string chosen;
+    int count = 0;
+    size_t pos = 0;
+    while (pos <= scope.size()) {
+      size_t sp_pos = scope.find(' ', pos);
+      if (sp_pos == std::string::npos) sp_pos = scope.size();
+      std::string part = scope.substr(pos, sp_pos - pos);
+      if (!part.empty() && !IsOidcScope(part)) {
+        chosen = part;
+        ++count;
+      }
+      pos = sp_pos + 1;
+    }
+    if (count != 1 || chosen.size() <= kDefaultSuffix.size() || !chosen.ends_with(kDefaultSuffix)) {
+      return std::unexpected(InvalidScope(scope));
+    }
+    resource = chosen.substr(0, chosen.size() - kDefaultSuffix.size());
+  } else {
+    resource = Field(*form, "resource");
+    if (resource.empty()) return std::unexpected(MissingParameter("resource"));
+  }
+  auto res = ResolveResource(resource, *app, tenant, endpoint == TokenEndpoint::kV2);
+  if (!res) return std::unexpected(res.error());
+
+  client_throttle_.RecordSuccess(client_key);
+  const TimePoint now = clock_.Now();
+  const TimePoint exp = now + options_.access_token_lifetime;
+  nlohmann::json claims = {
+      {"aud", res->aud},
+      {"iat", ToUnixSeconds(now)},
+      {"nbf", ToUnixSeconds(now)},
+      {"exp", ToUnixSeconds(exp)},
+      {"idtyp", "app"},
+      {"oid", sp->object_id},
+      {"sub", sp->object_id},
+      {"tid", tenant},
+      {"uti", Base64UrlEncode(random_.Bytes(16))},
+  };
+  if (res->v2_token) {
+    claims["iss"] = base_url + "/" + tenant + "/v2.0";
+    claims["azp"] = app->app_id;
+    claims["azpacr"] = appidacr;
+    claims["ver"] = "2.0";
+  } else {
+    claims["iss"] = base_url + "/" + tenant + "/";
+    claims["idp"] = claims["iss"];
+    claims["appid"] = app->app_id;
+    claims["appidacr"] = appidacr;
+    claims["ver"] = "1.0";
+  }
+  if (!res->roles.empty()) claims["roles"] = res->roles;
+  auto jwt = keys_.Sign(claims);
+  if (!jwt) {
+    return std::unexpected(EntraError{500, "server_error", 90033,
+                                      "A transient error has occurred. Please try again."});
+  }
+  return Issued{std::move(*jwt), resource, now, exp};
+}
+
+std::expected<TokenService::Resource, EntraError> TokenService::ResolveResource(
+    const std::string& resource, const store::Application& client, const std::string& tenant,
+    bool v2) {
+  const std::string lower = AsciiLower(resource);
+  if (lower == kDatabricksResource) return Resource{std::string(kDatabricksResource), {}, false};
+  if (TrimSlash(lower) == kGraphResource || lower == kGraphAppId) {
+    return Resource{std::string(kGraphResource), client.granted_roles, false};
+  }
+  // Azure Resource Manager, and this service itself as the ARM endpoint of a custom az cloud
+  // (az asks for its active-directory resource id, e.g. https://127.0.0.1:8443/).
+  if (TrimSlash(lower) == "https://management.core.windows.net" ||
+      TrimSlash(lower) == "https://management.azure.com") {
+    return Resource{resource, {}, false};
+  }
+  if (lower.starts_with("https://") && options_.is_own_authority) {
+    std::string authority = lower.substr(8);
+    authority = authority.substr(0, authority.find('/'));
+    if (options_.is_own_authority(authority)) return Resource{resource, {}, false};
+  }
+  // An app registration, by app id or identifier URI.
+  Result<store::Application> target = IsGuid(lower)
+                                          ? directory_.store().GetApplicationByAppId(lower)
+                                          : directory_.store().FindApplicationByIdentifierUri(resource);
+  if (target) return Resource{v2 ? target->app_id : resource, {}, v2};
+  return std::unexpected(UnknownResource(resource, tenant));
+}
+
+}  // namespace latchkey::idp

@@ -1,0 +1,70 @@
+// The OAuth2 client-credentials grant (RFC 6749 §4.4) as Entra ID answers it, at
+// /{tenant}/oauth2/v2.0/token (v2), /{tenant}/oauth2/token (v1) and /adfs/oauth2/token (the
+// tenant-less shape Debian's az needs; the tenant is the client's home tenant). Clients
+// authenticate with a client secret (body or HTTP Basic) or a client assertion signed by a
+// registered certificate. Failures are throttled per client id and per source address.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/rate_limiter.h"
+#include "http/message.h"
+#include "idp/directory.h"
+#include "idp/entra_error.h"
+#include "keys/signing_keys.h"
+
+namespace latchkey::idp {
+
+// Resource ids the identity provider issues tokens for without an app registration.
+inline constexpr std::string_view kDatabricksResource = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d";
+inline constexpr std::string_view kGraphResource = "https://graph.microsoft.com";
+inline constexpr std::string_view kGraphAppId = "00000003-0000-0000-c000-000000000000";
+
+struct IdpOptions {
+  std::chrono::seconds access_token_lifetime{3600};
+  // True for "host:port" authorities that are this service (its listeners and public URLs).
+  std::function<bool(std::string_view authority)> is_own_authority;
+  int client_failures_before_lockout = 10;
+  int address_failures_before_lockout = 100;
+  std::chrono::seconds failure_window{300};
+  std::chrono::seconds lockout{60};
+};
+
+enum class TokenEndpoint { kV2, kV1, kAdfs };
+
+// "https://host:port" as the client addressed this server (scheme from the listener, authority
+// from the Host header).
+std::string RequestBaseUrl(const http::Request& request);
+
+class TokenService {
+ public:
+  TokenService(Directory& directory, keys::SigningKeys& keys, const Clock& clock, Random& random,
+               IdpOptions options);
+
+  http::Response Handle(const http::Request& request, TokenEndpoint endpoint);
+
+  const IdpOptions& options() const { return options_; }
+
+ private:
+  struct Issued;
+  struct Resource;
+  std::expected<Issued, EntraError> Issue(const http::Request& request, TokenEndpoint endpoint);
+  std::expected<Resource, EntraError> ResolveResource(const std::string& resource,
+                                                      const store::Application& client,
+                                                      const std::string& tenant, bool v2);
+
+  Directory& directory_;
+  keys::SigningKeys& keys_;
+  const Clock& clock_;
+  Random& random_;
+  IdpOptions options_;
+  FailureThrottle client_throttle_;
+  FailureThrottle address_throttle_;
+};
+
+}  // namespace latchkey::idp
