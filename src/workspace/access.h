@@ -1,0 +1,75 @@
+// Who may do what, cached: a principal's groups, admin status (membership of "admins") and
+// token permission (CAN_USE/CAN_MANAGE directly, through a group, or as an admin; spec §3.1,
+// §5.6), plus the token policy from workspace-conf (§6). Entries live at most `ttl`; the
+// Workspace clears everything on kPrincipalChanged/kPermissionsChanged/kConfChanged and after
+// its own writes. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/store.h"
+#include "workspace/bounded_cache.h"
+
+namespace latchkey::workspace {
+
+inline constexpr char kAdminsGroup[] = "admins";
+inline constexpr char kUsersGroup[] = "users";
+inline constexpr char kCanUse[] = "CAN_USE";
+inline constexpr char kCanManage[] = "CAN_MANAGE";
+
+struct PrincipalAccess {
+  store::Principal principal;
+  std::vector<int64_t> group_ids;  // direct memberships
+  bool is_admin = false;
+  bool can_use_tokens = false;
+};
+
+struct TokenPolicy {
+  bool tokens_enabled = true;                         // enableTokensConfig
+  std::optional<std::chrono::seconds> max_lifetime;   // maxTokenLifetimeDays (> 0)
+};
+
+// True when `grants` give the principal CAN_USE or CAN_MANAGE, or it is an admin.
+bool HasTokenPermission(int64_t principal_id, const std::vector<int64_t>& group_ids,
+                        bool is_admin, const std::vector<store::TokenPermission>& grants);
+
+class AccessControl {
+ public:
+  AccessControl(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
+                size_t capacity);
+
+  // kNotFound when the principal does not exist.
+  Result<PrincipalAccess> Get(int64_t principal_id);
+  Result<TokenPolicy> Policy();
+  // Id of the "admins" group, or 0 when there is none.
+  Result<int64_t> AdminsGroupId();
+  Result<std::vector<store::TokenPermission>> Grants();
+
+  void Invalidate();
+
+ private:
+  struct Shared {
+    std::vector<store::TokenPermission> grants;
+    int64_t admins_group_id = 0;
+    TokenPolicy policy;
+  };
+  Result<Shared> LoadShared();
+
+  store::Store& store_;
+  const Clock& clock_;
+  const std::chrono::seconds ttl_;
+  BoundedTtlCache<PrincipalAccess> principals_;
+  BoundedTtlCache<Shared> shared_;
+};
+
+// Parses workspace-conf values into a policy (unset or "" keys take their defaults).
+TokenPolicy ParseTokenPolicy(const std::optional<std::string>& enable_tokens,
+                             const std::optional<std::string>& max_lifetime_days);
+
+}  // namespace latchkey::workspace

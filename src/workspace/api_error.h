@@ -1,0 +1,46 @@
+// Every error body the workspace sends, written in one place (STYLE §4): the Databricks
+// {"error_code","message"} body (spec §2), the integer-coded authentication failures (§3.5),
+// the SCIM error body (RFC 7644 §3.12, spec §2.1) and the OAuth token endpoint errors
+// (RFC 6749 §5.2, spec §8.3). Every body is JSON with Content-Type application/json; no
+// message ever contains a token or secret, or a phrase that makes SDKs retry (§2.3).
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+#include "base/result.h"
+#include "http/message.h"
+
+namespace latchkey::workspace {
+
+// Maps the ErrorCode (spec §2.2): kInvalidArgument 400 INVALID_PARAMETER_VALUE,
+// kUnauthenticated 401 UNAUTHENTICATED, kPermissionDenied 403 PERMISSION_DENIED, kNotFound 404
+// RESOURCE_DOES_NOT_EXIST, kAlreadyExists 409 RESOURCE_ALREADY_EXISTS, kFailedPrecondition 400
+// INVALID_STATE, kResourceExhausted 400 QUOTA_EXCEEDED (the only workspace producer is the PAT
+// quota; §2.2 suggests 400 so clients do not retry), kUnavailable 503 TEMPORARILY_UNAVAILABLE,
+// kInternal 500 INTERNAL_ERROR (generic message; the detail is logged, not sent).
+http::Response ApiErrorResponse(const Error& error, std::string_view request_id);
+// 400 MALFORMED_REQUEST: the body is not a JSON object.
+http::Response MalformedRequest(std::string_view message);
+
+// 401 {"error_code":401,...} + WWW-Authenticate: no credential or an unsupported scheme.
+http::Response MissingCredential();
+// 403 {"error_code":403,"message":"Invalid access token."} + X-Databricks-Reason-Phrase.
+http::Response InvalidAccessToken();
+// 429 REQUEST_LIMIT_EXCEEDED + Retry-After (integer seconds).
+http::Response RequestLimitExceeded(std::chrono::seconds retry_after);
+// The response for a failed authentication (kUnauthenticated, kPermissionDenied, other).
+http::Response AuthErrorResponse(const Error& error, std::string_view request_id);
+
+// SCIM error body; the ErrorCode maps to the status as above, scimType "invalidValue" for 400
+// and "uniqueness" for 409.
+http::Response ScimErrorResponse(const Error& error, std::string_view request_id);
+// 400 with scimType "invalidSyntax" (unparseable body).
+http::Response ScimMalformedRequest(std::string_view message);
+
+// {"error":..., "error_description":...}; Retry-After when retry_after > 0.
+http::Response OAuthErrorResponse(int status, std::string_view error,
+                                  std::string_view description,
+                                  std::chrono::seconds retry_after = std::chrono::seconds(0));
+
+}  // namespace latchkey::workspace

@@ -1,0 +1,37 @@
+// Who is calling: filled once per request by the authenticator and handed to every handler.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/records.h"
+
+namespace latchkey::workspace {
+
+enum class AuthKind { kPat, kEntra, kWorkspaceOAuth };
+std::string_view AuthKindName(AuthKind kind);
+
+struct AuthenticatedPrincipal {
+  store::Principal principal;
+  bool is_admin = false;  // member of the "admins" group
+  AuthKind kind = AuthKind::kPat;
+  // PAT: its token id (hex SHA-256 of the value). JWT: its jti claim, else a SHA-256 prefix of
+  // the token. Never the token itself.
+  std::string token_id;
+};
+
+struct CallContext {
+  AuthenticatedPrincipal auth;
+  std::string remote_address;
+  std::string request_id;
+
+  const store::Principal& principal() const { return auth.principal; }
+  bool is_admin() const { return auth.is_admin; }
+  // "principal:<id>", the audit actor.
+  std::string Actor() const;
+};
+
+// The name shown for a principal: userName for users, applicationId for service principals.
+const std::string& PrincipalName(const store::Principal& principal);
+
+}  // namespace latchkey::workspace

@@ -1,0 +1,207 @@
+#include "workspace/oidc.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/encoding.h"
+#include "crypto/hash.h"
+#include "keys/signing_keys.h"
+#include "workspace/api_error.h"
+#include "workspace/authenticator.h"
+#include "workspace/pat_format.h"
+
+namespace latchkey::workspace {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr char kAllApis[] = "all-apis";
+
+http::Response JsonResponse(const json& body) {
+  http::Response response =
+      http::Response::Json(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  return response;
+}
+
+std::optional<std::string> Field(const FormFields& form, std::string_view name) {
+  for (const auto& [key, value] : form) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+OidcService::OidcService(const ServiceDeps& deps)
+    : deps_(deps),
+      by_client_(deps.clock, deps.options.oauth_max_failures, deps.options.oauth_failure_window,
+                 deps.options.oauth_lockout),
+      by_address_(deps.clock, deps.options.oauth_max_failures * 3,
+                  deps.options.oauth_failure_window, deps.options.oauth_lockout) {}
+
+std::string OidcService::BaseUrl(const http::Request& request) {
+  std::string host = request.Host();
+  if (host.empty()) host = "localhost";
+  return std::string(request.tls ? "https://" : "http://") + host;
+}
+
+http::Response OidcService::HostMetadata(const http::Request& request) const {
+  std::string base = BaseUrl(request);
+  // §8.1: workspace_id and account_id must be JSON strings; WORKSPACE_HOST keeps the Go SDK's
+  // routing simple.
+  json body = {{"oidc_endpoint", base + "/oidc"},
+               {"workspace_id", std::to_string(deps_.options.workspace_id)},
+               {"cloud", "Azure"},
+               {"host_type", "WORKSPACE_HOST"},
+               {"token_federation_default_oidc_audiences", json::array({base + "/oidc/v1/token"})}};
+  if (!deps_.options.account_id.empty()) body["account_id"] = deps_.options.account_id;
+  return JsonResponse(body);
+}
+
+http::Response OidcService::Discovery(const http::Request& request) const {
+  std::string oidc = BaseUrl(request) + "/oidc";
+  // §8.2 [U]: RFC 8414 fields beyond the two endpoints the clients read.
+  json body = {{"issuer", oidc},
+               {"authorization_endpoint", oidc + "/v1/authorize"},
+               {"token_endpoint", oidc + "/v1/token"},
+               {"jwks_uri", oidc + "/jwks.json"},
+               {"grant_types_supported", json::array({"client_credentials"})},
+               {"response_types_supported", json::array({"code"})},
+               {"subject_types_supported", json::array({"public"})},
+               {"id_token_signing_alg_values_supported", json::array({"RS256"})},
+               {"token_endpoint_auth_methods_supported",
+                json::array({"client_secret_basic", "client_secret_post"})},
+               {"scopes_supported", json::array({kAllApis})}};
+  return JsonResponse(body);
+}
+
+http::Response OidcService::Jwks(const http::Request&) const {
+  if (deps_.options.signing_keys == nullptr) return JsonResponse({{"keys", json::array()}});
+  return JsonResponse(deps_.options.signing_keys->Jwks());
+}
+
+http::Response OidcService::Refuse(const http::Request& request, const std::string& client_id,
+                                   std::string reason) {
+  by_client_.RecordFailure(client_id);
+  by_address_.RecordFailure(request.remote_address);
+  // The client id is public; the secret never appears.
+  deps_.audit.Record("anonymous", "oauth.client_auth_failed", "client:" + client_id,
+                     {{"reason", std::move(reason)}}, request.remote_address);
+  return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
+}
+
+http::Response OidcService::Token(const http::Request& request) {
+  if (std::chrono::seconds wait = by_address_.Check(request.remote_address); wait.count() > 0) {
+    return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
+  }
+  std::optional<FormFields> form = ParseForm(request.body);
+  if (!form) return OAuthErrorResponse(400, "invalid_request", "Malformed form body.");
+
+  std::optional<std::string> grant_type = Field(*form, "grant_type");
+  if (!grant_type) return OAuthErrorResponse(400, "invalid_request", "grant_type is missing.");
+  if (*grant_type != "client_credentials") {
+    return OAuthErrorResponse(400, "unsupported_grant_type",
+                              "Only the client_credentials grant is supported.");
+  }
+  // §8.3: scope defaults to all-apis; nothing else is granted.
+  std::string scope = Field(*form, "scope").value_or(kAllApis);
+  for (size_t start = 0; start <= scope.size();) {
+    size_t end = scope.find(' ', start);
+    if (end == std::string::npos) end = scope.size();
+    std::string_view item = std::string_view(scope).substr(start, end - start);
+    if (!item.empty() && item != kAllApis) {
+      return OAuthErrorResponse(400, "invalid_scope", "Only the scope all-apis is supported.");
+    }
+    start = end + 1;
+  }
+
+  Client client;
+  std::optional<std::string> body_id = Field(*form, "client_id");
+  std::optional<std::string> body_secret = Field(*form, "client_secret");
+  std::string_view authorization = request.Header("authorization");
+  while (authorization.starts_with(' ')) authorization.remove_prefix(1);
+  if (authorization.size() > 6 && IEquals(authorization.substr(0, 6), "Basic ")) {
+    if (body_secret) {
+      return OAuthErrorResponse(400, "invalid_request",
+                                "Use one client authentication method, not both.");
+    }
+    std::optional<std::string> decoded = Base64Decode(authorization.substr(6));
+    size_t colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+      return OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials.");
+    }
+    std::optional<std::string> id = PercentDecode(decoded->substr(0, colon), true);
+    std::optional<std::string> secret = PercentDecode(decoded->substr(colon + 1), true);
+    if (!id || !secret) {
+      return OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials.");
+    }
+    if (body_id && *body_id != *id) {
+      return OAuthErrorResponse(400, "invalid_request", "client_id disagrees with Basic.");
+    }
+    client = {std::move(*id), std::move(*secret)};
+  } else if (body_id && body_secret) {
+    client = {*body_id, *body_secret};
+  } else {
+    return OAuthErrorResponse(401, "invalid_client", "Client authentication is missing.");
+  }
+  if (client.id.empty() || client.id.size() > 256) {
+    return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
+  }
+  if (std::chrono::seconds wait = by_client_.Check(client.id); wait.count() > 0) {
+    return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
+  }
+
+  Result<store::Principal> sp =
+      deps_.store.FindServicePrincipalByApplicationId(AsciiLower(client.id));
+  if (!sp) {
+    if (sp.error().code != ErrorCode::kNotFound) {
+      return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
+    }
+    return Refuse(request, client.id, "unknown client");
+  }
+  if (!sp->active) return Refuse(request, client.id, "inactive service principal");
+  Result<std::vector<store::OAuthSecret>> secrets = deps_.store.ListOAuthSecrets(sp->id);
+  if (!secrets) return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
+  TimePoint now = deps_.clock.Now();
+  std::string hash = HashSecretValue(client.secret);
+  bool matched = false;
+  std::string secret_id;
+  for (const store::OAuthSecret& s : *secrets) {
+    if (crypto::ConstantTimeEquals(s.secret_hash, hash) && s.expires_at > now) {
+      matched = true;
+      secret_id = s.id;
+    }
+  }
+  if (!matched) return Refuse(request, client.id, "wrong, deleted or expired secret");
+
+  if (deps_.options.signing_keys == nullptr) {
+    return OAuthErrorResponse(500, "server_error", "No signing key is configured.");
+  }
+  std::string jti = deps_.random.Uuid();
+  int64_t iat = ToUnixSeconds(now);
+  // §3.2 [U]: iss = <request base>/oidc, sub = client_id = applicationId, aud = workspace id.
+  json claims = {{"iss", BaseUrl(request) + "/oidc"},
+                 {"sub", sp->application_id},
+                 {"aud", WorkspaceTokenAudience(deps_.options)},
+                 {"client_id", sp->application_id},
+                 {"scope", kAllApis},
+                 {"iat", iat},
+                 {"nbf", iat},
+                 {"exp", iat + deps_.options.oauth_token_lifetime.count()},
+                 {"jti", jti}};
+  Result<std::string> token = deps_.options.signing_keys->Sign(claims);
+  if (!token) return OAuthErrorResponse(500, "server_error", "Token signing failed.");
+  by_client_.RecordSuccess(client.id);
+  deps_.audit.Record("principal:" + std::to_string(sp->id), "oauth.token_issued", "jwt:" + jti,
+                     {{"secret_id", secret_id}}, request.remote_address);
+  json body = {{"access_token", *token},
+               {"token_type", "Bearer"},
+               {"expires_in", deps_.options.oauth_token_lifetime.count()},
+               {"scope", kAllApis}};
+  http::Response response = JsonResponse(body);
+  response.SetHeader("Cache-Control", "no-store");
+  response.SetHeader("Pragma", "no-cache");
+  return response;
+}
+
+}  // namespace latchkey::workspace

@@ -1,0 +1,58 @@
+// Configuration of the Databricks-compatible workspace (see workspace.h). Plain values; the
+// pointers and functions are borrowed and must outlive the Workspace.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace latchkey::jose {
+class KeySource;
+}
+namespace latchkey::keys {
+class SigningKeys;
+}
+
+namespace latchkey::workspace {
+
+struct WorkspaceOptions {
+  int64_t workspace_id = 0;  // numeric, e.g. 16 digits; sent as X-Databricks-Org-Id
+  // Account id reported by host metadata (§8.1). Empty: the field is omitted and any account
+  // id is accepted in /api/2.0/accounts/{account_id}/... paths.
+  std::string account_id;
+  // Accepted `aud` values of Entra access tokens (§3.3): the Azure Databricks resource id.
+  std::vector<std::string> entra_audiences{"2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"};
+  // Accepts the `iss` of an Entra token: latchkey's own tenants (+ configured external ones).
+  std::function<bool(std::string_view iss)> entra_issuer_check;
+  const jose::KeySource* entra_keys = nullptr;  // verifies Entra tokens; null: none accepted
+  keys::SigningKeys* signing_keys = nullptr;    // signs/verifies workspace OAuth tokens
+  // True for an authority ("127.0.0.1:8443", "adb-1.1.azuredatabricks.net") that names this
+  // server: a workspace OAuth token's iss must be "https://<authority>/oidc" with one of them.
+  std::function<bool(std::string_view authority)> is_own_authority;
+  int pat_quota = 600;  // live PATs per owner (§4.1)
+  // Lifetime of a PAT created without lifetime_seconds. nullopt: never expires (legacy
+  // fidelity) unless maxTokenLifetimeDays caps it.
+  std::optional<std::chrono::seconds> default_pat_lifetime;
+  bool allow_obo = true;  // POST /api/2.0/token-management/on-behalf-of/tokens (§5.5)
+  std::chrono::seconds oauth_token_lifetime{3600};
+  std::chrono::seconds oauth_secret_default_lifetime{730 * 24 * 3600};  // §8.5
+  // Bound on how long a cached principal/permission/token answer may be stale if a change
+  // notification from another replica is lost.
+  std::chrono::seconds auth_cache_ttl{300};
+  size_t auth_cache_capacity = 100000;  // entries per cache (PATs, JWTs, principals)
+  // Failed bearer authentications per remote address before 429 (§2.3).
+  int auth_max_failures = 20;
+  std::chrono::seconds auth_failure_window{60};
+  std::chrono::seconds auth_lockout{60};
+  // Failed client authentications at /oidc/v1/token: oauth_max_failures per client id, three
+  // times as many per remote address (one address may legitimately serve several clients).
+  int oauth_max_failures = 10;
+  std::chrono::seconds oauth_failure_window{60};
+  std::chrono::seconds oauth_lockout{60};
+};
+
+}  // namespace latchkey::workspace

@@ -1,0 +1,293 @@
+// Every workspace route and the one wrapper that authenticates, decodes and maps errors for
+// them (STYLE §7: decode -> Handle -> encode).
+#include <spdlog/spdlog.h>
+
+#include "http/router.h"
+#include "workspace/api_error.h"
+#include "workspace/workspace.h"
+#include "workspace/workspace_services.h"
+
+namespace latchkey::workspace {
+
+using nlohmann::json;
+
+namespace {
+
+http::Response ErrorFor(ErrorStyle style, const Error& error, const http::Request& request) {
+  return style == ErrorStyle::kScim ? ScimErrorResponse(error, request.request_id)
+                                    : ApiErrorResponse(error, request.request_id);
+}
+
+http::Response Encode(const Reply& reply) {
+  http::Response response;
+  if (reply.no_body) {
+    response.status = reply.status;
+  } else {
+    response = http::Response::Json(
+        reply.status, reply.body.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  for (const auto& [name, value] : reply.headers) response.SetHeader(name, value);
+  return response;
+}
+
+bool HasBody(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+// Adapts a Result<json> or Status to Result<Reply>.
+Result<Reply> AsReply(Result<json> result) {
+  if (!result) return std::unexpected(result.error());
+  return Reply(std::move(*result));
+}
+Result<Reply> AsReply(const Status& status) {
+  if (!status) return std::unexpected(status.error());
+  return Reply();
+}
+
+}  // namespace
+
+http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
+  return [this, style, handler = std::move(handler)](http::Request& request) {
+    if (std::chrono::seconds wait = auth_throttle.Check(request.remote_address); wait.count() > 0) {
+      return RequestLimitExceeded(wait);
+    }
+    Result<AuthenticatedPrincipal> auth = authenticator.Authenticate(
+        request.Header("authorization"), request.remote_address, request.Host());
+    if (!auth) {
+      if (auth.error().code == ErrorCode::kPermissionDenied) {
+        auth_throttle.RecordFailure(request.remote_address);
+      }
+      return AuthErrorResponse(auth.error(), request.request_id);
+    }
+    CallContext context{std::move(*auth), request.remote_address, request.request_id};
+    std::string principal = context.Actor();
+    Result<FormFields> query = ParseQuery(request.query);
+    if (!query) return ErrorFor(style, query.error(), request);
+    json body = json::object();
+    if (HasBody(request.method)) {
+      Result<json> parsed = ParseJsonBody(request.body);
+      if (!parsed) {
+        return style == ErrorStyle::kScim ? ScimMalformedRequest(parsed.error().message)
+                                          : MalformedRequest(parsed.error().message);
+      }
+      body = std::move(*parsed);
+    }
+    ApiCall call{request, std::move(body), std::move(*query)};
+    http::Response response;
+    try {
+      Result<Reply> reply = handler(call, context);
+      response = reply ? Encode(*reply) : ErrorFor(style, reply.error(), request);
+    } catch (const json::exception& e) {
+      // Decoders check types before reading; this is the last line against a missed check.
+      spdlog::warn("event=json_decode_exception request_id={} what=\"{}\"", request.request_id,
+                   e.what());
+      response = ErrorFor(style, Error{ErrorCode::kInvalidArgument, "Invalid request body."},
+                          request);
+    }
+    response.log_principal = std::move(principal);
+    return response;
+  };
+}
+
+void Workspace::RegisterRoutes(http::Router& router) {
+  Services& s = *services_;
+  auto api = [&](std::string_view method, std::string_view path, ApiHandler handler) {
+    router.Add(method, path, s.Api(ErrorStyle::kDatabricks, std::move(handler)));
+  };
+  auto scim = [&](std::string_view method, std::string_view path, ApiHandler handler) {
+    router.Add(method, path, s.Api(ErrorStyle::kScim, std::move(handler)));
+  };
+
+  // §4 token API.
+  api("POST", "/api/2.0/token/create", [&s](const ApiCall& call, const CallContext& ctx) {
+    Result<CreateTokenInput> input = DecodeCreateToken(call.body);
+    if (!input) return Result<Reply>(std::unexpected(input.error()));
+    Result<IssuedPat> issued = s.tokens.Create(*input, ctx);
+    if (!issued) return Result<Reply>(std::unexpected(issued.error()));
+    return Result<Reply>(EncodeCreatedToken(*issued));
+  });
+  api("GET", "/api/2.0/token/list", [&s](const ApiCall&, const CallContext& ctx) {
+    Result<std::vector<store::Pat>> pats = s.tokens.List(ctx);
+    if (!pats) return Result<Reply>(std::unexpected(pats.error()));
+    return Result<Reply>(EncodeTokenList(*pats));
+  });
+  api("POST", "/api/2.0/token/delete", [&s](const ApiCall& call, const CallContext& ctx) {
+    Result<DeleteTokenInput> input = DecodeDeleteToken(call.body);
+    if (!input) return Result<Reply>(std::unexpected(input.error()));
+    return AsReply(s.tokens.Delete(*input, ctx));
+  });
+
+  // §5 token management.
+  api("GET", "/api/2.0/token-management/tokens", [&s](const ApiCall& call, const CallContext& ctx) {
+    Result<ListTokensInput> input = DecodeListTokens(call);
+    if (!input) return Result<Reply>(std::unexpected(input.error()));
+    Result<std::vector<TokenInfo>> infos = s.token_management.List(*input, ctx);
+    if (!infos) return Result<Reply>(std::unexpected(infos.error()));
+    json list = json::array();
+    for (const TokenInfo& info : *infos) {
+      list.push_back(EncodeTokenInfo(info, s.options.workspace_id));
+    }
+    return Result<Reply>(json{{"token_infos", list}});
+  });
+  api("GET", "/api/2.0/token-management/tokens/{token_id}",
+      [&s](const ApiCall& call, const CallContext& ctx) {
+        Result<TokenInfo> info = s.token_management.Get(call.Param("token_id"), ctx);
+        if (!info) return Result<Reply>(std::unexpected(info.error()));
+        return Result<Reply>(json{{"token_info", EncodeTokenInfo(*info, s.options.workspace_id)}});
+      });
+  api("DELETE", "/api/2.0/token-management/tokens/{token_id}",
+      [&s](const ApiCall& call, const CallContext& ctx) {
+        return AsReply(s.token_management.Delete(call.Param("token_id"), ctx));
+      });
+  api("POST", "/api/2.0/token-management/on-behalf-of/tokens",
+      [&s](const ApiCall& call, const CallContext& ctx) {
+        Result<OboTokenInput> input = DecodeOboToken(call.body);
+        if (!input) return Result<Reply>(std::unexpected(input.error()));
+        auto created = s.token_management.CreateOnBehalfOf(*input, ctx);
+        if (!created) return Result<Reply>(std::unexpected(created.error()));
+        return Result<Reply>(
+            json{{"token_value", created->first.value.reveal()},
+                 {"token_info", EncodeTokenInfo(created->second, s.options.workspace_id)}});
+      });
+
+  // §5.6 token permissions, with the /preview/ alias.
+  for (std::string prefix : {"/api/2.0/permissions", "/api/2.0/preview/permissions"}) {
+    std::string path = prefix + "/authorization/tokens";
+    api("GET", path, [&s](const ApiCall&, const CallContext& ctx) {
+      return AsReply(s.permissions.Get(ctx));
+    });
+    api("PUT", path, [&s](const ApiCall& call, const CallContext& ctx) {
+      Result<SetPermissionsInput> input = DecodeSetPermissions(call.body);
+      if (!input) return Result<Reply>(std::unexpected(input.error()));
+      return AsReply(s.permissions.Replace(*input, ctx));
+    });
+    api("PATCH", path, [&s](const ApiCall& call, const CallContext& ctx) {
+      Result<SetPermissionsInput> input = DecodeSetPermissions(call.body);
+      if (!input) return Result<Reply>(std::unexpected(input.error()));
+      return AsReply(s.permissions.Update(*input, ctx));
+    });
+    api("GET", path + "/permissionLevels", [](const ApiCall&, const CallContext&) {
+      return Result<Reply>(EncodePermissionLevels());
+    });
+  }
+
+  // §6 workspace-conf.
+  api("GET", "/api/2.0/workspace-conf", [&s](const ApiCall& call, const CallContext& ctx) {
+    Result<GetConfInput> input = DecodeGetConf(call);
+    if (!input) return Result<Reply>(std::unexpected(input.error()));
+    return AsReply(s.conf.Get(*input, ctx));
+  });
+  api("PATCH", "/api/2.0/workspace-conf", [&s](const ApiCall& call, const CallContext& ctx) {
+    Result<SetConfInput> input = DecodeSetConf(call.body);
+    if (!input) return Result<Reply>(std::unexpected(input.error()));
+    return AsReply(s.conf.Set(*input, ctx));  // §6 [U]: 200 {}
+  });
+
+  // §7 SCIM.
+  const std::string scim_base = "/api/2.0/preview/scim/v2/";
+  scim("GET", scim_base + "Me", [&s](const ApiCall&, const CallContext& ctx) {
+    return s.scim.Me(ctx);
+  });
+  for (auto [name, resource] : {std::pair{"Users", ScimResource::kUsers},
+                                std::pair{"ServicePrincipals", ScimResource::kServicePrincipals},
+                                std::pair{"Groups", ScimResource::kGroups}}) {
+    std::string collection = scim_base + name;
+    std::string item = collection + "/{id}";
+    bool is_group = resource == ScimResource::kGroups;
+    scim("GET", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+      Result<ScimListQuery> query = DecodeScimListQuery(call, resource);
+      if (!query) return Result<Reply>(std::unexpected(query.error()));
+      return s.scim.List(resource, *query, ctx);
+    });
+    scim("GET", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+      return s.scim.Get(resource, call.Param("id"), ctx);
+    });
+    scim("DELETE", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+      Status deleted = s.scim.Delete(resource, call.Param("id"), ctx);
+      if (!deleted) return Result<Reply>(std::unexpected(deleted.error()));
+      return Result<Reply>(Reply::NoContent());
+    });
+    scim("PATCH", item, [&s, resource, is_group](const ApiCall& call, const CallContext& ctx) {
+      Result<std::vector<PatchOperation>> ops = DecodePatch(call.body);
+      if (!ops) return Result<Reply>(std::unexpected(ops.error()));
+      return is_group ? s.scim.PatchGroup(call.Param("id"), *ops, ctx)
+                      : s.scim.PatchPrincipal(resource, call.Param("id"), *ops, ctx);
+    });
+    if (is_group) {
+      scim("POST", collection, [&s](const ApiCall& call, const CallContext& ctx) {
+        Result<GroupInput> input = DecodeGroupInput(call.body);
+        if (!input) return Result<Reply>(std::unexpected(input.error()));
+        return s.scim.CreateGroup(*input, ctx);
+      });
+      scim("PUT", item, [&s](const ApiCall& call, const CallContext& ctx) {
+        Result<GroupInput> input = DecodeGroupInput(call.body);
+        if (!input) return Result<Reply>(std::unexpected(input.error()));
+        return s.scim.ReplaceGroup(call.Param("id"), *input, ctx);
+      });
+    } else {
+      scim("POST", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+        Result<PrincipalInput> input = DecodePrincipalInput(call.body);
+        if (!input) return Result<Reply>(std::unexpected(input.error()));
+        return s.scim.CreatePrincipal(resource, *input, ctx);
+      });
+      scim("PUT", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+        Result<PrincipalInput> input = DecodePrincipalInput(call.body);
+        if (!input) return Result<Reply>(std::unexpected(input.error()));
+        return s.scim.ReplacePrincipal(resource, call.Param("id"), *input, ctx);
+      });
+    }
+  }
+
+  // §8.5 OAuth secrets, workspace proxy and account forms.
+  for (std::string base : {"/api/2.0/accounts/servicePrincipals/{sp_id}/credentials/secrets",
+                           "/api/2.0/accounts/{account_id}/servicePrincipals/{sp_id}/"
+                           "credentials/secrets"}) {
+    // An account id that is not ours names nothing here.
+    auto account_ok = [&s](const ApiCall& call) -> Status {
+      std::string account = call.Param("account_id");
+      if (account.empty() || s.options.account_id.empty() || account == s.options.account_id) {
+        return Ok();
+      }
+      return MakeError(ErrorCode::kNotFound, "Unknown account.");
+    };
+    api("POST", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+      if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+      Result<CreateSecretInput> input = DecodeCreateSecret(call.body);
+      if (!input) return Result<Reply>(std::unexpected(input.error()));
+      return AsReply(s.secrets.Create(call.Param("sp_id"), *input, ctx));
+    });
+    api("GET", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+      if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+      return AsReply(s.secrets.List(call.Param("sp_id"), ctx));
+    });
+    api("DELETE", base + "/{secret_id}",
+        [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+          if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+          return AsReply(s.secrets.Delete(call.Param("sp_id"), call.Param("secret_id"), ctx));
+        });
+  }
+
+  // Audit listing (issue #4 item 10), admins only.
+  api("GET", "/api/2.0/latchkey/audit", [&s](const ApiCall& call, const CallContext& ctx) {
+    if (Status ok = RequireAdmin(ctx, "read the audit log"); !ok) {
+      return Result<Reply>(std::unexpected(ok.error()));
+    }
+    Result<AuditQuery> query = DecodeAuditQuery(call.query);
+    if (!query) return Result<Reply>(std::unexpected(query.error()));
+    Result<std::vector<store::AuditEvent>> events = s.store.ListAudit(query->after, query->limit);
+    if (!events) return Result<Reply>(std::unexpected(events.error()));
+    return Result<Reply>(EncodeAuditEvents(*events, query->after));
+  });
+
+  // §8 unauthenticated discovery and the token endpoint.
+  router.Add("GET", "/.well-known/databricks-config",
+             [&s](http::Request& r) { return s.oidc.HostMetadata(r); });
+  router.Add("GET", "/oidc/.well-known/oauth-authorization-server",
+             [&s](http::Request& r) { return s.oidc.Discovery(r); });
+  router.Add("GET", "/oidc/.well-known/openid-configuration",
+             [&s](http::Request& r) { return s.oidc.Discovery(r); });
+  router.Add("GET", "/oidc/jwks.json", [&s](http::Request& r) { return s.oidc.Jwks(r); });
+  router.Add("POST", "/oidc/v1/token", [&s](http::Request& r) { return s.oidc.Token(r); });
+}
+
+}  // namespace latchkey::workspace

@@ -1,0 +1,237 @@
+// SCIM reads, deletes and the helpers shared by the principal and group writers (spec §7).
+#include <algorithm>
+
+#include "base/encoding.h"
+#include "workspace/access.h"
+#include "workspace/json_input.h"
+#include "workspace/scim.h"
+
+namespace latchkey::workspace {
+
+using nlohmann::json;
+
+namespace {
+
+store::PrincipalKind KindOf(ScimResource resource) {
+  return resource == ScimResource::kUsers ? store::PrincipalKind::kUser
+                                          : store::PrincipalKind::kServicePrincipal;
+}
+
+const char* Noun(ScimResource resource) {
+  switch (resource) {
+    case ScimResource::kUsers: return "User";
+    case ScimResource::kServicePrincipals: return "Service principal";
+    case ScimResource::kGroups: return "Group";
+  }
+  return "Resource";
+}
+
+std::optional<std::string> PrincipalAttribute(const store::Principal& p, std::string_view attr) {
+  if (attr == "id") return std::to_string(p.id);
+  if (attr == "displayname") return p.display_name;
+  if (attr == "externalid") return p.external_id;
+  if (attr == "active") return std::string(p.active ? "true" : "false");
+  if (attr == "username" || attr == "emails" || attr == "emails.value") return p.user_name;
+  if (attr == "applicationid") return p.application_id;
+  return std::nullopt;
+}
+
+std::optional<std::string> GroupAttribute(const store::Group& g, std::string_view attr) {
+  if (attr == "id") return std::to_string(g.id);
+  if (attr == "displayname") return g.display_name;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int64_t NewScimId(Random& random) {
+  return 1000000000000000LL + static_cast<int64_t>(random.Uniform(8999999999999999ULL));
+}
+
+Result<DirectorySnapshot> ScimService::Snapshot(bool with_principals) {
+  DirectorySnapshot dir;
+  Result<std::vector<store::Group>> groups = deps_.store.ListGroups();
+  if (!groups) return std::unexpected(groups.error());
+  dir.groups = std::move(*groups);
+  std::sort(dir.groups.begin(), dir.groups.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  if (with_principals) {
+    for (auto kind : {store::PrincipalKind::kUser, store::PrincipalKind::kServicePrincipal}) {
+      Result<std::vector<store::Principal>> list = deps_.store.ListPrincipals(kind);
+      if (!list) return std::unexpected(list.error());
+      for (store::Principal& p : *list) dir.principals.emplace(p.id, std::move(p));
+    }
+  }
+  return dir;
+}
+
+Result<store::Principal> ScimService::FindPrincipal(ScimResource resource, const std::string& id) {
+  std::optional<int64_t> numeric = ParseInt64(id);
+  Result<store::Principal> p = numeric ? deps_.store.GetPrincipal(*numeric)
+                                       : Result<store::Principal>(MakeError(ErrorCode::kNotFound, ""));
+  if (p && p->kind == KindOf(resource)) return p;
+  if (!p && p.error().code != ErrorCode::kNotFound) return p;
+  // §7.4 [U]: detail text.
+  return MakeError(ErrorCode::kNotFound, std::string(Noun(resource)) + " " + id + " not found.");
+}
+
+Result<store::Group> ScimService::FindGroup(const std::string& id) {
+  std::optional<int64_t> numeric = ParseInt64(id);
+  Result<store::Group> g = numeric ? deps_.store.GetGroup(*numeric)
+                                   : Result<store::Group>(MakeError(ErrorCode::kNotFound, ""));
+  if (g || g.error().code != ErrorCode::kNotFound) return g;
+  return MakeError(ErrorCode::kNotFound, "Group " + id + " not found.");
+}
+
+void ScimService::Changed(const CallContext& ctx, std::string action, std::string target,
+                          json detail) {
+  deps_.Invalidate();
+  deps_.audit.Record(ctx.Actor(), std::move(action), std::move(target), std::move(detail),
+                     ctx.remote_address);
+}
+
+Result<Reply> ScimService::RenderPrincipal(const store::Principal& principal, int status) {
+  Result<DirectorySnapshot> dir = Snapshot(false);
+  if (!dir) return std::unexpected(dir.error());
+  Reply reply(EncodePrincipal(principal, *dir));
+  reply.status = status;
+  return reply;
+}
+
+Result<Reply> ScimService::RenderGroup(const store::Group& group, int status) {
+  Result<DirectorySnapshot> dir = Snapshot(true);
+  if (!dir) return std::unexpected(dir.error());
+  Reply reply(EncodeGroup(group, *dir));
+  reply.status = status;
+  return reply;
+}
+
+Result<Reply> ScimService::Me(const CallContext& context) {
+  Result<DirectorySnapshot> dir = Snapshot(false);
+  if (!dir) return std::unexpected(dir.error());
+  Reply reply(EncodeMe(context.principal(), *dir));
+  // §1.10: the Python SDK reads the workspace id from this header.
+  reply.headers.emplace_back("X-Databricks-Org-Id", std::to_string(deps_.options.workspace_id));
+  return reply;
+}
+
+Result<Reply> ScimService::List(ScimResource resource, const ScimListQuery& query,
+                                const CallContext&) {
+  Result<DirectorySnapshot> dir = Snapshot(resource == ScimResource::kGroups);
+  if (!dir) return std::unexpected(dir.error());
+  std::vector<json> matches;
+  if (resource == ScimResource::kGroups) {
+    for (const store::Group& g : dir->groups) {
+      if (query.filter &&
+          !query.filter->Matches([&](std::string_view a) { return GroupAttribute(g, a); })) {
+        continue;
+      }
+      matches.push_back(EncodeGroup(g, *dir));
+    }
+  } else {
+    Result<std::vector<store::Principal>> list = deps_.store.ListPrincipals(KindOf(resource));
+    if (!list) return std::unexpected(list.error());
+    for (const store::Principal& p : *list) {
+      if (query.filter &&
+          !query.filter->Matches([&](std::string_view a) { return PrincipalAttribute(p, a); })) {
+        continue;
+      }
+      matches.push_back(EncodePrincipal(p, *dir));
+    }
+  }
+  return Reply(EncodeListPage(matches, query));
+}
+
+Result<Reply> ScimService::Get(ScimResource resource, const std::string& id,
+                               const CallContext&) {
+  if (resource == ScimResource::kGroups) {
+    Result<store::Group> g = FindGroup(id);
+    if (!g) return std::unexpected(g.error());
+    return RenderGroup(*g, 200);
+  }
+  Result<store::Principal> p = FindPrincipal(resource, id);
+  if (!p) return std::unexpected(p.error());
+  return RenderPrincipal(*p, 200);
+}
+
+Status ScimService::Delete(ScimResource resource, const std::string& id, const CallContext& ctx) {
+  if (Status ok = RequireAdmin(ctx, "delete identities"); !ok) return ok;
+  if (resource == ScimResource::kGroups) {
+    Result<store::Group> g = FindGroup(id);
+    if (!g) return std::unexpected(g.error());
+    if (g->display_name == kAdminsGroup || g->display_name == kUsersGroup) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "The system group '" + g->display_name + "' cannot be deleted.");
+    }
+    Status deleted = deps_.store.DeleteGroup(g->id);
+    if (!deleted) return deleted;
+    Changed(ctx, "group.delete", "group:" + std::to_string(g->id),
+            {{"display_name", g->display_name}});
+    return Ok();
+  }
+  Result<store::Principal> p = FindPrincipal(resource, id);
+  if (!p) return std::unexpected(p.error());
+  if (p->id == ctx.principal().id) {
+    // Keeps an admin from locking the workspace out by deleting the identity it calls with.
+    return MakeError(ErrorCode::kInvalidArgument, "A principal cannot delete itself.");
+  }
+  // §7.4 [U]: the store deletes the principal's PATs, OAuth secrets, memberships and grants.
+  Status deleted = deps_.store.DeletePrincipal(p->id);
+  if (!deleted) return deleted;
+  deps_.pats.Clear();
+  Changed(ctx, "principal.delete", "principal:" + std::to_string(p->id),
+          {{"name", PrincipalName(*p)}});
+  return Ok();
+}
+
+Status ScimService::ValidateGroupIds(const std::vector<int64_t>& ids) {
+  for (int64_t id : ids) {
+    Result<store::Group> g = deps_.store.GetGroup(id);
+    if (g) continue;
+    if (g.error().code != ErrorCode::kNotFound) return std::unexpected(g.error());
+    return MakeError(ErrorCode::kInvalidArgument, "Group " + std::to_string(id) + " not found.");
+  }
+  return Ok();
+}
+
+Status ScimService::ValidateMembers(const std::vector<int64_t>& ids) {
+  for (int64_t id : ids) {
+    Result<store::Principal> p = deps_.store.GetPrincipal(id);
+    if (p) continue;
+    if (p.error().code != ErrorCode::kNotFound) return std::unexpected(p.error());
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Member " + std::to_string(id) + " is not a user or service principal.");
+  }
+  return Ok();
+}
+
+Status ScimService::SetMemberships(int64_t principal_id, const std::vector<int64_t>& wanted) {
+  if (Status ok = ValidateGroupIds(wanted); !ok) return ok;
+  Result<DirectorySnapshot> dir = Snapshot(false);
+  if (!dir) return std::unexpected(dir.error());
+  std::vector<store::Group> changed;
+  for (const store::Group& g : dir->groups) {
+    auto& members = g.member_ids;
+    bool is_member = std::find(members.begin(), members.end(), principal_id) != members.end();
+    bool want = std::find(wanted.begin(), wanted.end(), g.id) != wanted.end() ||
+                (is_member && g.display_name == kUsersGroup);
+    if (is_member == want) continue;
+    store::Group updated = g;
+    if (want) {
+      updated.member_ids.push_back(principal_id);
+    } else {
+      std::erase(updated.member_ids, principal_id);
+      if (updated.display_name == kAdminsGroup && updated.member_ids.empty()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "The admins group must keep at least one member.");
+      }
+    }
+    changed.push_back(std::move(updated));
+  }
+  for (const store::Group& g : changed) {
+    if (Status s = deps_.store.UpdateGroup(g); !s) return s;
+  }
+  return Ok();
+}
+
+}  // namespace latchkey::workspace

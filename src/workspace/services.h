@@ -1,0 +1,31 @@
+// What the workspace services share: the borrowed store, clock, random and options, and the
+// caches and audit log owned by the Workspace. Internal to src/workspace/.
+#pragma once
+
+#include "base/clock.h"
+#include "base/random.h"
+#include "store/store.h"
+#include "workspace/access.h"
+#include "workspace/audit.h"
+#include "workspace/options.h"
+#include "workspace/pat_cache.h"
+
+namespace latchkey::workspace {
+
+struct ServiceDeps {
+  store::Store& store;
+  const Clock& clock;
+  Random& random;
+  const WorkspaceOptions& options;
+  AuditLog& audit;
+  AccessControl& access;
+  PatCache& pats;
+
+  // Called after every write this process makes, on top of the store's change listener, so
+  // that a later request in this process never sees a stale answer.
+  void Invalidate() const {
+    access.Invalidate();
+  }
+};
+
+}  // namespace latchkey::workspace

@@ -1,0 +1,112 @@
+#include "workspace/tokens.h"
+
+#include "workspace/json_input.h"
+#include "workspace/pat_format.h"
+
+namespace latchkey::workspace {
+
+using nlohmann::json;
+
+Result<CreateTokenInput> DecodeCreateToken(const json& body) {
+  CreateTokenInput input;
+  Result<std::optional<int64_t>> lifetime = OptionalInt64(body, "lifetime_seconds");
+  if (!lifetime) return std::unexpected(lifetime.error());
+  input.lifetime_seconds = *lifetime;
+  Result<std::optional<std::string>> comment = OptionalString(body, "comment");
+  if (!comment) return std::unexpected(comment.error());
+  input.comment = comment->value_or("");
+  Result<std::optional<std::vector<std::string>>> scopes = OptionalStringArray(body, "scopes");
+  if (!scopes) return std::unexpected(scopes.error());
+  input.scopes = scopes->value_or(std::vector<std::string>{});
+  return input;
+}
+
+Result<DeleteTokenInput> DecodeDeleteToken(const json& body) {
+  Result<std::string> token_id = RequiredString(body, "token_id");
+  if (!token_id) return std::unexpected(token_id.error());
+  return DeleteTokenInput{std::move(*token_id)};
+}
+
+json EncodePublicTokenInfo(const store::Pat& pat) {
+  json info = {{"token_id", pat.token_id},
+               {"creation_time", ToUnixMillis(pat.created_at)},
+               {"expiry_time", pat.expires_at ? ToUnixMillis(*pat.expires_at) : -1},
+               {"comment", pat.comment}};
+  if (!pat.scopes.empty()) info["scopes"] = pat.scopes;
+  return info;
+}
+
+json EncodeCreatedToken(const IssuedPat& issued) {
+  return {{"token_value", issued.value.reveal()},
+          {"token_info", EncodePublicTokenInfo(issued.pat)}};
+}
+
+json EncodeTokenList(const std::vector<store::Pat>& pats) {
+  json list = json::array();
+  for (const store::Pat& pat : pats) list.push_back(EncodePublicTokenInfo(pat));
+  return {{"token_infos", list}};
+}
+
+Status RequireTokenPermission(const ServiceDeps& deps, const CallContext& context) {
+  Result<PrincipalAccess> access = deps.access.Get(context.principal().id);
+  if (!access) return std::unexpected(access.error());
+  if (access->can_use_tokens) return Ok();
+  // §4.1: message seen on real workspaces [E]; status/code [U].
+  return MakeError(ErrorCode::kPermissionDenied, "User does not have permission to use tokens.");
+}
+
+std::unexpected<Error> TokenNotFound(std::string_view token_id) {
+  if (!IsTokenId(token_id)) {
+    return MakeError(ErrorCode::kNotFound, "No valid token with this ID was found.");
+  }
+  return MakeError(ErrorCode::kNotFound,
+                   "Token with ID " + std::string(token_id) + " does not exist.");
+}
+
+Status RevokePat(const ServiceDeps& deps, const store::Pat& pat, const CallContext& context,
+                 std::string_view action) {
+  Status deleted = deps.store.DeletePat(pat.token_id);
+  if (!deleted) {
+    if (deleted.error().code == ErrorCode::kNotFound) return TokenNotFound(pat.token_id);
+    return deleted;
+  }
+  // The store's listener already evicted it; evicting here too keeps the guarantee ("refused
+  // the moment delete returned") independent of the backend's notification path.
+  deps.pats.Evict(pat.token_id);
+  deps.audit.Record(context.Actor(), std::string(action), "token:" + pat.token_id,
+                    {{"owner_id", pat.owner_id}}, context.remote_address);
+  return Ok();
+}
+
+Result<IssuedPat> TokenService::Create(const CreateTokenInput& input,
+                                       const CallContext& context) {
+  if (Status allowed = RequireTokenPermission(deps_, context); !allowed) {
+    return std::unexpected(allowed.error());
+  }
+  PatRequest request{context.principal().id, input.lifetime_seconds, input.comment, input.scopes};
+  return issuer_.Issue(request, context, "token.create");
+}
+
+Result<std::vector<store::Pat>> TokenService::List(const CallContext& context) {
+  if (Status allowed = RequireTokenPermission(deps_, context); !allowed) {
+    return std::unexpected(allowed.error());
+  }
+  // §4.2: only the caller's valid tokens; ListPats already hides expired ones.
+  return deps_.store.ListPats(context.principal().id, deps_.clock.Now());
+}
+
+Status TokenService::Delete(const DeleteTokenInput& input, const CallContext& context) {
+  // Deleting one's own token needs no token permission: it can only reduce access.
+  if (!IsTokenId(input.token_id)) return TokenNotFound(input.token_id);
+  Result<store::Pat> pat = deps_.store.GetPat(input.token_id);
+  if (!pat) {
+    if (pat.error().code == ErrorCode::kNotFound) return TokenNotFound(input.token_id);
+    return std::unexpected(pat.error());
+  }
+  // §4.3: a foreign or expired token is indistinguishable from an unknown one (404).
+  bool expired = pat->expires_at && *pat->expires_at <= deps_.clock.Now();
+  if (pat->owner_id != context.principal().id || expired) return TokenNotFound(input.token_id);
+  return RevokePat(deps_, *pat, context, "token.delete");
+}
+
+}  // namespace latchkey::workspace

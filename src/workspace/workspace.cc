@@ -1,0 +1,154 @@
+#include "workspace/workspace.h"
+
+#include <spdlog/spdlog.h>
+
+#include "workspace/pat_format.h"
+#include "workspace/workspace_services.h"
+
+namespace latchkey::workspace {
+
+std::string_view AuthKindName(AuthKind kind) {
+  switch (kind) {
+    case AuthKind::kPat: return "pat";
+    case AuthKind::kEntra: return "entra";
+    case AuthKind::kWorkspaceOAuth: return "oauth";
+  }
+  return "unknown";
+}
+
+std::string CallContext::Actor() const { return "principal:" + std::to_string(auth.principal.id); }
+
+const std::string& PrincipalName(const store::Principal& principal) {
+  return principal.kind == store::PrincipalKind::kUser ? principal.user_name
+                                                       : principal.application_id;
+}
+
+Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& random,
+                   WorkspaceOptions opts)
+    : options(std::move(opts)),
+      store(store_ref),
+      clock(clock_ref),
+      audit(store_ref, clock_ref),
+      access(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity),
+      pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity),
+      deps{store_ref, clock_ref, random, options, audit, access, pats},
+      authenticator(store_ref, clock_ref, options, access, pats, audit),
+      auth_throttle(clock_ref, options.auth_max_failures, options.auth_failure_window,
+                    options.auth_lockout),
+      issuer(deps),
+      tokens(deps, issuer),
+      token_management(deps, issuer),
+      permissions(deps),
+      conf(deps),
+      scim(deps),
+      secrets(deps),
+      oidc(deps) {}
+
+void Services::OnChange(const store::Change& change) {
+  switch (change.kind) {
+    case store::ChangeKind::kPatDeleted:
+      if (change.id.empty()) {
+        pats.Clear();
+      } else {
+        pats.Evict(change.id);
+      }
+      break;
+    case store::ChangeKind::kPrincipalChanged:
+      // A removed principal takes its PATs with it; cached JWTs name principal ids.
+      pats.Clear();
+      authenticator.ClearJwtCache();
+      access.Invalidate();
+      break;
+    case store::ChangeKind::kPermissionsChanged:
+    case store::ChangeKind::kConfChanged:
+      access.Invalidate();
+      break;
+    case store::ChangeKind::kSigningKeysChanged:
+      // A removed key must take the tokens it signed with it.
+      authenticator.ClearJwtCache();
+      break;
+    case store::ChangeKind::kOAuthSecretDeleted:
+    case store::ChangeKind::kCredentialChanged:
+      break;  // secrets are read from the store on every token request
+  }
+}
+
+void Workspace::FlushAuthCaches() {
+  services_->pats.Clear();
+  services_->authenticator.ClearJwtCache();
+  services_->access.Invalidate();
+}
+
+Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
+                     WorkspaceOptions options)
+    : services_(std::make_shared<Services>(store, clock, random, std::move(options))) {
+  // The store has no way to remove a listener: hold the services weakly so a Workspace that
+  // dies before its store leaves a harmless no-op behind.
+  std::weak_ptr<Services> weak = services_;
+  store.AddChangeListener([weak](const store::Change& change) {
+    if (std::shared_ptr<Services> services = weak.lock()) services->OnChange(change);
+  });
+}
+
+Workspace::~Workspace() = default;
+
+Result<AuthenticatedPrincipal> Workspace::Authenticate(std::string_view authorization_header,
+                                                       std::string_view host) {
+  return services_->authenticator.Authenticate(authorization_header, "", host);
+}
+
+void Workspace::FlushLastUsed() {
+  if (Status flushed = services_->pats.FlushLastUsed(); !flushed) {
+    spdlog::warn("event=pat_last_used_flush_failed error=\"{}\"", flushed.error().message);
+  }
+}
+
+Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clock,
+                                           Random& random, std::string admin_user_name) {
+  if (admin_user_name.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "The admin user name must not be empty.");
+  }
+  if (Result<store::Group> existing = store.FindGroupByName(kAdminsGroup); existing) {
+    return MakeError(ErrorCode::kAlreadyExists, "The workspace is already initialised.");
+  }
+  AuditLog audit(store, clock);
+  TimePoint now = clock.Now();
+  BootstrapResult result;
+  store::Principal admin;
+  admin.id = NewScimId(random);
+  admin.kind = store::PrincipalKind::kUser;
+  admin.user_name = admin_user_name;
+  admin.display_name = admin_user_name;
+  admin.entitlements = {"workspace-access", "allow-cluster-create"};
+  admin.created_at = now;
+  if (Status s = store.CreatePrincipal(admin); !s) return std::unexpected(s.error());
+  store::Group admins{NewScimId(random), kAdminsGroup, {admin.id}, now};
+  store::Group users{NewScimId(random), kUsersGroup, {admin.id}, now};
+  if (Status s = store.CreateGroup(admins); !s) return std::unexpected(s.error());
+  if (Status s = store.CreateGroup(users); !s) return std::unexpected(s.error());
+
+  store::Pat pat;
+  result.admin_token = GeneratePat(random);
+  pat.token_id = HashSecretValue(result.admin_token.reveal());
+  pat.owner_id = admin.id;
+  pat.created_by_id = admin.id;
+  pat.comment = "bootstrap admin token";
+  pat.created_at = now;
+  if (Status s = store.CreatePat(pat, 600, now); !s) return std::unexpected(s.error());
+
+  audit.Record("system", "principal.create", "principal:" + std::to_string(admin.id),
+               {{"name", admin_user_name}, {"kind", "user"}}, "");
+  audit.Record("system", "group.create", "group:" + std::to_string(admins.id),
+               {{"display_name", kAdminsGroup}, {"member_ids", nlohmann::json::array({admin.id})}}, "");
+  audit.Record("system", "group.create", "group:" + std::to_string(users.id),
+               {{"display_name", kUsersGroup}, {"member_ids", nlohmann::json::array({admin.id})}}, "");
+  audit.Record("system", "token.create", "token:" + pat.token_id,
+               {{"owner_id", admin.id}, {"expiry_time", -1}}, "");
+  result.admin_id = admin.id;
+  result.admin_user_name = std::move(admin_user_name);
+  result.admins_group_id = admins.id;
+  result.users_group_id = users.id;
+  return result;
+}
+
+}  // namespace latchkey::workspace

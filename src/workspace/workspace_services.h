@@ -1,0 +1,57 @@
+// The Workspace's internals: every service, cache and throttle, built once and shared by the
+// routes (routes.cc) and the public entry points (workspace.cc). Internal to src/workspace/.
+#pragma once
+
+#include <memory>
+
+#include "base/rate_limiter.h"
+#include "http/message.h"
+#include "store/store.h"
+#include "workspace/access.h"
+#include "workspace/audit.h"
+#include "workspace/authenticator.h"
+#include "workspace/endpoint.h"
+#include "workspace/oauth_secrets.h"
+#include "workspace/oidc.h"
+#include "workspace/options.h"
+#include "workspace/pat_cache.h"
+#include "workspace/pat_issuer.h"
+#include "workspace/permissions.h"
+#include "workspace/scim.h"
+#include "workspace/services.h"
+#include "workspace/token_management.h"
+#include "workspace/tokens.h"
+#include "workspace/workspace_conf.h"
+
+namespace latchkey::workspace {
+
+enum class ErrorStyle { kDatabricks, kScim };
+
+struct Services {
+  Services(store::Store& store, const Clock& clock, Random& random, WorkspaceOptions opts);
+
+  // Cache invalidation from the store's change notifications (§issue 4 item 9).
+  void OnChange(const store::Change& change);
+  // Wraps an ApiHandler: throttle, authenticate once, parse query and body, map errors.
+  http::Handler Api(ErrorStyle style, ApiHandler handler);
+
+  WorkspaceOptions options;
+  store::Store& store;
+  const Clock& clock;
+  AuditLog audit;
+  AccessControl access;
+  PatCache pats;
+  ServiceDeps deps;
+  Authenticator authenticator;
+  FailureThrottle auth_throttle;  // bad bearer tokens per remote address
+  PatIssuer issuer;
+  TokenService tokens;
+  TokenManagementService token_management;
+  PermissionsService permissions;
+  WorkspaceConfService conf;
+  ScimService scim;
+  OAuthSecretService secrets;
+  OidcService oidc;
+};
+
+}  // namespace latchkey::workspace
