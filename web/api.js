@@ -1,0 +1,138 @@
+// The workspace REST API, exactly as every other client uses it (Databricks-compatible paths
+// and shapes). The token travels only in the Authorization header; requests carry no cookies.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+  // The server's answer to an unknown, expired or revoked token (403 with the integer code 403,
+  // spec §3.5) or to a request without one (401).
+  get invalidToken() {
+    return this.status === 401 || (this.status === 403 && String(this.code) === "403");
+  }
+}
+
+// Builds the client. onInvalidToken(err) runs when the server no longer accepts the token.
+export function createApi(token, { onInvalidToken } = {}) {
+  async function call(method, path, body) {
+    const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
+    const init = { method, headers, cache: "no-store", credentials: "omit", redirect: "error" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (e) {
+      throw new ApiError(0, "NETWORK", `Cannot reach the server (${e.message}).`);
+    }
+    const text = await response.text();
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      // Databricks errors: {error_code, message}; SCIM errors: {detail, status}.
+      const message =
+        (data && (data.message || data.detail)) ||
+        `The server answered ${response.status} ${response.statusText}`.trim() + ".";
+      const code = data ? (data.error_code ?? (data.status ? `SCIM_${data.status}` : undefined)) : undefined;
+      const err = new ApiError(response.status, code, message);
+      if (err.invalidToken && onInvalidToken) onInvalidToken(err);
+      throw err;
+    }
+    return data ?? {};
+  }
+
+  const q = encodeURIComponent;
+  const scimBase = "/api/2.0/preview/scim/v2";
+
+  // SCIM lists page with startIndex/count until a page comes back empty (spec §7.3).
+  async function scimAll(resource, pageSize = 500, maxPages = 40) {
+    const all = [];
+    let start = 1;
+    for (let page = 0; page < maxPages; page++) {
+      const data = await call("GET", `${scimBase}/${resource}?startIndex=${start}&count=${pageSize}`);
+      const items = Array.isArray(data.Resources) ? data.Resources : [];
+      all.push(...items);
+      const total = typeof data.totalResults === "number" ? data.totalResults : undefined;
+      if (!items.length || items.length < pageSize || (total !== undefined && all.length >= total)) break;
+      start += items.length;
+    }
+    return all;
+  }
+
+  return {
+    me: () => call("GET", `${scimBase}/Me`),
+
+    // §4: the caller's own tokens.
+    listMyTokens: async () => (await call("GET", "/api/2.0/token/list")).token_infos || [],
+    createToken: ({ comment, lifetimeSeconds }) => {
+      const body = { comment };
+      if (lifetimeSeconds !== undefined) body.lifetime_seconds = lifetimeSeconds;
+      return call("POST", "/api/2.0/token/create", body);
+    },
+    deleteMyToken: (tokenId) => call("POST", "/api/2.0/token/delete", { token_id: tokenId }),
+
+    // §5: every token (admins).
+    listAllTokens: async (createdByUsername) => {
+      const query = createdByUsername ? `?created_by_username=${q(createdByUsername)}` : "";
+      return (await call("GET", `/api/2.0/token-management/tokens${query}`)).token_infos || [];
+    },
+    deleteAnyToken: (tokenId) => call("DELETE", `/api/2.0/token-management/tokens/${q(tokenId)}`),
+
+    // §5.6: token permissions.
+    getTokenPermissions: () => call("GET", "/api/2.0/permissions/authorization/tokens"),
+    addTokenPermissions: (acl) => call("PATCH", "/api/2.0/permissions/authorization/tokens", { access_control_list: acl }),
+    replaceTokenPermissions: (acl) => call("PUT", "/api/2.0/permissions/authorization/tokens", { access_control_list: acl }),
+
+    // §6: workspace-conf (string values).
+    getConf: (keys) => call("GET", `/api/2.0/workspace-conf?keys=${keys.map(q).join(",")}`),
+    setConf: (values) => call("PATCH", "/api/2.0/workspace-conf", values),
+
+    // §7: identities.
+    listUsers: () => scimAll("Users"),
+    listServicePrincipals: () => scimAll("ServicePrincipals"),
+    listGroups: () => scimAll("Groups"),
+
+    // §8.5: OAuth secrets of a service principal (by its numeric SCIM id).
+    listSecrets: async (spId) => {
+      const all = [];
+      let pageToken = "";
+      for (let page = 0; page < 20; page++) {
+        const query = pageToken ? `?page_token=${q(pageToken)}` : "";
+        const data = await call("GET", `/api/2.0/accounts/servicePrincipals/${q(spId)}/credentials/secrets${query}`);
+        all.push(...(data.secrets || []));
+        pageToken = data.next_page_token || "";
+        if (!pageToken) break;
+      }
+      return all;
+    },
+    createSecret: (spId, lifetimeDays) => {
+      const body = {};
+      if (lifetimeDays) body.lifetime = `${lifetimeDays * 86400}s`;
+      return call("POST", `/api/2.0/accounts/servicePrincipals/${q(spId)}/credentials/secrets`, body);
+    },
+    deleteSecret: (spId, secretId) =>
+      call("DELETE", `/api/2.0/accounts/servicePrincipals/${q(spId)}/credentials/secrets/${q(secretId)}`),
+
+    // latchkey's audit listing (admins): events with seq > after, oldest first.
+    listAudit: (after, limit) => call("GET", `/api/2.0/latchkey/audit?after=${after}&limit=${limit}`),
+  };
+}
+
+// token_id is the hex SHA-256 of the token value (spec §3.1): lets the page mark the token it
+// is signed in with, without ever sending or storing anything new.
+export async function tokenIdOf(token) {
+  if (!globalThis.crypto || !crypto.subtle) return "";
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
