@@ -1,0 +1,116 @@
+#include "cli/command.h"
+
+#include <CLI/CLI.hpp>
+
+#include "base/encoding.h"
+#include "cli/login_session.h"
+
+namespace latchkey::cli {
+
+bool Given(const CLI::Option* option) { return option != nullptr && option->count() > 0; }
+
+std::string Escape(std::string_view text) { return PercentEncode(text); }
+
+CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string_view path,
+                       const Json* body, const TableSpec& spec) {
+  CliResult<ApiClient*> api = ctx.Workspace();
+  if (!api) return std::unexpected(api.error());
+  CliResult<Json> answer = (*api)->Call(method, path, body);
+  if (!answer) return std::unexpected(answer.error());
+  return ctx.Print(*answer, spec);
+}
+
+std::optional<std::string> CommandContext::profile_flag() const {
+  if (options_.profile.empty()) return std::nullopt;
+  return options_.profile;
+}
+
+CliResult<const WorkspaceConfig*> CommandContext::Config() {
+  if (!config_) {
+    CliResult<WorkspaceConfig> loaded = LoadWorkspaceConfig(deps_.env, profile_flag());
+    if (!loaded) return std::unexpected(loaded.error());
+    config_ = std::move(*loaded);
+  }
+  return &*config_;
+}
+
+CliResult<Transport*> CommandContext::Http() {
+  if (!transport_) {
+    CliResult<const WorkspaceConfig*> config = Config();
+    if (!config) return std::unexpected(config.error());
+    raw_transport_ = deps_.make_transport(TlsOptions{(*config)->ca_files});
+    transport_ = std::make_unique<RetryingTransport>(*raw_transport_, deps_.sleeper, RetryPolicy{},
+                                                     options_.debug ? &deps_.err : nullptr);
+  }
+  return transport_.get();
+}
+
+TokenCache& CommandContext::token_cache() {
+  if (!token_cache_) token_cache_ = std::make_unique<TokenCache>(TokenCachePath(state_dir()));
+  return *token_cache_;
+}
+
+CliResult<ApiClient*> CommandContext::Workspace() {
+  if (workspace_) return workspace_.get();
+  CliResult<const WorkspaceConfig*> loaded = Config();
+  if (!loaded) return std::unexpected(loaded.error());
+  const WorkspaceConfig& config = **loaded;
+  if (config.host.empty()) {
+    const std::string where =
+        config.profile.empty() ? config.config_file : "profile " + config.profile;
+    return Fail(ExitCode::kUsage, "no host configured (looked in the environment and " + where +
+                                      "): run `latchkey configure --host URL ...` or set "
+                                      "DATABRICKS_HOST");
+  }
+  CliResult<AuthType> auth = SelectAuthType(config);
+  if (!auth) return std::unexpected(auth.error());
+  CliResult<Transport*> http = Http();
+  if (!http) return std::unexpected(http.error());
+  Transport& transport = **http;
+  const Clock& clock = deps_.clock;
+  switch (*auth) {
+    case AuthType::kPat:
+      if (config.token.empty()) {
+        return Fail(ExitCode::kAuthentication, "auth_type pat needs a token");
+      }
+      tokens_ = std::make_unique<StaticTokenProvider>(config.token);
+      break;
+    case AuthType::kOAuthM2m: {
+      ClientCredentials credentials{config.client_id, config.client_secret};
+      const std::string host = config.host;
+      tokens_ = std::make_unique<CachedTokenProvider>(
+          token_cache(), "oauth-m2m " + host + " " + config.client_id, clock,
+          [&transport, &clock, host, credentials] {
+            return RequestOAuthM2mToken(transport, clock, host, credentials);
+          });
+      break;
+    }
+    case AuthType::kAzureClientSecret: {
+      // Entra authority: azure_login_endpoint / LATCHKEY_AUTHORITY, else the workspace host.
+      const std::string authority =
+          config.azure_login_endpoint.empty() ? config.host : config.azure_login_endpoint;
+      tokens_ = MakeEntraTokenProvider(
+          token_cache(), transport, clock, authority, config.azure_tenant_id,
+          ClientCredentials{config.azure_client_id, config.azure_client_secret},
+          kDatabricksResource);
+      break;
+    }
+  }
+  workspace_ = std::make_unique<ApiClient>(transport, config.host, tokens_.get());
+  return workspace_.get();
+}
+
+CliStatus CommandContext::Print(const Json& value, const TableSpec& spec) {
+  CliResult<OutputFormat> format = ParseOutputFormat(options_.output);
+  if (!format) return std::unexpected(format.error());
+  if (options_.query.empty()) {
+    deps_.out << Render(value, *format, spec);
+    return {};
+  }
+  CliResult<Json> selected = ApplyQuery(value, options_.query);
+  if (!selected) return std::unexpected(selected.error());
+  deps_.out << Render(*selected, *format, TableSpec{});
+  return {};
+}
+
+}  // namespace latchkey::cli

@@ -1,0 +1,121 @@
+// What every command gets: the injected outside world (environment, streams, terminal, clock,
+// HTTP), the global options, and lazily built clients. One CommandContext per CLI run.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "base/clock.h"
+#include "cli/api_client.h"
+#include "cli/config.h"
+#include "cli/http.h"
+#include "cli/output.h"
+#include "cli/terminal.h"
+#include "cli/token_source.h"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace latchkey::cli {
+
+// The outside world, injected so that tests run every command without a server.
+struct CliDeps {
+  Environment env;
+  std::ostream& out;
+  std::ostream& err;
+  Terminal& terminal;
+  const Clock& clock;
+  Sleeper& sleeper;
+  std::function<std::unique_ptr<Transport>(const TlsOptions&)> make_transport;
+};
+
+struct GlobalOptions {
+  std::string profile;
+  std::string output = "json";
+  std::string query;
+  bool debug = false;
+};
+
+class CommandContext {
+ public:
+  CommandContext(CliDeps& deps, const GlobalOptions& options)
+      : deps_(deps), options_(options) {}
+
+  const Environment& env() const { return deps_.env; }
+  Terminal& terminal() { return deps_.terminal; }
+  std::ostream& out() { return deps_.out; }
+  std::ostream& err() { return deps_.err; }
+  const Clock& clock() const { return deps_.clock; }
+  std::optional<std::string> profile_flag() const;
+  std::string state_dir() const { return StateDirectory(deps_.env); }
+
+  // The resolved workspace settings (loaded once).
+  CliResult<const WorkspaceConfig*> Config();
+  // HTTP with retries, trusting the system store plus the configured CA files.
+  CliResult<Transport*> Http();
+  // The workspace API client: kUsage when no host is configured, kAuthentication when no
+  // credential is.
+  CliResult<ApiClient*> Workspace();
+  TokenCache& token_cache();
+
+  // Applies --query, then prints in the --output format. `spec` applies when there is no query.
+  CliStatus Print(const Json& value, const TableSpec& spec = {});
+
+ private:
+  CliDeps& deps_;
+  const GlobalOptions& options_;
+  std::optional<WorkspaceConfig> config_;
+  std::unique_ptr<Transport> raw_transport_;
+  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<TokenCache> token_cache_;
+  std::unique_ptr<TokenProvider> tokens_;
+  std::unique_ptr<ApiClient> workspace_;
+};
+
+using Action = std::function<CliStatus(CommandContext&)>;
+
+// Maps each leaf subcommand to what it does; RunCli runs the one that was parsed.
+class CommandRegistry {
+ public:
+  void Bind(const CLI::App* command, Action action) { actions_[command] = std::move(action); }
+  const Action* Find(const CLI::App* command) const {
+    auto it = actions_.find(command);
+    return it == actions_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<const CLI::App*, Action> actions_;
+};
+
+// One per command group file; each adds its group and subcommands under `root`.
+void AddConfigureCommand(CLI::App& root, CommandRegistry& registry);
+void AddTokensCommands(CLI::App& root, CommandRegistry& registry);
+void AddTokenManagementCommands(CLI::App& root, CommandRegistry& registry);
+void AddPermissionsCommands(CLI::App& root, CommandRegistry& registry);
+void AddScimCommands(CLI::App& root, CommandRegistry& registry);
+void AddWorkspaceConfCommands(CLI::App& root, CommandRegistry& registry);
+void AddAuditCommands(CLI::App& root, CommandRegistry& registry);
+void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry);
+void AddLoginCommands(CLI::App& root, CommandRegistry& registry);
+void AddAppsCommands(CLI::App& root, CommandRegistry& registry);
+
+// Runs the CLI on `args` (without the program name) and returns the process exit code.
+int RunCli(const std::vector<std::string>& args, CliDeps& deps);
+
+// Calls the workspace API and prints the answer with `spec`: the body of most commands.
+CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string_view path,
+                       const Json* body = nullptr, const TableSpec& spec = {});
+
+// True when the option was given on the command line.
+bool Given(const CLI::Option* option);
+
+// Percent-encodes a path segment or query value.
+std::string Escape(std::string_view text);
+
+}  // namespace latchkey::cli
