@@ -1,0 +1,48 @@
+# latchkey: the two commands that matter are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+RUN_DIR ?= $(CURDIR)/.latchkey
+LISTEN ?= 127.0.0.1:8443
+
+.PHONY: all deps deps-test build run test unit e2e bench fuzz clean node-deps
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh build
+
+deps-test:
+	@bash scripts/install-deps.sh test
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Installs what is missing, builds, creates a data dir on first use and serves it in the
+# foreground on https://127.0.0.1:8443 (Ctrl-C stops it).
+run: build
+	@bash scripts/run.sh "$(BUILD_DIR)" "$(RUN_DIR)" "$(LISTEN)"
+
+node-deps:
+	@bash scripts/node-deps.sh
+
+# Installs what is missing, builds, and runs every test (unit, integration, real clients).
+test: deps-test build node-deps
+	@bash scripts/test.sh "$(BUILD_DIR)"
+
+unit: build
+	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+bench: build
+	@bash scripts/install-deps.sh bench
+	@bash bench/run.sh "$(BUILD_DIR)"
+
+fuzz:
+	@bash scripts/fuzz.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

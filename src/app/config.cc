@@ -1,0 +1,284 @@
+#include "app/config.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace latchkey::app {
+namespace {
+
+Result<int64_t> ParseInt(std::string_view text, std::string_view what) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(what) + " must be an integer");
+  }
+  return v;
+}
+
+std::vector<std::string> SplitList(std::string_view s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string_view::npos) comma = s.size();
+    std::string item(s.substr(pos, comma - pos));
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    pos = comma + 1;
+  }
+  return out;
+}
+
+Status ApplyFile(Config& c, const std::string& path) {
+  if (!std::filesystem::exists(path)) return Ok();
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "config file " + path + ": " + std::string(e.description()));
+  }
+  if (auto arr = t["server"]["listen"].as_array()) {
+    c.listen.clear();
+    for (const auto& v : *arr) {
+      auto s = v.value<std::string>();
+      if (!s) return MakeError(ErrorCode::kInvalidArgument, path + ": server.listen must hold strings");
+      auto addr = ParseListenAddress(*s);
+      if (!addr) return std::unexpected(addr.error());
+      c.listen.push_back(*addr);
+    }
+  }
+  if (auto v = t["server"]["threads"].value<int64_t>()) c.threads = static_cast<int>(*v);
+  if (auto v = t["server"]["public_hosts"].as_array()) {
+    for (const auto& h : *v)
+      if (auto s = h.value<std::string>()) c.public_hosts.push_back(*s);
+  }
+  if (auto v = t["server"]["max_body_bytes"].value<int64_t>()) c.max_body_bytes = static_cast<size_t>(*v);
+  if (auto v = t["server"]["max_connections_per_ip"].value<int64_t>()) c.max_connections_per_ip = static_cast<size_t>(*v);
+  if (auto v = t["server"]["header_timeout_ms"].value<int64_t>()) c.header_timeout = std::chrono::milliseconds(*v);
+  if (auto v = t["server"]["idle_timeout_ms"].value<int64_t>()) c.idle_timeout = std::chrono::milliseconds(*v);
+  if (auto v = t["database"]["url"].value<std::string>()) c.database_url = *v;
+  if (auto v = t["log"]["format"].value<std::string>()) c.log_format = *v;
+  if (auto v = t["log"]["level"].value<std::string>()) c.log_level = *v;
+  if (auto v = t["workspace"]["id"].value<int64_t>()) c.workspace_id = *v;
+  if (auto v = t["workspace"]["pat_quota"].value<int64_t>()) c.pat_quota = static_cast<int>(*v);
+  if (auto v = t["workspace"]["default_pat_lifetime_seconds"].value<int64_t>()) {
+    c.default_pat_lifetime = std::chrono::seconds(*v);
+  }
+  if (auto v = t["workspace"]["oauth_token_lifetime_seconds"].value<int64_t>()) {
+    c.oauth_token_lifetime = std::chrono::seconds(*v);
+  }
+  if (auto v = t["workspace"]["audiences"].as_array()) {
+    c.databricks_audiences.clear();
+    for (const auto& a : *v)
+      if (auto s = a.value<std::string>()) c.databricks_audiences.push_back(*s);
+  }
+  if (auto v = t["idp"]["access_token_lifetime_seconds"].value<int64_t>()) {
+    c.access_token_lifetime = std::chrono::seconds(*v);
+  }
+  if (auto v = t["tls"]["cert_file"].value<std::string>()) c.tls_cert_file = *v;
+  if (auto v = t["tls"]["key_file"].value<std::string>()) c.tls_key_file = *v;
+  return Ok();
+}
+
+Status ApplyEnv(Config& c, const Environment& env) {
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  if (auto v = get("LATCHKEY_LISTEN")) {
+    c.listen.clear();
+    for (const auto& s : SplitList(*v)) {
+      auto addr = ParseListenAddress(s);
+      if (!addr) return std::unexpected(addr.error());
+      c.listen.push_back(*addr);
+    }
+  }
+  if (auto v = get("LATCHKEY_DATABASE_URL")) c.database_url = *v;
+  if (auto v = get("LATCHKEY_LOG_FORMAT")) c.log_format = *v;
+  if (auto v = get("LATCHKEY_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = get("LATCHKEY_PUBLIC_HOSTS")) c.public_hosts = SplitList(*v);
+  if (auto v = get("LATCHKEY_THREADS")) {
+    auto n = ParseInt(*v, "LATCHKEY_THREADS");
+    if (!n) return std::unexpected(n.error());
+    c.threads = static_cast<int>(*n);
+  }
+  if (auto v = get("LATCHKEY_ACCESS_TOKEN_LIFETIME")) {
+    auto n = ParseInt(*v, "LATCHKEY_ACCESS_TOKEN_LIFETIME");
+    if (!n) return std::unexpected(n.error());
+    c.access_token_lifetime = std::chrono::seconds(*n);
+  }
+  if (auto v = get("LATCHKEY_HEADER_TIMEOUT_MS")) {
+    auto n = ParseInt(*v, "LATCHKEY_HEADER_TIMEOUT_MS");
+    if (!n) return std::unexpected(n.error());
+    c.header_timeout = std::chrono::milliseconds(*n);
+  }
+  if (auto v = get("LATCHKEY_PAT_QUOTA")) {
+    auto n = ParseInt(*v, "LATCHKEY_PAT_QUOTA");
+    if (!n) return std::unexpected(n.error());
+    c.pat_quota = static_cast<int>(*n);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string ListenAddress::ToString() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::string(tls ? "https://" : "http://") + h + ":" + std::to_string(port);
+}
+
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  ListenAddress a;
+  std::string_view s = text;
+  if (s.starts_with("https://")) {
+    s.remove_prefix(8);
+  } else if (s.starts_with("http://")) {
+    s.remove_prefix(7);
+    a.tls = false;
+  }
+  while (!s.empty() && s.back() == '/') s.remove_suffix(1);
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == s.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "listen address '" + std::string(text) + "' must be HOST:PORT");
+  }
+  std::string_view host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  auto port = ParseInt(s.substr(colon + 1), "port");
+  if (!port || *port < 0 || *port > 65535 || host.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "listen address '" + std::string(text) + "' must be HOST:PORT");
+  }
+  a.host = std::string(host);
+  a.port = static_cast<uint16_t>(*port);
+  return a;
+}
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (!kv.starts_with("LATCHKEY_")) continue;
+    size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) {
+  Config c;
+  if (flags.data_dir) {
+    c.data_dir = *flags.data_dir;
+  } else if (auto it = env.find("LATCHKEY_DATA_DIR"); it != env.end() && !it->second.empty()) {
+    c.data_dir = it->second;
+  } else {
+    return MakeError(ErrorCode::kInvalidArgument, "--data-dir (or LATCHKEY_DATA_DIR) is required");
+  }
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(c.data_dir, ec);
+  if (!ec) c.data_dir = abs.lexically_normal().string();
+  while (c.data_dir.size() > 1 && c.data_dir.back() == '/') c.data_dir.pop_back();
+  c.listen = {ListenAddress{"127.0.0.1", 8443, true}};
+
+  if (auto st = ApplyFile(c, c.ConfigFile()); !st) return std::unexpected(st.error());
+  if (auto st = ApplyEnv(c, env); !st) return std::unexpected(st.error());
+
+  if (!flags.listen.empty()) {
+    c.listen.clear();
+    for (const auto& s : flags.listen) {
+      auto addr = ParseListenAddress(s);
+      if (!addr) return std::unexpected(addr.error());
+      c.listen.push_back(*addr);
+    }
+  }
+  if (flags.database_url) c.database_url = *flags.database_url;
+  if (flags.log_format) c.log_format = *flags.log_format;
+  if (flags.log_level) c.log_level = *flags.log_level;
+  if (flags.threads) c.threads = *flags.threads;
+  if (flags.ready_file) c.ready_file = *flags.ready_file;
+
+  if (c.database_url.empty()) c.database_url = "sqlite:" + c.data_dir + "/latchkey.db";
+  if (c.tls_cert_file.empty()) c.tls_cert_file = c.data_dir + "/tls/server.pem";
+  if (c.tls_key_file.empty()) c.tls_key_file = c.data_dir + "/tls/server.key";
+  if (c.log_format != "json" && c.log_format != "text") {
+    return MakeError(ErrorCode::kInvalidArgument, "log format must be json or text");
+  }
+  if (c.access_token_lifetime < std::chrono::minutes(5) ||
+      c.access_token_lifetime > std::chrono::hours(24)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "access token lifetime must be between 300 and 86400 seconds");
+  }
+  if (c.threads < 0 || c.threads > 256) {
+    return MakeError(ErrorCode::kInvalidArgument, "threads must be between 0 and 256");
+  }
+  // Lifetimes and timeouts end up in `now + d` on the nanosecond system_clock, and sizes in
+  // size_t: a negative or huge value was signed overflow or "no limit" at run time (found by
+  // fuzz/toml_config_fuzz.cc, corpus huge_pat_lifetime.toml and negative_limits.toml).
+  using std::chrono::seconds;
+  constexpr seconds kDay{86400};
+  if (c.default_pat_lifetime < seconds(0) || c.default_pat_lifetime > 100 * 366 * kDay) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "workspace.default_pat_lifetime_seconds must be between 0 (never expires) "
+                     "and 3162240000 (100 years)");
+  }
+  if (c.oauth_token_lifetime < seconds(60) || c.oauth_token_lifetime > kDay) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "workspace.oauth_token_lifetime_seconds must be between 60 and 86400");
+  }
+  if (c.header_timeout <= std::chrono::milliseconds(0) || c.header_timeout > kDay ||
+      c.idle_timeout <= std::chrono::milliseconds(0) || c.idle_timeout > kDay) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "header and idle timeouts must be between 1 ms and one day");
+  }
+  if (c.max_body_bytes < 1024 || c.max_body_bytes > (size_t{1} << 30)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.max_body_bytes must be between 1024 and 1073741824");
+  }
+  if (c.max_connections_per_ip < 1 || c.max_connections_per_ip > 1'000'000) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.max_connections_per_ip must be between 1 and 1000000");
+  }
+  if (c.pat_quota < 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "workspace.pat_quota must not be negative");
+  }
+  return c;
+}
+
+std::string RenderConfigFile(const Config& c) {
+  std::string listen;
+  for (const auto& l : c.listen) {
+    if (!listen.empty()) listen += ", ";
+    listen += "\"" + l.ToString() + "\"";
+  }
+  return "# latchkeyd configuration, written by `latchkeyd init`.\n"
+         "# Environment variables LATCHKEY_* and command-line flags override these values.\n\n"
+         "[server]\n"
+         "listen = [" + listen + "]\n"
+         "# threads = 0            # 0 = one worker per core\n"
+         "# public_hosts = []      # other host[:port] names clients use to reach this server\n\n"
+         "[database]\n"
+         "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n\n"
+         "[log]\n"
+         "format = \"" + c.log_format + "\"\n"
+         "level = \"" + c.log_level + "\"\n\n"
+         "[idp]\n"
+         "access_token_lifetime_seconds = " + std::to_string(c.access_token_lifetime.count()) + "\n\n"
+         "[workspace]\n"
+         "id = " + std::to_string(c.workspace_id) + "\n"
+         "pat_quota = " + std::to_string(c.pat_quota) + "\n"
+         "default_pat_lifetime_seconds = " + std::to_string(c.default_pat_lifetime.count()) +
+         "   # 0 = PATs without a lifetime never expire\n";
+}
+
+}  // namespace latchkey::app

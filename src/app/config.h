@@ -1,0 +1,75 @@
+// latchkeyd's configuration: defaults, overridden by `<data_dir>/latchkey.toml`, overridden by
+// LATCHKEY_* environment variables, overridden by command-line flags. getenv appears only in
+// config.cc. Every option is documented in `latchkeyd --help` and docs/configuration.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace latchkey::app {
+
+struct ListenAddress {
+  std::string host;  // "127.0.0.1", "::1", "0.0.0.0"
+  uint16_t port = 0;
+  bool tls = true;
+  std::string ToString() const;  // "https://127.0.0.1:8443"
+};
+// "127.0.0.1:8443" and "https://..." are TLS; "http://127.0.0.1:8080" is plain HTTP.
+Result<ListenAddress> ParseListenAddress(std::string_view text);
+
+struct Config {
+  std::string data_dir;
+  std::vector<ListenAddress> listen;
+  std::string database_url;  // default sqlite:<data_dir>/latchkey.db
+  std::string tls_cert_file;  // default <data_dir>/tls/server.pem
+  std::string tls_key_file;   // default <data_dir>/tls/server.key
+  std::vector<std::string> public_hosts;  // extra "host[:port]" names clients use for us
+  int threads = 0;
+  std::string log_format = "json";  // json | text
+  std::string log_level = "info";
+  std::string ready_file;
+  int64_t workspace_id = 0;
+
+  std::chrono::seconds access_token_lifetime{3600};
+  std::chrono::seconds oauth_token_lifetime{3600};
+  int pat_quota = 600;
+  std::chrono::seconds default_pat_lifetime{0};  // 0 = never expires
+  std::vector<std::string> databricks_audiences{"2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"};
+
+  size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds idle_timeout{60000};
+  size_t max_connections_per_ip = 256;
+
+  std::string KeyDir() const { return data_dir + "/keys"; }
+  std::string CaCertFile() const { return data_dir + "/tls/ca.pem"; }
+  std::string ConfigFile() const { return data_dir + "/latchkey.toml"; }
+};
+
+// Values given on the command line (unset optionals fall through to env, file, defaults).
+struct ConfigOverrides {
+  std::optional<std::string> data_dir;
+  std::vector<std::string> listen;
+  std::optional<std::string> database_url;
+  std::optional<std::string> log_format;
+  std::optional<std::string> log_level;
+  std::optional<int> threads;
+  std::optional<std::string> ready_file;
+};
+
+using Environment = std::map<std::string, std::string>;
+Environment ProcessEnvironment();  // the LATCHKEY_* variables of this process
+
+// Builds the configuration. kInvalidArgument names the bad option and where it came from.
+Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env);
+
+// The TOML text `latchkeyd init` writes.
+std::string RenderConfigFile(const Config& config);
+
+}  // namespace latchkey::app

@@ -1,0 +1,31 @@
+#include "app/own_authorities.h"
+
+#include "base/encoding.h"
+
+namespace latchkey::app {
+
+void OwnAuthorities::Insert(const std::string& host, uint16_t port, bool tls) {
+  std::string h = AsciiLower(host);
+  if (h.find(':') != std::string::npos && h.front() != '[') h = "[" + h + "]";
+  names_.insert(h + ":" + std::to_string(port));
+  // Clients omit the default port of the scheme.
+  if ((tls && port == 443) || (!tls && port == 80)) names_.insert(h);
+}
+
+void OwnAuthorities::Add(const ListenAddress& listener, uint16_t bound_port) {
+  const std::string& h = listener.host;
+  if (h == "0.0.0.0" || h == "::" || h == "127.0.0.1" || h == "::1" || h == "localhost") {
+    Insert("127.0.0.1", bound_port, listener.tls);
+    Insert("localhost", bound_port, listener.tls);
+    Insert("::1", bound_port, listener.tls);
+  }
+  Insert(h, bound_port, listener.tls);
+}
+
+void OwnAuthorities::AddPublicHost(std::string_view host) { names_.insert(AsciiLower(host)); }
+
+bool OwnAuthorities::Contains(std::string_view authority) const {
+  return names_.find(AsciiLower(authority)) != names_.end();
+}
+
+}  // namespace latchkey::app

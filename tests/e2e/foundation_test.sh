@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Issue 2: init's bootstrap JSON, secrets never stored or logged, TLS health checks, limits
+# on hostile HTTP, slow clients, and graceful shutdown under load.
+source "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+RAW="$(dirname "$0")/rawhttp.py"
+
+lk_init lk
+boot="$LK_TMP/lk.json"
+expect_eq "init prints exactly one JSON document" 1 "$(jq -s length "$boot")"
+for key in authority tenant_id workspace_url ca_cert admin.user_name admin.token \
+           directory_admin.client_id directory_admin.client_secret; do
+  v=$(jq -r ".$key // empty" "$boot")
+  check "bootstrap JSON has $key" test -n "$v"
+done
+check "admin token looks like a Databricks PAT" grep -Eq '^dapi[0-9a-f]{32}$' <<<"$(jq -r .admin.token "$boot")"
+check "tenant id is a GUID" grep -Eq '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' <<<"$(jq -r .tenant_id "$boot")"
+check "client secret uses unreserved characters and does not start with -" \
+  grep -Eq '^[A-Za-z0-9._~][A-Za-z0-9._~-]+$' <<<"$(jq -r .directory_admin.client_secret "$boot")"
+check "data dir is mode 0700" test "$(stat -c %a "$LK_TMP/lk")" = 700
+check "signing key files are 0600" bash -c "for f in '$LK_TMP'/lk/keys/*.pem; do test \$(stat -c %a \"\$f\") = 600 || exit 1; done"
+check "TLS key is 0600" test "$(stat -c %a "$LK_TMP/lk/tls/server.key")" = 600
+
+out=$("$LATCHKEYD" init --data-dir "$LK_TMP/lk" --listen 127.0.0.1:0 2>&1) && rc=0 || rc=$?
+check "init on an existing data dir refuses" test "$rc" -ne 0
+check "the refusal says how to proceed" grep -q -- "--force" <<<"$out"
+check "the refusal printed nothing on stdout" test -z "$("$LATCHKEYD" init --data-dir "$LK_TMP/lk" --listen 127.0.0.1:0 2>/dev/null)"
+
+LATCHKEY_HEADER_TIMEOUT_MS=2000 lk_serve lk
+check "healthz answers 200 over TLS trusted through ca_cert" \
+  test "$(lkstatus "$LK_URL/healthz")" = 200
+check "readyz answers 200" test "$(lkstatus "$LK_URL/readyz")" = 200
+check "responses carry a request id" grep -qi '^x-request-id: ' <<<"$(lkcurl -D - -o /dev/null "$LK_URL/healthz")"
+check "TLS 1.1 is refused" bash -c "! curl -s --cacert '$LK_CA' --tlsv1.1 --tls-max 1.1 '$LK_URL/healthz' >/dev/null 2>&1"
+check "TLS 1.2 works" test "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$LK_CA" --tlsv1.2 --tls-max 1.2 "$LK_URL/healthz")" = 200
+check "a path starting with // is a path" test "$(lkstatus --path-as-is "$LK_URL//healthz")" = 200
+
+# Use every secret once so that they pass through the server.
+me=$(lkstatus -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$LK_URL/api/2.0/preview/scim/v2/Me")
+expect_eq "the admin PAT works" 200 "$me"
+graph=$(lk_graph_token)
+check "the directory-admin secret works" test -n "$graph" -a "$graph" != null
+lkstatus -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$LK_URL/api/2.0/token/list?x=$LK_ADMIN_TOKEN" >/dev/null
+
+# Hostile HTTP.
+expect_eq "100 KiB of headers get 431" 431 "$($PY "$RAW" big_headers "$LK_URL" "$LK_CA")"
+expect_eq "a 10 MiB body gets 413" 413 "$($PY "$RAW" big_body "$LK_URL" "$LK_CA")"
+r=$($PY "$RAW" long_line "$LK_URL" "$LK_CA")
+check "a 20 KiB request line gets 414 (got $r)" test "$r" = 414
+expect_eq "malformed HTTP gets 400" 400 "$($PY "$RAW" malformed "$LK_URL" "$LK_CA")"
+slow=$($PY "$RAW" slow_clients "$LK_URL" "$LK_CA")
+expect_eq "with 50 slow clients a normal request is served" 200 "$(jq .status <<<"$slow")"
+check "... promptly ($(jq .latency <<<"$slow") s)" test "$(jq '.latency < 1.0' <<<"$slow")" = true
+expect_eq "all 50 slow clients are dropped" 50 "$(jq .dropped <<<"$slow")"
+check "the server is still alive" test "$(lkstatus "$LK_URL/healthz")" = 200
+
+# Graceful shutdown: requests in flight at SIGTERM complete, the process exits 0.
+coproc INFLIGHT { $PY "$RAW" in_flight "$LK_URL" "$LK_CA"; }
+read -r ready <&"${INFLIGHT[0]}"
+load_pids=()
+for i in 1 2 3 4; do
+  ( for j in $(seq 1 200); do curl -s -o /dev/null --cacert "$LK_CA" "$LK_URL/healthz" || true; done ) &
+  load_pids+=($!)
+done
+sleep 0.3
+kill -TERM "$LK_PID"
+sleep 0.3
+echo go >&"${INFLIGHT[1]}"
+read -r statuses <&"${INFLIGHT[0]}"
+wait "${load_pids[@]}" 2>/dev/null || true
+rc=0; wait "$LK_PID" || rc=$?
+expect_eq "latchkeyd exits 0 on SIGTERM under load" 0 "$rc"
+expect_eq "in-flight requests got complete responses" '[401,401,401,401,401]' "$(jq -c . <<<"$statuses")"
+
+# No secret may appear in the data dir (database, WAL, keys, config) or the server output.
+for secret in "$(jq -r .admin.token "$boot")" "$(jq -r .directory_admin.client_secret "$boot")" "$graph"; do
+  check "secret ${secret:0:4}... absent from the data dir" bash -c "! grep -rqaF -- '$secret' '$LK_TMP/lk'"
+  check "secret ${secret:0:4}... absent from the server output" bash -c "! grep -qaF -- '$secret' '$LK_LOG'"
+done
+finish

@@ -1,0 +1,125 @@
+# Shared helpers for the end-to-end tests: each test starts its own latchkeyd on a free
+# loopback port with a temp data dir, talks to it over HTTPS with real clients, and stops it
+# by PID. Source this file; then call lk_start. Everything is removed on exit.
+set -euo pipefail
+
+LK_BIN_DIR=${LATCHKEY_BIN_DIR:?LATCHKEY_BIN_DIR must name the build dir of latchkeyd}
+LK_SRC=${LATCHKEY_SOURCE_DIR:?LATCHKEY_SOURCE_DIR must name the source tree}
+LATCHKEYD="$LK_BIN_DIR/latchkeyd"
+LK_TMP=$(mktemp -d /tmp/latchkey-e2e.XXXXXX)
+LK_PASSED=0
+LK_FAILED=0
+LK_PIDS=()
+
+lk_cleanup() {
+  local pid
+  for pid in "${LK_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${LK_PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$LK_TMP"
+}
+trap lk_cleanup EXIT
+
+pass() { LK_PASSED=$((LK_PASSED + 1)); echo "ok - $*"; }
+fail() { LK_FAILED=$((LK_FAILED + 1)); echo "FAILED - $*"; }
+# check "description" command...: passes when the command succeeds.
+check() {
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+# expect_eq "description" expected actual
+expect_eq() {
+  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+finish() {
+  echo "$LK_PASSED passed, $LK_FAILED failed"
+  [ "$LK_FAILED" -eq 0 ]
+}
+
+# lk_init NAME [extra init flags...]: creates data dir $LK_TMP/NAME, bootstrap JSON in
+# $LK_TMP/NAME.json.
+lk_init() {
+  local name=$1; shift
+  "$LATCHKEYD" init --data-dir "$LK_TMP/$name" --listen 127.0.0.1:0 "$@" > "$LK_TMP/$name.json"
+}
+
+# lk_serve NAME [extra serve flags...]: serves data dir NAME in the background; sets LK_URL,
+# LK_PID, LK_CA, LK_BOOT, LK_LOG, LK_TENANT, LK_ADMIN_TOKEN, LK_DIR_CLIENT, LK_DIR_SECRET.
+lk_serve() {
+  local name=$1; shift
+  local ready="$LK_TMP/$name.ready"
+  rm -f "$ready"
+  LK_LOG="$LK_TMP/$name.log"
+  "$LATCHKEYD" serve --data-dir "$LK_TMP/$name" --ready-file "$ready" "$@" >>"$LK_LOG" 2>&1 &
+  LK_PID=$!
+  LK_PIDS+=("$LK_PID")
+  local i
+  for i in $(seq 1 200); do
+    [ -s "$ready" ] && break
+    if ! kill -0 "$LK_PID" 2>/dev/null; then
+      echo "latchkeyd exited early:"; cat "$LK_LOG"; return 1
+    fi
+    sleep 0.05
+  done
+  [ -s "$ready" ] || { echo "latchkeyd did not become ready"; cat "$LK_LOG"; return 1; }
+  LK_URL=$(jq -r '.listeners[0]' "$ready")
+  LK_BOOT="$LK_TMP/$name.json"
+  LK_CA=$(jq -r .ca_cert "$LK_BOOT")
+  LK_TENANT=$(jq -r .tenant_id "$LK_BOOT")
+  LK_ADMIN_TOKEN=$(jq -r .admin.token "$LK_BOOT")
+  LK_DIR_CLIENT=$(jq -r .directory_admin.client_id "$LK_BOOT")
+  LK_DIR_SECRET=$(jq -r .directory_admin.client_secret "$LK_BOOT")
+}
+
+lk_start() {
+  lk_init "${1:-lk}"
+  lk_serve "${1:-lk}"
+}
+
+# lk_stop [PID]: SIGTERM and wait; the exit status is left in LK_RC (a $(...) subshell could
+# not wait for this shell's child, so nothing is echoed).
+lk_stop() {
+  local pid=${1:-$LK_PID}
+  LK_RC=0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || LK_RC=$?
+}
+
+# curl against the server with its CA; extra args pass through.
+lkcurl() { curl -sS --cacert "$LK_CA" "$@"; }
+# status code only
+lkstatus() { curl -s -o /dev/null -w '%{http_code}' --cacert "$LK_CA" "$@"; }
+
+# An Entra token for the directory admin (Graph resource).
+lk_graph_token() {
+  lkcurl -X POST "$LK_URL/$LK_TENANT/oauth2/v2.0/token" \
+    -d "client_id=$LK_DIR_CLIENT" -d grant_type=client_credentials \
+    -d 'scope=https%3A%2F%2Fgraph.microsoft.com%2F.default' \
+    -d "client_secret=$LK_DIR_SECRET" | jq -r .access_token
+}
+
+# lk_new_sp NAME: registers an app with a secret (Graph API) and adds it to the workspace
+# (SCIM); sets SP_CLIENT_ID, SP_SECRET, SP_SCIM_ID.
+lk_new_sp() {
+  local name=$1 graph app
+  graph=$(lk_graph_token)
+  app=$(lkcurl -X POST "$LK_URL/v1.0/applications" -H "Authorization: Bearer $graph" \
+    -H 'Content-Type: application/json' -d "{\"displayName\":\"$name\"}")
+  SP_CLIENT_ID=$(jq -r .appId <<<"$app")
+  SP_SECRET=$(lkcurl -X POST "$LK_URL/v1.0/applications/$(jq -r .id <<<"$app")/addPassword" \
+    -H "Authorization: Bearer $graph" -H 'Content-Type: application/json' \
+    -d '{"passwordCredential":{"displayName":"e2e"}}' | jq -r .secretText)
+  SP_SCIM_ID=$(lkcurl -X POST "$LK_URL/api/2.0/preview/scim/v2/ServicePrincipals" \
+    -H "Authorization: Bearer $LK_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"applicationId\":\"$SP_CLIENT_ID\",\"displayName\":\"$name\",\"active\":true}" | jq -r .id)
+}
+
+# lk_grant_can_use APPLICATION_ID
+lk_grant_can_use() {
+  lkcurl -X PATCH "$LK_URL/api/2.0/permissions/authorization/tokens" \
+    -H "Authorization: Bearer $LK_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"access_control_list\":[{\"service_principal_name\":\"$1\",\"permission_level\":\"CAN_USE\"}]}" >/dev/null
+}
