@@ -74,9 +74,12 @@ Status CheckTimes(const json& claims, const VerifyPolicy& policy, TimePoint now,
   if (*nbf && **nbf > now_s + skew_s) return Reject("token not yet valid");
   if (*iat && **iat > now_s + skew_s) return Reject("token issued in the future");
   expires_at = TimePoint::max();
-  // Far-future values saturate rather than overflow the time_point.
-  constexpr double kMaxSeconds = 1e11;  // year ~5138
-  if (*exp) expires_at = FromUnixSeconds(static_cast<int64_t>(std::min(**exp, kMaxSeconds)));
+  // Far-future values saturate rather than overflow the time_point. TimePoint counts
+  // nanoseconds in int64, so it ends in the year 2262: converting a larger "exp" was signed
+  // overflow (found by fuzz/jwt_fuzz.cc, corpus regress_exp_beyond_time_point).
+  constexpr double kMaxSeconds = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() - 1);
+  if (*exp && **exp < kMaxSeconds) expires_at = FromUnixSeconds(static_cast<int64_t>(**exp));
   return Ok();
 }
 

@@ -69,6 +69,20 @@ TEST_F(JwtVerifierTest, AcceptsValidToken) {
   EXPECT_EQ(jwt->expires_at, kStart + seconds(3600));
 }
 
+// fuzz/jwt_fuzz.cc: an "exp" past the year 2262 overflowed the nanosecond time_point
+// (signed overflow, then an expiry in the past or anywhere).
+TEST_F(JwtVerifierTest, FarFutureExpSaturatesInsteadOfOverflowing) {
+  json claims = ValidClaims();
+
+  for (double exp : {2e10, 9223372036.0, 1e11, 1e300}) {
+    claims["exp"] = exp;
+    Result<VerifiedJwt> jwt = Verify(Token(claims));
+
+    ASSERT_TRUE(jwt.has_value()) << jwt.error().message;
+    EXPECT_EQ(jwt->expires_at, TimePoint::max()) << exp;
+  }
+}
+
 TEST_F(JwtVerifierTest, AcceptsTokenFromSignJwt) {
   Result<std::string> token = SignJwt(ValidClaims(), key_, kid_);
   ASSERT_TRUE(token.has_value());
