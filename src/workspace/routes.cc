@@ -48,12 +48,16 @@ Result<Reply> AsReply(const Status& status) {
 
 http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
   return [this, style, handler = std::move(handler)](http::Request& request) {
-    if (std::chrono::seconds wait = auth_throttle.Check(request.remote_address); wait.count() > 0) {
-      return RequestLimitExceeded(wait);
-    }
     Result<AuthenticatedPrincipal> auth = authenticator.Authenticate(
         request.Header("authorization"), request.remote_address, request.Host());
     if (!auth) {
+      // Repeated bad bearer tokens from one address are throttled: while it is locked out,
+      // every failing request gets 429 (no answer tells a guess apart), but a client that
+      // presents a valid token from the same address is not slowed.
+      if (std::chrono::seconds wait = auth_throttle.Check(request.remote_address);
+          wait.count() > 0) {
+        return RequestLimitExceeded(wait);
+      }
       if (auth.error().code == ErrorCode::kPermissionDenied) {
         auth_throttle.RecordFailure(request.remote_address);
       }

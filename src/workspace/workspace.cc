@@ -28,9 +28,10 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
     : options(std::move(opts)),
       store(store_ref),
       clock(clock_ref),
-      audit(store_ref, clock_ref),
+      audit(store_ref, clock_ref, options.audit_sink, options.metrics),
       access(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity),
-      pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity),
+      pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity,
+           options.metrics),
       deps{store_ref, clock_ref, random, options, audit, access, pats},
       authenticator(store_ref, clock_ref, options, access, pats, audit),
       auth_throttle(clock_ref, options.auth_max_failures, options.auth_failure_window,
@@ -71,6 +72,10 @@ void Services::OnChange(const store::Change& change) {
     case store::ChangeKind::kCredentialChanged:
       break;  // secrets are read from the store on every token request
   }
+}
+
+Workspace::AuthCacheSizes Workspace::CacheSizes() const {
+  return {services_->pats.size(), services_->authenticator.jwt_cache_size()};
 }
 
 void Workspace::FlushAuthCaches() {

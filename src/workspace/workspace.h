@@ -56,6 +56,13 @@ class Workspace {
   // e.g. on SIGHUP after `latchkeyd keys remove`).
   void FlushAuthCaches();
 
+  // Entries in the authentication caches (for the latchkey_auth_cache_entries gauge).
+  struct AuthCacheSizes {
+    size_t pats = 0;
+    size_t jwts = 0;
+  };
+  AuthCacheSizes CacheSizes() const;
+
  private:
   std::shared_ptr<Services> services_;
 };
