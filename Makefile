@@ -6,7 +6,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 RUN_DIR ?= $(CURDIR)/.latchkey
 LISTEN ?= 127.0.0.1:8443
 
-.PHONY: all deps deps-test build run test unit e2e bench fuzz clean node-deps
+.PHONY: all deps deps-test build run test unit e2e bench fuzz clean node-deps package
 
 all: build
 
@@ -43,6 +43,10 @@ bench: build
 
 fuzz:
 	@bash scripts/fuzz.sh
+
+# A Debian package (build/latchkey_<version>_<arch>.deb); scripts/package-smoke.sh installs it.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD_DIR)

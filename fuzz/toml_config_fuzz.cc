@@ -1,7 +1,7 @@
 // Fuzzes latchkeyd's configuration file: the input is written to <data_dir>/latchkey.toml and
 // loaded with LoadConfig (toml++ parse, then the typed options). A config that loads must be
 // safe to run with: lifetimes and timeouts that later arithmetic (now + lifetime) can use
-// without overflow, and listen addresses that survive the ToString/parse round trip that
+// without overflow, real limits (not a negative number cast to size_t), and listen addresses that survive the ToString/parse round trip that
 // `latchkeyd init` relies on.
 #include <unistd.h>
 
@@ -77,8 +77,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     LATCHKEY_CHECK(Representable(c.access_token_lifetime));
     LATCHKEY_CHECK(Representable(c.oauth_token_lifetime));
     LATCHKEY_CHECK(Representable(c.default_pat_lifetime));
-    LATCHKEY_CHECK(Representable(c.header_timeout));
-    LATCHKEY_CHECK(Representable(c.idle_timeout));
+    LATCHKEY_CHECK(Representable(c.header_timeout) && c.header_timeout.count() > 0);
+    LATCHKEY_CHECK(Representable(c.idle_timeout) && c.idle_timeout.count() > 0);
+    // A negative TOML integer cast to size_t is no limit at all.
+    LATCHKEY_CHECK(c.max_body_bytes > 0 && c.max_body_bytes <= (size_t{1} << 30));
+    LATCHKEY_CHECK(c.max_connections_per_ip > 0 && c.max_connections_per_ip <= 1'000'000);
     LATCHKEY_CHECK(c.pat_quota >= 0);
     for (const ListenAddress& address : c.listen) CheckListen(address);
     // What `latchkeyd init` writes loads again.

@@ -36,6 +36,22 @@ std::vector<std::string> SplitList(std::string_view s) {
   return out;
 }
 
+// "" turns the metrics listener off; anything else must be a plain-HTTP HOST:PORT.
+Status SetMetricsListen(Config& c, const std::string& text) {
+  if (text.empty()) {
+    c.metrics_listen.reset();
+    return Ok();
+  }
+  if (text.starts_with("https://")) {
+    return MakeError(ErrorCode::kInvalidArgument, "metrics listen address must be plain HTTP");
+  }
+  auto addr = ParseListenAddress(text);
+  if (!addr) return std::unexpected(addr.error());
+  addr->tls = false;
+  c.metrics_listen = *addr;
+  return Ok();
+}
+
 Status ApplyFile(Config& c, const std::string& path) {
   if (!std::filesystem::exists(path)) return Ok();
   toml::table t;
@@ -80,11 +96,34 @@ Status ApplyFile(Config& c, const std::string& path) {
     for (const auto& a : *v)
       if (auto s = a.value<std::string>()) c.databricks_audiences.push_back(*s);
   }
+  if (auto arr = t["trusted_issuers"].as_array()) {
+    for (const auto& node : *arr) {
+      const toml::table* entry = node.as_table();
+      if (!entry) return MakeError(ErrorCode::kInvalidArgument, path + ": [[trusted_issuers]] must be tables");
+      TrustedIssuerConfig ti;
+      if (auto u = (*entry)["discovery_url"].value<std::string>()) ti.discovery_url = *u;
+      if (!ti.discovery_url.starts_with("https://")) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         path + ": trusted_issuers.discovery_url must be an https URL");
+      }
+      if (auto list = (*entry)["issuers"].as_array()) {
+        for (const auto& i : *list)
+          if (auto s = i.value<std::string>()) ti.issuers.push_back(*s);
+      }
+      if (auto ca = (*entry)["ca_file"].value<std::string>()) ti.ca_file = *ca;
+      c.trusted_issuers.push_back(std::move(ti));
+    }
+  }
   if (auto v = t["idp"]["access_token_lifetime_seconds"].value<int64_t>()) {
     c.access_token_lifetime = std::chrono::seconds(*v);
   }
   if (auto v = t["tls"]["cert_file"].value<std::string>()) c.tls_cert_file = *v;
   if (auto v = t["tls"]["key_file"].value<std::string>()) c.tls_key_file = *v;
+  if (auto v = t["log"]["audit_file"].value<std::string>()) c.audit_log = *v;
+  if (auto v = t["log"]["access"].value<bool>()) c.access_log = *v;
+  if (auto v = t["metrics"]["listen"].value<std::string>()) {
+    if (Status st = SetMetricsListen(c, *v); !st) return st;
+  }
   return Ok();
 }
 
@@ -104,7 +143,17 @@ Status ApplyEnv(Config& c, const Environment& env) {
   if (auto v = get("LATCHKEY_DATABASE_URL")) c.database_url = *v;
   if (auto v = get("LATCHKEY_LOG_FORMAT")) c.log_format = *v;
   if (auto v = get("LATCHKEY_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = get("LATCHKEY_ACCESS_LOG")) {
+    if (*v != "on" && *v != "off") {
+      return MakeError(ErrorCode::kInvalidArgument, "LATCHKEY_ACCESS_LOG must be on or off");
+    }
+    c.access_log = *v == "on";
+  }
   if (auto v = get("LATCHKEY_PUBLIC_HOSTS")) c.public_hosts = SplitList(*v);
+  if (auto v = get("LATCHKEY_AUDIT_LOG")) c.audit_log = *v;
+  if (auto it = env.find("LATCHKEY_METRICS_LISTEN"); it != env.end()) {
+    if (Status st = SetMetricsListen(c, it->second); !st) return st;
+  }
   if (auto v = get("LATCHKEY_THREADS")) {
     auto n = ParseInt(*v, "LATCHKEY_THREADS");
     if (!n) return std::unexpected(n.error());
@@ -192,6 +241,17 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
   c.listen = {ListenAddress{"127.0.0.1", 8443, true}};
 
   if (auto st = ApplyFile(c, c.ConfigFile()); !st) return std::unexpected(st.error());
+  if (flags.config_file) {
+    c.config_file = *flags.config_file;
+  } else if (auto it = env.find("LATCHKEY_CONFIG"); it != env.end()) {
+    c.config_file = it->second;
+  }
+  if (!c.config_file.empty()) {
+    if (!std::filesystem::exists(c.config_file)) {
+      return MakeError(ErrorCode::kInvalidArgument, "config file " + c.config_file + " not found");
+    }
+    if (auto st = ApplyFile(c, c.config_file); !st) return std::unexpected(st.error());
+  }
   if (auto st = ApplyEnv(c, env); !st) return std::unexpected(st.error());
 
   if (!flags.listen.empty()) {
@@ -205,8 +265,14 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
   if (flags.database_url) c.database_url = *flags.database_url;
   if (flags.log_format) c.log_format = *flags.log_format;
   if (flags.log_level) c.log_level = *flags.log_level;
+  if (flags.access_log) c.access_log = *flags.access_log;
   if (flags.threads) c.threads = *flags.threads;
   if (flags.ready_file) c.ready_file = *flags.ready_file;
+  if (flags.audit_log) c.audit_log = *flags.audit_log;
+  if (flags.metrics_listen) {
+    Status st = SetMetricsListen(c, *flags.metrics_listen);
+    if (!st) return std::unexpected(st.error());
+  }
 
   if (c.database_url.empty()) c.database_url = "sqlite:" + c.data_dir + "/latchkey.db";
   if (c.tls_cert_file.empty()) c.tls_cert_file = c.data_dir + "/tls/server.pem";

@@ -23,6 +23,14 @@ struct ListenAddress {
 // "127.0.0.1:8443" and "https://..." are TLS; "http://127.0.0.1:8080" is plain HTTP.
 Result<ListenAddress> ParseListenAddress(std::string_view text);
 
+// An external OpenID issuer whose access tokens the workspace accepts (e.g. real Entra ID:
+// https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration).
+struct TrustedIssuerConfig {
+  std::string discovery_url;         // https only
+  std::vector<std::string> issuers;  // further `iss` values signed by the same keys
+  std::string ca_file;               // CA bundle for this issuer (default: system CAs)
+};
+
 struct Config {
   std::string data_dir;
   std::vector<ListenAddress> listen;
@@ -33,14 +41,22 @@ struct Config {
   int threads = 0;
   std::string log_format = "json";  // json | text
   std::string log_level = "info";
+  // One access line per request on stderr ([log] access, LATCHKEY_ACCESS_LOG, --access-log).
+  bool access_log = true;
   std::string ready_file;
   int64_t workspace_id = 0;
+  // Extra config file read after <data_dir>/latchkey.toml (packages: /etc/latchkey/...).
+  std::string config_file;
+  // Plain-HTTP listener serving only GET /metrics and /healthz, without authentication.
+  std::optional<ListenAddress> metrics_listen;
+  std::string audit_log;  // audit stream to this file (0600) instead of stderr
 
   std::chrono::seconds access_token_lifetime{3600};
   std::chrono::seconds oauth_token_lifetime{3600};
   int pat_quota = 600;
   std::chrono::seconds default_pat_lifetime{0};  // 0 = never expires
   std::vector<std::string> databricks_audiences{"2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"};
+  std::vector<TrustedIssuerConfig> trusted_issuers;
 
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};
@@ -59,14 +75,20 @@ struct ConfigOverrides {
   std::optional<std::string> database_url;
   std::optional<std::string> log_format;
   std::optional<std::string> log_level;
+  std::optional<bool> access_log;
   std::optional<int> threads;
   std::optional<std::string> ready_file;
+  std::optional<std::string> config_file;
+  std::optional<std::string> metrics_listen;  // "" turns it off
+  std::optional<std::string> audit_log;
 };
 
 using Environment = std::map<std::string, std::string>;
 Environment ProcessEnvironment();  // the LATCHKEY_* variables of this process
 
-// Builds the configuration. kInvalidArgument names the bad option and where it came from.
+// Builds the configuration: defaults < <data_dir>/latchkey.toml < the --config file
+// (LATCHKEY_CONFIG) < LATCHKEY_* environment < flags. kInvalidArgument names the bad option
+// and where it came from; a --config file that does not exist is an error.
 Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env);
 
 // The TOML text `latchkeyd init` writes.

@@ -26,6 +26,11 @@ void AddCommonOptions(CLI::App* cmd, ConfigOverrides& o) {
          "Data directory (mode 0700): database, keys, TLS files, latchkey.toml. "
          "Env: LATCHKEY_DATA_DIR")
       ->type_name("DIR");
+  cmd->add_option_function<std::string>(
+         "--config", [&o](const std::string& v) { o.config_file = v; },
+         "Extra TOML config file read after <data-dir>/latchkey.toml (its values win), e.g. "
+         "/etc/latchkey/latchkey.toml. Env: LATCHKEY_CONFIG")
+      ->type_name("PATH");
   cmd->add_option("--listen", o.listen,
                   "Listen address, may repeat: HOST:PORT or https://HOST:PORT (TLS), "
                   "http://HOST:PORT (plain HTTP, for use behind a TLS proxy). Port 0 picks a free "
@@ -44,6 +49,10 @@ void AddCommonOptions(CLI::App* cmd, ConfigOverrides& o) {
          "--log-level", [&o](const std::string& v) { o.log_level = v; },
          "Log level: trace, debug, info (default), warn, error. Env: LATCHKEY_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  cmd->add_option_function<std::string>(
+         "--access-log", [&o](const std::string& v) { o.access_log = v == "on"; },
+         "One access line per request on stderr: on (default) or off. Env: LATCHKEY_ACCESS_LOG")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option_function<int>(
          "--threads", [&o](int v) { o.threads = v; },
          "Worker threads (0 = one per core). Env: LATCHKEY_THREADS")
@@ -70,8 +79,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "latchkeyd: a self-hosted token service for machine identities, wire-compatible with "
       "Microsoft Entra ID client credentials and the Azure Databricks token API.\n"
-      "Configuration precedence: flags > LATCHKEY_* environment > <data-dir>/latchkey.toml > "
-      "defaults.",
+      "Configuration precedence: flags > LATCHKEY_* environment > --config file > "
+      "<data-dir>/latchkey.toml > defaults. SIGHUP re-reads the log level and public hosts, "
+      "the TLS certificate and the signing keys.",
       "latchkeyd"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "latchkeyd 0.1.0");
@@ -87,6 +97,17 @@ int main(int argc, char** argv) {
   serve->add_option_function<std::string>(
            "--ready-file", [&o](const std::string& v) { o.ready_file = v; },
            "Write {\"pid\",\"listeners\"} JSON here once listening (for scripts and tests)")
+      ->type_name("PATH");
+  serve->add_option_function<std::string>(
+           "--metrics-listen", [&o](const std::string& v) { o.metrics_listen = v; },
+           "Also serve GET /metrics (Prometheus, no authentication) on this plain-HTTP "
+           "HOST:PORT, e.g. 127.0.0.1:9464; \"\" = off (default). Admins can always read "
+           "/metrics on the main listeners. Env: LATCHKEY_METRICS_LISTEN")
+      ->type_name("ADDR");
+  serve->add_option_function<std::string>(
+           "--audit-log", [&o](const std::string& v) { o.audit_log = v; },
+           "Write the audit stream (JSON lines) to this file, mode 0600, reopened on SIGHUP, "
+           "instead of stderr. Env: LATCHKEY_AUDIT_LOG")
       ->type_name("PATH");
 
   auto* keys = app.add_subcommand("keys", "Signing keys");
@@ -140,7 +161,11 @@ int main(int argc, char** argv) {
     std::cout << *json << std::endl;
     return 0;
   }
-  if (serve->parsed()) return latchkey::app::Serve(LoadOrExit(o));
+  if (serve->parsed()) {
+    return latchkey::app::Serve(LoadOrExit(o), [o] {
+      return latchkey::app::LoadConfig(o, latchkey::app::ProcessEnvironment());
+    });
+  }
   if (migrate->parsed()) {
     Config config = LoadOrExit(o);
     auto from = latchkey::store::OpenStore(config.database_url);

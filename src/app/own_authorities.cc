@@ -1,5 +1,7 @@
 #include "app/own_authorities.h"
 
+#include <mutex>
+
 #include "base/encoding.h"
 
 namespace latchkey::app {
@@ -22,10 +24,23 @@ void OwnAuthorities::Add(const ListenAddress& listener, uint16_t bound_port) {
   Insert(h, bound_port, listener.tls);
 }
 
-void OwnAuthorities::AddPublicHost(std::string_view host) { names_.insert(AsciiLower(host)); }
+void OwnAuthorities::AddPublicHost(std::string_view host) {
+  std::unique_lock lock(public_mu_);
+  public_.insert(AsciiLower(host));
+}
+
+void OwnAuthorities::SetPublicHosts(const std::vector<std::string>& hosts) {
+  std::set<std::string, std::less<>> next;
+  for (const auto& h : hosts) next.insert(AsciiLower(h));
+  std::unique_lock lock(public_mu_);
+  public_.swap(next);
+}
 
 bool OwnAuthorities::Contains(std::string_view authority) const {
-  return names_.find(AsciiLower(authority)) != names_.end();
+  std::string lower = AsciiLower(authority);
+  if (names_.find(lower) != names_.end()) return true;
+  std::shared_lock lock(public_mu_);
+  return public_.find(lower) != public_.end();
 }
 
 }  // namespace latchkey::app

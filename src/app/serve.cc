@@ -10,8 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/instrumented_store.h"
 #include "app/logging.h"
+#include "app/ops_routes.h"
 #include "app/own_authorities.h"
+#include "app/trusted_issuers.h"
 #include "base/clock.h"
 #include "crypto/files.h"
 #include "crypto/openssl_random.h"
@@ -19,6 +22,7 @@
 #include "http/server.h"
 #include "idp/identity_provider.h"
 #include "keys/signing_keys.h"
+#include "metrics/service_metrics.h"
 #include "store/store.h"
 #include "web/web_routes.h"
 #include "workspace/workspace.h"
@@ -63,6 +67,72 @@ http::Response RenderServerError(int status, std::string_view message, std::stri
   return http::Response::Json(status, body.dump());
 }
 
+// Gauges read at scrape time, and build info. Everything referenced outlives the registry's
+// last scrape (both live until Serve returns, the server stopped first).
+void RegisterRuntimeMetrics(metrics::Registry& registry, const http::Server& server,
+                            const workspace::Workspace& workspace, const std::string& backend) {
+  registry.Callback("latchkey_build_info", "Build and runtime information; always 1.", "gauge",
+                    {"version", "backend"})
+      .Add({LATCHKEY_VERSION, backend}, [] { return 1.0; });
+  registry.Callback("latchkey_open_connections", "Open client connections.", "gauge")
+      .Add({}, [&server] { return static_cast<double>(server.Stats().open_connections); });
+  registry
+      .Callback("latchkey_rejected_connections_total",
+                "Connections closed at accept: over the total or per-address limit.", "counter")
+      .Add({}, [&server] { return static_cast<double>(server.Stats().rejected_connections); });
+  registry
+      .Callback("latchkey_tls_handshake_failures_total", "Failed TLS handshakes.", "counter")
+      .Add({}, [&server] { return static_cast<double>(server.Stats().failed_tls_handshakes); });
+  auto& entries = registry.Callback("latchkey_auth_cache_entries",
+                                    "Entries in the authentication caches, by cache.", "gauge",
+                                    {"cache"});
+  entries.Add({"pat"}, [&workspace] { return static_cast<double>(workspace.CacheSizes().pats); });
+  entries.Add({"jwt"}, [&workspace] { return static_cast<double>(workspace.CacheSizes().jwts); });
+}
+
+// SIGHUP: the log level and the public host names take effect at once; every other setting
+// needs a restart, and a change to one is logged as such (docs/operations.md, "Reload").
+void ApplyReloadableSettings(Config& running, const Config& next, OwnAuthorities& own) {
+  if (next.log_level != running.log_level) {
+    SetLogLevel(next.log_level);
+    spdlog::info("config reload: log level {} -> {}", running.log_level, next.log_level);
+    running.log_level = next.log_level;
+  }
+  if (next.public_hosts != running.public_hosts) {
+    own.SetPublicHosts(next.public_hosts);
+    spdlog::info("config reload: {} public host(s)", next.public_hosts.size());
+    running.public_hosts = next.public_hosts;
+  }
+  auto listen_text = [](const Config& c) {
+    std::string s;
+    for (const auto& l : c.listen) s += l.ToString() + " ";
+    if (c.metrics_listen) s += "metrics=" + c.metrics_listen->ToString();
+    return s;
+  };
+  const std::pair<const char*, bool> restart_only[] = {
+      {"listen / metrics listen", listen_text(next) != listen_text(running)},
+      {"database url", next.database_url != running.database_url},
+      {"threads", next.threads != running.threads},
+      {"log format", next.log_format != running.log_format},
+      {"audit log file", next.audit_log != running.audit_log},
+      {"TLS file paths", next.tls_cert_file != running.tls_cert_file ||
+                             next.tls_key_file != running.tls_key_file},
+      {"token lifetimes", next.access_token_lifetime != running.access_token_lifetime ||
+                              next.oauth_token_lifetime != running.oauth_token_lifetime ||
+                              next.default_pat_lifetime != running.default_pat_lifetime},
+      {"workspace settings", next.workspace_id != running.workspace_id ||
+                                 next.pat_quota != running.pat_quota ||
+                                 next.databricks_audiences != running.databricks_audiences},
+      {"server limits", next.max_body_bytes != running.max_body_bytes ||
+                            next.header_timeout != running.header_timeout ||
+                            next.idle_timeout != running.idle_timeout ||
+                            next.max_connections_per_ip != running.max_connections_per_ip},
+  };
+  for (const auto& [what, changed] : restart_only) {
+    if (changed) spdlog::warn("config reload: {} changed; restart latchkeyd to apply", what);
+  }
+}
+
 class Housekeeping {
  public:
   explicit Housekeeping(std::function<void()> tick) : tick_(std::move(tick)) {
@@ -97,10 +167,16 @@ class Housekeeping {
 
 }  // namespace
 
-int Serve(const Config& config) {
+int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   // No core dumps: memory holds private keys and secrets.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ConfigureLogging(config.log_format, config.log_level);
+  if (!config.audit_log.empty()) {
+    if (auto st = OpenAuditLog(config.audit_log); !st) {
+      spdlog::critical("{}", st.error().message);
+      return 1;
+    }
+  }
 
   if (auto st = CheckDataDir(config); !st) {
     spdlog::critical("{}", st.error().message);
@@ -108,13 +184,17 @@ int Serve(const Config& config) {
   }
   SystemClock clock;
   crypto::OpenSslRandom random;
+  metrics::Registry registry;
+  metrics::ServiceMetrics metrics(registry);
 
-  auto store = store::OpenStore(config.database_url);
-  if (!store) {
-    spdlog::critical("cannot open the database: {}", store.error().message);
+  auto opened = store::OpenStore(config.database_url);
+  if (!opened) {
+    spdlog::critical("cannot open the database: {}", opened.error().message);
     return 1;
   }
-  auto keys = keys::SigningKeys::Open(**store, config.KeyDir(), clock,
+  // Every store call is timed (latchkey_db_operation_duration_seconds).
+  auto db = std::make_unique<InstrumentedStore>(std::move(*opened), metrics);
+  auto keys = keys::SigningKeys::Open(*db, config.KeyDir(), clock,
                                       std::max(config.access_token_lifetime,
                                                config.oauth_token_lifetime) * 2);
   if (!keys) {
@@ -128,15 +208,25 @@ int Serve(const Config& config) {
   idp::IdpOptions idp_options;
   idp_options.access_token_lifetime = config.access_token_lifetime;
   idp_options.is_own_authority = is_own;
-  idp::IdentityProvider idp(**store, **keys, clock, random, idp_options);
+  idp_options.metrics = &metrics;
+  idp::IdentityProvider idp(*db, **keys, clock, random, idp_options);
 
   workspace::WorkspaceOptions ws_options;
   ws_options.workspace_id = config.workspace_id;
   ws_options.entra_audiences = config.databricks_audiences;
-  ws_options.entra_issuer_check = [&idp](std::string_view iss) {
-    return idp.OwnIssuerTenant(iss).has_value();
+  // Entra tokens: latchkey's own tenants (signed by our keys) and configured external issuers
+  // (signed by theirs); a token verifies only with the keys of the issuer it names.
+  TrustedIssuers trusted(config.trusted_issuers);
+  trusted.Start();
+  ws_options.entra_issuer_check = [&idp, &trusted](std::string_view iss) {
+    return idp.OwnIssuerTenant(iss).has_value() || trusted.KeysFor(iss) != nullptr;
   };
-  ws_options.entra_keys = keys->get();
+  ws_options.entra_keys_for_issuer = [&idp, &trusted,
+                                      own_keys = keys->get()](std::string_view iss)
+      -> const jose::KeySource* {
+    if (idp.OwnIssuerTenant(iss)) return own_keys;
+    return trusted.KeysFor(iss);
+  };
   ws_options.signing_keys = keys->get();
   ws_options.is_own_authority = is_own;
   ws_options.pat_quota = config.pat_quota;
@@ -144,10 +234,12 @@ int Serve(const Config& config) {
     ws_options.default_pat_lifetime = config.default_pat_lifetime;
   }
   ws_options.oauth_token_lifetime = config.oauth_token_lifetime;
-  workspace::Workspace workspace(**store, clock, random, ws_options);
+  ws_options.metrics = &metrics;
+  ws_options.audit_sink = LogAudit;
+  workspace::Workspace workspace(*db, clock, random, ws_options);
 
   // Other replicas rotate keys too: reload when the store says so.
-  (*store)->AddChangeListener([&keys](const store::Change& change) {
+  db->AddChangeListener([&keys](const store::Change& change) {
     if (change.kind == store::ChangeKind::kSigningKeysChanged) {
       if (auto st = (*keys)->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
     }
@@ -157,14 +249,24 @@ int Serve(const Config& config) {
   router.Add("GET", "/healthz", [](http::Request&) {
     return http::Response::Json(200, R"({"status":"ok"})");
   });
-  router.Add("GET", "/readyz", [&store](http::Request&) {
-    auto st = (*store)->Ping();
+  router.Add("GET", "/readyz", [&db](http::Request&) {
+    auto st = db->Ping();
     if (!st) return http::Response::Json(503, R"({"status":"unavailable","reason":"database"})");
     return http::Response::Json(200, R"({"status":"ok"})");
   });
   idp.RegisterRoutes(router);
   workspace.RegisterRoutes(router);
   web::RegisterWebRoutes(router);
+  OpsRoutes ops({workspace, *db, clock, metrics});
+  ops.Register(router);
+
+  // The optional metrics listener: plain HTTP, no authentication, nothing but these two.
+  http::Router metrics_router;
+  metrics_router.Add("GET", "/metrics",
+                     [&registry](http::Request&) { return MetricsResponse(registry); });
+  metrics_router.Add("GET", "/healthz", [](http::Request&) {
+    return http::Response::Json(200, R"({"status":"ok"})");
+  });
 
   http::ServerOptions options;
   for (const auto& l : config.listen) options.listeners.push_back({l.host, l.port, l.tls});
@@ -176,14 +278,37 @@ int Serve(const Config& config) {
   options.tls_cert_file = config.tls_cert_file;
   options.tls_key_file = config.tls_key_file;
   options.error_renderer = RenderServerError;
-  options.access_log = LogAccess;
+  options.access_log = [&metrics, &config](const http::AccessLogEntry& e) {
+    if (config.access_log) LogAccess(e);
+    metrics.RecordRequest(e.route, e.method, e.status,
+                          std::chrono::duration<double>(e.latency).count());
+  };
+  if (config.metrics_listen) {
+    const ListenAddress& m = *config.metrics_listen;
+    for (const auto& l : config.listen) {
+      if (m.port != 0 && l.port == m.port) {
+        spdlog::critical("the metrics listener must use a port of its own, not {}", m.port);
+        return 1;
+      }
+    }
+    options.listeners.push_back({m.host, m.port, false});
+  }
 
-  http::Server server(options, [&router](http::Request& r) { return router.Dispatch(r); });
+  // Set once the listeners are bound, before Run: requests on this port go to metrics_router.
+  uint16_t metrics_port = 0;
+  http::Server server(options, [&](http::Request& r) {
+    RequestLogScope scope(r.request_id);
+    if (metrics_port != 0 && r.local_port == metrics_port && !r.tls) {
+      return metrics_router.Dispatch(r);
+    }
+    return router.Dispatch(r);
+  });
   if (auto st = server.Start(); !st) {
     spdlog::critical("cannot start the server: {}", st.error().message);
     return 1;
   }
   std::vector<uint16_t> ports = server.BoundPorts();
+  RegisterRuntimeMetrics(registry, server, workspace, db->backend());
   nlohmann::json listeners = nlohmann::json::array();
   for (size_t i = 0; i < config.listen.size(); ++i) {
     own->Add(config.listen[i], ports[i]);
@@ -193,14 +318,32 @@ int Serve(const Config& config) {
     listeners.push_back(bound.ToString());
   }
   for (const auto& h : config.public_hosts) own->AddPublicHost(h);
+  nlohmann::json ready = {{"pid", ::getpid()}, {"listeners", listeners}};
+  if (config.metrics_listen) {
+    metrics_port = ports.back();
+    ListenAddress bound = *config.metrics_listen;
+    bound.port = metrics_port;
+    if (bound.host == "0.0.0.0") bound.host = "127.0.0.1";
+    ready["metrics"] = bound.ToString() + "/metrics";
+  }
   if (!config.ready_file.empty()) {
-    nlohmann::json ready = {{"pid", ::getpid()}, {"listeners", listeners}};
     if (auto st = crypto::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644); !st) {
       spdlog::critical("cannot write the ready file: {}", st.error().message);
       return 1;
     }
   }
-  server.HandleSignals([&server, &keys, &workspace] {
+  server.HandleSignals([&server, &keys, &workspace, &reload_config, own,
+                        running = config]() mutable {
+    // Settings first: a bad config file is reported and changes nothing.
+    if (reload_config) {
+      if (Result<Config> next = reload_config(); !next) {
+        spdlog::error("config reload failed, keeping the running settings: {}",
+                      next.error().message);
+      } else {
+        ApplyReloadableSettings(running, *next, *own);
+      }
+    }
+    if (auto st = ReopenAuditLog(); !st) spdlog::error("{}", st.error().message);
     if (auto st = (*keys)->Reload(); !st) {
       spdlog::error("signing key reload failed: {}", st.error().message);
     } else {
@@ -214,7 +357,7 @@ int Serve(const Config& config) {
     }
   });
   spdlog::info("latchkeyd serving {} on {} ({} store)", config.data_dir, listeners.dump(),
-               (*store)->backend());
+               db->backend());
   {
     Housekeeping housekeeping([&] {
       workspace.FlushLastUsed();

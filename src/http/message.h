@@ -32,6 +32,9 @@ struct Request {
   uint16_t local_port = 0;     // port of the listener it arrived on
   std::string request_id;      // unique per request; echoed in the x-request-id header
   std::unordered_map<std::string, std::string> params;  // path parameters, filled by Router
+  // The pattern of the route that Router::Dispatch chose ("/api/2.0/token-management/tokens/
+  // {token_id}"), "unmatched" for a 404/405, "" before dispatch. Points into the Router.
+  std::string_view route;
 
   // Case-insensitive; the first occurrence, or "" if absent.
   std::string_view Header(std::string_view name) const;

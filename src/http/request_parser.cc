@@ -24,6 +24,7 @@ RequestParser::RequestParser(Request& request, const RequestLimits& limits)
   request_.query.clear();
   request_.body.clear();
   request_.params.clear();
+  request_.route = {};
   // request_.headers keeps its elements (and their string capacity) until on_header_impl.
 }
 

@@ -34,6 +34,7 @@ bool IsRestParam(std::string_view s) { return IsParam(s) && s.ends_with("...}") 
 struct Router::Node {
   struct Route {
     std::string method;
+    std::string pattern;  // as given to Add (Request::route)
     Handler handler;
     std::vector<std::string> param_names;  // in path order
   };
@@ -126,7 +127,8 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
   }
   LATCHKEY_CHECK(names.size() <= kMaxParams);
   for (const auto& r : node->routes) LATCHKEY_CHECK(r.method != method);
-  node->routes.push_back({std::string(method), std::move(handler), std::move(names)});
+  node->routes.push_back(
+      {std::string(method), std::string(pattern), std::move(handler), std::move(names)});
 }
 
 void Router::SetNotFound(Handler handler) { not_found_ = std::move(handler); }
@@ -172,12 +174,14 @@ Response Router::Dispatch(Request& request) const {
     found = Find(*root_, path.substr(1), match);
   }
   if (found) {
+    request.route = match.route->pattern;
     const auto& names = match.route->param_names;
     for (size_t i = 0; i < names.size() && i < match.value_count; ++i) {
       request.params.insert_or_assign(names[i], std::string(match.values[i]));
     }
     return match.route->handler(request);
   }
+  request.route = "unmatched";
   if (match.allowed.empty()) return not_found_(request);
   Response response = method_not_allowed_(request, match.allowed);
   std::string allow;

@@ -38,7 +38,7 @@ class Router {
   // always carries an Allow header listing the allowed methods.
   void SetMethodNotAllowed(MethodNotAllowedHandler handler);
 
-  // Fills request.params and calls the matching handler.
+  // Fills request.params and request.route and calls the matching handler.
   Response Dispatch(Request& request) const;
 
  private:

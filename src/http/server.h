@@ -39,6 +39,9 @@ struct AccessLogEntry {
   std::string request_id;
   std::string method;
   std::string path;  // no query
+  // Request::route: the matched route pattern, "unmatched", or "" when no handler ran (the
+  // server's own 400/413/414/431/503). Points into the Router.
+  std::string_view route;
   std::string remote_address;
   int status = 0;
   size_t response_bytes = 0;             // body bytes sent

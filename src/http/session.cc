@@ -19,6 +19,8 @@ namespace bhttp = beast::http;
 using std::chrono::steady_clock;
 
 constexpr size_t kReadSize = 16 * 1024;
+// Head and body go out in one write (one TLS record when small) up to this size.
+constexpr size_t kTlsCoalesceLimit = 16 * 1024;
 // Lingering close (as nginx does): after the last response, stop sending and discard what
 // the client still sends until it closes, for a while, so that our close does not become a
 // reset that destroys the response before the client has read it. Longer after an error
@@ -160,7 +162,15 @@ Awaitable<> Session<Stream>::Serve() {
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(head_), with_body ? asio::buffer(response.body) : asio::const_buffer()};
     tcp().expires_after(options.body_timeout);
-    co_await asio::async_write(stream_, buffers, Redirect(ec));
+    if (kTls && with_body && head_.size() + response.body.size() > kTlsCoalesceLimit) {
+      // Beast 1.74's ssl_stream (its flat_stream) turns the rest of a two-buffer sequence
+      // over 16 KiB into a zero-length write once the head is out, and async_write stops
+      // there without an error: the body was silently dropped. One buffer per write.
+      co_await asio::async_write(stream_, asio::buffer(head_), Redirect(ec));
+      if (!ec) co_await asio::async_write(stream_, asio::buffer(response.body), Redirect(ec));
+    } else {
+      co_await asio::async_write(stream_, buffers, Redirect(ec));
+    }
     Log(response, with_body ? response.body.size() : 0, start);
     if (ec || closed_) co_return;
     if (!keep_alive) {
@@ -226,6 +236,7 @@ void Session<Stream>::Log(const Response& response, size_t body_bytes,
       .request_id = request_.request_id,
       .method = request_.method,
       .path = request_.path,
+      .route = request_.route,
       .remote_address = info_.remote_address,
       .status = response.status,
       .response_bytes = body_bytes,

@@ -86,10 +86,18 @@ std::expected<void, EntraError> VerifyClientSecret(store::Store& store,
     return std::unexpected(EntraError{503, "temporarily_unavailable", 90033,
                                       "A transient error has occurred. Please try again."});
   }
+  return VerifyClientSecret(*creds, app, secret, now);
+}
+
+std::expected<void, EntraError> VerifyClientSecret(
+    const std::vector<store::PasswordCredential>& creds, const store::Application& app,
+    const Secret& secret, TimePoint now) {
+  if (secret.empty()) return std::unexpected(MissingClientCredential());
+  if (secret.size() > 1024) return std::unexpected(InvalidClientSecret(app.app_id));
   const std::string hash = crypto::Sha256Hex(secret.reveal());
   // Compare against every credential so the time taken does not tell which one matched.
   bool matched = false, expired = true;
-  for (const auto& c : *creds) {
+  for (const auto& c : creds) {
     if (crypto::ConstantTimeEquals(hash, c.secret_hash)) {
       matched = true;
       if ((!c.end_at || *c.end_at > now) && c.start_at <= now + std::chrono::minutes(5)) {

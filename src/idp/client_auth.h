@@ -31,6 +31,10 @@ std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
 std::expected<void, EntraError> VerifyClientSecret(store::Store& store,
                                                    const store::Application& app,
                                                    const Secret& secret, TimePoint now);
+// The same against credentials already read (ClientCache).
+std::expected<void, EntraError> VerifyClientSecret(
+    const std::vector<store::PasswordCredential>& creds, const store::Application& app,
+    const Secret& secret, TimePoint now);
 
 // Checks an RFC 7523 client assertion: RS256, signed by one of the app's certificates (found
 // by the x5t header, else tried in turn), iss = sub = client id, aud = a token endpoint of

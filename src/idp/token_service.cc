@@ -70,7 +70,42 @@ TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const 
       client_throttle_(clock, options_.client_failures_before_lockout, options_.failure_window,
                        options_.lockout),
       address_throttle_(clock, options_.address_failures_before_lockout, options_.failure_window,
-                        options_.lockout) {}
+                        options_.lockout),
+      clients_(std::make_shared<ClientCache>(std::chrono::seconds(60), 10000)) {
+  std::weak_ptr<ClientCache> weak = clients_;
+  directory_.store().AddChangeListener([weak](const store::Change& change) {
+    if (change.kind != store::ChangeKind::kCredentialChanged) return;
+    if (std::shared_ptr<ClientCache> clients = weak.lock()) clients->Clear();
+  });
+}
+
+std::expected<std::shared_ptr<const CachedClient>, EntraError> TokenService::LoadClient(
+    const std::string& requested_id, std::string& tenant, bool fresh,
+    const std::function<std::unexpected<EntraError>(EntraError)>& fail) {
+  const std::string client_id = AsciiLower(requested_id);
+  const std::string key = ClientCache::Key(tenant, client_id);
+  const TimePoint now = clock_.Now();
+  if (!fresh) {
+    if (std::shared_ptr<const CachedClient> hit = clients_->Get(key, now)) {
+      if (tenant.empty()) tenant = hit->app.tenant_id;
+      return hit;
+    }
+  }
+  const uint64_t generation = clients_->generation();
+  auto app = directory_.store().GetApplicationByAppId(client_id);
+  if (!app && app.error().code == ErrorCode::kUnavailable) return std::unexpected(StoreDown());
+  if (!app) return fail(AppNotFoundInTenant(requested_id, tenant.empty() ? "adfs" : tenant));
+  if (tenant.empty()) tenant = app->tenant_id;
+  auto sp = directory_.store().FindDirectoryServicePrincipal(tenant, app->app_id);
+  if (!sp && sp.error().code == ErrorCode::kUnavailable) return std::unexpected(StoreDown());
+  if (!sp) return fail(AppNotFoundInTenant(requested_id, tenant));
+  auto passwords = directory_.store().ListPasswordCredentials(app->object_id);
+  if (!passwords) return std::unexpected(StoreDown());
+  auto client = std::make_shared<const CachedClient>(
+      CachedClient{std::move(*app), std::move(*sp), std::move(*passwords)});
+  clients_->Put(key, client, now, generation);
+  return client;
+}
 
 http::Response TokenService::Handle(const http::Request& request, TokenEndpoint endpoint) {
   auto issued = Issue(request, endpoint);
@@ -105,6 +140,7 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
                                                                     TokenEndpoint endpoint) {
   const std::string address_key = "ip:" + request.remote_address;
   if (auto wait = address_throttle_.Check(address_key); wait.count() > 0) {
+    if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_token");
     return std::unexpected(Throttled(static_cast<int>(wait.count())));
   }
   auto form = ParseForm(request.body);
@@ -121,12 +157,14 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
 
   const std::string client_key = "client:" + AsciiLower(creds->client_id);
   if (auto wait = client_throttle_.Check(client_key); wait.count() > 0) {
+    if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_token");
     return std::unexpected(Throttled(static_cast<int>(wait.count())));
   }
   auto fail = [&](EntraError e) -> std::unexpected<EntraError> {
     if (e.status == 401 || e.aadsts == 700016) {
       client_throttle_.RecordFailure(client_key);
       address_throttle_.RecordFailure(address_key);
+      if (options_.metrics != nullptr) options_.metrics->AuthFailure("client_auth");
     }
     return std::unexpected(std::move(e));
   };
@@ -137,22 +175,29 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
     tenant = AsciiLower(request.params.count("tenant") ? request.params.at("tenant") : "");
     if (!directory_.IsTenant(tenant)) return fail(TenantNotFound(tenant));
   }
-  auto app = directory_.store().GetApplicationByAppId(AsciiLower(creds->client_id));
-  if (!app && app.error().code == ErrorCode::kUnavailable) return std::unexpected(StoreDown());
-  if (!app) {
-    return fail(AppNotFoundInTenant(creds->client_id, tenant.empty() ? "adfs" : tenant));
-  }
-  if (tenant.empty()) tenant = app->tenant_id;
-  auto sp = directory_.store().FindDirectoryServicePrincipal(tenant, app->app_id);
-  if (!sp && sp.error().code == ErrorCode::kUnavailable) return std::unexpected(StoreDown());
-  if (!sp) return fail(AppNotFoundInTenant(creds->client_id, tenant));
+  // The app, its SP in the tenant and its secrets: cached (ClientCache), so a token request
+  // costs no store read in the common case.
+  const std::string path_tenant = tenant;
+  auto client = LoadClient(creds->client_id, tenant, false, fail);
+  if (!client) return std::unexpected(client.error());
+  const store::Application* app = &(*client)->app;
+  const store::DirectoryServicePrincipal* sp = &(*client)->sp;
 
   const std::string base_url = RequestBaseUrl(request);
   std::string appidacr;
   if (creds->kind == ClientCredentialKind::kSecret) {
-    if (auto st = VerifyClientSecret(directory_.store(), *app, creds->secret, clock_.Now()); !st) {
-      return fail(st.error());
+    auto st = VerifyClientSecret((*client)->passwords, *app, creds->secret, clock_.Now());
+    if (!st && st.error().status == 401) {
+      // A password added since the cache was filled is not notified: read again before
+      // failing (failures are throttled, so this cannot be used to load the store).
+      tenant = path_tenant;
+      client = LoadClient(creds->client_id, tenant, true, fail);
+      if (!client) return std::unexpected(client.error());
+      app = &(*client)->app;
+      sp = &(*client)->sp;
+      st = VerifyClientSecret((*client)->passwords, *app, creds->secret, clock_.Now());
     }
+    if (!st) return fail(st.error());
     appidacr = "1";
   } else if (creds->kind == ClientCredentialKind::kAssertion) {
     if (auto st = VerifyClientAssertion(directory_.store(), *app, creds->secret.reveal(),
@@ -227,6 +272,9 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
   if (!jwt) {
     return std::unexpected(EntraError{500, "server_error", 90033,
                                       "A transient error has occurred. Please try again."});
+  }
+  if (options_.metrics != nullptr) {
+    options_.metrics->TokenIssued(v2 ? metrics::TokenKind::kEntraV2 : metrics::TokenKind::kEntraV1);
   }
   return Issued{std::move(*jwt), resource, now, exp};
 }

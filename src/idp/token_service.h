@@ -14,9 +14,11 @@
 #include "base/random.h"
 #include "base/rate_limiter.h"
 #include "http/message.h"
+#include "idp/client_cache.h"
 #include "idp/directory.h"
 #include "idp/entra_error.h"
 #include "keys/signing_keys.h"
+#include "metrics/service_metrics.h"
 
 namespace latchkey::idp {
 
@@ -33,6 +35,8 @@ struct IdpOptions {
   int address_failures_before_lockout = 100;
   std::chrono::seconds failure_window{300};
   std::chrono::seconds lockout{60};
+  // Counts issued tokens, client authentication failures and throttled requests; null: none.
+  metrics::ServiceMetrics* metrics = nullptr;
 };
 
 enum class TokenEndpoint { kV2, kV1, kAdfs };
@@ -54,6 +58,11 @@ class TokenService {
   struct Issued;
   struct Resource;
   std::expected<Issued, EntraError> Issue(const http::Request& request, TokenEndpoint endpoint);
+  // The app (by lower-case client id), its SP in `tenant` ("" = the app's home tenant, which
+  // is then set) and its password credentials: from the cache unless `fresh`.
+  std::expected<std::shared_ptr<const CachedClient>, EntraError> LoadClient(
+      const std::string& client_id, std::string& tenant, bool fresh,
+      const std::function<std::unexpected<EntraError>(EntraError)>& fail);
   std::expected<Resource, EntraError> ResolveResource(const std::string& resource,
                                                       const store::Application& client,
                                                       const std::string& tenant, bool v2);
@@ -65,6 +74,8 @@ class TokenService {
   IdpOptions options_;
   FailureThrottle client_throttle_;
   FailureThrottle address_throttle_;
+  // Shared with the store's change listener, which holds it weakly (the store outlives us).
+  std::shared_ptr<ClientCache> clients_;
 };
 
 }  // namespace latchkey::idp

@@ -47,7 +47,7 @@ TokenPolicy ParseTokenPolicy(const std::optional<std::string>& enable_tokens,
 
 AccessControl::AccessControl(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
                              size_t capacity)
-    : store_(store), clock_(clock), ttl_(ttl), principals_(capacity), shared_(1) {}
+    : store_(store), clock_(clock), ttl_(ttl), principals_(capacity), shared_(1), groups_(1) {}
 
 Result<AccessControl::Shared> AccessControl::LoadShared() {
   TimePoint now = clock_.Now();
@@ -115,9 +115,24 @@ Result<std::vector<store::TokenPermission>> AccessControl::Grants() {
   return std::move(shared->grants);
 }
 
+Result<std::shared_ptr<const std::vector<store::Group>>> AccessControl::Groups() {
+  TimePoint now = clock_.Now();
+  if (auto cached = groups_.Get("", now)) return std::move(*cached);
+  uint64_t generation = groups_.generation();
+  Result<std::vector<store::Group>> groups = store_.ListGroups();
+  if (!groups) return std::unexpected(groups.error());
+  std::sort(groups->begin(), groups->end(),
+            [](const store::Group& a, const store::Group& b) { return a.id < b.id; });
+  auto shared = std::make_shared<const std::vector<store::Group>>(std::move(*groups));
+  groups_.Put("", shared, now + ttl_, generation);
+  return shared;
+}
+
 void AccessControl::Invalidate() {
   principals_.Clear();
   shared_.Clear();
+  groups_.Clear();
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 }  // namespace latchkey::workspace

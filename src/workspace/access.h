@@ -5,8 +5,10 @@
 // its own writes. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,8 +52,16 @@ class AccessControl {
   // Id of the "admins" group, or 0 when there is none.
   Result<int64_t> AdminsGroupId();
   Result<std::vector<store::TokenPermission>> Grants();
+  // Every workspace group with its members, sorted by id, shared read-only (SCIM /Me names
+  // the caller's groups on every call). Cached like the rest: cleared by Invalidate, which
+  // membership changes reach through kPrincipalChanged; a rename by another replica shows
+  // after at most `ttl`.
+  Result<std::shared_ptr<const std::vector<store::Group>>> Groups();
 
   void Invalidate();
+  // Bumped by every Invalidate (after the caches are cleared): a value derived from what this
+  // class caches, read at epoch E, is current while epoch() is still E.
+  uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
 
  private:
   struct Shared {
@@ -66,6 +76,8 @@ class AccessControl {
   const std::chrono::seconds ttl_;
   BoundedTtlCache<PrincipalAccess> principals_;
   BoundedTtlCache<Shared> shared_;
+  BoundedTtlCache<std::shared_ptr<const std::vector<store::Group>>> groups_;
+  std::atomic<uint64_t> epoch_{0};
 };
 
 // Parses workspace-conf values into a policy (unset or "" keys take their defaults).

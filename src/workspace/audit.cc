@@ -12,8 +12,6 @@ void AuditLog::Record(std::string actor, std::string action, std::string target,
                       std::string remote_address) {
   if (!detail.is_object()) detail = json::object();
   std::string detail_text = detail.dump(-1, ' ', false, json::error_handler_t::replace);
-  spdlog::info("event=audit action={} actor={} target={} remote={} detail={}", action, actor,
-               target, remote_address, detail_text);
   store::AuditEvent event;
   event.at = clock_.Now();
   event.actor = std::move(actor);
@@ -21,6 +19,13 @@ void AuditLog::Record(std::string actor, std::string action, std::string target,
   event.target = std::move(target);
   event.detail = std::move(detail_text);
   event.remote_address = std::move(remote_address);
+  if (sink_) {
+    sink_(event);
+  } else {
+    spdlog::info("event=audit action={} actor={} target={} remote={} detail={}", event.action,
+                 event.actor, event.target, event.remote_address, event.detail);
+  }
+  if (metrics_ != nullptr) metrics_->CountAuditAction(event.action);
   Status stored = store_.AppendAudit(event);
   if (!stored) {
     spdlog::error("event=audit_store_failed action={} target={} error=\"{}\"", event.action,

@@ -4,6 +4,7 @@
 // GET /api/2.0/latchkey/audit. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,13 +12,19 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "metrics/service_metrics.h"
 #include "store/store.h"
 
 namespace latchkey::workspace {
 
 class AuditLog {
  public:
-  AuditLog(store::AuditStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  using Sink = std::function<void(const store::AuditEvent&)>;
+  // `sink` (optional) replaces the default log line; `metrics` (optional) counts the token
+  // actions (ServiceMetrics::CountAuditAction).
+  AuditLog(store::AuditStore& store, const Clock& clock, Sink sink = {},
+           metrics::ServiceMetrics* metrics = nullptr)
+      : store_(store), clock_(clock), sink_(std::move(sink)), metrics_(metrics) {}
 
   // A store failure is logged, never returned: auditing must not turn a done change into an
   // error response.
@@ -27,6 +34,8 @@ class AuditLog {
  private:
   store::AuditStore& store_;
   const Clock& clock_;
+  Sink sink_;
+  metrics::ServiceMetrics* metrics_;
 };
 
 struct AuditQuery {

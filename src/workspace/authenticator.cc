@@ -9,6 +9,7 @@
 #include "jose/jws.h"
 #include "jose/jwt_verifier.h"
 #include "keys/signing_keys.h"
+#include "metrics/service_metrics.h"
 #include "workspace/pat_format.h"
 
 namespace latchkey::workspace {
@@ -16,13 +17,22 @@ namespace {
 
 using nlohmann::json;
 
-std::unexpected<Error> Denied(std::string reason) {
-  return MakeError(ErrorCode::kPermissionDenied, std::move(reason));
+// A denial's message is "<reason code>: <detail>". Only this file produces and reads it: the
+// code (a fixed word) labels latchkey_auth_failures_total, the whole text goes to the audit
+// record, and callers only ever see "Invalid access token.".
+std::unexpected<Error> Denied(std::string_view code, std::string_view detail) {
+  return MakeError(ErrorCode::kPermissionDenied, std::string(code) + ": " + std::string(detail));
+}
+
+std::string_view DenialCode(const Error& error) {
+  std::string_view message = error.message;
+  return message.substr(0, message.find(':'));
 }
 
 // Store "row missing" answers become "invalid token"; outages stay kUnavailable (503).
-std::unexpected<Error> DeniedUnlessOutage(const Error& error, std::string reason) {
-  if (error.code == ErrorCode::kNotFound) return Denied(std::move(reason));
+std::unexpected<Error> DeniedUnlessOutage(const Error& error, std::string_view code,
+                                          std::string_view detail) {
+  if (error.code == ErrorCode::kNotFound) return Denied(code, detail);
   return std::unexpected(error);
 }
 
@@ -74,13 +84,17 @@ Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view auth
   // §3.5: no header, a scheme other than Bearer (Basic reached end of life) or an empty
   // bearer value: 401.
   if (space == std::string_view::npos || !IEquals(header.substr(0, space), "Bearer")) {
+    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
     return MakeError(ErrorCode::kUnauthenticated, "No bearer credential.");
   }
   std::string_view value = header.substr(space + 1);
   while (!value.empty() && (value.front() == ' ' || value.back() == ' ')) {
     value.front() == ' ' ? value.remove_prefix(1) : value.remove_suffix(1);
   }
-  if (value.empty()) return MakeError(ErrorCode::kUnauthenticated, "Empty bearer credential.");
+  if (value.empty()) {
+    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
+    return MakeError(ErrorCode::kUnauthenticated, "Empty bearer credential.");
+  }
 
   std::string token(value);
   bool is_pat = token.starts_with("dapi");
@@ -89,35 +103,42 @@ Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view auth
     // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
     std::string target = is_pat ? "token:" + HashSecretValue(token)
                                 : "jwt:" + HashSecretValue(token).substr(0, 16);
+    if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialCode(result.error()));
     audit_.Record("anonymous", "token.auth_failed", target,
                   {{"reason", result.error().message}, {"host", std::string(host)}},
                   std::string(remote_address));
-    return Denied("Invalid access token.");
+    return MakeError(ErrorCode::kPermissionDenied, "Invalid access token.");
   }
   return result;
 }
 
 Result<PrincipalAccess> Authenticator::ActivePrincipal(int64_t principal_id) {
   Result<PrincipalAccess> access = access_.Get(principal_id);
-  if (!access) return DeniedUnlessOutage(access.error(), "principal no longer exists");
-  if (!access->principal.active) return Denied("principal is inactive");
+  if (!access) {
+    return DeniedUnlessOutage(access.error(), "unknown_principal", "principal no longer exists");
+  }
+  if (!access->principal.active) return Denied("inactive_principal", "principal is inactive");
   return access;
 }
 
 Result<AuthenticatedPrincipal> Authenticator::CheckPat(const std::string& token) {
-  if (!LooksLikePat(token)) return Denied("malformed PAT");
+  if (!LooksLikePat(token)) return Denied("malformed_token", "malformed PAT");
   std::string token_id = HashSecretValue(token);
   Result<TokenPolicy> policy = access_.Policy();
   if (!policy) return std::unexpected(policy.error());
   // §3.1: PATs stop working while enableTokensConfig is false, and work again afterwards.
-  if (!policy->tokens_enabled) return Denied("PATs are disabled (enableTokensConfig=false)");
+  if (!policy->tokens_enabled) {
+    return Denied("tokens_disabled", "PATs are disabled (enableTokensConfig=false)");
+  }
   Result<CachedPat> pat = pats_.Find(token_id);
-  if (!pat) return DeniedUnlessOutage(pat.error(), "unknown or revoked PAT");
-  if (pat->expires_at && *pat->expires_at <= clock_.Now()) return Denied("expired PAT");
+  if (!pat) return DeniedUnlessOutage(pat.error(), "unknown_token", "unknown or revoked PAT");
+  if (pat->expires_at && *pat->expires_at <= clock_.Now()) {
+    return Denied("expired_token", "expired PAT");
+  }
   Result<PrincipalAccess> access = ActivePrincipal(pat->owner_id);
   if (!access) return std::unexpected(access.error());
   // §3.1: a principal without CAN_USE/CAN_MANAGE can neither create nor use PATs.
-  if (!access->can_use_tokens) return Denied("owner has no token permission");
+  if (!access->can_use_tokens) return Denied("no_permission", "owner has no token permission");
   pats_.MarkUsed(token_id);
   return AuthenticatedPrincipal{std::move(access->principal), access->is_admin, AuthKind::kPat,
                                 token_id};
@@ -125,15 +146,16 @@ Result<AuthenticatedPrincipal> Authenticator::CheckPat(const std::string& token)
 
 Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token) {
   if (std::count(token.begin(), token.end(), '.') != 2 || token.size() > jose::kMaxJwtSize) {
-    return Denied("not a PAT or a JWT");
+    return Denied("malformed_token", "not a PAT or a JWT");
   }
   TimePoint now = clock_.Now();
   std::string cache_key = HashSecretValue(token);
   std::optional<CachedJwt> cached = jwts_.Get(cache_key, now);
+  if (options_.metrics != nullptr) options_.metrics->AuthCacheLookup("jwt", cached.has_value());
   if (!cached) {
     uint64_t generation = jwts_.generation();
     Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
-    if (!parsed) return Denied("malformed JWT");
+    if (!parsed) return Denied("malformed_token", "malformed JWT");
     std::string issuer = ClaimString(parsed->claims, "iss");
     std::string authority = OidcAuthority(issuer);
     // Only an issuer naming this server selects the workspace-token path; every other issuer
@@ -141,7 +163,7 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token)
     bool own = !authority.empty() && options_.is_own_authority &&
                options_.is_own_authority(authority);
     Result<CachedJwt> verified = own ? VerifyWorkspaceToken(token, issuer)
-                                     : VerifyEntraToken(token);
+                                     : VerifyEntraToken(token, issuer);
     if (!verified) return std::unexpected(verified.error());
     // exp was checked by VerifyJwt; compare in seconds so a far-future exp cannot overflow.
     TimePoint until = now + options_.auth_cache_ttl;
@@ -161,32 +183,42 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token)
 
 Result<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::string& token,
                                                                      const std::string& issuer) {
-  if (options_.signing_keys == nullptr) return Denied("workspace OAuth is not configured");
+  if (options_.signing_keys == nullptr) {
+    return Denied("invalid_jwt", "workspace OAuth is not configured");
+  }
   jose::VerifyPolicy policy;
   policy.issuers = {issuer};
   policy.audiences = {WorkspaceTokenAudience(options_)};
   policy.required_claims = {"iss", "aud", "exp", "iat", "sub"};
   Result<jose::VerifiedJwt> jwt =
       jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
-  if (!jwt) return Denied("workspace token: " + jwt.error().message);
+  if (!jwt) return Denied("invalid_jwt", "workspace token: " + jwt.error().message);
   std::string sub = ClaimString(jwt->claims, "sub");
   Result<store::Principal> sp = store_.FindServicePrincipalByApplicationId(sub);
-  if (!sp) return DeniedUnlessOutage(sp.error(), "workspace token for an unknown principal");
+  if (!sp) {
+    return DeniedUnlessOutage(sp.error(), "unknown_principal",
+                              "workspace token for an unknown principal");
+  }
   std::string jti = ClaimString(jwt->claims, "jti");
   return CachedJwt{sp->id, AuthKind::kWorkspaceOAuth,
                    jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
 }
 
-Result<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::string& token) {
-  if (options_.entra_keys == nullptr || !options_.entra_issuer_check) {
-    return Denied("Entra tokens are not configured");
+Result<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::string& token,
+                                                                 const std::string& issuer) {
+  // Keys are bound to their issuer: a token naming issuer X verifies only with X's keys.
+  const jose::KeySource* keys = options_.entra_keys_for_issuer
+                                    ? options_.entra_keys_for_issuer(issuer)
+                                    : options_.entra_keys;
+  if (keys == nullptr || !options_.entra_issuer_check) {
+    return Denied("invalid_jwt", "Entra token from an untrusted issuer");
   }
   jose::VerifyPolicy policy;
   policy.algorithms = {"RS256"};
   policy.issuer_check = options_.entra_issuer_check;
   policy.audiences = options_.entra_audiences;
-  Result<jose::VerifiedJwt> jwt = jose::VerifyJwt(token, policy, *options_.entra_keys, clock_.Now());
-  if (!jwt) return Denied("Entra token: " + jwt.error().message);
+  Result<jose::VerifiedJwt> jwt = jose::VerifyJwt(token, policy, *keys, clock_.Now());
+  if (!jwt) return Denied("invalid_jwt", "Entra token: " + jwt.error().message);
   const json& claims = jwt->claims;
   // §3.3 [U]: a user token carries upn/unique_name (and idtyp "user"); an app-only token has
   // appid (v1) or azp (v2) naming the client, which is the SP's applicationId.
@@ -197,12 +229,15 @@ Result<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::stri
   if (app_only) {
     std::string app_id = ClaimString(claims, "appid");
     if (app_id.empty()) app_id = ClaimString(claims, "azp");
-    if (app_id.empty()) return Denied("Entra token without appid/azp");
+    if (app_id.empty()) return Denied("invalid_jwt", "Entra token without appid/azp");
     principal = store_.FindServicePrincipalByApplicationId(AsciiLower(app_id));
   } else {
     principal = store_.FindUserByName(user_name);
   }
-  if (!principal) return DeniedUnlessOutage(principal.error(), "Entra principal not in workspace");
+  if (!principal) {
+    return DeniedUnlessOutage(principal.error(), "unknown_principal",
+                              "Entra principal not in workspace");
+  }
   std::string jti = ClaimString(claims, "uti");
   if (jti.empty()) jti = ClaimString(claims, "jti");
   return CachedJwt{principal->id, AuthKind::kEntra,

@@ -35,6 +35,7 @@ class Authenticator {
                                               std::string_view remote_address,
                                               std::string_view host);
   void ClearJwtCache() { jwts_.Clear(); }
+  size_t jwt_cache_size() const { return jwts_.size(); }
 
  private:
   struct CachedJwt {
@@ -46,7 +47,7 @@ class Authenticator {
   Result<AuthenticatedPrincipal> CheckPat(const std::string& token);
   Result<AuthenticatedPrincipal> CheckJwt(const std::string& token);
   Result<CachedJwt> VerifyWorkspaceToken(const std::string& token, const std::string& issuer);
-  Result<CachedJwt> VerifyEntraToken(const std::string& token);
+  Result<CachedJwt> VerifyEntraToken(const std::string& token, const std::string& issuer);
   Result<PrincipalAccess> ActivePrincipal(int64_t principal_id);
 
   store::Store& store_;

@@ -3,6 +3,9 @@
 // Reply or maps its Error through api_error.h. Handlers never build error JSON.
 #pragma once
 
+#include <memory>
+#include <string>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,6 +27,8 @@ struct Reply {
   nlohmann::json body = nlohmann::json::object();  // §1.3: every 2xx has a JSON body
   http::HeaderList headers;
   bool no_body = false;  // 204 (SCIM DELETE)
+  // When set, the JSON body already serialized (a cached reply, e.g. SCIM /Me); `body` unused.
+  std::shared_ptr<const std::string> encoded;
 
   Reply() = default;
   Reply(nlohmann::json b) : body(std::move(b)) {}  // NOLINT: a body alone is a 200

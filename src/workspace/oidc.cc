@@ -92,6 +92,7 @@ http::Response OidcService::Refuse(const http::Request& request, const std::stri
 
 http::Response OidcService::Token(const http::Request& request) {
   if (std::chrono::seconds wait = by_address_.Check(request.remote_address); wait.count() > 0) {
+    if (deps_.options.metrics != nullptr) deps_.options.metrics->RateLimited("oidc_token");
     return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
   }
   std::optional<FormFields> form = ParseForm(request.body);
@@ -148,6 +149,7 @@ http::Response OidcService::Token(const http::Request& request) {
     return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
   }
   if (std::chrono::seconds wait = by_client_.Check(client.id); wait.count() > 0) {
+    if (deps_.options.metrics != nullptr) deps_.options.metrics->RateLimited("oidc_token");
     return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
   }
 

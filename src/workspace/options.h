@@ -13,6 +13,12 @@
 namespace latchkey::jose {
 class KeySource;
 }
+namespace latchkey::metrics {
+class ServiceMetrics;
+}
+namespace latchkey::store {
+struct AuditEvent;
+}
 namespace latchkey::keys {
 class SigningKeys;
 }
@@ -29,6 +35,9 @@ struct WorkspaceOptions {
   // Accepts the `iss` of an Entra token: latchkey's own tenants (+ configured external ones).
   std::function<bool(std::string_view iss)> entra_issuer_check;
   const jose::KeySource* entra_keys = nullptr;  // verifies Entra tokens; null: none accepted
+  // When set, replaces entra_keys: the keys that verify tokens of one issuer (latchkey's own
+  // tenants, or a configured external OpenID issuer); nullptr for an untrusted issuer.
+  std::function<const jose::KeySource*(std::string_view iss)> entra_keys_for_issuer;
   keys::SigningKeys* signing_keys = nullptr;    // signs/verifies workspace OAuth tokens
   // True for an authority ("127.0.0.1:8443", "adb-1.1.azuredatabricks.net") that names this
   // server: a workspace OAuth token's iss must be "https://<authority>/oidc" with one of them.
@@ -53,6 +62,11 @@ struct WorkspaceOptions {
   int oauth_max_failures = 10;
   std::chrono::seconds oauth_failure_window{60};
   std::chrono::seconds oauth_lockout{60};
+  // Counters for tokens, PATs, auth failures, cache lookups and throttling; null: none.
+  metrics::ServiceMetrics* metrics = nullptr;
+  // Receives every audit event (on the request's thread, before it is stored) instead of the
+  // default log line; the composition root writes them to the "audit" log stream.
+  std::function<void(const store::AuditEvent&)> audit_sink;
 };
 
 }  // namespace latchkey::workspace

@@ -6,12 +6,19 @@
 namespace latchkey::workspace {
 
 PatCache::PatCache(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
-                   size_t capacity)
-    : store_(store), clock_(clock), ttl_(ttl), capacity_(capacity), cache_(capacity) {}
+                   size_t capacity, metrics::ServiceMetrics* metrics)
+    : store_(store),
+      clock_(clock),
+      ttl_(ttl),
+      capacity_(capacity),
+      cache_(capacity),
+      metrics_(metrics) {}
 
 Result<CachedPat> PatCache::Find(const std::string& token_id) {
   TimePoint now = clock_.Now();
-  if (std::optional<CachedPat> cached = cache_.Get(token_id, now)) return *cached;
+  std::optional<CachedPat> cached = cache_.Get(token_id, now);
+  if (metrics_ != nullptr) metrics_->AuthCacheLookup("pat", cached.has_value());
+  if (cached) return *cached;
   uint64_t generation = cache_.generation();
   Result<store::Pat> pat = store_.GetPat(token_id);
   if (!pat) return std::unexpected(pat.error());

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "metrics/service_metrics.h"
 #include "store/store.h"
 #include "workspace/bounded_cache.h"
 
@@ -26,12 +27,15 @@ struct CachedPat {
 
 class PatCache {
  public:
-  PatCache(store::Store& store, const Clock& clock, std::chrono::seconds ttl, size_t capacity);
+  // `metrics` (optional) counts hits and misses as cache "pat".
+  PatCache(store::Store& store, const Clock& clock, std::chrono::seconds ttl, size_t capacity,
+           metrics::ServiceMetrics* metrics = nullptr);
 
   // kNotFound for an unknown (or deleted) token id; kUnavailable if the store is down.
   Result<CachedPat> Find(const std::string& token_id);
   void Evict(const std::string& token_id);
   void Clear();
+  size_t size() const { return cache_.size(); }
 
   // Notes a successful use; queued only when the recorded day differs from today (UTC).
   void MarkUsed(const std::string& token_id);
@@ -46,6 +50,7 @@ class PatCache {
   const std::chrono::seconds ttl_;
   const size_t capacity_;
   BoundedTtlCache<CachedPat> cache_;
+  metrics::ServiceMetrics* metrics_;
   std::mutex used_mu_;
   std::unordered_map<std::string, TimePoint> recorded_day_;  // last day written or queued
   std::unordered_map<std::string, TimePoint> pending_;       // token id -> day to write

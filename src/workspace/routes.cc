@@ -22,6 +22,8 @@ http::Response Encode(const Reply& reply) {
   http::Response response;
   if (reply.no_body) {
     response.status = reply.status;
+  } else if (reply.encoded) {
+    response = http::Response::Json(reply.status, *reply.encoded);
   } else {
     response = http::Response::Json(
         reply.status, reply.body.dump(-1, ' ', false, json::error_handler_t::replace));
@@ -56,6 +58,7 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
       // presents a valid token from the same address is not slowed.
       if (std::chrono::seconds wait = auth_throttle.Check(request.remote_address);
           wait.count() > 0) {
+        if (options.metrics != nullptr) options.metrics->RateLimited("workspace_auth");
         return RequestLimitExceeded(wait);
       }
       if (auth.error().code == ErrorCode::kPermissionDenied) {

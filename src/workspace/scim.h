@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 
 #include "base/result.h"
 #include "store/records.h"
+#include "workspace/bounded_cache.h"
 #include "workspace/call_context.h"
 #include "workspace/endpoint.h"
 #include "workspace/scim_filter.h"
@@ -80,15 +82,20 @@ struct DirectorySnapshot {
 };
 
 nlohmann::json EncodePrincipal(const store::Principal& principal, const DirectorySnapshot& dir);
+// The same from the workspace's groups sorted by id (only their names and members are read).
+nlohmann::json EncodePrincipal(const store::Principal& principal,
+                               const std::vector<store::Group>& groups);
 // /Me: User-shaped for service principals too, userName = applicationId (§7.2).
 nlohmann::json EncodeMe(const store::Principal& principal, const DirectorySnapshot& dir);
+nlohmann::json EncodeMe(const store::Principal& principal, const std::vector<store::Group>& groups);
 nlohmann::json EncodeGroup(const store::Group& group, const DirectorySnapshot& dir);
 nlohmann::json EncodeListPage(const std::vector<nlohmann::json>& matches,
                               const ScimListQuery& query);
 
 class ScimService {
  public:
-  explicit ScimService(const ServiceDeps& deps) : deps_(deps) {}
+  explicit ScimService(const ServiceDeps& deps)
+      : deps_(deps), me_bodies_(deps.options.auth_cache_capacity) {}
 
   Result<Reply> Me(const CallContext& context);
 
@@ -124,6 +131,14 @@ class ScimService {
                nlohmann::json detail);
 
   const ServiceDeps& deps_;
+  // Serialized /Me bodies by principal id, valid while AccessControl::epoch() is unchanged
+  // and the caller's principal record equals the one the body was built from.
+  struct CachedMe {
+    uint64_t epoch = 0;
+    store::Principal principal;
+    std::shared_ptr<const std::string> body;
+  };
+  BoundedTtlCache<std::shared_ptr<const CachedMe>> me_bodies_;
 };
 
 // A fresh 16-digit SCIM id.

@@ -32,12 +32,16 @@ json Values(const std::vector<std::string>& values) {
   return out;
 }
 
-json GroupRefs(int64_t principal_id, const DirectorySnapshot& dir) {
+// `groups` sorted by id (DirectorySnapshot::groups, AccessControl::Groups).
+json GroupRefs(int64_t principal_id, const std::vector<store::Group>& groups) {
   json out = json::array();
-  for (const store::Group* g : dir.GroupsOf(principal_id)) {
-    std::string id = std::to_string(g->id);
+  for (const store::Group& g : groups) {
+    if (std::find(g.member_ids.begin(), g.member_ids.end(), principal_id) == g.member_ids.end()) {
+      continue;
+    }
+    std::string id = std::to_string(g.id);
     out.push_back(
-        {{"display", g->display_name}, {"type", "direct"}, {"value", id}, {"$ref", "Groups/" + id}});
+        {{"display", g.display_name}, {"type", "direct"}, {"value", id}, {"$ref", "Groups/" + id}});
   }
   return out;
 }
@@ -191,6 +195,10 @@ std::vector<const store::Group*> DirectorySnapshot::GroupsOf(int64_t principal_i
 }
 
 json EncodePrincipal(const store::Principal& p, const DirectorySnapshot& dir) {
+  return EncodePrincipal(p, dir.groups);
+}
+
+json EncodePrincipal(const store::Principal& p, const std::vector<store::Group>& groups) {
   json out;
   if (p.kind == store::PrincipalKind::kUser) {
     out["schemas"] = json::array({kScimUserSchema, kScimWorkspaceUserSchema});
@@ -208,12 +216,16 @@ json EncodePrincipal(const store::Principal& p, const DirectorySnapshot& dir) {
   out["active"] = p.active;
   if (!p.external_id.empty()) out["externalId"] = p.external_id;
   out["entitlements"] = Values(p.entitlements);
-  out["groups"] = GroupRefs(p.id, dir);
+  out["groups"] = GroupRefs(p.id, groups);
   return out;
 }
 
 json EncodeMe(const store::Principal& p, const DirectorySnapshot& dir) {
-  json out = EncodePrincipal(p, dir);
+  return EncodeMe(p, dir.groups);
+}
+
+json EncodeMe(const store::Principal& p, const std::vector<store::Group>& groups) {
+  json out = EncodePrincipal(p, groups);
   if (p.kind == store::PrincipalKind::kServicePrincipal) {
     // §7.2: User-shaped; Terraform detects an SP by userName being a UUID.
     out["schemas"] = json::array({kScimUserSchema, kScimWorkspaceUserSchema});

@@ -42,6 +42,13 @@ std::optional<std::string> GroupAttribute(const store::Group& g, std::string_vie
   return std::nullopt;
 }
 
+// Whether two records of one principal render the same SCIM resource.
+bool SameForScim(const store::Principal& a, const store::Principal& b) {
+  return a.id == b.id && a.kind == b.kind && a.active == b.active && a.user_name == b.user_name &&
+         a.application_id == b.application_id && a.display_name == b.display_name &&
+         a.external_id == b.external_id && a.entitlements == b.entitlements;
+}
+
 }  // namespace
 
 int64_t NewScimId(Random& random) {
@@ -107,9 +114,29 @@ Result<Reply> ScimService::RenderGroup(const store::Group& group, int status) {
 }
 
 Result<Reply> ScimService::Me(const CallContext& context) {
-  Result<DirectorySnapshot> dir = Snapshot(false);
-  if (!dir) return std::unexpected(dir.error());
-  Reply reply(EncodeMe(context.principal(), *dir));
+  // The hot read (clients call /Me to learn who they are): the body is a function of the
+  // caller's principal record and the groups, both from the access caches, so it is cached
+  // too and an authenticated /Me costs no store read and no JSON encoding
+  // (docs/ARCHITECTURE.md, "What is cached").
+  const store::Principal& principal = context.principal();
+  const uint64_t epoch = deps_.access.epoch();  // before reading the groups
+  const TimePoint now = deps_.clock.Now();
+  const std::string key = std::to_string(principal.id);
+  std::shared_ptr<const std::string> body;
+  if (std::optional<std::shared_ptr<const CachedMe>> hit = me_bodies_.Get(key, now);
+      hit && (*hit)->epoch == epoch && SameForScim((*hit)->principal, principal)) {
+    body = (*hit)->body;
+  } else {
+    const uint64_t generation = me_bodies_.generation();
+    Result<std::shared_ptr<const std::vector<store::Group>>> groups = deps_.access.Groups();
+    if (!groups) return std::unexpected(groups.error());
+    body = std::make_shared<const std::string>(
+        EncodeMe(principal, **groups).dump(-1, ' ', false, json::error_handler_t::replace));
+    me_bodies_.Put(key, std::make_shared<const CachedMe>(CachedMe{epoch, principal, body}),
+                   now + deps_.options.auth_cache_ttl, generation);
+  }
+  Reply reply;
+  reply.encoded = std::move(body);
   // §1.10: the Python SDK reads the workspace id from this header.
   reply.headers.emplace_back("X-Databricks-Org-Id", std::to_string(deps_.options.workspace_id));
   return reply;

@@ -10,7 +10,7 @@ WORKERS=4
 DB="$LK_TMP/lk/latchkey.db"
 STATE="$LK_TMP/state"
 mkdir -p "$STATE"
-: >"$STATE/created" >"$STATE/deleted" >"$STATE/pending_delete"
+for f in created deleted pending_delete; do : >"$STATE/$f"; done
 started=$(date +%s)
 # The admin creates every PAT; the default quota (600 live PATs) must not end a round early.
 export LATCHKEY_PAT_QUOTA=100000
@@ -45,15 +45,27 @@ worker() {
   done
 }
 
-# Prints "<token> <status of GET /Me with it>" for each token on stdin, 4 at a time. Refused
-# tokens count as authentication failures, and 20 from one address lock it out for a minute
-# (429): each check comes from its own loopback source address 127.0.<first argument>.<n>. xargs
-# appends the address and the token: $0 = CA file, $1 = URL, $2 = address, $3 = token.
+# Prints "<token> <status of GET /Me with it>" for each token on stdin. Refused tokens count
+# as authentication failures, and 20 from one address lock it out for a minute (429), so each
+# check comes from its own loopback source address 127.0.<first argument>.<n>. Four curl
+# processes each take a config file of requests (a process per token is slow on a busy box).
 me_status() {
-  awk -v r="$1" '{ printf "127.0.%d.%d %s\n", r, 2 + (NR - 1) % 250, $1 }' |
-    xargs -r -P 4 -n 2 sh -c 'printf "%s %s\n" "$3" "$(curl -s -o /dev/null -w "%{http_code}" \
-      --interface "$2" --cacert "$0" -H "Authorization: Bearer $3" \
-      "$1/api/2.0/preview/scim/v2/Me")"' "$LK_CA" "$LK_URL"
+  local part
+  awk -v r="$1" -v url="$LK_URL/api/2.0/preview/scim/v2/Me" -v ca="$LK_CA" -v dir="$STATE" '{
+    f = dir "/curl." (NR % 4)
+    printf "url = \"%s\"\ncacert = \"%s\"\ninterface = \"127.0.%d.%d\"\n", url, ca, r, 2 + (NR - 1) % 250 > f
+    printf "header = \"Authorization: Bearer %s\"\noutput = \"/dev/null\"\n", $1 > f
+    printf "silent\nwrite-out = \"%s %%{http_code}\\n\"\nnext\n", $1 > f
+  }'
+  local pids=()
+  for part in 0 1 2 3; do
+    if [ -s "$STATE/curl.$part" ]; then
+      curl -K "$STATE/curl.$part" &
+      pids+=($!)
+    fi
+  done
+  [ "${#pids[@]}" -eq 0 ] || wait "${pids[@]}"
+  rm -f "$STATE"/curl.*
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -67,7 +79,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # acknowledged (at most 8 s, so a slow machine still ends the round).
   want_created=$(($(wc -l <"$STATE/created") + 8))
   want_deleted=$(($(wc -l <"$STATE/deleted") + 2))
-  for i in $(seq 1 80); do
+  for _ in $(seq 1 80); do
     [ "$(wc -l <"$STATE/created")" -ge "$want_created" ] &&
       [ "$(wc -l <"$STATE/deleted")" -ge "$want_deleted" ] && break
     sleep 0.1
@@ -84,10 +96,13 @@ for round in $(seq 1 "$ROUNDS"); do
   sort -u "$STATE/pending_delete" >"$STATE/pending.sorted"
   sort -u "$STATE/created" | comm -23 - "$STATE/pending.sorted" | cut -d' ' -f1 >"$STATE/live"
   cut -d' ' -f1 "$STATE/deleted.sorted" >"$STATE/dead"
-  live_bad=$(me_status "$round" <"$STATE/live" | awk '$2 != 200' | wc -l)
-  dead_bad=$(me_status "$((round + 100))" <"$STATE/dead" | awk '$2 != 403' | wc -l)
-  expect_eq "round $round: all $(wc -l <"$STATE/live") acknowledged live PATs work after kill -9" 0 "$live_bad"
-  expect_eq "round $round: all $(wc -l <"$STATE/dead") acknowledged deletes hold (403)" 0 "$dead_bad"
+  # Count the good answers (not the bad ones), so a check that ran nothing cannot pass.
+  live=$(wc -l <"$STATE/live")
+  dead=$(wc -l <"$STATE/dead")
+  live_ok=$(me_status "$round" <"$STATE/live" | awk '$2 == 200' | wc -l)
+  dead_ok=$(me_status "$((round + 100))" <"$STATE/dead" | awk '$2 == 403' | wc -l)
+  expect_eq "round $round: acknowledged live PATs that work after kill -9 (of $live)" "$live" "$live_ok"
+  expect_eq "round $round: acknowledged deletes that hold with 403 (of $dead)" "$dead" "$dead_ok"
   expect_eq "round $round: PRAGMA integrity_check" ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
 done
 

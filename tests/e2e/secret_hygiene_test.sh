@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 DATABRICKS_AUD=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d
 # Core files of a crashing latchkeyd would land in its working directory (core_pattern "core").
 mkdir -p "$LK_TMP/cwd"
-cd "$LK_TMP/cwd"
+cd "$LK_TMP/cwd" || exit 1
 ulimit -c unlimited 2>/dev/null || true
 
 lk_start lk
@@ -138,7 +138,7 @@ elif command -v setpriv >/dev/null; then
   LK_PIDS+=("$nobody_pid")
   "${as_nobody[@]}" sleep 60 &
   control_pid=$!
-  for i in $(seq 1 200); do [ -s "$LK_TMP/nobody/ready" ] && break; sleep 0.05; done
+  for _ in $(seq 1 200); do [ -s "$LK_TMP/nobody/ready" ] && break; sleep 0.05; done
   check "latchkeyd runs as nobody" test -s "$LK_TMP/nobody/ready"
   expect_eq "control: a dumpable process of nobody owns its /proc/<pid>" 65534 "$(dumpable_owner "$control_pid")"
   expect_eq "latchkeyd is not dumpable (its /proc/<pid> is owned by root)" 0 "$(dumpable_owner "$nobody_pid")"

@@ -184,3 +184,24 @@ TEST_F(HttpRouterTest, TrailingSlashIsDistinct) {
 
 }  // namespace
 }  // namespace latchkey::http
+
+namespace latchkey::http {
+namespace {
+
+// The matched pattern (not the path) labels request metrics and access lines.
+TEST_F(HttpRouterTest, DispatchRecordsTheMatchedPattern) {
+  router_.Add("GET", "/api/2.0/token-management/tokens/{token_id}", Named("get"));
+  router_.Add("GET", "/files/{rest...}", Named("files"));
+
+  Dispatch("GET", "/api/2.0/token-management/tokens/abc123");
+  EXPECT_EQ(request_.route, "/api/2.0/token-management/tokens/{token_id}");
+  Dispatch("HEAD", "/files/a/b/c");
+  EXPECT_EQ(request_.route, "/files/{rest...}");
+  Dispatch("GET", "/nothing/here");
+  EXPECT_EQ(request_.route, "unmatched");
+  Dispatch("POST", "/files/x");  // 405
+  EXPECT_EQ(request_.route, "unmatched");
+}
+
+}  // namespace
+}  // namespace latchkey::http

@@ -51,6 +51,22 @@ TEST_F(HttpServerTlsTest, GetAndPostOverTls) {
   EXPECT_EQ(client->PeerCommonName(), "first.test");
 }
 
+// Bodies over one TLS record (16 KiB) arrive whole, with keep-alive and with close.
+TEST_F(HttpServerTlsTest, LargeBodiesArriveWhole) {
+  std::string big(200 * 1024 + 7, 'x');
+  for (size_t i = 0; i < big.size(); i += 997) big[i] = static_cast<char>('a' + i % 26);
+  RunningServer server(options_, [&big](Request&) { return Response::Text(200, big); });
+  auto client = TestClient::ConnectTls(server.port(0));
+  ASSERT_NE(client, nullptr);
+
+  auto first = client->RoundTrip(Get("/"));
+  auto second = client->RoundTrip(Get("/", "Connection: close\r\n"));
+
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(first->body, big);
+  EXPECT_EQ(second->body, big);
+}
+
 TEST_F(HttpServerTlsTest, PlainListenerBesideTlsListenerStaysPlain) {
   RunningServer server(options_, Describe);
   auto client = TestClient::Connect(server.port(1));

@@ -1,0 +1,261 @@
+#include "app/instrumented_store.h"
+
+namespace latchkey::app {
+
+Status InstrumentedStore::CreateTenant(const store::Tenant& tenant) {
+  return Timed("CreateTenant", [&] { return inner_->CreateTenant(tenant); });
+}
+
+Result<store::Tenant> InstrumentedStore::GetTenant(const std::string& id) {
+  return Timed("GetTenant", [&] { return inner_->GetTenant(id); });
+}
+
+Result<std::vector<store::Tenant>> InstrumentedStore::ListTenants() {
+  return Timed("ListTenants", [&] { return inner_->ListTenants(); });
+}
+
+Status InstrumentedStore::CreateApplication(const store::Application& app,
+                                            const store::DirectoryServicePrincipal& sp) {
+  return Timed("CreateApplication", [&] { return inner_->CreateApplication(app, sp); });
+}
+
+Result<store::Application> InstrumentedStore::GetApplicationByAppId(const std::string& app_id) {
+  return Timed("GetApplicationByAppId", [&] { return inner_->GetApplicationByAppId(app_id); });
+}
+
+Result<store::Application> InstrumentedStore::GetApplicationByObjectId(
+    const std::string& object_id) {
+  return Timed("GetApplicationByObjectId",
+               [&] { return inner_->GetApplicationByObjectId(object_id); });
+}
+
+Result<std::vector<store::Application>> InstrumentedStore::ListApplications(
+    const std::string& tenant_id) {
+  return Timed("ListApplications", [&] { return inner_->ListApplications(tenant_id); });
+}
+
+Result<store::Application> InstrumentedStore::FindApplicationByIdentifierUri(
+    const std::string& uri) {
+  return Timed("FindApplicationByIdentifierUri",
+               [&] { return inner_->FindApplicationByIdentifierUri(uri); });
+}
+
+Status InstrumentedStore::DeleteApplication(const std::string& object_id) {
+  return Timed("DeleteApplication", [&] { return inner_->DeleteApplication(object_id); });
+}
+
+Status InstrumentedStore::AddPasswordCredential(const store::PasswordCredential& credential) {
+  return Timed("AddPasswordCredential", [&] { return inner_->AddPasswordCredential(credential); });
+}
+
+Result<std::vector<store::PasswordCredential>> InstrumentedStore::ListPasswordCredentials(
+    const std::string& app_object_id) {
+  return Timed("ListPasswordCredentials",
+               [&] { return inner_->ListPasswordCredentials(app_object_id); });
+}
+
+Status InstrumentedStore::RemovePasswordCredential(const std::string& app_object_id,
+                                                   const std::string& key_id) {
+  return Timed("RemovePasswordCredential",
+               [&] { return inner_->RemovePasswordCredential(app_object_id, key_id); });
+}
+
+Status InstrumentedStore::AddCertificateCredential(const store::CertificateCredential& credential) {
+  return Timed("AddCertificateCredential",
+               [&] { return inner_->AddCertificateCredential(credential); });
+}
+
+Result<std::vector<store::CertificateCredential>> InstrumentedStore::ListCertificateCredentials(
+    const std::string& app_object_id) {
+  return Timed("ListCertificateCredentials",
+               [&] { return inner_->ListCertificateCredentials(app_object_id); });
+}
+
+Status InstrumentedStore::RemoveCertificateCredential(const std::string& app_object_id,
+                                                      const std::string& key_id) {
+  return Timed("RemoveCertificateCredential",
+               [&] { return inner_->RemoveCertificateCredential(app_object_id, key_id); });
+}
+
+Status InstrumentedStore::CreateDirectoryServicePrincipal(
+    const store::DirectoryServicePrincipal& sp) {
+  return Timed("CreateDirectoryServicePrincipal",
+               [&] { return inner_->CreateDirectoryServicePrincipal(sp); });
+}
+
+Result<store::DirectoryServicePrincipal> InstrumentedStore::GetDirectoryServicePrincipal(
+    const std::string& object_id) {
+  return Timed("GetDirectoryServicePrincipal",
+               [&] { return inner_->GetDirectoryServicePrincipal(object_id); });
+}
+
+Result<store::DirectoryServicePrincipal> InstrumentedStore::FindDirectoryServicePrincipal(
+    const std::string& tenant_id, const std::string& app_id) {
+  return Timed("FindDirectoryServicePrincipal",
+               [&] { return inner_->FindDirectoryServicePrincipal(tenant_id, app_id); });
+}
+
+Result<std::vector<store::DirectoryServicePrincipal>>
+InstrumentedStore::ListDirectoryServicePrincipals(const std::string& tenant_id) {
+  return Timed("ListDirectoryServicePrincipals",
+               [&] { return inner_->ListDirectoryServicePrincipals(tenant_id); });
+}
+
+Status InstrumentedStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
+  return Timed("DeleteDirectoryServicePrincipal",
+               [&] { return inner_->DeleteDirectoryServicePrincipal(object_id); });
+}
+
+Status InstrumentedStore::AddSigningKey(const store::SigningKey& key) {
+  return Timed("AddSigningKey", [&] { return inner_->AddSigningKey(key); });
+}
+
+Result<std::vector<store::SigningKey>> InstrumentedStore::ListSigningKeys() {
+  return Timed("ListSigningKeys", [&] { return inner_->ListSigningKeys(); });
+}
+
+Status InstrumentedStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
+  return Timed("ActivateSigningKey", [&] { return inner_->ActivateSigningKey(new_kid, at); });
+}
+
+Status InstrumentedStore::DeleteSigningKey(const std::string& kid) {
+  return Timed("DeleteSigningKey", [&] { return inner_->DeleteSigningKey(kid); });
+}
+
+Status InstrumentedStore::CreatePrincipal(const store::Principal& principal) {
+  return Timed("CreatePrincipal", [&] { return inner_->CreatePrincipal(principal); });
+}
+
+Result<store::Principal> InstrumentedStore::GetPrincipal(int64_t id) {
+  return Timed("GetPrincipal", [&] { return inner_->GetPrincipal(id); });
+}
+
+Result<store::Principal> InstrumentedStore::FindUserByName(const std::string& user_name) {
+  return Timed("FindUserByName", [&] { return inner_->FindUserByName(user_name); });
+}
+
+Result<store::Principal> InstrumentedStore::FindServicePrincipalByApplicationId(
+    const std::string& app_id) {
+  return Timed("FindServicePrincipalByApplicationId",
+               [&] { return inner_->FindServicePrincipalByApplicationId(app_id); });
+}
+
+Result<std::vector<store::Principal>> InstrumentedStore::ListPrincipals(store::PrincipalKind kind) {
+  return Timed("ListPrincipals", [&] { return inner_->ListPrincipals(kind); });
+}
+
+Status InstrumentedStore::UpdatePrincipal(const store::Principal& principal) {
+  return Timed("UpdatePrincipal", [&] { return inner_->UpdatePrincipal(principal); });
+}
+
+Status InstrumentedStore::DeletePrincipal(int64_t id) {
+  return Timed("DeletePrincipal", [&] { return inner_->DeletePrincipal(id); });
+}
+
+Status InstrumentedStore::CreateGroup(const store::Group& group) {
+  return Timed("CreateGroup", [&] { return inner_->CreateGroup(group); });
+}
+
+Result<store::Group> InstrumentedStore::GetGroup(int64_t id) {
+  return Timed("GetGroup", [&] { return inner_->GetGroup(id); });
+}
+
+Result<store::Group> InstrumentedStore::FindGroupByName(const std::string& display_name) {
+  return Timed("FindGroupByName", [&] { return inner_->FindGroupByName(display_name); });
+}
+
+Result<std::vector<store::Group>> InstrumentedStore::ListGroups() {
+  return Timed("ListGroups", [&] { return inner_->ListGroups(); });
+}
+
+Status InstrumentedStore::UpdateGroup(const store::Group& group) {
+  return Timed("UpdateGroup", [&] { return inner_->UpdateGroup(group); });
+}
+
+Status InstrumentedStore::DeleteGroup(int64_t id) {
+  return Timed("DeleteGroup", [&] { return inner_->DeleteGroup(id); });
+}
+
+Result<std::vector<int64_t>> InstrumentedStore::GroupsOfPrincipal(int64_t principal_id) {
+  return Timed("GroupsOfPrincipal", [&] { return inner_->GroupsOfPrincipal(principal_id); });
+}
+
+Result<std::vector<store::TokenPermission>> InstrumentedStore::ListTokenPermissions() {
+  return Timed("ListTokenPermissions", [&] { return inner_->ListTokenPermissions(); });
+}
+
+Status InstrumentedStore::ReplaceTokenPermissions(const std::vector<store::TokenPermission>& grants,
+                                                  const std::vector<int64_t>& revoke_owner_ids) {
+  return Timed("ReplaceTokenPermissions",
+               [&] { return inner_->ReplaceTokenPermissions(grants, revoke_owner_ids); });
+}
+
+Status InstrumentedStore::CreatePat(const store::Pat& pat, int quota, TimePoint now) {
+  return Timed("CreatePat", [&] { return inner_->CreatePat(pat, quota, now); });
+}
+
+Result<store::Pat> InstrumentedStore::GetPat(const std::string& token_id) {
+  return Timed("GetPat", [&] { return inner_->GetPat(token_id); });
+}
+
+Result<std::vector<store::Pat>> InstrumentedStore::ListPats(int64_t owner_id, TimePoint now) {
+  return Timed("ListPats", [&] { return inner_->ListPats(owner_id, now); });
+}
+
+Status InstrumentedStore::DeletePat(const std::string& token_id) {
+  return Timed("DeletePat", [&] { return inner_->DeletePat(token_id); });
+}
+
+Status InstrumentedStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
+  return Timed("TouchPats", [&] { return inner_->TouchPats(token_ids, day); });
+}
+
+Result<int64_t> InstrumentedStore::CountPats() {
+  return Timed("CountPats", [&] { return inner_->CountPats(); });
+}
+
+Status InstrumentedStore::CreateOAuthSecret(const store::OAuthSecret& secret) {
+  return Timed("CreateOAuthSecret", [&] { return inner_->CreateOAuthSecret(secret); });
+}
+
+Result<store::OAuthSecret> InstrumentedStore::GetOAuthSecret(const std::string& id) {
+  return Timed("GetOAuthSecret", [&] { return inner_->GetOAuthSecret(id); });
+}
+
+Result<std::vector<store::OAuthSecret>> InstrumentedStore::ListOAuthSecrets(int64_t principal_id) {
+  return Timed("ListOAuthSecrets", [&] { return inner_->ListOAuthSecrets(principal_id); });
+}
+
+Status InstrumentedStore::DeleteOAuthSecret(const std::string& id) {
+  return Timed("DeleteOAuthSecret", [&] { return inner_->DeleteOAuthSecret(id); });
+}
+
+Result<std::string> InstrumentedStore::GetConf(const std::string& key) {
+  return Timed("GetConf", [&] { return inner_->GetConf(key); });
+}
+
+Status InstrumentedStore::SetConf(const std::string& key, const std::string& value) {
+  return Timed("SetConf", [&] { return inner_->SetConf(key, value); });
+}
+
+Status InstrumentedStore::DeleteConf(const std::string& key) {
+  return Timed("DeleteConf", [&] { return inner_->DeleteConf(key); });
+}
+
+Status InstrumentedStore::AppendAudit(const store::AuditEvent& event) {
+  return Timed("AppendAudit", [&] { return inner_->AppendAudit(event); });
+}
+
+Result<std::vector<store::AuditEvent>> InstrumentedStore::ListAudit(int64_t after_seq, int limit) {
+  return Timed("ListAudit", [&] { return inner_->ListAudit(after_seq, limit); });
+}
+
+Status InstrumentedStore::Ping() {
+  return Timed("Ping", [&] { return inner_->Ping(); });
+}
+
+void InstrumentedStore::AddChangeListener(ChangeListener listener) {
+  inner_->AddChangeListener(std::move(listener));
+}
+
+}  // namespace latchkey::app

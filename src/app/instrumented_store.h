@@ -1,0 +1,105 @@
+// A store::Store decorator that times every call into latchkey_db_operation_duration_seconds
+// {operation="<method name>"}. It owns the real store; backends need no change. Thread-safe
+// as the store it wraps.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metrics/service_metrics.h"
+#include "store/store.h"
+
+namespace latchkey::app {
+
+class InstrumentedStore final : public store::Store {
+ public:
+  InstrumentedStore(std::unique_ptr<store::Store> inner, metrics::ServiceMetrics& metrics)
+      : inner_(std::move(inner)), metrics_(metrics) {}
+
+  store::Store& inner() { return *inner_; }
+
+  Status CreateTenant(const store::Tenant& tenant) override;
+  Result<store::Tenant> GetTenant(const std::string& id) override;
+  Result<std::vector<store::Tenant>> ListTenants() override;
+  Status CreateApplication(const store::Application& app,
+                           const store::DirectoryServicePrincipal& sp) override;
+  Result<store::Application> GetApplicationByAppId(const std::string& app_id) override;
+  Result<store::Application> GetApplicationByObjectId(const std::string& object_id) override;
+  Result<std::vector<store::Application>> ListApplications(const std::string& tenant_id) override;
+  Result<store::Application> FindApplicationByIdentifierUri(const std::string& uri) override;
+  Status DeleteApplication(const std::string& object_id) override;
+  Status AddPasswordCredential(const store::PasswordCredential& credential) override;
+  Result<std::vector<store::PasswordCredential>> ListPasswordCredentials(
+      const std::string& app_object_id) override;
+  Status RemovePasswordCredential(const std::string& app_object_id,
+                                  const std::string& key_id) override;
+  Status AddCertificateCredential(const store::CertificateCredential& credential) override;
+  Result<std::vector<store::CertificateCredential>> ListCertificateCredentials(
+      const std::string& app_object_id) override;
+  Status RemoveCertificateCredential(const std::string& app_object_id,
+                                     const std::string& key_id) override;
+  Status CreateDirectoryServicePrincipal(const store::DirectoryServicePrincipal& sp) override;
+  Result<store::DirectoryServicePrincipal> GetDirectoryServicePrincipal(
+      const std::string& object_id) override;
+  Result<store::DirectoryServicePrincipal> FindDirectoryServicePrincipal(
+      const std::string& tenant_id, const std::string& app_id) override;
+  Result<std::vector<store::DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
+      const std::string& tenant_id) override;
+  Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
+  Status AddSigningKey(const store::SigningKey& key) override;
+  Result<std::vector<store::SigningKey>> ListSigningKeys() override;
+  Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;
+  Status DeleteSigningKey(const std::string& kid) override;
+  Status CreatePrincipal(const store::Principal& principal) override;
+  Result<store::Principal> GetPrincipal(int64_t id) override;
+  Result<store::Principal> FindUserByName(const std::string& user_name) override;
+  Result<store::Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
+  Result<std::vector<store::Principal>> ListPrincipals(store::PrincipalKind kind) override;
+  Status UpdatePrincipal(const store::Principal& principal) override;
+  Status DeletePrincipal(int64_t id) override;
+  Status CreateGroup(const store::Group& group) override;
+  Result<store::Group> GetGroup(int64_t id) override;
+  Result<store::Group> FindGroupByName(const std::string& display_name) override;
+  Result<std::vector<store::Group>> ListGroups() override;
+  Status UpdateGroup(const store::Group& group) override;
+  Status DeleteGroup(int64_t id) override;
+  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
+  Result<std::vector<store::TokenPermission>> ListTokenPermissions() override;
+  Status ReplaceTokenPermissions(const std::vector<store::TokenPermission>& grants,
+                                 const std::vector<int64_t>& revoke_owner_ids) override;
+  Status CreatePat(const store::Pat& pat, int quota, TimePoint now) override;
+  Result<store::Pat> GetPat(const std::string& token_id) override;
+  Result<std::vector<store::Pat>> ListPats(int64_t owner_id, TimePoint now) override;
+  Status DeletePat(const std::string& token_id) override;
+  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
+  Result<int64_t> CountPats() override;
+  Status CreateOAuthSecret(const store::OAuthSecret& secret) override;
+  Result<store::OAuthSecret> GetOAuthSecret(const std::string& id) override;
+  Result<std::vector<store::OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
+  Status DeleteOAuthSecret(const std::string& id) override;
+  Result<std::string> GetConf(const std::string& key) override;
+  Status SetConf(const std::string& key, const std::string& value) override;
+  Status DeleteConf(const std::string& key) override;
+  Status AppendAudit(const store::AuditEvent& event) override;
+  Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  Status Ping() override;
+  void AddChangeListener(ChangeListener listener) override;
+  std::string backend() const override { return inner_->backend(); }
+
+ private:
+  template <class F>
+  auto Timed(const char* operation, F&& call) {
+    const auto start = std::chrono::steady_clock::now();
+    auto result = call();
+    metrics_.RecordDbOperation(
+        operation, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return result;
+  }
+
+  std::unique_ptr<store::Store> inner_;
+  metrics::ServiceMetrics& metrics_;
+};
+
+}  // namespace latchkey::app

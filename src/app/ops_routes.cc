@@ -1,0 +1,201 @@
+#include "app/ops_routes.h"
+
+#include "base/encoding.h"
+#include "jose/jws.h"
+#include "workspace/call_context.h"
+
+namespace latchkey::app {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxFailures = 20;  // per remote address and window, as the workspace API
+constexpr std::chrono::seconds kFailureWindow{60};
+constexpr std::chrono::seconds kLockout{60};
+
+http::Response Empty(int status) {
+  http::Response r;
+  r.status = status;
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+http::Response Unauthenticated() {
+  http::Response r = Empty(401);
+  r.SetHeader("WWW-Authenticate", "Bearer realm=\"latchkey\"");
+  return r;
+}
+
+http::Response OAuthError(int status, std::string_view error, std::string_view description) {
+  json body = {{"error", error}, {"error_description", description}};
+  http::Response r = http::Response::Json(status, body.dump());
+  r.SetHeader("Cache-Control", "no-store");
+  if (status == 401) r.SetHeader("WWW-Authenticate", "Bearer realm=\"latchkey\"");
+  return r;
+}
+
+std::string_view PrincipalType(const store::Principal& p) {
+  return p.kind == store::PrincipalKind::kUser ? "user" : "service_principal";
+}
+
+std::string Bearer(std::string_view token) { return "Bearer " + std::string(token); }
+
+}  // namespace
+
+http::Response MetricsResponse(const metrics::Registry& registry) {
+  return http::Response::Text(200, registry.Expose(), std::string(metrics::kExpositionContentType));
+}
+
+OpsRoutes::OpsRoutes(OpsDeps deps)
+    : deps_(deps), throttle_(deps.clock, kMaxFailures, kFailureWindow, kLockout) {}
+
+void OpsRoutes::Register(http::Router& router) {
+  // auth_request subrequests keep the original method; Envoy and Traefik do too.
+  for (const char* method : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    router.Add(method, "/auth/verify", [this](http::Request& r) { return Verify(r); });
+  }
+  router.Add("POST", "/oauth2/introspect", [this](http::Request& r) { return Introspect(r); });
+  router.Add("GET", "/metrics", [this](http::Request& r) { return AdminMetrics(r); });
+}
+
+http::Response OpsRoutes::Verify(const http::Request& request) {
+  Result<workspace::AuthenticatedPrincipal> auth =
+      deps_.workspace.Authenticate(request.Header("authorization"), request.Host());
+  if (!auth) {
+    switch (auth.error().code) {
+      case ErrorCode::kUnauthenticated: return Unauthenticated();
+      case ErrorCode::kPermissionDenied: break;
+      default: return Empty(503);  // the store is down: fail closed
+    }
+    // Like the API: a locked-out address's failures are refused outright; valid tokens from
+    // the same address (all clients share the proxy's) are never slowed. auth_request only
+    // passes 401 and 403 through, so the answer stays 403, with Retry-After.
+    http::Response refused = Empty(403);
+    if (std::chrono::seconds wait = throttle_.Check(request.remote_address); wait.count() > 0) {
+      deps_.metrics.RateLimited("forward_auth");
+      refused.SetHeader("Retry-After", std::to_string(wait.count()));
+    } else {
+      throttle_.RecordFailure(request.remote_address);
+    }
+    return refused;
+  }
+  const store::Principal& p = auth->principal;
+  http::Response ok = Empty(200);
+  ok.SetHeader("X-Latchkey-Principal-Id", std::to_string(p.id));
+  ok.SetHeader("X-Latchkey-Principal-Name", workspace::PrincipalName(p));
+  ok.SetHeader("X-Latchkey-Principal-Type", std::string(PrincipalType(p)));
+  ok.SetHeader("X-Latchkey-Auth-Kind", std::string(workspace::AuthKindName(auth->kind)));
+  ok.log_principal = "principal:" + std::to_string(p.id);
+  return ok;
+}
+
+std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& request) {
+  Result<workspace::AuthenticatedPrincipal> caller =
+      deps_.workspace.Authenticate(request.Header("authorization"), request.Host());
+  if (!caller) {
+    switch (caller.error().code) {
+      case ErrorCode::kUnauthenticated:
+        return OAuthError(401, "invalid_client", "A workspace admin's bearer token is required.");
+      case ErrorCode::kPermissionDenied: break;
+      default: return OAuthError(503, "temporarily_unavailable", "Try again later.");
+    }
+    if (std::chrono::seconds wait = throttle_.Check(request.remote_address); wait.count() > 0) {
+      deps_.metrics.RateLimited("forward_auth");
+      http::Response r = OAuthError(429, "slow_down", "Too many failed attempts; retry later.");
+      r.SetHeader("Retry-After", std::to_string(wait.count()));
+      return r;
+    }
+    throttle_.RecordFailure(request.remote_address);
+    return OAuthError(401, "invalid_client", "Invalid bearer token.");
+  }
+  if (!caller->is_admin) {
+    return OAuthError(403, "insufficient_scope", "Only workspace admins may call this endpoint.");
+  }
+  return std::nullopt;
+}
+
+http::Response OpsRoutes::AdminMetrics(const http::Request& request) {
+  if (std::optional<http::Response> refused = RequireAdmin(request)) return *refused;
+  return MetricsResponse(deps_.metrics.registry());
+}
+
+http::Response OpsRoutes::Introspect(const http::Request& request) {
+  if (std::optional<http::Response> refused = RequireAdmin(request)) return *refused;
+  std::optional<FormFields> form = ParseForm(request.body);
+  if (!form) return OAuthError(400, "invalid_request", "The body must be form-encoded.");
+  std::optional<std::string> token;
+  for (const auto& [name, value] : *form) {
+    if (name != "token") continue;
+    if (token) return OAuthError(400, "invalid_request", "token must appear once.");
+    token = value;
+  }
+  if (!token) return OAuthError(400, "invalid_request", "token is required.");
+  // token_type_hint is optional and only a hint (RFC 7662 §2.1): every kind is tried anyway.
+  Result<json> answer = IntrospectToken(*token, request.Host());
+  if (!answer) return OAuthError(503, "temporarily_unavailable", "Try again later.");
+  http::Response r = http::Response::Json(200, answer->dump());
+  r.SetHeader("Cache-Control", "no-store");
+  r.SetHeader("Pragma", "no-cache");
+  return r;
+}
+
+Result<json> OpsRoutes::IntrospectToken(const std::string& token, std::string_view host) {
+  const json inactive = {{"active", false}};
+  if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) return inactive;
+  Result<workspace::AuthenticatedPrincipal> auth =
+      deps_.workspace.Authenticate(Bearer(token), host);
+  if (!auth) {
+    // Any reason (unknown, revoked, expired, malformed, principal gone) is just "inactive";
+    // only an outage is an error, and it says nothing about the token.
+    if (auth.error().code == ErrorCode::kUnavailable) return std::unexpected(auth.error());
+    return inactive;
+  }
+  const store::Principal& p = auth->principal;
+  json out = {{"active", true},
+              {"sub", std::to_string(p.id)},
+              {"token_type", "Bearer"},
+              {"auth_kind", workspace::AuthKindName(auth->kind)},
+              {"principal_type", PrincipalType(p)},
+              {"jti", auth->token_id}};
+  if (p.kind == store::PrincipalKind::kUser) {
+    out["username"] = p.user_name;
+  } else {
+    out["client_id"] = p.application_id;
+  }
+  if (auth->kind == workspace::AuthKind::kPat) {
+    Result<store::Pat> pat = deps_.store.GetPat(auth->token_id);
+    if (!pat) {
+      // Revoked between the two reads: inactive. An outage is an outage.
+      if (pat.error().code == ErrorCode::kUnavailable) return std::unexpected(pat.error());
+      return inactive;
+    }
+    out["iat"] = ToUnixSeconds(pat->created_at);
+    if (pat->expires_at) out["exp"] = ToUnixSeconds(*pat->expires_at);
+    if (!pat->scopes.empty()) {
+      std::string scope;
+      for (const auto& s : pat->scopes) scope += (scope.empty() ? "" : " ") + s;
+      out["scope"] = scope;
+    }
+    return out;
+  }
+  // A JWT that Authenticate verified: report its registered claims.
+  Result<jose::ParsedJwt> jwt = jose::ParseJwt(token);
+  if (!jwt) return inactive;
+  const json& claims = jwt->claims;
+  for (const char* name : {"exp", "iat", "nbf"}) {
+    if (auto it = claims.find(name); it != claims.end() && it->is_number_integer()) {
+      out[name] = *it;
+    }
+  }
+  for (const char* name : {"iss", "aud"}) {
+    if (auto it = claims.find(name); it != claims.end()) out[name] = *it;
+  }
+  if (auto it = claims.find("scope"); it != claims.end() && it->is_string()) {
+    out["scope"] = *it;
+  } else if (auto scp = claims.find("scp"); scp != claims.end() && scp->is_string()) {
+    out["scope"] = *scp;
+  }
+  return out;
+}
+
+}  // namespace latchkey::app

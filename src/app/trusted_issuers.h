@@ -1,0 +1,51 @@
+// External OpenID issuers whose access tokens the workspace accepts, configured by discovery
+// URL (real Entra ID works the same way: its v2.0 discovery document and JWKS). Each issuer's
+// keys are kept apart, so a token naming issuer X verifies only with X's keys. The JWKS is
+// fetched at start, refreshed hourly, and re-fetched (at most once a minute) when a token
+// names an unknown kid. Thread-safe; the refresh runs on its own thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/config.h"
+#include "base/result.h"
+#include "jose/jwt_verifier.h"
+
+namespace latchkey::app {
+
+class TrustedIssuers {
+ public:
+  explicit TrustedIssuers(std::vector<TrustedIssuerConfig> configs);
+  ~TrustedIssuers();
+
+  // Fetches every issuer's discovery document and JWKS once (errors are logged, not fatal:
+  // an unreachable issuer's tokens are refused until a later refresh succeeds), then starts
+  // the refresh thread.
+  void Start();
+  // The keys of `iss` if it is a configured issuer, else nullptr.
+  const jose::KeySource* KeysFor(std::string_view iss) const;
+
+ private:
+  class IssuerKeys;
+  Status RefreshOne(IssuerKeys& issuer);
+  void Loop();
+
+  std::vector<std::unique_ptr<IssuerKeys>> issuers_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// GET over HTTPS with libcurl: verifies the peer (system CAs, or `ca_file`), 10 s timeout,
+// at most 1 MiB. kUnavailable on any failure.
+Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file);
+
+}  // namespace latchkey::app

