@@ -13,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
 jobs=${JOBS:-$(nproc)}
-extra=(${SANITIZE_CTEST_ARGS:-})
+read -ra extra <<<"${SANITIZE_CTEST_ARGS:-}"
 
 case $mode in
   asan)
