@@ -6,7 +6,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 RUN_DIR ?= $(CURDIR)/.latchkey
 LISTEN ?= 127.0.0.1:8443
 
-.PHONY: all deps deps-test build run test unit e2e bench fuzz clean node-deps package
+.PHONY: all deps deps-test build run test unit e2e bench fuzz asan tsan clean node-deps package
 
 all: build
 
@@ -43,6 +43,14 @@ bench: build
 
 fuzz:
 	@bash scripts/fuzz.sh
+
+# The tests under sanitizers, each in its own build tree (scripts/sanitize.sh): ASan+UBSan runs
+# every test but the real-client ones; TSan runs the concurrent server and store tests.
+asan: deps-test node-deps
+	@bash scripts/sanitize.sh asan
+
+tsan: deps-test
+	@bash scripts/sanitize.sh tsan
 
 # A Debian package (build/latchkey_<version>_<arch>.deb); scripts/package-smoke.sh installs it.
 package: build
