@@ -111,10 +111,15 @@ class JsonFormatter final : public spdlog::formatter {
 
 void ConfigureLogging(const std::string& format, const std::string& level) {
   g_json = format == "json";
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  auto logger = std::make_shared<spdlog::logger>("latchkeyd", sink);
-  g_access = std::make_shared<spdlog::logger>("access", sink);
-  g_audit = std::make_shared<spdlog::logger>("audit", sink);
+  // One sink per stream: a logger's pattern is its sinks' formatter, so a shared sink would
+  // print every stream in the format set last. stderr sinks share spdlog's console mutex,
+  // so lines of different streams never interleave.
+  auto logger = std::make_shared<spdlog::logger>(
+      "latchkeyd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  g_access = std::make_shared<spdlog::logger>(
+      "access", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  g_audit = std::make_shared<spdlog::logger>(
+      "audit", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (g_json) {
     logger->set_formatter(std::make_unique<JsonFormatter>());
     g_access->set_pattern("%v");  // access and audit lines are complete JSON objects already

@@ -126,4 +126,18 @@ check "SIGHUP: the log level is reloaded" grep -q 'config reload: log level info
 lkcurl -X POST -H "Authorization: Bearer $AAD_TOKEN" "$LK_URL/api/2.0/token/create" -d '{"lifetime_seconds":60}' >/dev/null
 check "SIGHUP: the audit file was reopened (logrotate)" grep -q '"action":"token.create"' "$AUDIT"
 check "... with mode 0600" test "$(stat -c %a "$AUDIT")" = 600
+
+# ---- JSON log mode (the default): every line of stderr is a JSON object; server lines carry
+# a level and their logger, access lines the request fields. (Once the streams shared a sink
+# and the last pattern set won: server lines came out as bare text.)
+check "every server log line parses as JSON" python3 -c '
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, "empty log"
+objs = [json.loads(l) for l in lines]
+server = [o for o in objs if o.get("logger") == "latchkeyd"]
+access = [o for o in objs if "route" in o]
+assert server and all("level" in o and "msg" in o for o in server), server[:3]
+assert access and all("status" in o and "request_id" in o for o in access), access[:3]
+' "$LK_LOG"
 finish
