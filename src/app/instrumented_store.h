@@ -87,6 +87,7 @@ class InstrumentedStore final : public store::Store {
   Status Ping() override;
   void AddChangeListener(ChangeListener listener) override;
   std::string backend() const override { return inner_->backend(); }
+  store::PoolUsage pool_usage() const override { return inner_->pool_usage(); }
 
  private:
   template <class F>

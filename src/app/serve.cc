@@ -70,7 +70,8 @@ http::Response RenderServerError(int status, std::string_view message, std::stri
 // Gauges read at scrape time, and build info. Everything referenced outlives the registry's
 // last scrape (both live until Serve returns, the server stopped first).
 void RegisterRuntimeMetrics(metrics::Registry& registry, const http::Server& server,
-                            const workspace::Workspace& workspace, const std::string& backend) {
+                            const workspace::Workspace& workspace, const store::Store& store) {
+  const std::string backend = store.backend();
   registry.Callback("latchkey_build_info", "Build and runtime information; always 1.", "gauge",
                     {"version", "backend"})
       .Add({LATCHKEY_VERSION, backend}, [] { return 1.0; });
@@ -83,6 +84,14 @@ void RegisterRuntimeMetrics(metrics::Registry& registry, const http::Server& ser
   registry
       .Callback("latchkey_tls_handshake_failures_total", "Failed TLS handshakes.", "counter")
       .Add({}, [&server] { return static_cast<double>(server.Stats().failed_tls_handshakes); });
+  auto& pool = registry.Callback(
+      "latchkey_db_pool_connections",
+      "Database connections by state: size (the pool's capacity), in_use (lent out now), "
+      "waiting (callers waiting for one).",
+      "gauge", {"state"});
+  pool.Add({"size"}, [&store] { return static_cast<double>(store.pool_usage().size); });
+  pool.Add({"in_use"}, [&store] { return static_cast<double>(store.pool_usage().in_use); });
+  pool.Add({"waiting"}, [&store] { return static_cast<double>(store.pool_usage().waiting); });
   auto& entries = registry.Callback("latchkey_auth_cache_entries",
                                     "Entries in the authentication caches, by cache.", "gauge",
                                     {"cache"});
@@ -308,7 +317,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     return 1;
   }
   std::vector<uint16_t> ports = server.BoundPorts();
-  RegisterRuntimeMetrics(registry, server, workspace, db->backend());
+  RegisterRuntimeMetrics(registry, server, workspace, *db);
   nlohmann::json listeners = nlohmann::json::array();
   for (size_t i = 0; i < config.listen.size(); ++i) {
     own->Add(config.listen[i], ports[i]);

@@ -137,6 +137,13 @@ class AuditStore {
   virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
 };
 
+// How busy a backend's connections are, read at /metrics scrape time.
+struct PoolUsage {
+  int size = 0;     // connections the pool may hold (SQLite: readers + the writer)
+  int in_use = 0;   // lent out right now
+  int waiting = 0;  // callers waiting for a connection
+};
+
 class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, public AuditStore {
  public:
   // Called after a change commits (from this process and, where the backend can notify, from
@@ -148,6 +155,7 @@ class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, pub
   virtual Status Ping() = 0;
   // Backend name for logs and metrics: "sqlite" or "postgresql".
   virtual std::string backend() const = 0;
+  virtual PoolUsage pool_usage() const { return {}; }
 };
 
 // Opens "sqlite:/path/to/file.db", "sqlite::memory:" or "postgresql://..." and applies the

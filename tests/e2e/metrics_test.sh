@@ -35,6 +35,8 @@ check "# TYPE lines" grep -q '^# TYPE latchkey_http_requests_total counter$' "$L
 check "build info" grep -Eq '^latchkey_build_info\{version="[0-9.]+",backend="sqlite"\} 1$' "$LK_TMP/first.txt"
 check "open connections gauge" grep -Eq '^latchkey_open_connections [0-9]+$' "$LK_TMP/first.txt"
 check "database latency histogram" grep -q '^latchkey_db_operation_duration_seconds_bucket{operation="CreatePrincipal",le="+Inf"}' "$LK_TMP/first.txt"
+check "database pool size: 4 SQLite readers + the writer" grep -qx 'latchkey_db_pool_connections{state="size"} 5' "$LK_TMP/first.txt"
+check "database pool: nobody waiting" grep -qx 'latchkey_db_pool_connections{state="waiting"} 0' "$LK_TMP/first.txt"
 
 BEFORE=$(scrape)
 

@@ -33,8 +33,10 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire(std::chrono::milliseconds 
   std::unique_ptr<Connection> conn;
   {
     std::unique_lock lock(mu_);
+    ++waiting_;
     bool available =
         cv_.wait_until(lock, deadline, [this] { return !idle_.empty() || open_ < options_.size; });
+    --waiting_;
     if (!available) {
       return MakeError(ErrorCode::kUnavailable, "postgresql: all " + std::to_string(options_.size) +
                                                     " connections busy for " +
@@ -116,6 +118,16 @@ void ConnectionPool::Backoff(int attempt) {
   int base_ms = 1 << std::min(attempt - 1, 6);
   std::uniform_int_distribution<int> extra(0, base_ms * 1000);
   std::this_thread::sleep_for(std::chrono::microseconds(base_ms * 1000 + extra(spread)));
+}
+
+int ConnectionPool::in_use() const {
+  std::lock_guard lock(mu_);
+  return open_ - static_cast<int>(idle_.size());
+}
+
+int ConnectionPool::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
 }
 
 }  // namespace latchkey::store::postgres

@@ -116,6 +116,11 @@ class ConnectionPool {
 
   const ConnectionConfig& config() const { return config_; }
 
+  // The pool's size, the sessions lent out, and the callers waiting for one.
+  int size() const { return options_.size; }
+  int in_use() const;
+  int waiting() const;
+
  private:
   ConnectionPool(ConnectionConfig config, PoolOptions options)
       : config_(std::move(config)), options_(options) {}
@@ -129,10 +134,11 @@ class ConnectionPool {
   const ConnectionConfig config_;
   const PoolOptions options_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;  // sessions lent, idle or being opened
+  int waiting_ = 0;
 
   mutable std::mutex pids_mu_;
   std::multiset<int> pids_;

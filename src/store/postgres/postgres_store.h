@@ -119,6 +119,9 @@ class PostgresStore final : public Store {
   // SELECT 1 on a pooled session, giving up after 2 s (1 s of it waiting for a session).
   Status Ping() override;
   std::string backend() const override { return "postgresql"; }
+  PoolUsage pool_usage() const override {
+    return {pool_->size(), pool_->in_use(), pool_->waiting()};
+  }
 
  private:
   PostgresStore(std::unique_ptr<ConnectionPool> pool, std::string channel);

@@ -39,15 +39,24 @@ Result<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(const std::string& 
 }
 
 ConnectionPool::Lease ConnectionPool::AcquireWriter() {
-  return Lease(std::unique_lock(write_mu_), writer_.get());
+  waiting_.fetch_add(1, std::memory_order_relaxed);
+  std::unique_lock lock(write_mu_);
+  waiting_.fetch_sub(1, std::memory_order_relaxed);
+  in_use_.fetch_add(1, std::memory_order_relaxed);
+  return Lease(this, std::move(lock), writer_.get());
 }
 
 ConnectionPool::Lease ConnectionPool::AcquireReader() {
   if (readers_.empty()) return AcquireWriter();
   std::unique_lock lock(read_mu_);
-  read_cv_.wait(lock, [this] { return !idle_readers_.empty(); });
+  if (idle_readers_.empty()) {
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+    read_cv_.wait(lock, [this] { return !idle_readers_.empty(); });
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+  }
   Connection* conn = idle_readers_.back();
   idle_readers_.pop_back();
+  in_use_.fetch_add(1, std::memory_order_relaxed);
   return Lease(this, conn);
 }
 
@@ -55,6 +64,7 @@ void ConnectionPool::ReleaseReader(Connection* conn) {
   {
     std::lock_guard lock(read_mu_);
     idle_readers_.push_back(conn);
+    in_use_.fetch_sub(1, std::memory_order_relaxed);
   }
   read_cv_.notify_one();
 }

@@ -4,6 +4,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -28,16 +29,18 @@ class ConnectionPool {
   // Exclusive use of one connection until destroyed.
   class Lease {
    public:
-    Lease(std::unique_lock<std::mutex> lock, Connection* conn)
-        : lock_(std::move(lock)), conn_(conn) {}
+    Lease(ConnectionPool* pool, std::unique_lock<std::mutex> lock, Connection* conn)
+        : lock_(std::move(lock)), writer_pool_(pool), conn_(conn) {}
     Lease(ConnectionPool* pool, Connection* conn) : pool_(pool), conn_(conn) {}
     Lease(Lease&& other) noexcept
         : lock_(std::move(other.lock_)),
           pool_(std::exchange(other.pool_, nullptr)),
+          writer_pool_(std::exchange(other.writer_pool_, nullptr)),
           conn_(other.conn_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
       if (pool_ != nullptr) pool_->ReleaseReader(conn_);
+      if (writer_pool_ != nullptr) writer_pool_->in_use_.fetch_sub(1, std::memory_order_relaxed);
     }
     Connection& operator*() const { return *conn_; }
     Connection* operator->() const { return conn_; }
@@ -45,11 +48,17 @@ class ConnectionPool {
    private:
     std::unique_lock<std::mutex> lock_;  // held for the writer
     ConnectionPool* pool_ = nullptr;     // set for a reader
+    ConnectionPool* writer_pool_ = nullptr;  // set for the writer
     Connection* conn_;
   };
 
   Lease AcquireReader();
   Lease AcquireWriter();
+
+  // Connections (readers + the writer), how many are lent out, how many callers wait.
+  int size() const { return static_cast<int>(readers_.size()) + 1; }
+  int in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  int waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
   // Runs fn(Connection&) on a reader; each statement sees a committed state.
   template <class Fn>
@@ -97,6 +106,8 @@ class ConnectionPool {
   std::condition_variable read_cv_;
   std::vector<std::unique_ptr<Connection>> readers_;  // empty for ":memory:"
   std::vector<Connection*> idle_readers_;
+  std::atomic<int> in_use_{0};
+  std::atomic<int> waiting_{0};
 };
 
 }  // namespace latchkey::store::sqlite

@@ -104,4 +104,8 @@ Status IntegrityCheck(Store& store) {
   return sqlite->IntegrityCheck();
 }
 
+PoolUsage SqliteStore::pool_usage() const {
+  return {pool_->size(), pool_->in_use(), pool_->waiting()};
+}
+
 }  // namespace latchkey::store::sqlite

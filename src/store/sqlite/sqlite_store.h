@@ -106,6 +106,7 @@ class SqliteStore final : public Store {
   void AddChangeListener(ChangeListener listener) override;
   Status Ping() override;
   std::string backend() const override { return "sqlite"; }
+  PoolUsage pool_usage() const override;
 
  private:
   explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
