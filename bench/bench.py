@@ -10,6 +10,7 @@ Usage: bench.py BUILD_DIR   (environment: see bench/README.md)
 """
 import datetime
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -470,6 +471,85 @@ class Bench:
         self.results["pat_create_postgres"] = r
         self.row(s, f"PostgreSQL (fsync={fsync}, sync commit), -c{conns}", r["rps"], "PAT/s",
                  "SQLite", r["rps"] / self.results["pat_create_sqlite"]["rps"])
+        if "propagation" not in SKIP:
+            try:
+                self.revocation_propagation(boot, url)
+            except (RuntimeError, OSError) as e:
+                self.errors.append(f"revocation propagation: {e}")
+
+    def revocation_propagation(self, boot, url):
+        """Issue 7: three replicas on one PostgreSQL; 100 PATs are created and deleted through
+        C while A and B, which have each PAT cached, are polled until they refuse it. The delay
+        runs from the delete's answer to the first 403 (one poll's round trip included)."""
+        s = "4b revocation propagation across replicas (PostgreSQL LISTEN/NOTIFY)"
+        n = int(ENV.get("BENCH_REVOCATIONS", "100"))
+        # The admin already holds the PATs of the creation run: lift the quota as it did.
+        replicas = {x: self.serve(boot, extra=["--database", url], tls=False, name=f"replica-{x}",
+                                  env_extra={"LATCHKEY_PAT_QUOTA": "100000000"})
+                    for x in "ABC"}
+        admin = boot["admin"]["token"]
+
+        def connect(base, source="127.0.0.1"):
+            host, port = base[len("http://"):].rstrip("/").rsplit(":", 1)
+            return http.client.HTTPConnection(host, int(port), timeout=10,
+                                              source_address=(source, 0))
+
+        def call(conn, method, path, bearer, body=None):
+            headers = {"Authorization": "Bearer " + bearer}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            conn.request(method, path, body=None if body is None else json.dumps(body),
+                         headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+
+        log(f"revocation propagation: {n} PATs deleted on C, polled on A and B")
+        delays = []
+        missed = 0
+        c = connect(replicas["C"]["plain"])
+        try:
+            for i in range(n):
+                # Each PAT polled from its own loopback address: the refusals must not trip the
+                # per-address bad-bearer throttle.
+                source = "127.0.%d.%d" % (1 + i // 250, 2 + i % 250)
+                status, body = call(c, "POST", "/api/2.0/token/create", admin,
+                                    {"lifetime_seconds": 3600, "comment": f"revoke-{i}"})
+                if status != 200:
+                    raise RuntimeError(f"create on C: {status} {body[:200]!r}")
+                created = json.loads(body)
+                pat = created["token_value"]
+                pollers = {x: connect(replicas[x]["plain"], source) for x in "AB"}
+                for x, conn in pollers.items():
+                    status, _ = call(conn, "GET", "/api/2.0/preview/scim/v2/Me", pat)
+                    if status != 200:
+                        raise RuntimeError(f"warm-up on {x}: {status}")
+                status, _ = call(c, "POST", "/api/2.0/token/delete", admin,
+                                 {"token_id": created["token_info"]["token_id"]})
+                if status != 200:
+                    raise RuntimeError(f"delete on C: {status}")
+                deleted = time.monotonic()
+                while pollers and time.monotonic() - deleted < 2:
+                    for x in list(pollers):
+                        status, _ = call(pollers[x], "GET", "/api/2.0/preview/scim/v2/Me", pat)
+                        if status == 403:
+                            delays.append((time.monotonic() - deleted) * 1000)
+                            pollers.pop(x).close()
+                for conn in pollers.values():
+                    missed += 1
+                    conn.close()
+        finally:
+            c.close()
+            for r in replicas.values():
+                self.stop(r["proc"])
+        delays.sort()
+        p50 = delays[len(delays) // 2] if delays else float("inf")
+        p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))] if delays else float("inf")
+        if missed:
+            self.errors.append(f"{missed} revoked PATs were still accepted 2 s after the delete")
+        self.results["revocation_propagation_ms"] = delays
+        self.row(s, f"p50 over {len(delays)} refusals on A and B", p50, "ms")
+        self.row(s, "p99", p99, "ms", "100 ms target", p99 / 100.0, 1.0,
+                 higher_is_better=False)
 
     def seed_pats(self, data_dir, owner_name, count, keep, tokens_file, append=False):
         """Inserts `count` PATs straight into the SQLite file (server stopped); the first
