@@ -1,5 +1,7 @@
 #include "app/trusted_issuers.h"
 
+#include <algorithm>
+
 #include <curl/curl.h>
 
 #include <nlohmann/json.hpp>
@@ -111,6 +113,21 @@ Status TrustedIssuers::RefreshOne(IssuerKeys& issuer) {
   }
   std::vector<std::string> names = c.issuers;
   std::string iss = doc["issuer"].get<std::string>();
+  // OpenID Connect Discovery 1.0 §4.3: the document's issuer must be the URL it was fetched
+  // under, so that one provider cannot speak for another issuer (mix-up). An issuer the
+  // config lists explicitly is accepted too (Entra's v1 document, fetched from
+  // login.microsoftonline.com, names https://sts.windows.net/<tid>/).
+  std::string_view prefix = iss;
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);
+  const bool fetched_under_it =
+      !prefix.empty() &&
+      c.discovery_url == std::string(prefix) + "/.well-known/openid-configuration";
+  if (!fetched_under_it && std::find(c.issuers.begin(), c.issuers.end(), iss) == c.issuers.end()) {
+    return MakeError(ErrorCode::kUnavailable,
+                     c.discovery_url + ": the document names issuer \"" + iss +
+                         "\", which is not the URL it was fetched from; list it in "
+                         "trusted_issuers.issuers to trust it");
+  }
   names.push_back(iss);
   // Entra issues v1 tokens (iss https://sts.windows.net/<tid>/) for the Databricks resource,
   // whichever endpoint was used; its v2.0 discovery document names the v2.0 issuer.

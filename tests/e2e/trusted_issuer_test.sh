@@ -34,6 +34,7 @@ issuers = ["$EXT_URL/$EXT_TENANT/"]
 ca_file = "$EXT_CA"
 EOT
 lk_serve ws
+WS_PID=$LK_PID
 check "the workspace logged the trusted issuer's keys" grep -q "trusted issuer" "$LK_LOG"
 expect_eq "the trusted issuer's token is accepted" 200 \
   "$(lkstatus -H "Authorization: Bearer $ext_token" "$LK_URL/api/2.0/preview/scim/v2/Me")"
@@ -57,4 +58,30 @@ graph=$(curl -s --cacert "$EXT_CA" -X POST "$EXT_URL/$EXT_TENANT/oauth2/v2.0/tok
   -d grant_type=client_credentials -d 'scope=https%3A%2F%2Fgraph.microsoft.com%2F.default' -d "client_secret=$EXT_SECRET" | jq -r .access_token)
 expect_eq "a trusted issuer's token for another audience is refused" 403 \
   "$(lkstatus -H "Authorization: Bearer $graph" "$LK_URL/api/2.0/preview/scim/v2/Me")"
+
+# Issuer mix-up (OpenID Connect Discovery §4.3): a document fetched by the tenant's *name*
+# names the tenant-id issuer, not the URL it came from. Unless that issuer is listed, its keys
+# are not trusted and its tokens are refused (fail closed), with the reason in the log.
+lk_stop "$WS_PID"
+python3 - "$LK_TMP/ws/latchkey.toml" "$EXT_URL" "$EXT_CA" "$EXT_TENANT" <<'PY'
+import sys
+path, url, ca, tenant = sys.argv[1:]
+text = open(path).read()
+text = text[:text.index("[[trusted_issuers]]")]
+# The v1 issuer its Databricks tokens carry is listed, as in the first config: only the
+# document's own issuer is wrong.
+text += ('[[trusted_issuers]]\ndiscovery_url = "%s/latchkey/v2.0/.well-known/openid-configuration"\n'
+         'issuers = ["%s/%s/"]\nca_file = "%s"\n' % (url, url, tenant, ca))
+open(path, "w").write(text)
+PY
+check "the tenant-name discovery URL names another issuer (the precondition)" bash -c \
+  "curl -s --cacert '$EXT_CA' '$EXT_URL/latchkey/v2.0/.well-known/openid-configuration' | jq -e '.issuer == \"$EXT_URL/$EXT_TENANT/v2.0\"' >/dev/null"
+lk_serve ws
+WS_PID=$LK_PID
+check "the mismatching discovery document is refused, and logged" grep -q "which is not the URL it was fetched from" "$LK_LOG"
+v2_token=$(curl -s --cacert "$EXT_CA" -X POST "$EXT_URL/$EXT_TENANT/oauth2/v2.0/token" -d "client_id=$EXT_CLIENT" \
+  -d grant_type=client_credentials -d "scope=$DBX%2F.default" -d "client_secret=$EXT_SECRET" | jq -r .access_token)
+check "(a token was issued)" test -n "$v2_token" -a "$v2_token" != null
+expect_eq "tokens of an issuer whose document did not match are refused" 403 \
+  "$(lkstatus -H "Authorization: Bearer $v2_token" "$LK_URL/api/2.0/preview/scim/v2/Me")"
 finish
