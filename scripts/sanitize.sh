@@ -42,7 +42,9 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
 start=$(date +%s)
 if [[ ! -f $build/CMakeCache.txt ]]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLATCHKEY_SANITIZE="$sanitize" \
+  # -g1: line tables for the reports, without the full debug info that slows the build.
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
+    -DLATCHKEY_SANITIZE="$sanitize" \
     -DLATCHKEY_BUILD_BENCH=OFF >/dev/null
 fi
 cmake --build "$build" -j "$jobs" --target "${build_targets[@]}"
