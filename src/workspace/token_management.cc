@@ -31,15 +31,12 @@ Result<OboTokenInput> DecodeOboToken(const json& body) {
   Result<std::string> app_id = RequiredString(body, "application_id");
   if (!app_id) return std::unexpected(app_id.error());
   input.application_id = std::move(*app_id);
-  Result<std::optional<int64_t>> lifetime = OptionalInt64(body, "lifetime_seconds");
-  if (!lifetime) return std::unexpected(lifetime.error());
-  input.lifetime_seconds = *lifetime;
-  Result<std::optional<std::string>> comment = OptionalString(body, "comment");
-  if (!comment) return std::unexpected(comment.error());
-  input.comment = comment->value_or("");
-  Result<std::optional<std::vector<std::string>>> scopes = OptionalStringArray(body, "scopes");
-  if (!scopes) return std::unexpected(scopes.error());
-  input.scopes = scopes->value_or(std::vector<std::string>{});
+  // The rest of the body is token/create's: the same fields, checked the same way.
+  Result<CreateTokenInput> token = DecodeCreateToken(body);
+  if (!token) return std::unexpected(token.error());
+  input.lifetime_seconds = token->lifetime_seconds;
+  input.comment = std::move(token->comment);
+  input.scopes = std::move(token->scopes);
   return input;
 }
 
