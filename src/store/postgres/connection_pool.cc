@@ -33,10 +33,13 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire(std::chrono::milliseconds 
   std::unique_ptr<Connection> conn;
   {
     std::unique_lock lock(mu_);
-    ++waiting_;
-    bool available =
-        cv_.wait_until(lock, deadline, [this] { return !idle_.empty() || open_ < options_.size; });
-    --waiting_;
+    auto free = [this] { return !idle_.empty() || open_ < options_.size; };
+    bool available = free();
+    if (!available) {  // counted only while it really waits, as the SQLite pool does
+      ++waiting_;
+      available = cv_.wait_until(lock, deadline, free);
+      --waiting_;
+    }
     if (!available) {
       return MakeError(ErrorCode::kUnavailable, "postgresql: all " + std::to_string(options_.size) +
                                                     " connections busy for " +
