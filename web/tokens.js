@@ -19,6 +19,26 @@ function describe(token) {
   return token.comment ? `"${token.comment}"` : "without a comment";
 }
 
+// Asks for confirmation, then deletes `token` with `remove` (the caller's own or the admin
+// endpoint). Revoking the token this page is signed in with signs the page out.
+async function confirmRevoke(ctx, token, message, remove, { errors, status, reload }) {
+  if (token.token_id === ctx.tokenId) message.push("This page is signed in with this token: you will be signed out.");
+  if (!(await confirmDialog({ title: "Revoke token", message, confirmLabel: "Revoke" }))) return;
+  errors.clear();
+  status.clear();
+  try {
+    await remove(token.token_id);
+    if (token.token_id === ctx.tokenId) {
+      ctx.signOut("You revoked the token this page was signed in with.");
+      return;
+    }
+    status.show(`Token ${describe(token)} revoked.`);
+    await reload();
+  } catch (err) {
+    errors.show(err);
+  }
+}
+
 // --- My tokens --------------------------------------------------------------------------
 
 export async function renderMyTokens(ctx) {
@@ -89,22 +109,7 @@ export async function renderMyTokens(ctx) {
     const message = [
       `Revoke the token ${describe(token)}? Anything using it stops working at once. This cannot be undone.`,
     ];
-    if (token.token_id === sessionTokenId) message.push("This page is signed in with this token: you will be signed out.");
-    const ok = await confirmDialog({ title: "Revoke token", message, confirmLabel: "Revoke" });
-    if (!ok) return;
-    errors.clear();
-    status.clear();
-    try {
-      await api.deleteMyToken(token.token_id);
-      if (token.token_id === sessionTokenId) {
-        ctx.signOut("You revoked the token this page was signed in with.");
-        return;
-      }
-      status.show(`Token ${describe(token)} revoked.`);
-      await load();
-    } catch (err) {
-      errors.show(err);
-    }
+    await confirmRevoke(ctx, token, message, (id) => api.deleteMyToken(id), { errors, status, reload: load });
   }
 
   async function openGenerate() {
@@ -283,21 +288,7 @@ export async function renderAllTokens(ctx) {
   async function revoke(token) {
     const owner = names.get(String(token.owner_id))?.name || token.created_by_username || "its owner";
     const message = [`Revoke the token ${describe(token)} of ${owner}? Anything using it stops working at once.`];
-    if (token.token_id === sessionTokenId) message.push("This page is signed in with this token: you will be signed out.");
-    if (!(await confirmDialog({ title: "Revoke token", message, confirmLabel: "Revoke" }))) return;
-    errors.clear();
-    status.clear();
-    try {
-      await api.deleteAnyToken(token.token_id);
-      if (token.token_id === sessionTokenId) {
-        ctx.signOut("You revoked the token this page was signed in with.");
-        return;
-      }
-      status.show(`Token ${describe(token)} revoked.`);
-      await load();
-    } catch (err) {
-      errors.show(err);
-    }
+    await confirmRevoke(ctx, token, message, (id) => api.deleteAnyToken(id), { errors, status, reload: load });
   }
 
   async function refresh() {

@@ -13,13 +13,10 @@ DATABRICKS_AUD=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d
 
 NGINX_DIR="$LK_TMP/nginx"
 forward_auth_cleanup() {
-  if [ -f "$NGINX_DIR/nginx.pid" ]; then kill -QUIT "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true; fi
+  lk_nginx_stop "$NGINX_DIR"
   lk_cleanup
 }
 trap forward_auth_cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 lk_start
 LK_PORT=${LK_URL##*:}
@@ -38,21 +35,7 @@ sed -e "s|127.0.0.1:8080|127.0.0.1:$UPSTREAM_PORT|" \
     "$LK_SRC/deploy/nginx/forward-auth.conf" > "$NGINX_DIR/forward-auth.conf"
 check "the config names the test's addresses only" \
   bash -c "! grep -Eq '127.0.0.1:(8080|8443|8000)\b|/var/lib/latchkey' '$NGINX_DIR/forward-auth.conf'"
-user_line=""
-[ "$(id -u)" -eq 0 ] && user_line="user root;"  # workers must reach the 0700 temp dir
-cat > "$NGINX_DIR/nginx.conf" <<EOF
-$user_line
-worker_processes 1;
-pid $NGINX_DIR/nginx.pid;
-error_log $NGINX_DIR/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log $NGINX_DIR/access.log;
-  client_body_temp_path $NGINX_DIR/body;
-  proxy_temp_path $NGINX_DIR/proxy;
-  fastcgi_temp_path $NGINX_DIR/fastcgi;
-  uwsgi_temp_path $NGINX_DIR/uwsgi;
-  scgi_temp_path $NGINX_DIR/scgi;
+lk_nginx_start "$NGINX_DIR" 256 <<EOF
   include $NGINX_DIR/forward-auth.conf;
   # The sample upstream: says who nginx told it the caller is, and what else it was sent.
   server {
@@ -62,11 +45,7 @@ http {
       return 200 "hello \$http_x_latchkey_principal_name (\$http_x_latchkey_principal_type, \$http_x_latchkey_auth_kind) authz=[\$http_authorization]\n";
     }
   }
-}
 EOF
-nginx -t -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log" 2>"$NGINX_DIR/t.out" ||
-  { cat "$NGINX_DIR/t.out"; exit 1; }
-nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log"
 PROXY="http://127.0.0.1:$NGINX_PORT"
 for i in $(seq 1 100); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$PROXY/")" = 401 ] && break

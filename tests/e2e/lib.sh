@@ -23,6 +23,44 @@ lk_cleanup() {
 }
 trap lk_cleanup EXIT
 
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# lk_nginx_start DIR CONNECTIONS < http-block: runs Debian's nginx with its prefix, pid file,
+# logs and temp paths in DIR; stdin is the inside of its http {} block. lk_nginx_stop DIR
+# stops it by its pid file (call it from the test's EXIT trap).
+lk_nginx_start() {
+  local dir=$1 connections=$2 user_line=""
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && user_line="user root;"  # workers must reach the 0700 temp dir
+  {
+    cat <<EOF
+$user_line
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections $connections; }
+http {
+  access_log $dir/access.log;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+EOF
+    cat
+    echo "}"
+  } >"$dir/nginx.conf"
+  nginx -t -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>"$dir/t.out" ||
+    { cat "$dir/t.out"; return 1; }
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+}
+
+lk_nginx_stop() {
+  if [ -f "$1/nginx.pid" ]; then kill -QUIT "$(cat "$1/nginx.pid")" 2>/dev/null || true; fi
+}
+
 pass() { LK_PASSED=$((LK_PASSED + 1)); echo "ok - $*"; }
 fail() { LK_FAILED=$((LK_FAILED + 1)); echo "FAILED - $*"; }
 # check "description" command...: passes when the command succeeds.

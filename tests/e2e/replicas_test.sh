@@ -15,16 +15,13 @@ command -v nginx >/dev/null || { echo "nginx is not installed"; exit 1; }
 PG_DIR=$(mktemp -d /tmp/latchkey-pg.XXXXXX)
 NGINX_DIR="$LK_TMP/nginx"
 replicas_cleanup() {
-  if [ -f "$NGINX_DIR/nginx.pid" ]; then kill -QUIT "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null || true; fi
+  lk_nginx_stop "$NGINX_DIR"
   lk_cleanup
   bash "$PG_CLUSTER" stop "$PG_DIR" || true
 }
 trap replicas_cleanup EXIT
 
 now_ms() { date +%s%3N; }
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 port_of() { local u=${1##*:}; echo "${u%%/*}"; }
 
 PGURL=$(bash "$PG_CLUSTER" start "$PG_DIR" | sed -n 's/^PGURL=//p')
@@ -45,22 +42,7 @@ check "three replicas are ready" test -n "${URL[a]}" -a -n "${URL[b]}" -a -n "${
 
 # nginx: its own prefix, config, pid file and logs in the temp dir; HTTPS to the replicas,
 # verified against the data dir's CA (the server certificate names localhost).
-mkdir -p "$NGINX_DIR"
-user_line=""
-[ "$(id -u)" -eq 0 ] && user_line="user root;"  # workers must reach the 0700 temp dir
-cat > "$NGINX_DIR/nginx.conf" <<EOF
-$user_line
-worker_processes 1;
-pid $NGINX_DIR/nginx.pid;
-error_log $NGINX_DIR/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log $NGINX_DIR/access.log;
-  client_body_temp_path $NGINX_DIR/body;
-  proxy_temp_path $NGINX_DIR/proxy;
-  fastcgi_temp_path $NGINX_DIR/fastcgi;
-  uwsgi_temp_path $NGINX_DIR/uwsgi;
-  scgi_temp_path $NGINX_DIR/scgi;
+lk_nginx_start "$NGINX_DIR" 512 <<EOF
   upstream latchkey {
     server 127.0.0.1:$(port_of "${URL[a]}") max_fails=1 fail_timeout=5s;
     server 127.0.0.1:$(port_of "${URL[b]}") max_fails=1 fail_timeout=5s;
@@ -85,9 +67,7 @@ http {
       proxy_ssl_session_reuse on;
     }
   }
-}
 EOF
-nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_DIR/error.log"
 NGINX="https://127.0.0.1:$NGINX_PORT"
 for i in $(seq 1 100); do
   [ "$(lkstatus "$NGINX/healthz")" = 200 ] && break
