@@ -4,61 +4,10 @@
 #include <vector>
 
 #include "store/postgres/postgres_store.h"
+#include "store/row_mappers.h"
 
 namespace latchkey::store::postgres {
 namespace {
-
-Result<Tenant> TenantFromRow(const Row& row) {
-  return Tenant{.id = row.Text(0), .display_name = row.Text(1), .created_at = row.Time(2)};
-}
-
-#define LATCHKEY_APP_COLUMNS \
-  "object_id, app_id, tenant_id, display_name, identifier_uris, granted_roles, created_at"
-
-Result<Application> ApplicationFromRow(const Row& row) {
-  Application app{.object_id = row.Text(0),
-                  .app_id = row.Text(1),
-                  .tenant_id = row.Text(2),
-                  .display_name = row.Text(3),
-                  .created_at = row.Time(6)};
-  Result<std::vector<std::string>> uris = row.Strings(4);
-  if (!uris) return std::unexpected(std::move(uris).error());
-  Result<std::vector<std::string>> roles = row.Strings(5);
-  if (!roles) return std::unexpected(std::move(roles).error());
-  app.identifier_uris = std::move(*uris);
-  app.granted_roles = std::move(*roles);
-  return app;
-}
-
-#define LATCHKEY_SP_COLUMNS "object_id, app_id, tenant_id, display_name, created_at"
-
-Result<DirectoryServicePrincipal> ServicePrincipalFromRow(const Row& row) {
-  return DirectoryServicePrincipal{.object_id = row.Text(0),
-                                   .app_id = row.Text(1),
-                                   .tenant_id = row.Text(2),
-                                   .display_name = row.Text(3),
-                                   .created_at = row.Time(4)};
-}
-
-Result<PasswordCredential> PasswordCredentialFromRow(const Row& row) {
-  return PasswordCredential{.key_id = row.Text(0),
-                            .app_object_id = row.Text(1),
-                            .display_name = row.Text(2),
-                            .hint = row.Text(3),
-                            .secret_hash = row.Text(4),
-                            .start_at = row.Time(5),
-                            .end_at = row.OptTime(6)};
-}
-
-Result<CertificateCredential> CertificateCredentialFromRow(const Row& row) {
-  return CertificateCredential{.key_id = row.Text(0),
-                               .app_object_id = row.Text(1),
-                               .display_name = row.Text(2),
-                               .certificate_pem = row.Text(3),
-                               .thumbprint_sha1 = row.Text(4),
-                               .start_at = row.Time(5),
-                               .end_at = row.Time(6)};
-}
 
 Status InsertServicePrincipal(Connection& conn, const DirectoryServicePrincipal& sp) {
   return conn
@@ -107,14 +56,14 @@ Result<Tenant> PostgresStore::GetTenant(const std::string& id) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = $1")
         .Bind(id)
-        .One(TenantFromRow, "tenant");
+        .One(TenantFromRow<Row>, "tenant");
   });
 }
 
 Result<std::vector<Tenant>> PostgresStore::ListTenants() {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, seq")
-        .All(TenantFromRow);
+        .All(TenantFromRow<Row>);
   });
 }
 
@@ -139,7 +88,7 @@ Result<Application> PostgresStore::GetApplicationByAppId(const std::string& app_
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = $1")
         .Bind(app_id)
-        .One(ApplicationFromRow, "application");
+        .One(ApplicationFromRow<Row>, "application");
   });
 }
 
@@ -147,7 +96,7 @@ Result<Application> PostgresStore::GetApplicationByObjectId(const std::string& o
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = $1")
         .Bind(object_id)
-        .One(ApplicationFromRow, "application");
+        .One(ApplicationFromRow<Row>, "application");
   });
 }
 
@@ -157,7 +106,7 @@ Result<std::vector<Application>> PostgresStore::ListApplications(const std::stri
         .Prepare("SELECT " LATCHKEY_APP_COLUMNS
                  " FROM applications WHERE tenant_id = $1 ORDER BY created_at, seq")
         .Bind(tenant_id)
-        .All(ApplicationFromRow);
+        .All(ApplicationFromRow<Row>);
   });
 }
 
@@ -171,7 +120,7 @@ Result<Application> PostgresStore::FindApplicationByIdentifierUri(const std::str
                  " json_array_elements_text(identifier_uris::json) AS uri (value)"
                  " WHERE uri.value = $1) ORDER BY created_at, seq LIMIT 1")
         .Bind(uri)
-        .One(ApplicationFromRow, "application");
+        .One(ApplicationFromRow<Row>, "application");
   });
 }
 
@@ -216,7 +165,7 @@ Result<std::vector<PasswordCredential>> PostgresStore::ListPasswordCredentials(
             "SELECT key_id, app_object_id, display_name, hint, secret_hash, start_at, end_at"
             " FROM password_credentials WHERE app_object_id = $1 ORDER BY start_at, seq")
         .Bind(app_object_id)
-        .All(PasswordCredentialFromRow);
+        .All(PasswordCredentialFromRow<Row>);
   });
 }
 
@@ -256,7 +205,7 @@ Result<std::vector<CertificateCredential>> PostgresStore::ListCertificateCredent
             " start_at, end_at FROM certificate_credentials WHERE app_object_id = $1"
             " ORDER BY start_at, seq")
         .Bind(app_object_id)
-        .All(CertificateCredentialFromRow);
+        .All(CertificateCredentialFromRow<Row>);
   });
 }
 
@@ -280,7 +229,7 @@ Result<DirectoryServicePrincipal> PostgresStore::GetDirectoryServicePrincipal(
         .Prepare("SELECT " LATCHKEY_SP_COLUMNS
                  " FROM directory_service_principals WHERE object_id = $1")
         .Bind(object_id)
-        .One(ServicePrincipalFromRow, "service principal");
+        .One(ServicePrincipalFromRow<Row>, "service principal");
   });
 }
 
@@ -292,7 +241,7 @@ Result<DirectoryServicePrincipal> PostgresStore::FindDirectoryServicePrincipal(
                  " FROM directory_service_principals WHERE tenant_id = $1 AND app_id = $2")
         .Bind(tenant_id)
         .Bind(app_id)
-        .One(ServicePrincipalFromRow, "service principal");
+        .One(ServicePrincipalFromRow<Row>, "service principal");
   });
 }
 
@@ -304,7 +253,7 @@ Result<std::vector<DirectoryServicePrincipal>> PostgresStore::ListDirectoryServi
                  " FROM directory_service_principals WHERE tenant_id = $1"
                  " ORDER BY created_at, seq")
         .Bind(tenant_id)
-        .All(ServicePrincipalFromRow);
+        .All(ServicePrincipalFromRow<Row>);
   });
 }
 

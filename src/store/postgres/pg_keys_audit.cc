@@ -4,28 +4,9 @@
 #include <vector>
 
 #include "store/postgres/postgres_store.h"
+#include "store/row_mappers.h"
 
 namespace latchkey::store::postgres {
-namespace {
-
-Result<SigningKey> SigningKeyFromRow(const Row& row) {
-  return SigningKey{.kid = row.Text(0),
-                    .public_pem = row.Text(1),
-                    .created_at = row.Time(2),
-                    .retired_at = row.OptTime(3)};
-}
-
-Result<AuditEvent> AuditEventFromRow(const Row& row) {
-  return AuditEvent{.seq = row.Int(0),
-                    .at = row.Time(1),
-                    .actor = row.Text(2),
-                    .action = row.Text(3),
-                    .target = row.Text(4),
-                    .detail = row.Text(5),
-                    .remote_address = row.Text(6)};
-}
-
-}  // namespace
 
 Status PostgresStore::AddSigningKey(const SigningKey& key) {
   return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
@@ -48,7 +29,7 @@ Result<std::vector<SigningKey>> PostgresStore::ListSigningKeys() {
         .Prepare(
             "SELECT kid, public_pem, created_at, retired_at FROM signing_keys"
             " ORDER BY created_at DESC, seq DESC")
-        .All(SigningKeyFromRow);
+        .All(SigningKeyFromRow<Row>);
   });
 }
 
@@ -110,7 +91,7 @@ Result<std::vector<AuditEvent>> PostgresStore::ListAudit(int64_t after_seq, int 
             " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
         .Bind(after_seq)
         .Bind(int64_t{limit})
-        .All(AuditEventFromRow);
+        .All(AuditEventFromRow<Row>);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "store/postgres/postgres_store.h"
+#include "store/row_mappers.h"
 #include "store/sqlite/codec.h"
 
 namespace latchkey::store::postgres {
@@ -15,37 +16,11 @@ namespace {
 using sqlite::ParsePrincipalKind;
 using sqlite::PrincipalKindName;
 
-#define LATCHKEY_PRINCIPAL_COLUMNS                                                        \
-  "id, kind, user_name, application_id, display_name, external_id, active, entitlements," \
-  " created_at"
-
-Result<Principal> PrincipalFromRow(const Row& row) {
-  Result<PrincipalKind> kind = ParsePrincipalKind(row.Text(1));
-  if (!kind) return std::unexpected(std::move(kind).error());
-  Result<std::vector<std::string>> entitlements = row.Strings(7);
-  if (!entitlements) return std::unexpected(std::move(entitlements).error());
-  return Principal{.id = row.Int(0),
-                   .kind = *kind,
-                   .user_name = row.Text(2),
-                   .application_id = row.Text(3),
-                   .display_name = row.Text(4),
-                   .external_id = row.Text(5),
-                   .active = row.Bool(6),
-                   .entitlements = std::move(*entitlements),
-                   .created_at = row.Time(8)};
-}
-
-Result<Group> GroupFromRow(const Row& row) {
-  return Group{.id = row.Int(0), .display_name = row.Text(1), .created_at = row.Time(2)};
-}
-
-Result<int64_t> IdFromRow(const Row& row) { return row.Int(0); }
-
 Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
   return conn
       .Prepare("SELECT principal_id FROM group_members WHERE group_id = $1 ORDER BY position")
       .Bind(group_id)
-      .All(IdFromRow);
+      .All(IdFromRow<Row>);
 }
 
 // Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
@@ -95,7 +70,7 @@ Result<Principal> PostgresStore::GetPrincipal(int64_t id) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = $1")
         .Bind(id)
-        .One(PrincipalFromRow, "principal");
+        .One(PrincipalFromRow<Row>, "principal");
   });
 }
 
@@ -107,7 +82,7 @@ Result<Principal> PostgresStore::FindUserByName(const std::string& user_name) {
                  " FROM principals WHERE lower(user_name) = lower($1) AND user_name <> ''"
                  " AND kind = 'user'")
         .Bind(user_name)
-        .One(PrincipalFromRow, "user");
+        .One(PrincipalFromRow<Row>, "user");
   });
 }
 
@@ -118,7 +93,7 @@ Result<Principal> PostgresStore::FindServicePrincipalByApplicationId(const std::
                  " FROM principals WHERE application_id = $1 AND application_id <> ''"
                  " AND kind = 'service_principal'")
         .Bind(app_id)
-        .One(PrincipalFromRow, "service principal");
+        .One(PrincipalFromRow<Row>, "service principal");
   });
 }
 
@@ -128,7 +103,7 @@ Result<std::vector<Principal>> PostgresStore::ListPrincipals(PrincipalKind kind)
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
                  " FROM principals WHERE kind = $1 ORDER BY id")
         .Bind(PrincipalKindName(kind))
-        .All(PrincipalFromRow);
+        .All(PrincipalFromRow<Row>);
   });
 }
 
@@ -210,7 +185,7 @@ Result<Group> PostgresStore::GetGroup(int64_t id) {
         Result<Group> group =
             conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = $1")
                 .Bind(id)
-                .One(GroupFromRow, "group");
+                .One(GroupFromRow<Row>, "group");
         if (!group) return group;
         Result<std::vector<int64_t>> members = MembersOf(conn, id);
         if (!members) return std::unexpected(std::move(members).error());
@@ -226,7 +201,7 @@ Result<Group> PostgresStore::FindGroupByName(const std::string& display_name) {
                                       "SELECT id, display_name, created_at FROM workspace_groups"
                                       " WHERE display_name = $1")
                                   .Bind(display_name)
-                                  .One(GroupFromRow, "group");
+                                  .One(GroupFromRow<Row>, "group");
         if (!group) return group;
         Result<std::vector<int64_t>> members = MembersOf(conn, group->id);
         if (!members) return std::unexpected(std::move(members).error());
@@ -240,7 +215,7 @@ Result<std::vector<Group>> PostgresStore::ListGroups() {
       Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<std::vector<Group>> {
         Result<std::vector<Group>> groups =
             conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
-                .All(GroupFromRow);
+                .All(GroupFromRow<Row>);
         if (!groups) return groups;
         std::unordered_map<int64_t, Group*> by_id;
         for (Group& group : *groups) by_id[group.id] = &group;
@@ -311,7 +286,7 @@ Result<std::vector<int64_t>> PostgresStore::GroupsOfPrincipal(int64_t principal_
     return conn
         .Prepare("SELECT group_id FROM group_members WHERE principal_id = $1 ORDER BY group_id")
         .Bind(principal_id)
-        .All(IdFromRow);
+        .All(IdFromRow<Row>);
   });
 }
 

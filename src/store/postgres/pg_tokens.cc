@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "store/postgres/postgres_store.h"
+#include "store/row_mappers.h"
 #include "store/sqlite/codec.h"
 
 namespace latchkey::store::postgres {
@@ -11,39 +12,6 @@ namespace {
 
 using sqlite::AclSubjectKindName;
 using sqlite::ParseAclSubjectKind;
-
-Result<TokenPermission> TokenPermissionFromRow(const Row& row) {
-  Result<AclSubjectKind> kind = ParseAclSubjectKind(row.Text(0));
-  if (!kind) return std::unexpected(std::move(kind).error());
-  return TokenPermission{
-      .subject_kind = *kind, .subject_id = row.Int(1), .permission_level = row.Text(2)};
-}
-
-#define LATCHKEY_PAT_COLUMNS \
-  "token_id, owner_id, created_by_id, comment, created_at, expires_at, last_used_day, scopes"
-
-Result<Pat> PatFromRow(const Row& row) {
-  Result<std::vector<std::string>> scopes = row.Strings(7);
-  if (!scopes) return std::unexpected(std::move(scopes).error());
-  return Pat{.token_id = row.Text(0),
-             .owner_id = row.Int(1),
-             .created_by_id = row.Int(2),
-             .comment = row.Text(3),
-             .created_at = row.Time(4),
-             .expires_at = row.OptTime(5),
-             .last_used_day = row.OptTime(6),
-             .scopes = std::move(*scopes)};
-}
-
-Result<OAuthSecret> OAuthSecretFromRow(const Row& row) {
-  return OAuthSecret{.id = row.Text(0),
-                     .principal_id = row.Int(1),
-                     .secret_hash = row.Text(2),
-                     .created_at = row.Time(3),
-                     .expires_at = row.Time(4)};
-}
-
-Result<std::string> TextFromRow(const Row& row) { return row.Text(0); }
 
 }  // namespace
 
@@ -53,7 +21,7 @@ Result<std::vector<TokenPermission>> PostgresStore::ListTokenPermissions() {
         .Prepare(
             "SELECT subject_kind, subject_id, permission_level FROM token_permissions"
             " ORDER BY position")
-        .All(TokenPermissionFromRow);
+        .All(TokenPermissionFromRow<Row>);
   });
 }
 
@@ -83,7 +51,7 @@ Status PostgresStore::ReplaceTokenPermissions(const std::vector<TokenPermission>
                    Result<std::vector<std::string>> revoked =
                        conn.Prepare("DELETE FROM pats WHERE owner_id = $1 RETURNING token_id")
                            .Bind(owner)
-                           .All(TextFromRow);
+                           .All(TextFromRow<Row>);
                    if (!revoked) return std::unexpected(std::move(revoked).error());
                    for (std::string& token : *revoked) {
                      changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
@@ -132,7 +100,7 @@ Result<Pat> PostgresStore::GetPat(const std::string& token_id) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = $1")
         .Bind(token_id)
-        .One(PatFromRow, "token");
+        .One(PatFromRow<Row>, "token");
   });
 }
 
@@ -145,7 +113,7 @@ Result<std::vector<Pat>> PostgresStore::ListPats(int64_t owner_id, TimePoint now
         .Bind(owner_id)
         .Bind(owner_id)
         .Bind(now)
-        .All(PatFromRow);
+        .All(PatFromRow<Row>);
   });
 }
 
@@ -203,7 +171,7 @@ Result<OAuthSecret> PostgresStore::GetOAuthSecret(const std::string& id) {
             "SELECT id, principal_id, secret_hash, created_at, expires_at"
             " FROM oauth_secrets WHERE id = $1")
         .Bind(id)
-        .One(OAuthSecretFromRow, "OAuth secret");
+        .One(OAuthSecretFromRow<Row>, "OAuth secret");
   });
 }
 
@@ -214,7 +182,7 @@ Result<std::vector<OAuthSecret>> PostgresStore::ListOAuthSecrets(int64_t princip
             "SELECT id, principal_id, secret_hash, created_at, expires_at"
             " FROM oauth_secrets WHERE principal_id = $1 ORDER BY created_at, seq")
         .Bind(principal_id)
-        .All(OAuthSecretFromRow);
+        .All(OAuthSecretFromRow<Row>);
   });
 }
 
@@ -233,7 +201,7 @@ Result<std::string> PostgresStore::GetConf(const std::string& key) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT value FROM conf WHERE key = $1")
         .Bind(key)
-        .One(TextFromRow, "configuration key");
+        .One(TextFromRow<Row>, "configuration key");
   });
 }
 

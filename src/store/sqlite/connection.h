@@ -58,6 +58,7 @@ class Statement {
   Result<int64_t> Update();
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool Bool(int col) const { return Int(col) != 0; }
   std::string Text(int col) const;
   TimePoint Time(int col) const { return FromUnixMillis(Int(col)); }
   std::optional<TimePoint> OptTime(int col) const;

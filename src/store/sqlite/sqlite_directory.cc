@@ -3,63 +3,12 @@
 #include <utility>
 #include <vector>
 
+#include "store/row_mappers.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace latchkey::store::sqlite {
 namespace {
-
-Result<Tenant> TenantFromRow(const Statement& row) {
-  return Tenant{.id = row.Text(0), .display_name = row.Text(1), .created_at = row.Time(2)};
-}
-
-#define LATCHKEY_APP_COLUMNS \
-  "object_id, app_id, tenant_id, display_name, identifier_uris, granted_roles, created_at"
-
-Result<Application> ApplicationFromRow(const Statement& row) {
-  Application app{.object_id = row.Text(0),
-                  .app_id = row.Text(1),
-                  .tenant_id = row.Text(2),
-                  .display_name = row.Text(3),
-                  .created_at = row.Time(6)};
-  Result<std::vector<std::string>> uris = row.Strings(4);
-  if (!uris) return std::unexpected(std::move(uris).error());
-  Result<std::vector<std::string>> roles = row.Strings(5);
-  if (!roles) return std::unexpected(std::move(roles).error());
-  app.identifier_uris = std::move(*uris);
-  app.granted_roles = std::move(*roles);
-  return app;
-}
-
-#define LATCHKEY_SP_COLUMNS "object_id, app_id, tenant_id, display_name, created_at"
-
-Result<DirectoryServicePrincipal> ServicePrincipalFromRow(const Statement& row) {
-  return DirectoryServicePrincipal{.object_id = row.Text(0),
-                                   .app_id = row.Text(1),
-                                   .tenant_id = row.Text(2),
-                                   .display_name = row.Text(3),
-                                   .created_at = row.Time(4)};
-}
-
-Result<PasswordCredential> PasswordCredentialFromRow(const Statement& row) {
-  return PasswordCredential{.key_id = row.Text(0),
-                            .app_object_id = row.Text(1),
-                            .display_name = row.Text(2),
-                            .hint = row.Text(3),
-                            .secret_hash = row.Text(4),
-                            .start_at = row.Time(5),
-                            .end_at = row.OptTime(6)};
-}
-
-Result<CertificateCredential> CertificateCredentialFromRow(const Statement& row) {
-  return CertificateCredential{.key_id = row.Text(0),
-                               .app_object_id = row.Text(1),
-                               .display_name = row.Text(2),
-                               .certificate_pem = row.Text(3),
-                               .thumbprint_sha1 = row.Text(4),
-                               .start_at = row.Time(5),
-                               .end_at = row.Time(6)};
-}
 
 Status InsertServicePrincipal(Connection& conn, const DirectoryServicePrincipal& sp) {
   return conn
@@ -108,7 +57,7 @@ Result<Tenant> SqliteStore::GetTenant(const std::string& id) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = ?")
         .Bind(id)
-        .One(TenantFromRow, "tenant");
+        .One(TenantFromRow<Statement>, "tenant");
   });
 }
 
@@ -116,7 +65,7 @@ Result<std::vector<Tenant>> SqliteStore::ListTenants() {
   return pool_->Read([&](Connection& conn) {
     return conn
         .Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, rowid")
-        .All(TenantFromRow);
+        .All(TenantFromRow<Statement>);
   });
 }
 
@@ -140,7 +89,7 @@ Result<Application> SqliteStore::GetApplicationByAppId(const std::string& app_id
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?")
         .Bind(app_id)
-        .One(ApplicationFromRow, "application");
+        .One(ApplicationFromRow<Statement>, "application");
   });
 }
 
@@ -148,7 +97,7 @@ Result<Application> SqliteStore::GetApplicationByObjectId(const std::string& obj
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?")
         .Bind(object_id)
-        .One(ApplicationFromRow, "application");
+        .One(ApplicationFromRow<Statement>, "application");
   });
 }
 
@@ -158,7 +107,7 @@ Result<std::vector<Application>> SqliteStore::ListApplications(const std::string
         .Prepare("SELECT " LATCHKEY_APP_COLUMNS
                  " FROM applications WHERE tenant_id = ? ORDER BY created_at, rowid")
         .Bind(tenant_id)
-        .All(ApplicationFromRow);
+        .All(ApplicationFromRow<Statement>);
   });
 }
 
@@ -171,7 +120,7 @@ Result<Application> SqliteStore::FindApplicationByIdentifierUri(const std::strin
                  " FROM applications WHERE EXISTS (SELECT 1 FROM json_each(identifier_uris)"
                  " WHERE json_each.value = ?) ORDER BY created_at, rowid LIMIT 1")
         .Bind(uri)
-        .One(ApplicationFromRow, "application");
+        .One(ApplicationFromRow<Statement>, "application");
   });
 }
 
@@ -218,7 +167,7 @@ Result<std::vector<PasswordCredential>> SqliteStore::ListPasswordCredentials(
             "SELECT key_id, app_object_id, display_name, hint, secret_hash, start_at, end_at"
             " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, rowid")
         .Bind(app_object_id)
-        .All(PasswordCredentialFromRow);
+        .All(PasswordCredentialFromRow<Statement>);
   });
 }
 
@@ -260,7 +209,7 @@ Result<std::vector<CertificateCredential>> SqliteStore::ListCertificateCredentia
             " start_at, end_at FROM certificate_credentials WHERE app_object_id = ?"
             " ORDER BY start_at, rowid")
         .Bind(app_object_id)
-        .All(CertificateCredentialFromRow);
+        .All(CertificateCredentialFromRow<Statement>);
   });
 }
 
@@ -286,7 +235,7 @@ Result<DirectoryServicePrincipal> SqliteStore::GetDirectoryServicePrincipal(
         .Prepare("SELECT " LATCHKEY_SP_COLUMNS
                  " FROM directory_service_principals WHERE object_id = ?")
         .Bind(object_id)
-        .One(ServicePrincipalFromRow, "service principal");
+        .One(ServicePrincipalFromRow<Statement>, "service principal");
   });
 }
 
@@ -298,7 +247,7 @@ Result<DirectoryServicePrincipal> SqliteStore::FindDirectoryServicePrincipal(
                  " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?")
         .Bind(tenant_id)
         .Bind(app_id)
-        .One(ServicePrincipalFromRow, "service principal");
+        .One(ServicePrincipalFromRow<Statement>, "service principal");
   });
 }
 
@@ -310,7 +259,7 @@ Result<std::vector<DirectoryServicePrincipal>> SqliteStore::ListDirectoryService
                  " FROM directory_service_principals WHERE tenant_id = ?"
                  " ORDER BY created_at, rowid")
         .Bind(tenant_id)
-        .All(ServicePrincipalFromRow);
+        .All(ServicePrincipalFromRow<Statement>);
   });
 }
 

@@ -3,30 +3,11 @@
 #include <utility>
 #include <vector>
 
+#include "store/row_mappers.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace latchkey::store::sqlite {
-namespace {
-
-Result<SigningKey> SigningKeyFromRow(const Statement& row) {
-  return SigningKey{.kid = row.Text(0),
-                    .public_pem = row.Text(1),
-                    .created_at = row.Time(2),
-                    .retired_at = row.OptTime(3)};
-}
-
-Result<AuditEvent> AuditEventFromRow(const Statement& row) {
-  return AuditEvent{.seq = row.Int(0),
-                    .at = row.Time(1),
-                    .actor = row.Text(2),
-                    .action = row.Text(3),
-                    .target = row.Text(4),
-                    .detail = row.Text(5),
-                    .remote_address = row.Text(6)};
-}
-
-}  // namespace
 
 Status SqliteStore::AddSigningKey(const SigningKey& key) {
   std::vector<Change> changes;
@@ -51,7 +32,7 @@ Result<std::vector<SigningKey>> SqliteStore::ListSigningKeys() {
         .Prepare(
             "SELECT kid, public_pem, created_at, retired_at FROM signing_keys"
             " ORDER BY created_at DESC, rowid DESC")
-        .All(SigningKeyFromRow);
+        .All(SigningKeyFromRow<Statement>);
   });
 }
 
@@ -113,7 +94,7 @@ Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int li
             " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
         .Bind(after_seq)
         .Bind(int64_t{limit})
-        .All(AuditEventFromRow);
+        .All(AuditEventFromRow<Statement>);
   });
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/row_mappers.h"
 #include "store/sqlite/codec.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_store.h"
@@ -13,36 +14,10 @@
 namespace latchkey::store::sqlite {
 namespace {
 
-#define LATCHKEY_PRINCIPAL_COLUMNS                                                        \
-  "id, kind, user_name, application_id, display_name, external_id, active, entitlements," \
-  " created_at"
-
-Result<Principal> PrincipalFromRow(const Statement& row) {
-  Result<PrincipalKind> kind = ParsePrincipalKind(row.Text(1));
-  if (!kind) return std::unexpected(std::move(kind).error());
-  Result<std::vector<std::string>> entitlements = row.Strings(7);
-  if (!entitlements) return std::unexpected(std::move(entitlements).error());
-  return Principal{.id = row.Int(0),
-                   .kind = *kind,
-                   .user_name = row.Text(2),
-                   .application_id = row.Text(3),
-                   .display_name = row.Text(4),
-                   .external_id = row.Text(5),
-                   .active = row.Int(6) != 0,
-                   .entitlements = std::move(*entitlements),
-                   .created_at = row.Time(8)};
-}
-
-Result<Group> GroupFromRow(const Statement& row) {
-  return Group{.id = row.Int(0), .display_name = row.Text(1), .created_at = row.Time(2)};
-}
-
-Result<int64_t> IdFromRow(const Statement& row) { return row.Int(0); }
-
 Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
   return conn.Prepare("SELECT principal_id FROM group_members WHERE group_id = ? ORDER BY position")
       .Bind(group_id)
-      .All(IdFromRow);
+      .All(IdFromRow<Statement>);
 }
 
 // Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
@@ -93,7 +68,7 @@ Result<Principal> SqliteStore::GetPrincipal(int64_t id) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?")
         .Bind(id)
-        .One(PrincipalFromRow, "principal");
+        .One(PrincipalFromRow<Statement>, "principal");
   });
 }
 
@@ -104,7 +79,7 @@ Result<Principal> SqliteStore::FindUserByName(const std::string& user_name) {
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
                  " FROM principals WHERE user_name = ? AND user_name <> '' AND kind = 'user'")
         .Bind(user_name)
-        .One(PrincipalFromRow, "user");
+        .One(PrincipalFromRow<Statement>, "user");
   });
 }
 
@@ -115,7 +90,7 @@ Result<Principal> SqliteStore::FindServicePrincipalByApplicationId(const std::st
                  " FROM principals WHERE application_id = ? AND application_id <> ''"
                  " AND kind = 'service_principal'")
         .Bind(app_id)
-        .One(PrincipalFromRow, "service principal");
+        .One(PrincipalFromRow<Statement>, "service principal");
   });
 }
 
@@ -124,7 +99,7 @@ Result<std::vector<Principal>> SqliteStore::ListPrincipals(PrincipalKind kind) {
     return conn
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id")
         .Bind(PrincipalKindName(kind))
-        .All(PrincipalFromRow);
+        .All(PrincipalFromRow<Statement>);
   });
 }
 
@@ -205,7 +180,7 @@ Result<Group> SqliteStore::GetGroup(int64_t id) {
     Result<Group> group =
         conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = ?")
             .Bind(id)
-            .One(GroupFromRow, "group");
+            .One(GroupFromRow<Statement>, "group");
     if (!group) return group;
     Result<std::vector<int64_t>> members = MembersOf(conn, id);
     if (!members) return std::unexpected(std::move(members).error());
@@ -220,7 +195,7 @@ Result<Group> SqliteStore::FindGroupByName(const std::string& display_name) {
                                   "SELECT id, display_name, created_at FROM workspace_groups"
                                   " WHERE display_name = ?")
                               .Bind(display_name)
-                              .One(GroupFromRow, "group");
+                              .One(GroupFromRow<Statement>, "group");
     if (!group) return group;
     Result<std::vector<int64_t>> members = MembersOf(conn, group->id);
     if (!members) return std::unexpected(std::move(members).error());
@@ -233,7 +208,7 @@ Result<std::vector<Group>> SqliteStore::ListGroups() {
   return pool_->ReadSnapshot([&](Connection& conn) -> Result<std::vector<Group>> {
     Result<std::vector<Group>> groups =
         conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
-            .All(GroupFromRow);
+            .All(GroupFromRow<Statement>);
     if (!groups) return groups;
     std::unordered_map<int64_t, Group*> by_id;
     for (Group& group : *groups) by_id[group.id] = &group;
@@ -306,7 +281,7 @@ Result<std::vector<int64_t>> SqliteStore::GroupsOfPrincipal(int64_t principal_id
     return conn
         .Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
         .Bind(principal_id)
-        .All(IdFromRow);
+        .All(IdFromRow<Statement>);
   });
 }
 

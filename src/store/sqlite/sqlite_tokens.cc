@@ -3,47 +3,12 @@
 #include <utility>
 #include <vector>
 
+#include "store/row_mappers.h"
 #include "store/sqlite/codec.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace latchkey::store::sqlite {
-namespace {
-
-Result<TokenPermission> TokenPermissionFromRow(const Statement& row) {
-  Result<AclSubjectKind> kind = ParseAclSubjectKind(row.Text(0));
-  if (!kind) return std::unexpected(std::move(kind).error());
-  return TokenPermission{
-      .subject_kind = *kind, .subject_id = row.Int(1), .permission_level = row.Text(2)};
-}
-
-#define LATCHKEY_PAT_COLUMNS \
-  "token_id, owner_id, created_by_id, comment, created_at, expires_at, last_used_day, scopes"
-
-Result<Pat> PatFromRow(const Statement& row) {
-  Result<std::vector<std::string>> scopes = row.Strings(7);
-  if (!scopes) return std::unexpected(std::move(scopes).error());
-  return Pat{.token_id = row.Text(0),
-             .owner_id = row.Int(1),
-             .created_by_id = row.Int(2),
-             .comment = row.Text(3),
-             .created_at = row.Time(4),
-             .expires_at = row.OptTime(5),
-             .last_used_day = row.OptTime(6),
-             .scopes = std::move(*scopes)};
-}
-
-Result<OAuthSecret> OAuthSecretFromRow(const Statement& row) {
-  return OAuthSecret{.id = row.Text(0),
-                     .principal_id = row.Int(1),
-                     .secret_hash = row.Text(2),
-                     .created_at = row.Time(3),
-                     .expires_at = row.Time(4)};
-}
-
-Result<std::string> TextFromRow(const Statement& row) { return row.Text(0); }
-
-}  // namespace
 
 Result<std::vector<TokenPermission>> SqliteStore::ListTokenPermissions() {
   return pool_->Read([&](Connection& conn) {
@@ -51,7 +16,7 @@ Result<std::vector<TokenPermission>> SqliteStore::ListTokenPermissions() {
         .Prepare(
             "SELECT subject_kind, subject_id, permission_level FROM token_permissions"
             " ORDER BY position")
-        .All(TokenPermissionFromRow);
+        .All(TokenPermissionFromRow<Statement>);
   });
 }
 
@@ -75,7 +40,7 @@ Status SqliteStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& 
       Result<std::vector<std::string>> revoked =
           conn.Prepare("DELETE FROM pats WHERE owner_id = ? RETURNING token_id")
               .Bind(owner)
-              .All(TextFromRow);
+              .All(TextFromRow<Statement>);
       if (!revoked) return std::unexpected(std::move(revoked).error());
       for (std::string& token : *revoked) {
         changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
@@ -121,7 +86,7 @@ Result<Pat> SqliteStore::GetPat(const std::string& token_id) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?")
         .Bind(token_id)
-        .One(PatFromRow, "token");
+        .One(PatFromRow<Statement>, "token");
   });
 }
 
@@ -134,7 +99,7 @@ Result<std::vector<Pat>> SqliteStore::ListPats(int64_t owner_id, TimePoint now) 
         .Bind(owner_id)
         .Bind(owner_id)
         .Bind(now)
-        .All(PatFromRow);
+        .All(PatFromRow<Statement>);
   });
 }
 
@@ -193,7 +158,7 @@ Result<OAuthSecret> SqliteStore::GetOAuthSecret(const std::string& id) {
             "SELECT id, principal_id, secret_hash, created_at, expires_at"
             " FROM oauth_secrets WHERE id = ?")
         .Bind(id)
-        .One(OAuthSecretFromRow, "OAuth secret");
+        .One(OAuthSecretFromRow<Statement>, "OAuth secret");
   });
 }
 
@@ -204,7 +169,7 @@ Result<std::vector<OAuthSecret>> SqliteStore::ListOAuthSecrets(int64_t principal
             "SELECT id, principal_id, secret_hash, created_at, expires_at"
             " FROM oauth_secrets WHERE principal_id = ? ORDER BY created_at, rowid")
         .Bind(principal_id)
-        .All(OAuthSecretFromRow);
+        .All(OAuthSecretFromRow<Statement>);
   });
 }
 
@@ -225,7 +190,7 @@ Result<std::string> SqliteStore::GetConf(const std::string& key) {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT value FROM conf WHERE key = ?")
         .Bind(key)
-        .One(TextFromRow, "configuration key");
+        .One(TextFromRow<Statement>, "configuration key");
   });
 }
 
