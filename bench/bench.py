@@ -35,7 +35,7 @@ ME = "/api/2.0/preview/scim/v2/Me"
 ENV = os.environ
 DURATION = int(ENV.get("BENCH_DURATION", "4"))        # seconds per measured wrk run
 WARMUP = int(ENV.get("BENCH_WARMUP", "1"))            # seconds of warm-up before each run
-ROUNDS = int(ENV.get("BENCH_ROUNDS", "3"))            # throughput pairs: best of N rounds
+ROUNDS = int(ENV.get("BENCH_ROUNDS", "5"))            # rounds of each side-by-side comparison
 CONNS = int(ENV.get("BENCH_CONNECTIONS", "64"))
 WRK_THREADS = int(ENV.get("BENCH_WRK_THREADS", "1"))
 SERVER_THREADS = int(ENV.get("BENCH_SERVER_THREADS", "2"))
@@ -44,6 +44,18 @@ SCALE_PATS = int(ENV.get("BENCH_SCALE_PATS", "1000000"))
 MEMORY_TOKENS = int(ENV.get("BENCH_MEMORY_TOKENS", "100000"))
 HOUSEKEEPING_S = 30  # app/serve.cc: Housekeeping's period (last-used flush, key prune)
 SKIP = set(filter(None, ENV.get("BENCH_SKIP", "").split(",")))  # e.g. "pg,micro,scale"
+
+
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def paired_ratio(xs, anchors):
+    """The median over rounds of x / anchor, each pair measured back to back in one round: a
+    burst of host CPU (or a stall) moves one round's pair, not the figure."""
+    return median([x / a for x, a in zip(xs, anchors) if a])
 
 
 def log(msg):
@@ -332,23 +344,22 @@ class Bench:
         self.stop(self.nginx["proc"])
         self.stop(nolog["proc"])
         self.results["request_rate"] = runs
-        s = "1-2 authenticated GET /Me, wrk -c%d -t%d, best of %d" % (CONNS, WRK_THREADS, ROUNDS)
+        s = "1-2 authenticated GET /Me, wrk -c%d -t%d, median of %d rounds" % (
+            CONNS, WRK_THREADS, ROUNDS)
+        rounds = lambda key: runs[key + "_all"]
         for scheme in ("plain", "tls"):
-            n = runs[f"nginx_{scheme}"]["rps"]
-            self.row(s, f"nginx fixed 200 ({scheme})", n, "req/s")
+            self.row(s, f"nginx fixed 200 ({scheme})", median(rounds(f"nginx_{scheme}")), "req/s")
         for scheme in ("plain", "tls"):
-            n = runs[f"nginx_{scheme}"]["rps"]
-            p = runs[f"pat_{scheme}"]["rps"]
-            self.row(s, f"PAT /Me ({scheme})", p, "req/s", f"nginx {scheme}", p / n,
-                     0.8, enforce=scheme == "plain")
-        n = runs["nginx_plain"]["rps"]
-        self.row(s, "PAT /Me (plain, --access-log off)", runs["pat_nolog_plain"]["rps"], "req/s",
-                 "nginx plain", runs["pat_nolog_plain"]["rps"] / n)
+            p = rounds(f"pat_{scheme}")
+            self.row(s, f"PAT /Me ({scheme})", median(p), "req/s", f"nginx {scheme}",
+                     paired_ratio(p, rounds(f"nginx_{scheme}")), 0.8, enforce=scheme == "plain")
+        self.row(s, "PAT /Me (plain, --access-log off)", median(rounds("pat_nolog_plain")),
+                 "req/s", "nginx plain",
+                 paired_ratio(rounds("pat_nolog_plain"), rounds("nginx_plain")))
         for scheme in ("plain", "tls"):
-            p = runs[f"pat_{scheme}"]["rps"]
-            j = runs[f"jwt_{scheme}"]["rps"]
-            self.row(s, f"Entra JWT /Me ({scheme})", j, "req/s", f"PAT {scheme}", j / p, 0.9,
-                     enforce=scheme == "plain")
+            j = rounds(f"jwt_{scheme}")
+            self.row(s, f"Entra JWT /Me ({scheme})", median(j), "req/s", f"PAT {scheme}",
+                     paired_ratio(j, rounds(f"pat_{scheme}")), 0.9, enforce=scheme == "plain")
 
     def db_files_state(self, data_dir):
         state = {}
@@ -360,7 +371,6 @@ class Bench:
 
     def issuance(self):
         """3: client-credentials issuance vs the RSA sign rate and node oidc-provider."""
-        multi, single = 0.0, 0.0
         body = urllib.parse.urlencode({"client_id": self.sp_client, "client_secret": self.sp_secret,
                                        "grant_type": "client_credentials",
                                        "scope": f"{DBX}/.default"})
@@ -370,7 +380,7 @@ class Bench:
                                             "client_secret": "bench-secret-0123456789",
                                             "grant_type": "client_credentials", "scope": "api",
                                             "resource": "urn:latchkey:bench"})
-        best, best_node, best_cpu = None, None, 0.0
+        multi, single, lk, node_runs = [], [], [], []
         # The setup's PAT calls leave last-used times that the server's housekeeping writes
         # on its first 30 s tick; that write must land before the "no write" window opens.
         settle = self.srv["started"] + HOUSEKEEPING_S + 1 - time.monotonic()
@@ -379,44 +389,42 @@ class Bench:
             time.sleep(settle)
         db_before = self.db_files_state(self.boot["data_dir"])
         for rnd in range(ROUNDS):
-            # The anchors in every round too (best of ROUNDS, like the rest).
+            # The anchors in every round too: each round's figures are compared with its own.
             log(f"round {rnd + 1}: openssl speed rsa2048 (-multi 2, then 1 process)")
-            multi = max(multi, self.openssl_speed(2))
-            single = max(single, self.openssl_speed(1))
+            multi.append(self.openssl_speed(2))
+            single.append(self.openssl_speed(1))
             log(f"round {rnd + 1}: latchkeyd token issuance")
             self.wrk(url, "post.lua", {"BENCH_BODY": body}, duration=WARMUP, warmup=False)
             cpu0 = self.cpu_seconds(self.srv["pid"])
             r = self.wrk(url, "post.lua", {"BENCH_BODY": body}, warmup=False)
             r["server_cpu_s"] = self.cpu_seconds(self.srv["pid"]) - cpu0
             r["per_cpu_s"] = r["ok_requests"] / r["server_cpu_s"] if r["server_cpu_s"] else 0
-            if best is None or r["rps"] > best["rps"]:
-                best = r
-            best_cpu = max(best_cpu, r["per_cpu_s"])
+            lk.append(r)
             if node:
                 log(f"round {rnd + 1}: node oidc-provider")
-                rn = self.wrk(node["url"] + "/token", "post.lua", {"BENCH_BODY": node_body})
-                if best_node is None or rn["rps"] > best_node["rps"]:
-                    best_node = rn
+                node_runs.append(self.wrk(node["url"] + "/token", "post.lua",
+                                          {"BENCH_BODY": node_body}))
         db_after = self.db_files_state(self.boot["data_dir"])
         if node:
             self.stop(node["proc"])
-        # Per-CPU efficiency: the run with the best per-CPU figure is the least disturbed.
         self.results["issuance"] = {"openssl_multi2_signs": multi, "openssl_1proc_signs": single,
-                                    "latchkey": best, "latchkey_best_per_cpu_s": best_cpu,
-                                    "node_oidc_provider": best_node,
+                                    "latchkey": lk, "node_oidc_provider": node_runs,
                                     "db_files_before": db_before, "db_files_after": db_after}
-        s = "3 token issuance (client credentials, RS256)"
-        self.row(s, "openssl speed -multi 2 rsa2048", multi, "sign/s")
-        self.row(s, "openssl speed rsa2048 (1 process)", single, "sign/s")
-        self.row(s, "latchkeyd /oauth2/v2.0/token", best["rps"], "tok/s", "openssl -multi 2",
-                 best["rps"] / multi, 0.75)
-        self.row(s, "  per server CPU-second", best_cpu, "tok/cpu-s", "openssl 1 process",
-                 best_cpu / single, 0.85)
-        if best_node:
-            self.row(s, "node oidc-provider /token", best_node["rps"], "tok/s", "openssl -multi 2",
-                     best_node["rps"] / multi)
-            self.row(s, "latchkeyd vs oidc-provider", best["rps"], "tok/s", "oidc-provider",
-                     best["rps"] / best_node["rps"], 2.0)
+        s = "3 token issuance (client credentials, RS256), median of %d rounds" % ROUNDS
+        rps = [r["rps"] for r in lk]
+        per_cpu = [r["per_cpu_s"] for r in lk]
+        self.row(s, "openssl speed -multi 2 rsa2048", median(multi), "sign/s")
+        self.row(s, "openssl speed rsa2048 (1 process)", median(single), "sign/s")
+        self.row(s, "latchkeyd /oauth2/v2.0/token", median(rps), "tok/s", "openssl -multi 2",
+                 paired_ratio(rps, multi), 0.75)
+        self.row(s, "  per server CPU-second", median(per_cpu), "tok/cpu-s", "openssl 1 process",
+                 paired_ratio(per_cpu, single), 0.85)
+        if node_runs:
+            node_rps = [r["rps"] for r in node_runs]
+            self.row(s, "node oidc-provider /token", median(node_rps), "tok/s",
+                     "openssl -multi 2", paired_ratio(node_rps, multi))
+            self.row(s, "latchkeyd vs oidc-provider", median(rps), "tok/s", "oidc-provider",
+                     paired_ratio(rps, node_rps), 2.0)
         wrote = db_before != db_after
         self.row(s, "database written during issuance", "yes" if wrote else "no", "",
                  "must be no", 0.0 if wrote else 1.0, 1.0)
@@ -588,7 +596,7 @@ class Bench:
 
     def scale_and_memory(self):
         """5: PAT latency with 1k vs 1M PATs, side by side; 6: RSS per 100k cached tokens."""
-        s5 = "5 scale: PAT GET /Me latency, 1000 tokens cycled, -c8, best of %d" % ROUNDS
+        s5 = "5 scale: PAT GET /Me latency, 1000 tokens cycled, -c8, median of %d rounds" % ROUNDS
         s6 = "6 memory"
         small_boot = self.init("scale-1k")
         big_boot = self.init("scale-1m")
@@ -629,7 +637,7 @@ class Bench:
         cold = dict(cold, touched=min(done, MEMORY_TOKENS))
         time.sleep(0.5)
         rss1 = self.rss_kib(big_srv["pid"])
-        # Latency: 1000 tokens cycled on each server, alternating, best of ROUNDS per side.
+        # Latency: 1000 tokens cycled on each server, alternating; each round's pair compared.
         hot_big = os.path.join(self.tmp, "hot-1m.txt")
         with open(first) as f, open(hot_big, "w") as out:
             for i, line in enumerate(f):
@@ -644,24 +652,23 @@ class Bench:
                                 {"BENCH_TOKENS_FILE": hot_big}, conns=8, latency=True))
         self.stop(small_srv["proc"])
         self.stop(big_srv["proc"])
-        best = lambda runs, k: min(r[k] for r in runs)
+        col = lambda runs, k: [r[k] for r in runs]
         self.results["scale"] = {"pats_small": n_small + 1, "pats_big": n_big + 1,
                                  "small": small, "big": big, "cold_misses": cold}
         self.results["memory"].update({"rss_before_kib": rss0, "rss_after_kib": rss1,
                                        "tokens": cold["touched"]})
-        p50s, p99s = best(small, "p50_us"), best(small, "p99_us")
-        p50b, p99b = best(big, "p50_us"), best(big, "p99_us")
-        rs, rb = max(r["rps"] for r in small), max(r["rps"] for r in big)
-        self.row(s5, f"p50 with {n_small + 1:,} PATs", p50s / 1000, "ms")
-        self.row(s5, f"p99 with {n_small + 1:,} PATs", p99s / 1000, "ms")
-        self.row(s5, f"p50 with {n_big + 1:,} PATs", p50b / 1000, "ms", "p50 with 1k",
-                 p50b / max(1, p50s), 1.2, higher_is_better=False)
-        self.row(s5, f"p99 with {n_big + 1:,} PATs", p99b / 1000, "ms", "p99 with 1k",
-                 p99b / max(1, p99s), 1.2, higher_is_better=False)
-        self.row(s5, f"rate with {n_small + 1:,} PATs", rs, "req/s")
-        self.row(s5, f"rate with {n_big + 1:,} PATs", rb, "req/s", "rate with 1k", rb / rs)
+        for q in ("p50", "p99"):
+            self.row(s5, f"{q} with {n_small + 1:,} PATs", median(col(small, q + "_us")) / 1000, "ms")
+        for q in ("p50", "p99"):
+            self.row(s5, f"{q} with {n_big + 1:,} PATs", median(col(big, q + "_us")) / 1000, "ms",
+                     f"{q} with 1k", paired_ratio(col(big, q + "_us"), col(small, q + "_us")),
+                     1.2, higher_is_better=False)
+        rs, rb = col(small, "rps"), col(big, "rps")
+        self.row(s5, f"rate with {n_small + 1:,} PATs", median(rs), "req/s")
+        self.row(s5, f"rate with {n_big + 1:,} PATs", median(rb), "req/s", "rate with 1k",
+                 paired_ratio(rb, rs))
         self.row(s5, f"cold PAT lookups at {n_big + 1:,} (misses)", cold["rps"], "req/s",
-                 "cached, same store", cold["rps"] / rb)
+                 "cached, same store", cold["rps"] / median(rb))
         self.row(s6, "RSS idle after start", self.results["memory"]["rss_idle_kib"] / 1024, "MiB")
         per100k = (rss1 - rss0) / max(1, cold["touched"]) * 100000
         self.row(s6, f"extra RSS per 100k cached PATs ({cold['touched']:,} touched)",
