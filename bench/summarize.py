@@ -7,13 +7,11 @@ Each row: the median value over the files, the median ratio with every file's ra
 brackets, the target, and whether the median ratio meets it.
 """
 import json
+import os
 import sys
 
-
-def median(values):
-    v = sorted(values)
-    n = len(v)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import median  # noqa: E402  (the same median as the per-run figures)
 
 
 def fmt_value(value, unit):

@@ -14,9 +14,6 @@
 
 namespace latchkey::store {
 
-using sqlite::ParseAclSubjectKind;
-using sqlite::ParsePrincipalKind;
-
 template <class Row>
 Result<Tenant> TenantFromRow(const Row& row) {
   return Tenant{.id = row.Text(0), .display_name = row.Text(1), .created_at = row.Time(2)};
@@ -99,7 +96,7 @@ Result<AuditEvent> AuditEventFromRow(const Row& row) {
 
 template <class Row>
 Result<Principal> PrincipalFromRow(const Row& row) {
-  Result<PrincipalKind> kind = ParsePrincipalKind(row.Text(1));
+  Result<PrincipalKind> kind = sqlite::ParsePrincipalKind(row.Text(1));
   if (!kind) return std::unexpected(std::move(kind).error());
   Result<std::vector<std::string>> entitlements = row.Strings(7);
   if (!entitlements) return std::unexpected(std::move(entitlements).error());
@@ -124,7 +121,7 @@ Result<int64_t> IdFromRow(const Row& row) { return row.Int(0); }
 
 template <class Row>
 Result<TokenPermission> TokenPermissionFromRow(const Row& row) {
-  Result<AclSubjectKind> kind = ParseAclSubjectKind(row.Text(0));
+  Result<AclSubjectKind> kind = sqlite::ParseAclSubjectKind(row.Text(0));
   if (!kind) return std::unexpected(std::move(kind).error());
   return TokenPermission{
       .subject_kind = *kind, .subject_id = row.Int(1), .permission_level = row.Text(2)};

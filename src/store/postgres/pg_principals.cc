@@ -13,7 +13,6 @@
 namespace latchkey::store::postgres {
 namespace {
 
-using sqlite::ParsePrincipalKind;
 using sqlite::PrincipalKindName;
 
 Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {

@@ -11,7 +11,6 @@ namespace latchkey::store::postgres {
 namespace {
 
 using sqlite::AclSubjectKindName;
-using sqlite::ParseAclSubjectKind;
 
 }  // namespace
 
