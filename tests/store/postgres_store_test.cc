@@ -29,7 +29,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using Clock = std::chrono::steady_clock;
 
-// Records the changes a store reports, and lets a test wait for them.
+// Records the changes a store reports, and lets a test wait for them. A store calls its
+// listeners from its own threads until it is destroyed, so a recorder is declared before the
+// stores it is attached to.
 class ChangeRecorder {
  public:
   void Attach(Store& store) {
@@ -212,9 +214,9 @@ TEST_F(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {
 }
 
 TEST_F(PostgresStoreTest, ChangeFromAnotherInstanceReachesListenersWithin100Ms) {
+  ChangeRecorder heard_by_a;  // before the stores: it must outlive their listener threads
   std::unique_ptr<Store> a = Open();
   std::unique_ptr<Store> b = Open();
-  ChangeRecorder heard_by_a;
   heard_by_a.Attach(*a);
   ASSERT_THAT(b->CreatePrincipal(User(1)), IsOk());
   ASSERT_THAT(b->CreatePat(MakePat("tok", 1), 10, At(0)), IsOk());
@@ -231,9 +233,9 @@ TEST_F(PostgresStoreTest, ChangeFromAnotherInstanceReachesListenersWithin100Ms) 
 }
 
 TEST_F(PostgresStoreTest, OwnChangesAreReportedOnceAndInCommitOrder) {
+  ChangeRecorder heard_by_a;  // before the stores: it must outlive their listener threads
   std::unique_ptr<Store> a = Open();
   std::unique_ptr<Store> b = Open();
-  ChangeRecorder heard_by_a;
   heard_by_a.Attach(*a);
   ASSERT_THAT(a->CreatePrincipal(User(1)), IsOk());
   ASSERT_THAT(a->CreatePat(MakePat("mine", 1), 10, At(0)), IsOk());
@@ -249,9 +251,9 @@ TEST_F(PostgresStoreTest, OwnChangesAreReportedOnceAndInCommitOrder) {
 }
 
 TEST_F(PostgresStoreTest, ListenerReconnectsAndFlushesEveryCacheKind) {
+  ChangeRecorder heard;  // before the stores: it must outlive their listener threads
   std::unique_ptr<Store> store = Open();
   std::unique_ptr<Store> other = Open();
-  ChangeRecorder heard;
   heard.Attach(*store);
   auto* pg = dynamic_cast<postgres::PostgresStore*>(store.get());
   ASSERT_NE(pg, nullptr);
@@ -279,8 +281,8 @@ TEST_F(PostgresStoreTest, PingFailsWhileTheServerIsDownAndRecoversWithoutReopeni
     GTEST_SKIP() << "needs LATCHKEY_TEST_PG_CLUSTER and LATCHKEY_TEST_PG_CLUSTER_SCRIPT "
                     "(tests/store/run_with_postgres.sh sets them)";
   }
+  ChangeRecorder heard;  // before the store: it must outlive its listener thread
   std::unique_ptr<Store> store = Open();
-  ChangeRecorder heard;
   heard.Attach(*store);
   ASSERT_THAT(store->CreatePrincipal(User(1)), IsOk());
   ASSERT_THAT(store->Ping(), IsOk());
