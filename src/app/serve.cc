@@ -203,13 +203,16 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   }
   // Every store call is timed (latchkey_db_operation_duration_seconds).
   auto db = std::make_unique<InstrumentedStore>(std::move(*opened), metrics);
-  auto keys = keys::SigningKeys::Open(*db, config.KeyDir(), clock,
-                                      std::max(config.access_token_lifetime,
-                                               config.oauth_token_lifetime) * 2);
-  if (!keys) {
-    spdlog::critical("cannot load signing keys: {}", keys.error().message);
+  auto opened_keys = keys::SigningKeys::Open(*db, config.KeyDir(), clock,
+                                             std::max(config.access_token_lifetime,
+                                                      config.oauth_token_lifetime) * 2);
+  if (!opened_keys) {
+    spdlog::critical("cannot load signing keys: {}", opened_keys.error().message);
     return 1;
   }
+  // Shared, so that the store's change listener below can hold them weakly: the store calls
+  // its listeners (from the PostgreSQL listener thread) until it is destroyed, after the keys.
+  std::shared_ptr<keys::SigningKeys> keys = std::move(*opened_keys);
 
   auto own = std::make_shared<OwnAuthorities>();
   auto is_own = [own](std::string_view authority) { return own->Contains(authority); };
@@ -218,7 +221,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   idp_options.access_token_lifetime = config.access_token_lifetime;
   idp_options.is_own_authority = is_own;
   idp_options.metrics = &metrics;
-  idp::IdentityProvider idp(*db, **keys, clock, random, idp_options);
+  idp::IdentityProvider idp(*db, *keys, clock, random, idp_options);
 
   workspace::WorkspaceOptions ws_options;
   ws_options.workspace_id = config.workspace_id;
@@ -231,12 +234,12 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     return idp.OwnIssuerTenant(iss).has_value() || trusted.KeysFor(iss) != nullptr;
   };
   ws_options.entra_keys_for_issuer = [&idp, &trusted,
-                                      own_keys = keys->get()](std::string_view iss)
+                                      own_keys = keys.get()](std::string_view iss)
       -> const jose::KeySource* {
     if (idp.OwnIssuerTenant(iss)) return own_keys;
     return trusted.KeysFor(iss);
   };
-  ws_options.signing_keys = keys->get();
+  ws_options.signing_keys = keys.get();
   ws_options.is_own_authority = is_own;
   ws_options.pat_quota = config.pat_quota;
   if (config.default_pat_lifetime.count() > 0) {
@@ -248,9 +251,10 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   // Other replicas rotate keys too: reload when the store says so.
-  db->AddChangeListener([&keys](const store::Change& change) {
-    if (change.kind == store::ChangeKind::kSigningKeysChanged) {
-      if (auto st = (*keys)->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
+  db->AddChangeListener([weak = std::weak_ptr(keys)](const store::Change& change) {
+    if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
+    if (std::shared_ptr<keys::SigningKeys> live = weak.lock()) {
+      if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
     }
   });
 
@@ -353,11 +357,11 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
       }
     }
     if (auto st = ReopenAuditLog(); !st) spdlog::error("{}", st.error().message);
-    if (auto st = (*keys)->Reload(); !st) {
+    if (auto st = keys->Reload(); !st) {
       spdlog::error("signing key reload failed: {}", st.error().message);
     } else {
       workspace.FlushAuthCaches();
-      spdlog::info("signing keys reloaded, current kid {}", (*keys)->current_kid());
+      spdlog::info("signing keys reloaded, current kid {}", keys->current_kid());
     }
     if (auto st = server.ReloadTls(); !st) {
       spdlog::error("TLS reload failed, keeping the old certificate: {}", st.error().message);
@@ -370,7 +374,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   {
     Housekeeping housekeeping([&] {
       workspace.FlushLastUsed();
-      if (auto st = (*keys)->Prune(); !st) spdlog::warn("key prune failed: {}", st.error().message);
+      if (auto st = keys->Prune(); !st) spdlog::warn("key prune failed: {}", st.error().message);
     });
     server.Run();
   }
