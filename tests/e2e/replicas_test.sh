@@ -192,6 +192,21 @@ if [ "${LATCHKEY_E2E_STRICT_P99:-0}" = 1 ]; then
   check "p99 of the propagation below 100 ms (${p99:-?} ms)" below "${p99:-inf}" 100
 fi
 
+# ---- 3b. Keys rotated on one host: every replica reloads on the change notification ----
+# (app/serve.cc's store listener; the replicas share the data dir, so the new private key file
+# is already in place, as docs/deployment.md asks.)
+jwks_kids() { lkcurl "$1/$LK_TENANT/discovery/v2.0/keys" | jq -r '[.keys[].kid] | sort | join(",")'; }
+new_kid=$("$LATCHKEYD" keys rotate --data-dir "$DATA" --database "$PGURL" 2>/dev/null | jq -r .kid)
+check "latchkeyd keys rotate printed the new kid" test -n "$new_kid" -a "$new_kid" != null
+for r in a b c; do
+  for i in $(seq 1 100); do
+    grep -q "$new_kid" <<<"$(jwks_kids "${URL[$r]}")" && break
+    sleep 0.05
+  done
+  check "replica $r publishes the new key without a restart or SIGHUP" \
+    grep -q "$new_kid" <<<"$(jwks_kids "${URL[$r]}")"
+done
+
 # ---- 4. kill -9 one replica during a create loop: no acknowledged PAT is lost ----
 # Three clients create PATs through nginx concurrently, so that creates are in flight on B
 # when it dies; only the answered (200) ones count as acknowledged.
