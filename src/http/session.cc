@@ -75,20 +75,27 @@ class Session final : public Connection {
     // served; otherwise the read fails and the session ends.
     if (!idle_ || HasPendingInput()) return;
     ErrorCodeT ec;
-    tcp().socket().cancel(ec);
+    socket().cancel(ec);
   }
 
   void Close() override {
     closed_ = true;
-    tcp().close();
+    ErrorCodeT ec;
+    socket().close(ec);
   }
 
  private:
-  TcpStream& tcp() { return beast::get_lowest_layer(stream_); }
+  Socket& socket() { return beast::get_lowest_layer(stream_); }
+
+  // The deadline of what the session waits for now; the worker closes the connection once
+  // it has passed (see Worker::Sweep).
+  void ExpiresAfter(std::chrono::milliseconds timeout) {
+    SetDeadline(steady_clock::now() + timeout);
+  }
 
   bool HasPendingInput() {
     ErrorCodeT ec;
-    if (tcp().socket().available(ec) > 0) return true;
+    if (socket().available(ec) > 0) return true;
     if constexpr (kTls) return SSL_pending(stream_.native_handle()) > 0;
     return false;
   }
@@ -117,7 +124,7 @@ Awaitable<> Session<Stream>::Serve() {
   const ServerOptions& options = core_.options();
   ErrorCodeT ec;
   if constexpr (kTls) {
-    tcp().expires_after(options.header_timeout);
+    ExpiresAfter(options.header_timeout);
     co_await stream_.async_handshake(asio::ssl::stream_base::server, Redirect(ec));
     if (ec) {
       core_.CountFailedHandshake();
@@ -133,7 +140,7 @@ Awaitable<> Session<Stream>::Serve() {
         Close();
         co_return;
       }
-      tcp().expires_after(first ? options.header_timeout : options.idle_timeout);
+      ExpiresAfter(first ? options.header_timeout : options.idle_timeout);
       idle_ = true;
       ec = co_await ReadSome();
       idle_ = false;
@@ -161,7 +168,7 @@ Awaitable<> Session<Stream>::Serve() {
     const bool with_body = SerializeHead(response, framing, head_);
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(head_), with_body ? asio::buffer(response.body) : asio::const_buffer()};
-    tcp().expires_after(options.body_timeout);
+    ExpiresAfter(options.body_timeout);
     if (kTls && with_body && head_.size() + response.body.size() > kTlsCoalesceLimit) {
       // Beast 1.74's ssl_stream (its flat_stream) turns the rest of a two-buffer sequence
       // over 16 KiB into a zero-length write once the head is out, and async_write stops
@@ -187,7 +194,7 @@ Awaitable<int> Session<Stream>::ReadRequest(RequestParser& parser) {
   const ServerOptions& options = core_.options();
   ErrorCodeT ec;
   // The whole header block must arrive within header_timeout of its first byte.
-  tcp().expires_after(options.header_timeout);
+  ExpiresAfter(options.header_timeout);
   while (!parser.is_header_done()) {
     if (buffer_.size() > 0) {
       buffer_.consume(parser.put(buffer_.data(), ec));
@@ -198,7 +205,7 @@ Awaitable<int> Session<Stream>::ReadRequest(RequestParser& parser) {
     if (co_await ReadSome()) co_return -1;
   }
   if (parser.is_done()) co_return 0;
-  tcp().expires_after(options.body_timeout);
+  ExpiresAfter(options.body_timeout);
   if (parser.expects_continue() && parser.version() == 11) {
     // RFC 9110 §10.1.1: the client waits for this before sending the body.
     co_await asio::async_write(stream_, asio::buffer(kContinue), Redirect(ec));
@@ -259,26 +266,26 @@ template <class Stream>
 Awaitable<> Session<Stream>::CloseGracefully(std::chrono::milliseconds linger) {
   if (closed_) co_return;
   ErrorCodeT ec;
-  tcp().expires_after(linger);
+  ExpiresAfter(linger);
   if constexpr (kTls) {
     // Sends close_notify; returns when the peer answers or closes, or at the deadline.
     co_await stream_.async_shutdown(Redirect(ec));
     if (closed_) co_return;
   }
-  tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket().shutdown(tcp::socket::shutdown_send, ec);
   for (size_t discarded = 0; discarded < kMaxLingerBytes && !ec && !closed_;) {
     buffer_.clear();
-    discarded += co_await tcp().async_read_some(buffer_.prepare(kReadSize), Redirect(ec));
+    discarded += co_await socket().async_read_some(buffer_.prepare(kReadSize), Redirect(ec));
   }
-  if (!closed_) tcp().close();
+  if (!closed_) socket().close(ec);
 }
 
 }  // namespace
 
 void StartPlainSession(Worker& worker, Socket socket, ConnectionInfo info) {
-  using PlainSession = Session<TcpStream>;
-  auto session = std::make_unique<PlainSession>(worker, TcpStream(std::move(socket)),
-                                                std::move(info), nullptr);
+  using PlainSession = Session<Socket>;
+  auto session =
+      std::make_unique<PlainSession>(worker, std::move(socket), std::move(info), nullptr);
   asio::co_spawn(worker.context().get_executor(), PlainSession::Run(std::move(session)),
                  asio::detached);
 }
@@ -286,7 +293,7 @@ void StartPlainSession(Worker& worker, Socket socket, ConnectionInfo info) {
 void StartTlsSession(Worker& worker, Socket socket, ConnectionInfo info,
                      std::shared_ptr<asio::ssl::context> tls) {
   using TlsSession = Session<TlsStream>;
-  TlsStream stream(TcpStream(std::move(socket)), *tls);
+  TlsStream stream(std::move(socket), *tls);
   auto session =
       std::make_unique<TlsSession>(worker, std::move(stream), std::move(info), std::move(tls));
   asio::co_spawn(worker.context().get_executor(), TlsSession::Run(std::move(session)),

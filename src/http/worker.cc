@@ -1,5 +1,6 @@
 #include "http/worker.h"
 
+#include <algorithm>
 #include <array>
 
 #include "http/response_writer.h"
@@ -8,11 +9,24 @@
 
 namespace latchkey::http {
 
+namespace {
+
+// A tenth of the shortest timeout, so that a timeout fires at most 10 % late.
+std::chrono::milliseconds SweepInterval(const ServerOptions& options) {
+  const auto shortest =
+      std::min({options.header_timeout, options.body_timeout, options.idle_timeout});
+  return std::clamp(shortest / 10, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+}
+
+}  // namespace
+
 Worker::Worker(ServerCore& core)
     : core_(core),
+      sweep_interval_(SweepInterval(core.options())),
       // One thread runs each io_context; the hint lets Asio skip some internal locking.
       context_(std::make_unique<asio::io_context>(1)),
-      grace_timer_(std::make_unique<Timer>(context_->get_executor())) {}
+      grace_timer_(std::make_unique<Timer>(context_->get_executor())),
+      sweep_timer_(std::make_unique<Timer>(context_->get_executor())) {}
 
 Worker::~Worker() {
   // Destroying the io_context destroys suspended sessions, which unregister themselves; the
@@ -20,6 +34,7 @@ Worker::~Worker() {
   destroying_ = true;
   listeners_.clear();
   grace_timer_.reset();
+  sweep_timer_.reset();
   context_.reset();
 }
 
@@ -41,6 +56,30 @@ void Worker::RequestStop() {
 
 void Worker::Register(Connection& connection) {
   connection.position_ = connections_.insert(connections_.end(), &connection);
+  if (!sweep_armed_) ArmSweep();
+}
+
+void Worker::ArmSweep() {
+  sweep_armed_ = true;
+  sweep_timer_->expires_after(sweep_interval_);
+  sweep_timer_->async_wait([this](const ErrorCodeT& ec) {
+    sweep_armed_ = false;
+    if (ec || destroying_) return;
+    Sweep();
+    if (!connections_.empty()) ArmSweep();
+  });
+}
+
+// Closes the connections whose deadline has passed. Close only fails their pending
+// operations: the sessions end (and unregister) later, from their own completions.
+void Worker::Sweep() {
+  const auto now = std::chrono::steady_clock::now();
+  for (Connection* connection : connections_) {
+    if (connection->deadline_ <= now) {
+      connection->deadline_ = std::chrono::steady_clock::time_point::max();
+      connection->Close();
+    }
+  }
 }
 
 void Worker::Unregister(Connection& connection) {

@@ -208,6 +208,26 @@ TEST(HttpServerLimitsTest, SlowBodyIsDroppedAfterBodyTimeout) {
   EXPECT_TRUE(client->WaitClosed(3s));
 }
 
+// A client that sends a request and then stops reading must not hold its connection (and the
+// response's memory) forever: writing the response counts against body_timeout.
+TEST(HttpServerLimitsTest, ClientThatStopsReadingIsDroppedAfterBodyTimeout) {
+  constexpr size_t kResponseSize = 64 * 1024 * 1024;  // far more than the socket buffers hold
+  ServerOptions options = testing::LoopbackOptions();
+  options.body_timeout = 300ms;
+  RunningServer server(std::move(options), [](Request&) {
+    return Response::Text(200, std::string(kResponseSize, 'x'));
+  });
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(Get("/big")));
+  std::this_thread::sleep_for(1s);
+
+  size_t received = 0;
+  EXPECT_TRUE(client->WaitClosed(5s, &received));
+  EXPECT_GT(received, 0u);
+  EXPECT_LT(received, kResponseSize);
+}
+
 TEST(HttpServerLimitsTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
   ServerOptions options = testing::LoopbackOptions();
   options.idle_timeout = 300ms;

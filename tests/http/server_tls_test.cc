@@ -114,6 +114,21 @@ TEST_F(HttpServerTlsTest, FailedHandshakeIsCountedAndServerKeepsServing) {
   EXPECT_EQ(server.server().Stats().failed_tls_handshakes, 1u);
 }
 
+// A client that opens a TCP connection to the TLS port and never starts the handshake is
+// dropped after header_timeout, not before.
+TEST_F(HttpServerTlsTest, StalledHandshakeIsDroppedAfterHeaderTimeout) {
+  options_.header_timeout = 300ms;
+  RunningServer server(options_, Describe);
+  auto silent = TestClient::Connect(server.port(0));
+  ASSERT_NE(silent, nullptr);
+  const auto start = std::chrono::steady_clock::now();
+
+  EXPECT_TRUE(silent->WaitClosed(3s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return server.server().Stats().failed_tls_handshakes == 1; }, 3s));
+}
+
 TEST_F(HttpServerTlsTest, ReloadTlsSwitchesCertificateForNewConnections) {
   RunningServer server(options_, Describe);
   auto before = TestClient::ConnectTls(server.port(0));

@@ -190,9 +190,10 @@ std::optional<ClientResponse> TestClient::Read(bool head, Millis timeout) {
   return response;
 }
 
-bool TestClient::WaitClosed(Millis timeout) {
+bool TestClient::WaitClosed(Millis timeout, size_t* discarded) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
+    if (discarded != nullptr) *discarded += buffer_.size();
     buffer_.clear();
     auto left = std::chrono::duration_cast<Millis>(deadline - Clock::now());
     if (left.count() <= 0) return false;

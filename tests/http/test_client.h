@@ -42,8 +42,8 @@ class TestClient {
   // `head`: the response to a HEAD request, which has no body.
   std::optional<ClientResponse> Read(bool head = false, Millis timeout = Millis(5000));
   // True if the peer closes (EOF or reset) within `timeout`; data received meanwhile is
-  // discarded.
-  bool WaitClosed(Millis timeout);
+  // discarded, and counted in `*discarded` when given.
+  bool WaitClosed(Millis timeout, size_t* discarded = nullptr);
   // The subject common name of the server's certificate (TLS only).
   std::string PeerCommonName() const;
 
