@@ -79,7 +79,7 @@ http::Response OpsRoutes::Verify(const http::Request& request) {
     }
     return refused;
   }
-  const store::Principal& p = auth->principal;
+  const store::Principal& p = *auth->principal;
   http::Response ok = Empty(200);
   ok.SetHeader("X-Latchkey-Principal-Id", std::to_string(p.id));
   ok.SetHeader("X-Latchkey-Principal-Name", workspace::PrincipalName(p));
@@ -150,7 +150,7 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token, std::string_vi
     if (auth.error().code == ErrorCode::kUnavailable) return std::unexpected(auth.error());
     return inactive;
   }
-  const store::Principal& p = auth->principal;
+  const store::Principal& p = *auth->principal;
   json out = {{"active", true},
               {"sub", std::to_string(p.id)},
               {"token_type", "Bearer"},

@@ -49,11 +49,12 @@ AccessControl::AccessControl(store::Store& store, const Clock& clock, std::chron
                              size_t capacity)
     : store_(store), clock_(clock), ttl_(ttl), principals_(capacity), shared_(1), groups_(1) {}
 
-Result<AccessControl::Shared> AccessControl::LoadShared() {
+Result<std::shared_ptr<const AccessControl::Shared>> AccessControl::LoadShared() {
   TimePoint now = clock_.Now();
-  if (std::optional<Shared> cached = shared_.Get("", now)) return std::move(*cached);
+  if (auto cached = shared_.Get("", now)) return std::move(*cached);
   uint64_t generation = shared_.generation();
-  Shared shared;
+  auto loaded = std::make_shared<Shared>();
+  Shared& shared = *loaded;
   Result<std::vector<store::TokenPermission>> grants = store_.ListTokenPermissions();
   if (!grants) return std::unexpected(grants.error());
   shared.grants = std::move(*grants);
@@ -68,51 +69,50 @@ Result<AccessControl::Shared> AccessControl::LoadShared() {
   Result<std::optional<std::string>> max_days = ReadConf(store_, "maxTokenLifetimeDays");
   if (!max_days) return std::unexpected(max_days.error());
   shared.policy = ParseTokenPolicy(*enable, *max_days);
-  shared_.Put("", shared, now + ttl_, generation);
-  return shared;
+  shared_.Put("", loaded, now + ttl_, generation);
+  return loaded;
 }
 
-Result<PrincipalAccess> AccessControl::Get(int64_t principal_id) {
+Result<std::shared_ptr<const PrincipalAccess>> AccessControl::Get(int64_t principal_id) {
   TimePoint now = clock_.Now();
   std::string key = std::to_string(principal_id);
-  if (std::optional<PrincipalAccess> cached = principals_.Get(key, now)) {
-    return std::move(*cached);
-  }
+  if (auto cached = principals_.Get(key, now)) return std::move(*cached);
   uint64_t generation = principals_.generation();
-  Result<Shared> shared = LoadShared();
+  Result<std::shared_ptr<const Shared>> shared = LoadShared();
   if (!shared) return std::unexpected(shared.error());
-  PrincipalAccess access;
+  auto loaded = std::make_shared<PrincipalAccess>();
+  PrincipalAccess& access = *loaded;
   Result<store::Principal> principal = store_.GetPrincipal(principal_id);
   if (!principal) return std::unexpected(principal.error());
   access.principal = std::move(*principal);
   Result<std::vector<int64_t>> groups = store_.GroupsOfPrincipal(principal_id);
   if (!groups) return std::unexpected(groups.error());
   access.group_ids = std::move(*groups);
-  access.is_admin = shared->admins_group_id != 0 &&
+  access.is_admin = (*shared)->admins_group_id != 0 &&
                     std::find(access.group_ids.begin(), access.group_ids.end(),
-                              shared->admins_group_id) != access.group_ids.end();
+                              (*shared)->admins_group_id) != access.group_ids.end();
   access.can_use_tokens =
-      HasTokenPermission(principal_id, access.group_ids, access.is_admin, shared->grants);
-  principals_.Put(key, access, now + ttl_, generation);
-  return access;
+      HasTokenPermission(principal_id, access.group_ids, access.is_admin, (*shared)->grants);
+  principals_.Put(key, loaded, now + ttl_, generation);
+  return loaded;
 }
 
 Result<TokenPolicy> AccessControl::Policy() {
-  Result<Shared> shared = LoadShared();
+  Result<std::shared_ptr<const Shared>> shared = LoadShared();
   if (!shared) return std::unexpected(shared.error());
-  return shared->policy;
+  return (*shared)->policy;
 }
 
 Result<int64_t> AccessControl::AdminsGroupId() {
-  Result<Shared> shared = LoadShared();
+  Result<std::shared_ptr<const Shared>> shared = LoadShared();
   if (!shared) return std::unexpected(shared.error());
-  return shared->admins_group_id;
+  return (*shared)->admins_group_id;
 }
 
 Result<std::vector<store::TokenPermission>> AccessControl::Grants() {
-  Result<Shared> shared = LoadShared();
+  Result<std::shared_ptr<const Shared>> shared = LoadShared();
   if (!shared) return std::unexpected(shared.error());
-  return std::move(shared->grants);
+  return (*shared)->grants;
 }
 
 Result<std::shared_ptr<const std::vector<store::Group>>> AccessControl::Groups() {

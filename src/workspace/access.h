@@ -46,8 +46,9 @@ class AccessControl {
   AccessControl(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
                 size_t capacity);
 
-  // kNotFound when the principal does not exist.
-  Result<PrincipalAccess> Get(int64_t principal_id);
+  // kNotFound when the principal does not exist. The record is shared read-only with the
+  // cache: an authenticated request copies no principal.
+  Result<std::shared_ptr<const PrincipalAccess>> Get(int64_t principal_id);
   Result<TokenPolicy> Policy();
   // Id of the "admins" group, or 0 when there is none.
   Result<int64_t> AdminsGroupId();
@@ -69,13 +70,13 @@ class AccessControl {
     int64_t admins_group_id = 0;
     TokenPolicy policy;
   };
-  Result<Shared> LoadShared();
+  Result<std::shared_ptr<const Shared>> LoadShared();
 
   store::Store& store_;
   const Clock& clock_;
   const std::chrono::seconds ttl_;
-  BoundedTtlCache<PrincipalAccess> principals_;
-  BoundedTtlCache<Shared> shared_;
+  BoundedTtlCache<std::shared_ptr<const PrincipalAccess>> principals_;
+  BoundedTtlCache<std::shared_ptr<const Shared>> shared_;
   BoundedTtlCache<std::shared_ptr<const std::vector<store::Group>>> groups_;
   std::atomic<uint64_t> epoch_{0};
 };

@@ -15,6 +15,12 @@
 namespace latchkey::workspace {
 namespace {
 
+// The principal inside a cached access record, sharing its ownership (no copy).
+std::shared_ptr<const store::Principal> PrincipalOf(
+    const std::shared_ptr<const PrincipalAccess>& access) {
+  return {access, &access->principal};
+}
+
 using nlohmann::json;
 
 // A denial's message is "<reason code>: <detail>". Only this file produces and reads it: the
@@ -112,12 +118,13 @@ Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view auth
   return result;
 }
 
-Result<PrincipalAccess> Authenticator::ActivePrincipal(int64_t principal_id) {
-  Result<PrincipalAccess> access = access_.Get(principal_id);
+Result<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
+    int64_t principal_id) {
+  Result<std::shared_ptr<const PrincipalAccess>> access = access_.Get(principal_id);
   if (!access) {
     return DeniedUnlessOutage(access.error(), "unknown_principal", "principal no longer exists");
   }
-  if (!access->principal.active) return Denied("inactive_principal", "principal is inactive");
+  if (!(*access)->principal.active) return Denied("inactive_principal", "principal is inactive");
   return access;
 }
 
@@ -135,12 +142,14 @@ Result<AuthenticatedPrincipal> Authenticator::CheckPat(const std::string& token)
   if (pat->expires_at && *pat->expires_at <= clock_.Now()) {
     return Denied("expired_token", "expired PAT");
   }
-  Result<PrincipalAccess> access = ActivePrincipal(pat->owner_id);
+  Result<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(pat->owner_id);
   if (!access) return std::unexpected(access.error());
   // §3.1: a principal without CAN_USE/CAN_MANAGE can neither create nor use PATs.
-  if (!access->can_use_tokens) return Denied("no_permission", "owner has no token permission");
+  if (!(*access)->can_use_tokens) {
+    return Denied("no_permission", "owner has no token permission");
+  }
   pats_.MarkUsed(token_id);
-  return AuthenticatedPrincipal{std::move(access->principal), access->is_admin, AuthKind::kPat,
+  return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, AuthKind::kPat,
                                 token_id};
 }
 
@@ -175,9 +184,9 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token)
     jwts_.Put(cache_key, *verified, until, generation);
     cached = std::move(*verified);
   }
-  Result<PrincipalAccess> access = ActivePrincipal(cached->principal_id);
+  Result<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(cached->principal_id);
   if (!access) return std::unexpected(access.error());
-  return AuthenticatedPrincipal{std::move(access->principal), access->is_admin, cached->kind,
+  return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, cached->kind,
                                 cached->token_id};
 }
 

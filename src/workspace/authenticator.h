@@ -48,7 +48,7 @@ class Authenticator {
   Result<AuthenticatedPrincipal> CheckJwt(const std::string& token);
   Result<CachedJwt> VerifyWorkspaceToken(const std::string& token, const std::string& issuer);
   Result<CachedJwt> VerifyEntraToken(const std::string& token, const std::string& issuer);
-  Result<PrincipalAccess> ActivePrincipal(int64_t principal_id);
+  Result<std::shared_ptr<const PrincipalAccess>> ActivePrincipal(int64_t principal_id);
 
   store::Store& store_;
   const Clock& clock_;

@@ -1,6 +1,7 @@
 // Who is calling: filled once per request by the authenticator and handed to every handler.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,7 +13,8 @@ enum class AuthKind { kPat, kEntra, kWorkspaceOAuth };
 std::string_view AuthKindName(AuthKind kind);
 
 struct AuthenticatedPrincipal {
-  store::Principal principal;
+  // Never null; shared read-only with the access cache (see PrincipalOf).
+  std::shared_ptr<const store::Principal> principal;
   bool is_admin = false;  // member of the "admins" group
   AuthKind kind = AuthKind::kPat;
   // PAT: its token id (hex SHA-256 of the value). JWT: its jti claim, else a SHA-256 prefix of
@@ -25,7 +27,7 @@ struct CallContext {
   std::string remote_address;
   std::string request_id;
 
-  const store::Principal& principal() const { return auth.principal; }
+  const store::Principal& principal() const { return *auth.principal; }
   bool is_admin() const { return auth.is_admin; }
   // "principal:<id>", the audit actor.
   std::string Actor() const;

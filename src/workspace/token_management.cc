@@ -124,9 +124,9 @@ Result<std::pair<IssuedPat, TokenInfo>> TokenManagementService::CreateOnBehalfOf
     return MakeError(ErrorCode::kNotFound, "Service principal with application ID " +
                                                input.application_id + " does not exist.");
   }
-  Result<PrincipalAccess> access = deps_.access.Get(sp->id);
+  Result<std::shared_ptr<const PrincipalAccess>> access = deps_.access.Get(sp->id);
   if (!access) return std::unexpected(access.error());
-  if (!sp->active || !access->can_use_tokens) {
+  if (!sp->active || !(*access)->can_use_tokens) {
     return MakeError(ErrorCode::kPermissionDenied,
                      "Service principal " + sp->application_id +
                          " does not have permission to use tokens.");

@@ -48,9 +48,9 @@ json EncodeTokenList(const std::vector<store::Pat>& pats) {
 }
 
 Status RequireTokenPermission(const ServiceDeps& deps, const CallContext& context) {
-  Result<PrincipalAccess> access = deps.access.Get(context.principal().id);
+  Result<std::shared_ptr<const PrincipalAccess>> access = deps.access.Get(context.principal().id);
   if (!access) return std::unexpected(access.error());
-  if (access->can_use_tokens) return Ok();
+  if ((*access)->can_use_tokens) return Ok();
   // §4.1: message seen on real workspaces [E]; status/code [U].
   return MakeError(ErrorCode::kPermissionDenied, "User does not have permission to use tokens.");
 }

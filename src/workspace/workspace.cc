@@ -16,7 +16,7 @@ std::string_view AuthKindName(AuthKind kind) {
   return "unknown";
 }
 
-std::string CallContext::Actor() const { return "principal:" + std::to_string(auth.principal.id); }
+std::string CallContext::Actor() const { return "principal:" + std::to_string(auth.principal->id); }
 
 const std::string& PrincipalName(const store::Principal& principal) {
   return principal.kind == store::PrincipalKind::kUser ? principal.user_name

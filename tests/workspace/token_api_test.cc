@@ -306,7 +306,7 @@ TEST_F(TokenApiTest, AuthenticateMatchesTheApi) {
   Result<AuthenticatedPrincipal> ok = workspace_->Authenticate("Bearer " + admin_token_, kHost);
   ASSERT_TRUE(ok.has_value());
   EXPECT_TRUE(ok->is_admin);
-  EXPECT_EQ(ok->principal.id, boot_.admin_id);
+  EXPECT_EQ(ok->principal->id, boot_.admin_id);
   EXPECT_EQ(ok->kind, AuthKind::kPat);
 
   EXPECT_EQ(workspace_->Authenticate("", kHost).error().code, ErrorCode::kUnauthenticated);
