@@ -22,11 +22,30 @@ std::string Digest(const EVP_MD* md, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
+// SHA-256 through a context kept per thread: EVP_Digest allocates and frees a context on
+// every call, and this hash runs on every PAT-authenticated request.
+void Sha256Into(std::string_view data, unsigned char (&out)[32]) {
+  thread_local const UniqueEvpMdCtx ctx(EVP_MD_CTX_new());
+  LATCHKEY_CHECK(ctx != nullptr);
+  unsigned int len = 0;
+  LATCHKEY_CHECK(EVP_DigestInit_ex2(ctx.get(), Sha256Md(), nullptr) == 1 &&
+                 EVP_DigestUpdate(ctx.get(), Bytes(data), data.size()) == 1 &&
+                 EVP_DigestFinal_ex(ctx.get(), out, &len) == 1 && len == sizeof(out));
+}
+
 }  // namespace
 
-std::string Sha256(std::string_view data) { return Digest(Sha256Md(), data); }
+std::string Sha256(std::string_view data) {
+  unsigned char out[32];
+  Sha256Into(data, out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof(out));
+}
 
-std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+std::string Sha256Hex(std::string_view data) {
+  unsigned char out[32];
+  Sha256Into(data, out);
+  return HexEncode({reinterpret_cast<const char*>(out), sizeof(out)});
+}
 
 std::string Sha1(std::string_view data) { return Digest(EVP_sha1(), data); }
 

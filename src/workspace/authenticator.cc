@@ -102,9 +102,9 @@ Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view auth
     return MakeError(ErrorCode::kUnauthenticated, "Empty bearer credential.");
   }
 
-  std::string token(value);
+  const std::string_view token = value;
   bool is_pat = token.starts_with("dapi");
-  Result<AuthenticatedPrincipal> result = is_pat ? CheckPat(token) : CheckJwt(token);
+  Result<AuthenticatedPrincipal> result = is_pat ? CheckPat(token) : CheckJwt(std::string(token));
   if (!result && result.error().code == ErrorCode::kPermissionDenied) {
     // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
     std::string target = is_pat ? "token:" + HashSecretValue(token)
@@ -128,7 +128,7 @@ Result<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
   return access;
 }
 
-Result<AuthenticatedPrincipal> Authenticator::CheckPat(const std::string& token) {
+Result<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
   if (!LooksLikePat(token)) return Denied("malformed_token", "malformed PAT");
   std::string token_id = HashSecretValue(token);
   Result<TokenPolicy> policy = access_.Policy();

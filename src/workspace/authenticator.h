@@ -44,7 +44,7 @@ class Authenticator {
     std::string token_id;
   };
   // kPermissionDenied carries the reason (for the audit record) in its message.
-  Result<AuthenticatedPrincipal> CheckPat(const std::string& token);
+  Result<AuthenticatedPrincipal> CheckPat(std::string_view token);
   Result<AuthenticatedPrincipal> CheckJwt(const std::string& token);
   Result<CachedJwt> VerifyWorkspaceToken(const std::string& token, const std::string& issuer);
   Result<CachedJwt> VerifyEntraToken(const std::string& token, const std::string& issuer);

@@ -25,7 +25,6 @@ struct AuthenticatedPrincipal {
 struct CallContext {
   AuthenticatedPrincipal auth;
   std::string remote_address;
-  std::string request_id;
 
   const store::Principal& principal() const { return *auth.principal; }
   bool is_admin() const { return auth.is_admin; }

@@ -24,7 +24,8 @@ namespace latchkey::workspace {
 
 struct Reply {
   int status = 200;
-  nlohmann::json body = nlohmann::json::object();  // §1.3: every 2xx has a JSON body
+  // §1.3: every 2xx has a JSON body; null (the default, which allocates nothing) is sent as {}.
+  nlohmann::json body;
   http::HeaderList headers;
   bool no_body = false;  // 204 (SCIM DELETE)
   // When set, the JSON body already serialized (a cached reply, e.g. SCIM /Me); `body` unused.
@@ -47,7 +48,7 @@ struct Reply {
 
 struct ApiCall {
   const http::Request& http;
-  nlohmann::json body;  // the JSON object body; {} when empty or for GET/DELETE
+  const nlohmann::json& body;  // the JSON object body; {} when empty or for GET/DELETE
   FormFields query;
 
   std::string Param(const std::string& name) const {

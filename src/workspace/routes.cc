@@ -24,12 +24,20 @@ http::Response Encode(const Reply& reply) {
     response.status = reply.status;
   } else if (reply.encoded) {
     response = http::Response::Json(reply.status, *reply.encoded);
+  } else if (reply.body.is_null()) {
+    response = http::Response::Json(reply.status, "{}");
   } else {
     response = http::Response::Json(
         reply.status, reply.body.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   for (const auto& [name, value] : reply.headers) response.SetHeader(name, value);
   return response;
+}
+
+// The body of a request without one; shared so that a GET allocates no JSON object.
+const json& EmptyObject() {
+  static const json empty = json::object();
+  return empty;
 }
 
 bool HasBody(std::string_view method) {
@@ -66,11 +74,11 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
       }
       return AuthErrorResponse(auth.error(), request.request_id);
     }
-    CallContext context{std::move(*auth), request.remote_address, request.request_id};
+    CallContext context{std::move(*auth), request.remote_address};
     std::string principal = context.Actor();
     Result<FormFields> query = ParseQuery(request.query);
     if (!query) return ErrorFor(style, query.error(), request);
-    json body = json::object();
+    std::optional<json> body;
     if (HasBody(request.method)) {
       Result<json> parsed = ParseJsonBody(request.body);
       if (!parsed) {
@@ -79,7 +87,7 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
       }
       body = std::move(*parsed);
     }
-    ApiCall call{request, std::move(body), std::move(*query)};
+    ApiCall call{request, body ? *body : EmptyObject(), std::move(*query)};
     http::Response response;
     try {
       Result<Reply> reply = handler(call, context);
