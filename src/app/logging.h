@@ -26,6 +26,10 @@ Status ReopenAuditLog();
 void SetLogLevel(const std::string& level);
 
 void LogAccess(const http::AccessLogEntry& entry);
+// The JSON access line LogAccess writes (with its newline) into `line`; false, with `line`
+// unspecified, for an entry with non-ASCII text, which LogAccess encodes through nlohmann.
+// Exposed for tests.
+bool FormatAccessLine(const http::AccessLogEntry& entry, std::string& line);
 void LogAudit(const store::AuditEvent& event);
 
 // While alive, audit lines written on this thread carry `request_id`. The server handler
