@@ -1,5 +1,7 @@
 #include "idp/token_service.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
@@ -114,23 +116,37 @@ http::Response TokenService::Handle(const http::Request& request, TokenEndpoint 
   }
   const int64_t lifetime = ToUnixSeconds(issued->expires_at) - ToUnixSeconds(issued->issued_at);
   const int64_t expires_in = lifetime - 1;  // Entra answers 3599 for a one-hour token
-  nlohmann::json body;
+  nlohmann::json fields;
   if (endpoint == TokenEndpoint::kV1) {
     // The v1 endpoint writes numbers as strings (spec §5.8).
-    body = {{"token_type", "Bearer"},
-            {"expires_in", std::to_string(expires_in)},
-            {"ext_expires_in", std::to_string(expires_in)},
-            {"expires_on", std::to_string(ToUnixSeconds(issued->expires_at))},
-            {"not_before", std::to_string(ToUnixSeconds(issued->issued_at))},
-            {"resource", issued->resource},
-            {"access_token", issued->access_token}};
+    fields = {{"token_type", "Bearer"},
+              {"expires_in", std::to_string(expires_in)},
+              {"ext_expires_in", std::to_string(expires_in)},
+              {"expires_on", std::to_string(ToUnixSeconds(issued->expires_at))},
+              {"not_before", std::to_string(ToUnixSeconds(issued->issued_at))},
+              {"resource", issued->resource}};
   } else {
-    body = {{"token_type", "Bearer"},
-            {"expires_in", expires_in},
-            {"ext_expires_in", expires_in},
-            {"access_token", issued->access_token}};
+    fields = {{"token_type", "Bearer"}, {"expires_in", expires_in}, {"ext_expires_in", expires_in}};
   }
-  http::Response r = http::Response::Json(200, body.dump());
+  // The token goes in first, where the sorted object put it, without passing its 1-2 KB
+  // through the JSON escaper: a JWS is base64url and dots, which need no escaping.
+  const std::string rest = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string body;
+  body.reserve(issued->access_token.size() + rest.size() + 20);
+  const std::string& token = issued->access_token;
+  const bool plain = std::all_of(token.begin(), token.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.';
+  });
+  body.append("{\"access_token\":");
+  if (plain) {
+    body.append("\"").append(token).append("\"");
+  } else {
+    body.append(nlohmann::json(token).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  body.push_back(',');
+  body.append(rest, 1);  // without its opening brace
+  http::Response r = http::Response::Json(200, std::move(body));
   r.SetHeader("Cache-Control", "no-store, no-cache");
   r.SetHeader("Pragma", "no-cache");
   return r;
