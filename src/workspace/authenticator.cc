@@ -104,7 +104,7 @@ Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view auth
 
   const std::string_view token = value;
   bool is_pat = token.starts_with("dapi");
-  Result<AuthenticatedPrincipal> result = is_pat ? CheckPat(token) : CheckJwt(std::string(token));
+  Result<AuthenticatedPrincipal> result = is_pat ? CheckPat(token) : CheckJwt(token);
   if (!result && result.error().code == ErrorCode::kPermissionDenied) {
     // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
     std::string target = is_pat ? "token:" + HashSecretValue(token)
@@ -153,13 +153,13 @@ Result<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
                                 token_id};
 }
 
-Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token) {
+Result<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
   if (std::count(token.begin(), token.end(), '.') != 2 || token.size() > jose::kMaxJwtSize) {
     return Denied("malformed_token", "not a PAT or a JWT");
   }
   TimePoint now = clock_.Now();
   std::string cache_key = HashSecretValue(token);
-  std::optional<CachedJwt> cached = jwts_.Get(cache_key, now);
+  std::optional<std::shared_ptr<const CachedJwt>> cached = jwts_.Get(cache_key, now);
   if (options_.metrics != nullptr) options_.metrics->AuthCacheLookup("jwt", cached.has_value());
   if (!cached) {
     uint64_t generation = jwts_.generation();
@@ -171,8 +171,9 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token)
     // (Entra tenants, external OpenID issuers) goes through the Entra policy.
     bool own = !authority.empty() && options_.is_own_authority &&
                options_.is_own_authority(authority);
-    Result<CachedJwt> verified = own ? VerifyWorkspaceToken(token, issuer)
-                                     : VerifyEntraToken(token, issuer);
+    const std::string whole(token);
+    Result<CachedJwt> verified = own ? VerifyWorkspaceToken(whole, issuer)
+                                     : VerifyEntraToken(whole, issuer);
     if (!verified) return std::unexpected(verified.error());
     // exp was checked by VerifyJwt; compare in seconds so a far-future exp cannot overflow.
     TimePoint until = now + options_.auth_cache_ttl;
@@ -181,13 +182,14 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(const std::string& token)
         exp_it->get<int64_t>() < ToUnixSeconds(until)) {
       until = FromUnixSeconds(exp_it->get<int64_t>());
     }
-    jwts_.Put(cache_key, *verified, until, generation);
-    cached = std::move(*verified);
+    cached = std::make_shared<const CachedJwt>(std::move(*verified));
+    jwts_.Put(cache_key, *cached, until, generation);
   }
-  Result<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(cached->principal_id);
+  const CachedJwt& jwt = **cached;
+  Result<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(jwt.principal_id);
   if (!access) return std::unexpected(access.error());
-  return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, cached->kind,
-                                cached->token_id};
+  return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, jwt.kind,
+                                jwt.token_id};
 }
 
 Result<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::string& token,

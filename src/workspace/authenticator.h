@@ -45,7 +45,7 @@ class Authenticator {
   };
   // kPermissionDenied carries the reason (for the audit record) in its message.
   Result<AuthenticatedPrincipal> CheckPat(std::string_view token);
-  Result<AuthenticatedPrincipal> CheckJwt(const std::string& token);
+  Result<AuthenticatedPrincipal> CheckJwt(std::string_view token);
   Result<CachedJwt> VerifyWorkspaceToken(const std::string& token, const std::string& issuer);
   Result<CachedJwt> VerifyEntraToken(const std::string& token, const std::string& issuer);
   Result<std::shared_ptr<const PrincipalAccess>> ActivePrincipal(int64_t principal_id);
@@ -56,7 +56,7 @@ class Authenticator {
   AccessControl& access_;
   PatCache& pats_;
   AuditLog& audit_;
-  BoundedTtlCache<CachedJwt> jwts_;
+  BoundedTtlCache<std::shared_ptr<const CachedJwt>> jwts_;
 };
 
 }  // namespace latchkey::workspace
