@@ -25,28 +25,25 @@ std::array<int8_t, 256> MakeTable(const char* alphabet) {
 }
 
 std::string Encode64(std::string_view in, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    out += alphabet[v & 63];
+  // Written into a sized buffer, not appended a character at a time (this encodes every
+  // signed token's three parts).
+  const size_t rest = in.size() % 3;
+  const size_t full = in.size() - rest;
+  std::string out((full / 3) * 4 + (rest == 0 ? 0 : (pad ? 4 : rest + 1)), '=');
+  char* o = out.data();
+  for (size_t i = 0; i < full; i += 3, o += 4) {
+    const uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = alphabet[(v >> 6) & 63];
+    o[3] = alphabet[v & 63];
   }
-  size_t rest = in.size() - i;
-  if (rest == 1) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    if (pad) out += "==";
-  } else if (rest == 2) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    out += alphabet[(v >> 6) & 63];
-    if (pad) out += '=';
+  if (rest > 0) {
+    uint32_t v = uint8_t(in[full]) << 16;
+    if (rest == 2) v |= uint8_t(in[full + 1]) << 8;
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    if (rest == 2) o[2] = alphabet[(v >> 6) & 63];
   }
   return out;
 }
