@@ -220,8 +220,12 @@ TEST(HttpServerLimitsTest, ClientThatStopsReadingIsDroppedAfterBodyTimeout) {
   auto client = TestClient::Connect(server.port());
   ASSERT_NE(client, nullptr);
   ASSERT_TRUE(client->Send(Get("/big")));
-  std::this_thread::sleep_for(1s);
 
+  // The client reads nothing until the server has closed the connection (however long the
+  // handler took to build the response: a fixed sleep lost that race under TSan).
+  auto open_connections = [&] { return server.server().Stats().open_connections; };
+  ASSERT_TRUE(testing::WaitFor([&] { return open_connections() == 1; }, 3s));
+  EXPECT_TRUE(testing::WaitFor([&] { return open_connections() == 0; }, 10s));
   size_t received = 0;
   EXPECT_TRUE(client->WaitClosed(5s, &received));
   EXPECT_GT(received, 0u);
