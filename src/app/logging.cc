@@ -19,6 +19,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "base/json_writer.h"
+
 namespace latchkey::app {
 namespace {
 
@@ -193,33 +195,6 @@ void LogAudit(const store::AuditEvent& e) {
 
 namespace {
 
-// Appends `text` as a JSON string. False (and `out` unusable) when `text` has a byte >= 0x80:
-// the caller then takes the nlohmann writer, which checks UTF-8.
-bool AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  // Runs of characters that need no escaping are appended whole: a character at a time was
-  // the largest user-space symbol of an authenticated GET.
-  size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    if (u >= 0x20 && u < 0x80 && u != '"' && u != '\\') continue;
-    if (u >= 0x80) return false;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
-    if (u == '"' || u == '\\') {
-      const char escaped[2] = {'\\', static_cast<char>(u)};
-      out.append(escaped, sizeof escaped);
-    } else {
-      const char escaped[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 0xf]};
-      out.append(escaped, sizeof escaped);
-    }
-  }
-  out.append(text.data() + run, text.size() - run);
-  out.push_back('"');
-  return true;
-}
-
 // "2025-01-02T03:04:05.123456Z"; the seconds part is formatted once per second per thread.
 void AppendTimestamp(std::string& out, spdlog::log_clock::time_point t) {
   thread_local int64_t cached_second = -1;
@@ -336,7 +311,7 @@ class AccessLogWriter {
 // The JSON access line, written by hand: nlohmann + spdlog cost a quarter of the CPU of an
 // authenticated GET, and spdlog's console mutex held across write(2) made the worker threads
 // queue on a futex (bench/README.md). Same fields and values; false for the rare entry with
-// non-ASCII text, which takes the nlohmann path.
+// text that is not valid UTF-8, which takes the nlohmann path (it replaces the bad bytes).
 bool FormatAccessLine(const http::AccessLogEntry& e, std::string& line) {
   char number[64];
   line.assign("{\"time\":\"");

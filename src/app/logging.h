@@ -27,7 +27,8 @@ void SetLogLevel(const std::string& level);
 
 void LogAccess(const http::AccessLogEntry& entry);
 // The JSON access line LogAccess writes (with its newline) into `line`; false, with `line`
-// unspecified, for an entry with non-ASCII text, which LogAccess encodes through nlohmann.
+// unspecified, for an entry with text that is not valid UTF-8, which LogAccess encodes
+// through nlohmann (replacing the invalid bytes).
 // Exposed for tests.
 bool FormatAccessLine(const http::AccessLogEntry& entry, std::string& line);
 void LogAudit(const store::AuditEvent& event);

@@ -75,9 +75,18 @@ TEST(AccessLogTest, SpecialCharactersAreEscapedAndRoundTrip) {
   }
 }
 
-TEST(AccessLogTest, NonAsciiTextIsLeftToTheGeneralEncoder) {
+TEST(AccessLogTest, Utf8TextIsWrittenAsIs) {
   http::AccessLogEntry e = Entry();
-  e.path = "/caf\xc3\xa9";
+  e.path = "/caf\xc3\xa9/\xf0\x9f\x94\x91";
+  std::string line;
+  ASSERT_TRUE(FormatAccessLine(e, line));
+  EXPECT_NE(line.find("/caf\xc3\xa9/\xf0\x9f\x94\x91"), std::string::npos) << line;
+  EXPECT_EQ(json::parse(line)["path"], e.path);
+}
+
+TEST(AccessLogTest, InvalidUtf8IsLeftToTheGeneralEncoder) {
+  http::AccessLogEntry e = Entry();
+  e.principal = "bad\xff";
   std::string line;
   EXPECT_FALSE(FormatAccessLine(e, line));
 }
