@@ -46,11 +46,24 @@ Result<std::string> SignJwt(const nlohmann::json& claims, const crypto::RsaPriva
   std::optional<std::string> header_json = Dump(header);
   std::optional<std::string> claims_json = Dump(claims);
   if (!header_json || !claims_json) return Invalid("JWT header or claims are not valid UTF-8");
-  std::string token = Base64UrlEncode(*header_json) + "." + Base64UrlEncode(*claims_json);
+  return SignCompact(Base64UrlEncode(*header_json), *claims_json, key);
+}
+
+std::string EncodeRs256Header(std::string_view kid) {
+  return Base64UrlEncode(json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", std::string(kid)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace));
+}
+
+Result<std::string> SignCompact(std::string_view encoded_header, std::string_view payload_json,
+                                const crypto::RsaPrivateKey& key) {
+  const std::string payload = Base64UrlEncode(payload_json);
+  std::string token;
+  token.reserve(encoded_header.size() + payload.size() + 2 + 4 * 512 / 3 + 4);
+  token.append(encoded_header).append(1, '.').append(payload);
   Result<std::string> signature = key.SignRs256(token);
   if (!signature) return std::unexpected(signature.error());
-  token += ".";
-  token += Base64UrlEncode(*signature);
+  token.push_back('.');
+  token.append(Base64UrlEncode(*signature));
   return token;
 }
 

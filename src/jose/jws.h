@@ -25,6 +25,17 @@ Result<std::string> SignJwt(const nlohmann::json& claims, const crypto::RsaPriva
                             std::string_view kid,
                             const nlohmann::json& extra_header = nlohmann::json::object());
 
+// The base64url protected header {"alg":"RS256","kid":kid,"typ":"JWT"}: SignJwt's header
+// without an extra_header, for callers that sign many payloads under one key.
+std::string EncodeRs256Header(std::string_view kid);
+
+// "<encoded_header>.<base64url(payload_json)>.<signature>": the compact JWS over text the
+// caller has already serialised (a JSON object from JsonObjectWriter, say), which skips the
+// nlohmann objects SignJwt builds. The caller vouches for both parts; kInternal if signing
+// fails.
+Result<std::string> SignCompact(std::string_view encoded_header, std::string_view payload_json,
+                                const crypto::RsaPrivateKey& key);
+
 struct ParsedJwt {
   nlohmann::json header;     // a JSON object
   nlohmann::json claims;     // a JSON object

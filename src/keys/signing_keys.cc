@@ -70,7 +70,7 @@ Result<std::shared_ptr<const SigningKeys::Snapshot>> SigningKeys::Load() const {
     auto pub = crypto::RsaPublicKey::FromPem(row.public_pem);
     if (!pub) return std::unexpected(pub.error());
     Entry e{row.kid, *pub, std::nullopt, row.created_at, row.retired_at,
-            jose::RsaPublicJwk(*pub, row.kid)};
+            jose::RsaPublicJwk(*pub, row.kid), jose::EncodeRs256Header(row.kid)};
     if (is_current) {
       const std::string path = KeyPath(key_dir_, row.kid);
       if (auto st = CheckKeyFileMode(path); !st) return st;
@@ -112,6 +112,12 @@ Result<std::string> SigningKeys::Sign(const nlohmann::json& claims) const {
   auto snap = snapshot();
   const Entry& current = snap->keys.front();
   return jose::SignJwt(claims, *current.private_key, current.kid);
+}
+
+Result<std::string> SigningKeys::SignPayload(std::string_view claims_json) const {
+  auto snap = snapshot();
+  const Entry& current = snap->keys.front();
+  return jose::SignCompact(current.encoded_header, claims_json, *current.private_key);
 }
 
 std::string SigningKeys::current_kid() const { return snapshot()->keys.front().kid; }

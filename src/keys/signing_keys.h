@@ -36,6 +36,9 @@ class SigningKeys final : public jose::KeySource {
 
   // Signs `claims` with the current key; the header carries kid and x5t-free RS256.
   Result<std::string> Sign(const nlohmann::json& claims) const;
+  // The same for claims already serialised as a JSON object (JsonObjectWriter): the token
+  // endpoint's path, which builds no nlohmann objects.
+  Result<std::string> SignPayload(std::string_view claims_json) const;
   // kid of the current signing key.
   std::string current_kid() const;
 
@@ -62,6 +65,7 @@ class SigningKeys final : public jose::KeySource {
     TimePoint created_at;
     std::optional<TimePoint> retired_at;
     nlohmann::json jwk;
+    std::string encoded_header;  // jose::EncodeRs256Header(kid), for SignPayload
   };
   struct Snapshot {
     std::vector<Entry> keys;  // current first
