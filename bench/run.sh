@@ -13,7 +13,7 @@ if [ ! -d "$here/node/node_modules/oidc-provider" ]; then
   echo "bench: installing the node peer (npm ci in bench/node)" >&2
   (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
-if [ ! -x "$build/bench/latchkey_micro_bench" ]; then
-  cmake --build "$build" --target latchkey_micro_bench -j "$(nproc)" >&2
+if [ ! -x "$build/bench/latchkey_micro_bench" ] || [ ! -x "$build/bench/latchkey_bare_token_server" ]; then
+  cmake --build "$build" --target latchkey_micro_bench latchkey_bare_token_server -j "$(nproc)" >&2
 fi
 exec python3 "$here/bench.py" "$build"
