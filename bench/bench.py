@@ -443,12 +443,12 @@ class Bench:
             bare_cpu = [r["per_cpu_s"] for r in bare_runs]
             self.row(s, "bare Beast route /token", median(bare_rps), "tok/s", "openssl -multi 2",
                      paired_ratio(bare_rps, multi))
-            self.row(s, "  per server CPU-second", median(bare_cpu), "tok/cpu-s",
+            self.row(s, "  bare route per server CPU-second", median(bare_cpu), "tok/cpu-s",
                      "openssl 1 process", paired_ratio(bare_cpu, single))
             self.row(s, "latchkeyd vs bare Beast route", median(rps), "tok/s", "bare route",
                      paired_ratio(rps, bare_rps))
-            self.row(s, "  per server CPU-second", median(per_cpu), "tok/cpu-s", "bare route",
-                     paired_ratio(per_cpu, bare_cpu))
+            self.row(s, "  latchkeyd vs bare, per server CPU-second", median(per_cpu), "tok/cpu-s",
+                     "bare route", paired_ratio(per_cpu, bare_cpu))
         if node_runs:
             node_rps = [r["rps"] for r in node_runs]
             self.row(s, "node oidc-provider /token", median(node_rps), "tok/s",
