@@ -80,6 +80,7 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["server"]["max_connections_per_ip"].value<int64_t>()) c.max_connections_per_ip = static_cast<size_t>(*v);
   if (auto v = t["server"]["header_timeout_ms"].value<int64_t>()) c.header_timeout = std::chrono::milliseconds(*v);
   if (auto v = t["server"]["idle_timeout_ms"].value<int64_t>()) c.idle_timeout = std::chrono::milliseconds(*v);
+  if (auto v = t["server"]["body_timeout_ms"].value<int64_t>()) c.body_timeout = std::chrono::milliseconds(*v);
   if (auto v = t["database"]["url"].value<std::string>()) c.database_url = *v;
   if (auto v = t["log"]["format"].value<std::string>()) c.log_format = *v;
   if (auto v = t["log"]["level"].value<std::string>()) c.log_level = *v;
@@ -168,6 +169,11 @@ Status ApplyEnv(Config& c, const Environment& env) {
     auto n = ParseInt(*v, "LATCHKEY_HEADER_TIMEOUT_MS");
     if (!n) return std::unexpected(n.error());
     c.header_timeout = std::chrono::milliseconds(*n);
+  }
+  if (auto v = get("LATCHKEY_BODY_TIMEOUT_MS")) {
+    auto n = ParseInt(*v, "LATCHKEY_BODY_TIMEOUT_MS");
+    if (!n) return std::unexpected(n.error());
+    c.body_timeout = std::chrono::milliseconds(*n);
   }
   if (auto v = get("LATCHKEY_PAT_QUOTA")) {
     auto n = ParseInt(*v, "LATCHKEY_PAT_QUOTA");
@@ -303,9 +309,10 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
                      "workspace.oauth_token_lifetime_seconds must be between 60 and 86400");
   }
   if (c.header_timeout <= std::chrono::milliseconds(0) || c.header_timeout > kDay ||
+      c.body_timeout <= std::chrono::milliseconds(0) || c.body_timeout > kDay ||
       c.idle_timeout <= std::chrono::milliseconds(0) || c.idle_timeout > kDay) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "header and idle timeouts must be between 1 ms and one day");
+                     "header, body and idle timeouts must be between 1 ms and one day");
   }
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (size_t{1} << 30)) {
     return MakeError(ErrorCode::kInvalidArgument,

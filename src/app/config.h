@@ -61,6 +61,7 @@ struct Config {
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds body_timeout{30000};  // a request body; writing a response
   size_t max_connections_per_ip = 256;
 
   std::string KeyDir() const { return data_dir + "/keys"; }

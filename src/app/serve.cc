@@ -135,6 +135,7 @@ void ApplyReloadableSettings(Config& running, const Config& next, OwnAuthorities
       {"server limits", next.max_body_bytes != running.max_body_bytes ||
                             next.header_timeout != running.header_timeout ||
                             next.idle_timeout != running.idle_timeout ||
+                            next.body_timeout != running.body_timeout ||
                             next.max_connections_per_ip != running.max_connections_per_ip},
   };
   for (const auto& [what, changed] : restart_only) {
@@ -287,6 +288,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   options.max_body_bytes = config.max_body_bytes;
   options.header_timeout = config.header_timeout;
   options.idle_timeout = config.idle_timeout;
+  options.body_timeout = config.body_timeout;
   options.max_connections_per_ip = config.max_connections_per_ip;
   options.tls_cert_file = config.tls_cert_file;
   options.tls_key_file = config.tls_key_file;

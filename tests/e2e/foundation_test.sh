@@ -77,4 +77,16 @@ for secret in "$(jq -r .admin.token "$boot")" "$(jq -r .directory_admin.client_s
   check "secret ${secret:0:4}... absent from the data dir" bash -c "! grep -rqaF -- '$secret' '$LK_TMP/lk'"
   check "secret ${secret:0:4}... absent from the server output" bash -c "! grep -qaF -- '$secret' '$LK_LOG'"
 done
+
+# The body timeout is configurable; out-of-range values are refused at start.
+out=$(LATCHKEY_BODY_TIMEOUT_MS=0 "$LATCHKEYD" serve --data-dir "$LK_TMP/lk" 2>&1) && rc=0 || rc=$?
+check "LATCHKEY_BODY_TIMEOUT_MS=0 is refused (exit $rc)" test "$rc" -ne 0
+check "... saying which setting ($out)" grep -q "body and idle timeouts must be between" <<<"$out"
+LATCHKEY_BODY_TIMEOUT_MS=1500 lk_serve lk
+stalled=$($PY "$RAW" stalled_body "$LK_URL" "$LK_CA")
+check "a stalled body is dropped after body_timeout_ms=1500 ($(jq .closed_after <<<"$stalled") s)" \
+  test "$(jq '.closed_after >= 1.45 and .closed_after < 6' <<<"$stalled")" = true
+check "a request whose body arrives is still served" \
+  test "$(lkstatus -X POST -H "Authorization: Bearer $LK_ADMIN_TOKEN" -d '{"lifetime_seconds":60}' \
+          "$LK_URL/api/2.0/token/create")" = 200
 finish

@@ -152,8 +152,28 @@ def in_flight(url, ca, n=5):
     return statuses
 
 
+def stalled_body(url, ca):
+    """Sends a request's headers and 5 of its 100 body bytes, then nothing. Returns how long the
+    server took to close the connection after that, and the status it answered (0: none)."""
+    s, u = connect(url, ca, timeout=60)
+    s.sendall((f"POST /api/2.0/token/delete HTTP/1.1\r\nHost: {host(u)}\r\n"
+               f"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n").encode()
+              + b'{"tok')
+    t0 = time.time()
+    status = read_status(s)
+    try:
+        while s.recv(4096):
+            pass
+    except (ConnectionResetError, ssl.SSLError, socket.timeout, OSError):
+        pass
+    closed_after = time.time() - t0
+    s.close()
+    return {"closed_after": closed_after, "status": status}
+
+
 if __name__ == "__main__":
     probe, url, ca = sys.argv[1], sys.argv[2], sys.argv[3]
     fn = {"big_headers": big_headers, "big_body": big_body, "long_line": long_line,
-          "malformed": malformed, "slow_clients": slow_clients, "in_flight": in_flight}[probe]
+          "malformed": malformed, "slow_clients": slow_clients, "in_flight": in_flight,
+          "stalled_body": stalled_body}[probe]
     print(json.dumps(fn(url, ca)), flush=True)
