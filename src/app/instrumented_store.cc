@@ -254,8 +254,8 @@ Status InstrumentedStore::Ping() {
   return Timed("Ping", [&] { return inner_->Ping(); });
 }
 
-void InstrumentedStore::AddChangeListener(ChangeListener listener) {
-  inner_->AddChangeListener(std::move(listener));
+store::ChangeSubscription InstrumentedStore::AddChangeListener(ChangeListener listener) {
+  return inner_->AddChangeListener(std::move(listener));
 }
 
 }  // namespace latchkey::app

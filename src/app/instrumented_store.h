@@ -85,7 +85,7 @@ class InstrumentedStore final : public store::Store {
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Status Ping() override;
-  void AddChangeListener(ChangeListener listener) override;
+  store::ChangeSubscription AddChangeListener(ChangeListener listener) override;
   std::string backend() const override { return inner_->backend(); }
   store::PoolUsage pool_usage() const override { return inner_->pool_usage(); }
 

@@ -252,12 +252,11 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   // Other replicas rotate keys too: reload when the store says so.
-  db->AddChangeListener([weak = std::weak_ptr(keys)](const store::Change& change) {
-    if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
-    if (std::shared_ptr<keys::SigningKeys> live = weak.lock()) {
-      if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
-    }
-  });
+  const store::ChangeSubscription keys_subscription =
+      db->AddChangeListener([live = keys.get()](const store::Change& change) {
+        if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
+        if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
+      });
 
   http::Router router;
   router.Add("GET", "/healthz", [](http::Request&) {

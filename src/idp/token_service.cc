@@ -78,10 +78,9 @@ TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const 
       address_throttle_(clock, options_.address_failures_before_lockout, options_.failure_window,
                         options_.lockout),
       clients_(std::make_shared<ClientCache>(std::chrono::seconds(60), 10000)) {
-  std::weak_ptr<ClientCache> weak = clients_;
-  directory_.store().AddChangeListener([weak](const store::Change& change) {
-    if (change.kind != store::ChangeKind::kCredentialChanged) return;
-    if (std::shared_ptr<ClientCache> clients = weak.lock()) clients->Clear();
+  ClientCache* clients = clients_.get();
+  subscription_ = directory_.store().AddChangeListener([clients](const store::Change& change) {
+    if (change.kind == store::ChangeKind::kCredentialChanged) clients->Clear();
   });
 }
 

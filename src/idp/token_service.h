@@ -74,8 +74,9 @@ class TokenService {
   IdpOptions options_;
   FailureThrottle client_throttle_;
   FailureThrottle address_throttle_;
-  // Shared with the store's change listener, which holds it weakly (the store outlives us).
   std::shared_ptr<ClientCache> clients_;
+  // Declared last: it unregisters (and waits out a call in progress) before clients_ goes.
+  store::ChangeSubscription subscription_;
 };
 
 }  // namespace latchkey::idp

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "store/change_listeners.h"
 #include "store/records.h"
 
 namespace latchkey::store {
@@ -147,9 +148,10 @@ struct PoolUsage {
 class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, public AuditStore {
  public:
   // Called after a change commits (from this process and, where the backend can notify, from
-  // other replicas). Listeners must be fast and must not call back into the store.
-  using ChangeListener = std::function<void(const Change&)>;
-  virtual void AddChangeListener(ChangeListener listener) = 0;
+  // other replicas). Listeners must be fast and must not call back into the store. The
+  // listener is called until the returned subscription is destroyed (change_listeners.h).
+  using ChangeListener = ChangeListeners::Listener;
+  virtual ChangeSubscription AddChangeListener(ChangeListener listener) = 0;
 
   // Cheap round trip that proves the database answers (readyz).
   virtual Status Ping() = 0;

@@ -87,12 +87,9 @@ void Workspace::FlushAuthCaches() {
 Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
                      WorkspaceOptions options)
     : services_(std::make_shared<Services>(store, clock, random, std::move(options))) {
-  // The store has no way to remove a listener: hold the services weakly so a Workspace that
-  // dies before its store leaves a harmless no-op behind.
-  std::weak_ptr<Services> weak = services_;
-  store.AddChangeListener([weak](const store::Change& change) {
-    if (std::shared_ptr<Services> services = weak.lock()) services->OnChange(change);
-  });
+  Services* services = services_.get();
+  subscription_ = store.AddChangeListener(
+      [services](const store::Change& change) { services->OnChange(change); });
 }
 
 Workspace::~Workspace() = default;

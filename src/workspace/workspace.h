@@ -65,6 +65,8 @@ class Workspace {
 
  private:
   std::shared_ptr<Services> services_;
+  // Declared last: it unregisters (and waits out a call in progress) before services_ goes.
+  store::ChangeSubscription subscription_;
 };
 
 struct BootstrapResult {

@@ -29,20 +29,19 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using Clock = std::chrono::steady_clock;
 
-// Records the changes a store reports, and lets a test wait for them. A store calls its
-// listeners from its own threads until it is destroyed, so a recorder is declared before the
-// stores it is attached to.
+// Records the changes a store reports, and lets a test wait for them. Its subscriptions go
+// first when it is destroyed, so it may be declared before or after the stores it listens to.
 class ChangeRecorder {
  public:
   void Attach(Store& store) {
-    store.AddChangeListener([this](const Change& change) {
+    subscriptions_.push_back(store.AddChangeListener([this](const Change& change) {
       {
         std::lock_guard lock(mu_);
         changes_.push_back(change);
         arrived_at_.push_back(Clock::now());
       }
       cv_.notify_all();
-    });
+    }));
   }
   // Waits until `count` changes have arrived (or `timeout`); returns them all.
   std::vector<Change> WaitFor(size_t count, std::chrono::milliseconds timeout) {
@@ -74,6 +73,7 @@ class ChangeRecorder {
   std::condition_variable cv_;
   std::vector<Change> changes_;
   std::vector<Clock::time_point> arrived_at_;
+  std::vector<ChangeSubscription> subscriptions_;  // last: unregistered before the rest goes
 };
 
 class PostgresStoreTest : public ::testing::Test {

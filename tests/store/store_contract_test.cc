@@ -68,7 +68,7 @@ void StoreContractTest::SetUp() {
   Result<std::unique_ptr<Store>> opened = OpenStore(url);
   ASSERT_THAT(opened, IsOk());
   store_ = std::move(*opened);
-  store_->AddChangeListener([this](const Change& change) {
+  subscription_ = store_->AddChangeListener([this](const Change& change) {
     std::lock_guard lock(changes_mu_);
     changes_.push_back(change);
   });

@@ -120,6 +120,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   std::unique_ptr<Store> store_;
   std::mutex changes_mu_;
   std::vector<Change> changes_;
+  ChangeSubscription subscription_;
 };
 
 }  // namespace latchkey::store::testing

@@ -1,5 +1,10 @@
 // Store contract, part 2: workspace principals, groups, token permissions, PATs, OAuth secrets
 // and configuration. The fixture and the per-backend instantiation are in store_contract_test.cc.
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include "store/store_contract_test.h"
 
 namespace latchkey::store::testing {
@@ -7,6 +12,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Optional;
 using ::testing::UnorderedElementsAre;
 
@@ -467,6 +473,65 @@ TEST_P(StoreContractTest, FailedWritesNotifyNobody) {
   EXPECT_THAT(store().DeletePrincipal(2), ErrorIs(ErrorCode::kNotFound));
 
   EXPECT_THAT(TakeChanges(), IsEmpty());
+}
+
+TEST_P(StoreContractTest, ResetSubscriptionHearsNothingMore) {
+  std::atomic<int> heard{0};
+  ChangeSubscription subscription = store().AddChangeListener([&](const Change&) { ++heard; });
+  ASSERT_THAT(store().SetConf("k", "1"), IsOk());
+  EXPECT_THAT(TakeChanges(), Not(IsEmpty()));
+  const int before = heard.load();
+  EXPECT_GT(before, 0);
+
+  subscription.Reset();
+  EXPECT_FALSE(subscription.active());
+  ASSERT_THAT(store().SetConf("k", "2"), IsOk());
+  EXPECT_THAT(TakeChanges(), Not(IsEmpty()));  // the fixture's own listener still hears
+  EXPECT_EQ(heard.load(), before);
+}
+
+// Once Reset returns the listener is not running and never runs again: what it captured may go.
+TEST_P(StoreContractTest, ResetWaitsForACallInProgress) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> first{true};
+  ChangeSubscription subscription = store().AddChangeListener([&](const Change&) {
+    if (first.exchange(false)) {
+      entered.set_value();
+      released.wait();
+    }
+  });
+  std::future<void> listener_entered = entered.get_future();
+  std::thread writer([&] { EXPECT_THAT(store().SetConf("k", "1"), IsOk()); });
+  if (listener_entered.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    writer.join();
+    FAIL() << "the listener was never called";
+  }
+  std::atomic<bool> reset_returned{false};
+  std::thread resetter([&] {
+    subscription.Reset();
+    reset_returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(reset_returned.load()) << "Reset returned while its listener was running";
+  release.set_value();
+  resetter.join();
+  writer.join();
+  EXPECT_TRUE(reset_returned.load());
+}
+
+TEST_P(StoreContractTest, ListenerMayResetItsOwnSubscription) {
+  int heard = 0;
+  ChangeSubscription subscription;
+  subscription = store().AddChangeListener([&](const Change&) {
+    ++heard;
+    subscription.Reset();
+  });
+  ASSERT_THAT(store().SetConf("k", "1"), IsOk());
+  ASSERT_THAT(store().SetConf("k", "2"), IsOk());
+  EXPECT_EQ(heard, 1);
+  EXPECT_FALSE(subscription.active());
 }
 
 }  // namespace

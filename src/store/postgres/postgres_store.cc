@@ -44,8 +44,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
 
 PostgresStore::PostgresStore(std::unique_ptr<ConnectionPool> pool, std::string channel)
     : pool_(std::move(pool)),
-      channel_(std::move(channel)),
-      listeners_(std::make_shared<const std::vector<ChangeListener>>()) {
+      channel_(std::move(channel)) {
   notifications_ = std::make_unique<NotificationListener>(
       pool_->config(), channel_,
       NotificationListener::Callbacks{
@@ -57,24 +56,11 @@ PostgresStore::~PostgresStore() = default;
 
 bool PostgresStore::ListeningForChanges() const { return notifications_->Ready(); }
 
-void PostgresStore::AddChangeListener(ChangeListener listener) {
-  std::lock_guard lock(listeners_mu_);
-  auto next = std::make_shared<std::vector<ChangeListener>>(*listeners_);
-  next->push_back(std::move(listener));
-  listeners_ = std::move(next);
+ChangeSubscription PostgresStore::AddChangeListener(ChangeListener listener) {
+  return listeners_.Add(std::move(listener));
 }
 
-void PostgresStore::NotifyLocal(const std::vector<Change>& changes) {
-  if (changes.empty()) return;
-  std::shared_ptr<const std::vector<ChangeListener>> listeners;
-  {
-    std::lock_guard lock(listeners_mu_);
-    listeners = listeners_;
-  }
-  for (const Change& change : changes) {
-    for (const ChangeListener& listener : *listeners) listener(change);
-  }
-}
+void PostgresStore::NotifyLocal(const std::vector<Change>& changes) { listeners_.Notify(changes); }
 
 Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Change>& changes) {
   for (const Change& change : changes) {

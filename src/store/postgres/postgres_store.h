@@ -115,7 +115,7 @@ class PostgresStore final : public Store {
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
 
   // Store.
-  void AddChangeListener(ChangeListener listener) override;
+  ChangeSubscription AddChangeListener(ChangeListener listener) override;
   // SELECT 1 on a pooled session, giving up after 2 s (1 s of it waiting for a session).
   Status Ping() override;
   std::string backend() const override { return "postgresql"; }
@@ -155,9 +155,7 @@ class PostgresStore final : public Store {
 
   std::unique_ptr<ConnectionPool> pool_;
   const std::string channel_;
-  std::mutex listeners_mu_;
-  // Copy-on-write, so listeners are called without holding listeners_mu_.
-  std::shared_ptr<const std::vector<ChangeListener>> listeners_;
+  ChangeListeners listeners_;
   // Declared last: destroyed (stopped and joined) first, while everything it calls still lives.
   std::unique_ptr<NotificationListener> notifications_;
 };

@@ -58,27 +58,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool)
-    : pool_(std::move(pool)), listeners_(std::make_shared<const std::vector<ChangeListener>>()) {}
+    : pool_(std::move(pool)) {}
 
 SqliteStore::~SqliteStore() = default;
 
-void SqliteStore::AddChangeListener(ChangeListener listener) {
-  std::lock_guard lock(listeners_mu_);
-  auto next = std::make_shared<std::vector<ChangeListener>>(*listeners_);
-  next->push_back(std::move(listener));
-  listeners_ = std::move(next);
+ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
+  return listeners_.Add(std::move(listener));
 }
 
 Status SqliteStore::Notify(Status status, const std::vector<Change>& changes) {
-  if (!status || changes.empty()) return status;
-  std::shared_ptr<const std::vector<ChangeListener>> listeners;
-  {
-    std::lock_guard lock(listeners_mu_);
-    listeners = listeners_;
-  }
-  for (const Change& change : changes) {
-    for (const ChangeListener& listener : *listeners) listener(change);
-  }
+  if (status) listeners_.Notify(changes);
   return status;
 }
 

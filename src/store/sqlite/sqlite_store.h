@@ -103,7 +103,7 @@ class SqliteStore final : public Store {
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
 
   // Store.
-  void AddChangeListener(ChangeListener listener) override;
+  ChangeSubscription AddChangeListener(ChangeListener listener) override;
   Status Ping() override;
   std::string backend() const override { return "sqlite"; }
   PoolUsage pool_usage() const override;
@@ -115,9 +115,7 @@ class SqliteStore final : public Store {
   Status Notify(Status status, const std::vector<Change>& changes);
 
   std::unique_ptr<ConnectionPool> pool_;
-  std::mutex listeners_mu_;
-  // Copy-on-write, so Notify calls listeners without holding listeners_mu_.
-  std::shared_ptr<const std::vector<ChangeListener>> listeners_;
+  ChangeListeners listeners_;
 };
 
 // IntegrityCheck of a Store opened on the SQLite backend; kFailedPrecondition for any other.
