@@ -399,21 +399,10 @@ class Bench:
             multi.append(self.openssl_speed(2))
             single.append(self.openssl_speed(1))
             log(f"round {rnd + 1}: latchkeyd token issuance")
-            self.wrk(url, "post.lua", {"BENCH_BODY": body}, duration=WARMUP, warmup=False)
-            cpu0 = self.cpu_seconds(self.srv["pid"])
-            r = self.wrk(url, "post.lua", {"BENCH_BODY": body}, warmup=False)
-            r["server_cpu_s"] = self.cpu_seconds(self.srv["pid"]) - cpu0
-            r["per_cpu_s"] = r["ok_requests"] / r["server_cpu_s"] if r["server_cpu_s"] else 0
-            lk.append(r)
+            lk.append(self.token_run(url, body, self.srv["pid"]))
             if bare:
                 log(f"round {rnd + 1}: bare Beast route (parse, check secret, sign)")
-                self.wrk(bare["url"], "post.lua", {"BENCH_BODY": bare_body}, duration=WARMUP,
-                         warmup=False)
-                cpu0 = self.cpu_seconds(bare["proc"].pid)
-                b = self.wrk(bare["url"], "post.lua", {"BENCH_BODY": bare_body}, warmup=False)
-                b["server_cpu_s"] = self.cpu_seconds(bare["proc"].pid) - cpu0
-                b["per_cpu_s"] = b["ok_requests"] / b["server_cpu_s"] if b["server_cpu_s"] else 0
-                bare_runs.append(b)
+                bare_runs.append(self.token_run(bare["url"], bare_body, bare["proc"].pid))
             if node:
                 log(f"round {rnd + 1}: node oidc-provider")
                 node_runs.append(self.wrk(node["url"] + "/token", "post.lua",
@@ -458,6 +447,16 @@ class Bench:
         wrote = db_before != db_after
         self.row(s, "database written during issuance", "yes" if wrote else "no", "",
                  "must be no", 0.0 if wrote else 1.0, 1.0)
+
+    def token_run(self, url, body, pid):
+        """One wrk run of client-credentials requests after a warm-up, with the server's CPU
+        seconds (`pid`) and tokens per CPU-second."""
+        self.wrk(url, "post.lua", {"BENCH_BODY": body}, duration=WARMUP, warmup=False)
+        cpu0 = self.cpu_seconds(pid)
+        r = self.wrk(url, "post.lua", {"BENCH_BODY": body}, warmup=False)
+        r["server_cpu_s"] = self.cpu_seconds(pid) - cpu0
+        r["per_cpu_s"] = r["ok_requests"] / r["server_cpu_s"] if r["server_cpu_s"] else 0
+        return r
 
     def start_bare_route(self):
         exe = os.path.join(self.build, "bench", "latchkey_bare_token_server")

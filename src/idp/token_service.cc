@@ -1,6 +1,6 @@
 #include "idp/token_service.h"
 
-#include <algorithm>
+#include <memory>
 
 #include "base/encoding.h"
 #include "base/json_writer.h"
@@ -25,12 +25,13 @@ bool HasField(const FormFields& form, std::string_view name) {
   return false;
 }
 
-// The database is unreachable: fail closed, and do not count it against the client.
+// Signing failed, or the claims could not be written (a value that is not UTF-8).
 EntraError ServerError() {
   return EntraError{500, "server_error", 90033,
                     "A transient error has occurred. Please try again."};
 }
 
+// The database is unreachable: fail closed, and do not count it against the client.
 EntraError StoreDown() {
   return EntraError{503, "temporarily_unavailable", 90033,
                     "A transient error has occurred. Please try again."};
@@ -77,7 +78,7 @@ TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const 
                        options_.lockout),
       address_throttle_(clock, options_.address_failures_before_lockout, options_.failure_window,
                         options_.lockout),
-      clients_(std::make_shared<ClientCache>(std::chrono::seconds(60), 10000)) {
+      clients_(std::make_unique<ClientCache>(std::chrono::seconds(60), 10000)) {
   ClientCache* clients = clients_.get();
   subscription_ = directory_.store().AddChangeListener([clients](const store::Change& change) {
     if (change.kind == store::ChangeKind::kCredentialChanged) clients->Clear();

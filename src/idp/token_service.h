@@ -74,7 +74,7 @@ class TokenService {
   IdpOptions options_;
   FailureThrottle client_throttle_;
   FailureThrottle address_throttle_;
-  std::shared_ptr<ClientCache> clients_;
+  std::unique_ptr<ClientCache> clients_;
   // Declared last: it unregisters (and waits out a call in progress) before clients_ goes.
   store::ChangeSubscription subscription_;
 };

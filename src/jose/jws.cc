@@ -15,6 +15,11 @@ std::unexpected<Error> Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+// The protected header of every token latchkey signs.
+json Rs256Header(std::string_view kid) {
+  return {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", std::string(kid)}};
+}
+
 // Serializes without exceptions; nullopt for invalid UTF-8.
 std::optional<std::string> Dump(const json& value) {
   try {
@@ -41,7 +46,7 @@ Result<std::string> SignJwt(const nlohmann::json& claims, const crypto::RsaPriva
   if (!claims.is_object()) return Invalid("JWT claims must be a JSON object");
   if (!extra_header.is_object()) return Invalid("JWT extra header must be a JSON object");
   if (extra_header.contains("alg")) return Invalid("JWT extra header may not set alg");
-  json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", std::string(kid)}};
+  json header = Rs256Header(kid);
   header.update(extra_header);
   std::optional<std::string> header_json = Dump(header);
   std::optional<std::string> claims_json = Dump(claims);
@@ -50,8 +55,7 @@ Result<std::string> SignJwt(const nlohmann::json& claims, const crypto::RsaPriva
 }
 
 std::string EncodeRs256Header(std::string_view kid) {
-  return Base64UrlEncode(json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", std::string(kid)}}.dump(
-      -1, ' ', false, json::error_handler_t::replace));
+  return Base64UrlEncode(Rs256Header(kid).dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Result<std::string> SignCompact(std::string_view encoded_header, std::string_view payload_json,

@@ -1,6 +1,6 @@
 #include "store/change_listeners.h"
 
-#include <algorithm>
+#include <mutex>
 #include <utility>
 
 namespace latchkey::store {
@@ -15,9 +15,23 @@ struct ChangeSubscription::Registration {
 };
 
 struct ChangeSubscription::Shared {
+  using List = std::vector<std::shared_ptr<Registration>>;
+
+  // Replaces the list by an edited copy: Notify keeps calling the one it took.
+  template <class Edit>
+  void Update(Edit edit) {
+    std::lock_guard lock(mu);
+    auto next = std::make_shared<List>(*list);
+    edit(*next);
+    list = std::move(next);
+  }
+  std::shared_ptr<const List> Snapshot() {
+    std::lock_guard lock(mu);
+    return list;
+  }
+
   std::mutex mu;
-  std::shared_ptr<const std::vector<std::shared_ptr<Registration>>> list =
-      std::make_shared<const std::vector<std::shared_ptr<Registration>>>();
+  std::shared_ptr<const List> list = std::make_shared<const List>();
 };
 
 ChangeSubscription::ChangeSubscription(std::weak_ptr<Shared> shared,
@@ -38,10 +52,7 @@ ChangeSubscription::~ChangeSubscription() { Reset(); }
 void ChangeSubscription::Reset() {
   if (registration_ == nullptr) return;
   if (std::shared_ptr<Shared> shared = shared_.lock()) {
-    std::lock_guard lock(shared->mu);
-    auto next = std::make_shared<std::vector<std::shared_ptr<Registration>>>(*shared->list);
-    std::erase(*next, registration_);
-    shared->list = std::move(next);
+    shared->Update([&](Shared::List& list) { std::erase(list, registration_); });
   }
   {
     // A Notify that took its snapshot before the erase may still reach this registration:
@@ -57,23 +68,13 @@ ChangeListeners::ChangeListeners() : shared_(std::make_shared<ChangeSubscription
 
 ChangeSubscription ChangeListeners::Add(Listener listener) {
   auto registration = std::make_shared<ChangeSubscription::Registration>(std::move(listener));
-  {
-    std::lock_guard lock(shared_->mu);
-    auto next = std::make_shared<std::vector<std::shared_ptr<ChangeSubscription::Registration>>>(
-        *shared_->list);
-    next->push_back(registration);
-    shared_->list = std::move(next);
-  }
+  shared_->Update([&](ChangeSubscription::Shared::List& list) { list.push_back(registration); });
   return ChangeSubscription(shared_, std::move(registration));
 }
 
 void ChangeListeners::Notify(const std::vector<Change>& changes) const {
   if (changes.empty()) return;
-  std::shared_ptr<const std::vector<std::shared_ptr<ChangeSubscription::Registration>>> list;
-  {
-    std::lock_guard lock(shared_->mu);
-    list = shared_->list;
-  }
+  const std::shared_ptr<const ChangeSubscription::Shared::List> list = shared_->Snapshot();
   for (const Change& change : changes) {
     for (const auto& registration : *list) {
       std::lock_guard call(registration->call_mu);

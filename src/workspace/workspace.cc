@@ -86,7 +86,7 @@ void Workspace::FlushAuthCaches() {
 
 Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
                      WorkspaceOptions options)
-    : services_(std::make_shared<Services>(store, clock, random, std::move(options))) {
+    : services_(std::make_unique<Services>(store, clock, random, std::move(options))) {
   Services* services = services_.get();
   subscription_ = store.AddChangeListener(
       [services](const store::Change& change) { services->OnChange(change); });

@@ -64,7 +64,7 @@ class Workspace {
   AuthCacheSizes CacheSizes() const;
 
  private:
-  std::shared_ptr<Services> services_;
+  std::unique_ptr<Services> services_;
   // Declared last: it unregisters (and waits out a call in progress) before services_ goes.
   store::ChangeSubscription subscription_;
 };
