@@ -2,6 +2,8 @@
 #include "http/server.h"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -87,6 +89,71 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(first->body, "POST /first q= body=1");
   EXPECT_EQ(second->body, "GET /second q= body=");
   EXPECT_EQ(third->body, "POST /third q= body=3");
+}
+
+// A flag one thread raises and another waits for, with a timeout.
+class Signal {
+ public:
+  void Raise() {
+    std::lock_guard lock(mutex_);
+    raised_ = true;
+    cv_.notify_all();
+  }
+  bool WaitFor(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, timeout, [this] { return raised_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool raised_ = false;
+};
+
+// One worker. While it is held in a handler, requests arrive on two more connections; once
+// released, it handles both before writing either response, so that a client with many
+// connections is woken once for the batch. The handler of /b waits for the client to have
+// received the response to /a: written at once, that response would arrive meanwhile.
+TEST(HttpServerTest, ResponsesOfAReadyBatchAreWrittenAfterItsHandlersRan) {
+  using std::chrono::milliseconds;
+  struct State {
+    Signal holding, release, a_received;
+    std::atomic<bool> b_saw_a{false};
+  };
+  auto state = std::make_shared<State>();
+  ServerOptions options = testing::LoopbackOptions();
+  options.threads = 1;
+  RunningServer server(std::move(options), [state](Request& request) {
+    if (request.path == "/hold") {
+      state->holding.Raise();
+      state->release.WaitFor(milliseconds(5000));
+    } else if (request.path == "/b") {
+      state->b_saw_a = state->a_received.WaitFor(milliseconds(300));
+    }
+    return Echo(request);
+  });
+  std::unique_ptr<TestClient> clients[3];
+  for (auto& client : clients) {
+    client = TestClient::Connect(server.port());
+    ASSERT_NE(client, nullptr);
+    ASSERT_TRUE(client->RoundTrip(Get("/warm")));  // its session is reading
+  }
+
+  ASSERT_TRUE(clients[0]->Send(Get("/hold")));
+  ASSERT_TRUE(state->holding.WaitFor(milliseconds(5000)));
+  ASSERT_TRUE(clients[1]->Send(Get("/a")));
+  ASSERT_TRUE(clients[2]->Send(Get("/b")));
+  state->release.Raise();
+  auto held = clients[0]->Read();
+  auto a = clients[1]->Read();
+  state->a_received.Raise();
+  auto b = clients[2]->Read();
+
+  ASSERT_TRUE(held && a && b);
+  EXPECT_EQ(held->body, "GET /hold q= body=");
+  EXPECT_EQ(a->body, "GET /a q= body=");
+  EXPECT_EQ(b->body, "GET /b q= body=");
+  EXPECT_FALSE(state->b_saw_a) << "the response to /a left before /b, ready with it, was handled";
 }
 
 TEST(HttpServerTest, Http10ClosesAfterResponse) {
