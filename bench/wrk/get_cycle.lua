@@ -21,3 +21,10 @@ function request()
   position = position % #tokens + 1
   return wrk.format("GET", nil, { ["Authorization"] = "Bearer " .. tokens[position] }, nil)
 end
+
+-- $BENCH_PACE_MS > 0: each connection waits that long before each request (wrk's delay()),
+-- so the server runs below saturation and latency is the request's, not the run queue's.
+local pace = tonumber(os.getenv("BENCH_PACE_MS") or "0")
+if pace > 0 then
+  function delay() return pace end
+end
