@@ -173,7 +173,9 @@ Awaitable<> Session<Stream>::Serve() {
     // connections (the post queues this session behind them), as Redis sends its replies
     // before it sleeps. Under load the responses of one batch leave together, so a client
     // with many connections is woken once for several of them instead of once each; on a
-    // shared machine each wake-up preempts a worker. Idle, the post costs one queue turn.
+    // shared machine each wake-up preempts a worker. Idle, the post costs one queue turn. A
+    // batch is what one epoll_wait returned (Asio takes up to 128 events), so a response
+    // waits for at most that many handlers; requests that arrive meanwhile queue behind it.
     // Measured on token issuance: wrk's preemptions of the workers 0.87 -> 0.48 per token,
     // +8-10 % tokens/s, lower p99 (bench/README.md).
     co_await asio::post(stream_.get_executor(), kUseAwaitable);
