@@ -3,7 +3,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -91,44 +91,30 @@ TEST(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(third->body, "POST /third q= body=3");
 }
 
-// A flag one thread raises and another waits for, with a timeout.
-class Signal {
- public:
-  void Raise() {
-    std::lock_guard lock(mutex_);
-    raised_ = true;
-    cv_.notify_all();
-  }
-  bool WaitFor(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, timeout, [this] { return raised_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool raised_ = false;
-};
-
 // One worker. While it is held in a handler, requests arrive on two more connections; once
 // released, it handles both before writing either response, so that a client with many
 // connections is woken once for the batch. The handler of /b waits for the client to have
 // received the response to /a: written at once, that response would arrive meanwhile.
 TEST(HttpServerTest, ResponsesOfAReadyBatchAreWrittenAfterItsHandlersRan) {
   using std::chrono::milliseconds;
+  // Each promise is set once; a handler waits on its future with a timeout.
   struct State {
-    Signal holding, release, a_received;
+    std::promise<void> holding, release, a_received;
+    std::shared_future<void> released = release.get_future().share();
+    std::shared_future<void> a_arrived = a_received.get_future().share();
     std::atomic<bool> b_saw_a{false};
   };
   auto state = std::make_shared<State>();
+  std::future<void> holding = state->holding.get_future();
   ServerOptions options = testing::LoopbackOptions();
   options.threads = 1;
   RunningServer server(std::move(options), [state](Request& request) {
     if (request.path == "/hold") {
-      state->holding.Raise();
-      state->release.WaitFor(milliseconds(5000));
+      state->holding.set_value();
+      state->released.wait_for(milliseconds(5000));
     } else if (request.path == "/b") {
-      state->b_saw_a = state->a_received.WaitFor(milliseconds(300));
+      state->b_saw_a =
+          state->a_arrived.wait_for(milliseconds(300)) == std::future_status::ready;
     }
     return Echo(request);
   });
@@ -140,13 +126,13 @@ TEST(HttpServerTest, ResponsesOfAReadyBatchAreWrittenAfterItsHandlersRan) {
   }
 
   ASSERT_TRUE(clients[0]->Send(Get("/hold")));
-  ASSERT_TRUE(state->holding.WaitFor(milliseconds(5000)));
+  ASSERT_EQ(holding.wait_for(milliseconds(5000)), std::future_status::ready);
   ASSERT_TRUE(clients[1]->Send(Get("/a")));
   ASSERT_TRUE(clients[2]->Send(Get("/b")));
-  state->release.Raise();
+  state->release.set_value();
   auto held = clients[0]->Read();
   auto a = clients[1]->Read();
-  state->a_received.Raise();
+  state->a_received.set_value();
   auto b = clients[2]->Read();
 
   ASSERT_TRUE(held && a && b);
