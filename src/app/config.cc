@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -76,6 +77,7 @@ Status ApplyFile(Config& c, const std::string& path) {
     for (const auto& h : *v)
       if (auto s = h.value<std::string>()) c.public_hosts.push_back(*s);
   }
+  if (auto v = t["server"]["public_url"].value<std::string>()) c.public_url = *v;
   if (auto v = t["server"]["max_body_bytes"].value<int64_t>()) c.max_body_bytes = static_cast<size_t>(*v);
   if (auto v = t["server"]["max_connections_per_ip"].value<int64_t>()) c.max_connections_per_ip = static_cast<size_t>(*v);
   if (auto v = t["server"]["header_timeout_ms"].value<int64_t>()) c.header_timeout = std::chrono::milliseconds(*v);
@@ -112,6 +114,8 @@ Status ApplyFile(Config& c, const std::string& path) {
           if (auto s = i.value<std::string>()) ti.issuers.push_back(*s);
       }
       if (auto ca = (*entry)["ca_file"].value<std::string>()) ti.ca_file = *ca;
+      if (auto v = (*entry)["service_principals"].value<bool>()) ti.service_principals = *v;
+      if (auto v = (*entry)["users"].value<bool>()) ti.users = *v;
       c.trusted_issuers.push_back(std::move(ti));
     }
   }
@@ -122,10 +126,56 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["tls"]["key_file"].value<std::string>()) c.tls_key_file = *v;
   if (auto v = t["log"]["audit_file"].value<std::string>()) c.audit_log = *v;
   if (auto v = t["log"]["access"].value<bool>()) c.access_log = *v;
+  if (auto v = t["audit"]["retention_days"].value<int64_t>()) {
+    c.audit_retention = std::chrono::hours(24 * std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
+  if (auto v = t["audit"]["max_rows"].value<int64_t>()) c.audit_max_rows = *v;
+  if (auto v = t["audit"]["failures_per_minute"].value<int64_t>()) {
+    c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
   if (auto v = t["metrics"]["listen"].value<std::string>()) {
     if (Status st = SetMetricsListen(c, *v); !st) return st;
   }
   return Ok();
+}
+
+// "https://host[:port]" (or http://) with a DNS name, IPv4 or [IPv6] host and nothing else.
+bool IsPublicUrl(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest.size() > 260) return false;
+  std::string_view host = rest;
+  std::optional<std::string_view> port;
+  if (rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return false;
+    host = rest.substr(1, close - 1);
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return false;
+      port = after.substr(1);
+    }
+    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) return false;
+  } else {
+    if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+      host = rest.substr(0, colon);
+      port = rest.substr(colon + 1);
+    }
+    constexpr std::string_view kHostChars =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+    if (host.find_first_not_of(kHostChars) != std::string_view::npos) return false;
+  }
+  if (host.empty()) return false;
+  if (!port) return true;
+  int value = 0;
+  auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), value);
+  return ec == std::errc() && end == port->data() + port->size() && value >= 1 && value <= 65535;
 }
 
 Status ApplyEnv(Config& c, const Environment& env) {
@@ -151,6 +201,7 @@ Status ApplyEnv(Config& c, const Environment& env) {
     c.access_log = *v == "on";
   }
   if (auto v = get("LATCHKEY_PUBLIC_HOSTS")) c.public_hosts = SplitList(*v);
+  if (auto v = get("LATCHKEY_PUBLIC_URL")) c.public_url = *v;
   if (auto v = get("LATCHKEY_AUDIT_LOG")) c.audit_log = *v;
   if (auto it = env.find("LATCHKEY_METRICS_LISTEN"); it != env.end()) {
     if (Status st = SetMetricsListen(c, it->second); !st) return st;
@@ -174,6 +225,21 @@ Status ApplyEnv(Config& c, const Environment& env) {
     auto n = ParseInt(*v, "LATCHKEY_BODY_TIMEOUT_MS");
     if (!n) return std::unexpected(n.error());
     c.body_timeout = std::chrono::milliseconds(*n);
+  }
+  if (auto v = get("LATCHKEY_AUDIT_RETENTION_DAYS")) {
+    auto n = ParseInt(*v, "LATCHKEY_AUDIT_RETENTION_DAYS");
+    if (!n) return std::unexpected(n.error());
+    c.audit_retention = std::chrono::hours(24 * std::clamp<int64_t>(*n, -1, 1'000'000));
+  }
+  if (auto v = get("LATCHKEY_AUDIT_FAILURES_PER_MINUTE")) {
+    auto n = ParseInt(*v, "LATCHKEY_AUDIT_FAILURES_PER_MINUTE");
+    if (!n) return std::unexpected(n.error());
+    c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*n, -1, 1'000'000));
+  }
+  if (auto v = get("LATCHKEY_AUDIT_MAX_ROWS")) {
+    auto n = ParseInt(*v, "LATCHKEY_AUDIT_MAX_ROWS");
+    if (!n) return std::unexpected(n.error());
+    c.audit_max_rows = *n;
   }
   if (auto v = get("LATCHKEY_PAT_QUOTA")) {
     auto n = ParseInt(*v, "LATCHKEY_PAT_QUOTA");
@@ -325,6 +391,35 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
   if (c.pat_quota < 0) {
     return MakeError(ErrorCode::kInvalidArgument, "workspace.pat_quota must not be negative");
   }
+  int sp_issuers = 0, user_issuers = 0;
+  for (const TrustedIssuerConfig& ti : c.trusted_issuers) {
+    sp_issuers += ti.service_principals ? 1 : 0;
+    user_issuers += ti.users ? 1 : 0;
+  }
+  if (sp_issuers > 1 || user_issuers > 1) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "trusted_issuers: at most one issuer may authenticate service principals and "
+                     "at most one users (a principal is bound to one issuer); set "
+                     "service_principals = false or users = false on the others");
+  }
+  while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  if (!c.public_url.empty() && !IsPublicUrl(c.public_url)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.public_url must be https://host[:port] or http://host[:port] "
+                     "(no path, query or user info), got '" + c.public_url.substr(0, 200) + "'");
+  }
+  if (c.audit_retention < std::chrono::hours(24) || c.audit_retention > std::chrono::hours(24 * 36600)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "audit.retention_days must be between 1 and 36600");
+  }
+  if (c.audit_max_rows < 1000 || c.audit_max_rows > 1'000'000'000) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "audit.max_rows must be between 1000 and 1000000000");
+  }
+  if (c.audit_failures_per_minute < 0 || c.audit_failures_per_minute > 100'000) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "audit.failures_per_minute must be between 0 and 100000");
+  }
   return c;
 }
 
@@ -339,7 +434,8 @@ std::string RenderConfigFile(const Config& c) {
          "[server]\n"
          "listen = [" + listen + "]\n"
          "# threads = 0            # 0 = one worker per core\n"
-         "# public_hosts = []      # other host[:port] names clients use to reach this server\n\n"
+         "# public_hosts = []      # other host[:port] names clients use to reach this server\n"
+         "# public_url = \"https://latchkey.example.com\"   # the name in issued workspace tokens\n\n"
          "[database]\n"
          "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n\n"
          "[log]\n"

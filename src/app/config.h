@@ -29,6 +29,12 @@ struct TrustedIssuerConfig {
   std::string discovery_url;         // https only
   std::vector<std::string> issuers;  // further `iss` values signed by the same keys
   std::string ca_file;               // CA bundle for this issuer (default: system CAs)
+  // Issuer binding: which workspace principals this issuer's tokens may stand for. With more
+  // than one trusted issuer, at most one may authenticate service principals and at most one
+  // users (LoadConfig refuses two): otherwise an issuer whose client ids or user names its
+  // admin chooses could mint another issuer's principal, admins included.
+  bool service_principals = true;
+  bool users = true;
 };
 
 struct Config {
@@ -38,6 +44,10 @@ struct Config {
   std::string tls_cert_file;  // default <data_dir>/tls/server.pem
   std::string tls_key_file;   // default <data_dir>/tls/server.key
   std::vector<std::string> public_hosts;  // extra "host[:port]" names clients use for us
+  // "https://host[:port]": the server's one public name. Workspace OAuth tokens are issued by
+  // <public_url>/oidc whatever Host a client used; discovery documents fall back to it.
+  // Empty: the first listener as bound (0.0.0.0 -> 127.0.0.1).
+  std::string public_url;
   int threads = 0;
   std::string log_format = "json";  // json | text
   std::string log_level = "info";
@@ -50,6 +60,12 @@ struct Config {
   // Plain-HTTP listener serving only GET /metrics and /healthz, without authentication.
   std::optional<ListenAddress> metrics_listen;
   std::string audit_log;  // audit stream to this file (0600) instead of stderr
+  // Audit table retention ([audit]): events older than this are deleted, and the oldest beyond
+  // max_rows; failed-authentication events are written at most failures_per_minute a minute
+  // (the rest are counted into the next one written).
+  std::chrono::hours audit_retention{24 * 90};
+  int64_t audit_max_rows = 1'000'000;
+  int audit_failures_per_minute = 60;
 
   std::chrono::seconds access_token_lifetime{3600};
   std::chrono::seconds oauth_token_lifetime{3600};

@@ -250,6 +250,10 @@ Result<std::vector<store::AuditEvent>> InstrumentedStore::ListAudit(int64_t afte
   return Timed("ListAudit", [&] { return inner_->ListAudit(after_seq, limit); });
 }
 
+Result<int64_t> InstrumentedStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {
+  return Timed("PurgeAudit", [&] { return inner_->PurgeAudit(before, keep_at_most); });
+}
+
 Status InstrumentedStore::Ping() {
   return Timed("Ping", [&] { return inner_->Ping(); });
 }

@@ -84,6 +84,7 @@ class InstrumentedStore final : public store::Store {
   Status DeleteConf(const std::string& key) override;
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
   Status Ping() override;
   store::ChangeSubscription AddChangeListener(ChangeListener listener) override;
   std::string backend() const override { return inner_->backend(); }

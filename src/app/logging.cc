@@ -39,10 +39,19 @@ class AuditFileSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
   Status Reopen() {
     std::lock_guard lock(mutex_);
-    int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    // O_NOFOLLOW: a symlink planted at the path (by whoever can write its directory) must not
+    // redirect the audit stream onto another file, nor have that file chmod-ed below.
+    int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
       return MakeError(ErrorCode::kFailedPrecondition,
-                       "cannot open the audit log " + path_ + ": " + std::strerror(errno));
+                       "cannot open the audit log " + path_ + ": " + std::strerror(errno) +
+                           (errno == ELOOP ? " (it is a symbolic link)" : ""));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return MakeError(ErrorCode::kFailedPrecondition,
+                       "the audit log " + path_ + " is not a regular file");
     }
     // An existing file keeps its mode on open: make sure nobody else can read it.
     if (::fchmod(fd, 0600) != 0) {

@@ -9,10 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kMaxFailures = 20;  // per remote address and window, as the workspace API
-constexpr std::chrono::seconds kFailureWindow{60};
-constexpr std::chrono::seconds kLockout{60};
-
 http::Response Empty(int status) {
   http::Response r;
   r.status = status;
@@ -38,16 +34,13 @@ std::string_view PrincipalType(const store::Principal& p) {
   return p.kind == store::PrincipalKind::kUser ? "user" : "service_principal";
 }
 
-std::string Bearer(std::string_view token) { return "Bearer " + std::string(token); }
-
 }  // namespace
 
 http::Response MetricsResponse(const metrics::Registry& registry) {
   return http::Response::Text(200, registry.Expose(), std::string(metrics::kExpositionContentType));
 }
 
-OpsRoutes::OpsRoutes(OpsDeps deps)
-    : deps_(deps), throttle_(deps.clock, kMaxFailures, kFailureWindow, kLockout) {}
+OpsRoutes::OpsRoutes(OpsDeps deps) : deps_(deps) {}
 
 void OpsRoutes::Register(http::Router& router) {
   // auth_request subrequests keep the original method; Envoy and Traefik do too.
@@ -59,25 +52,23 @@ void OpsRoutes::Register(http::Router& router) {
 }
 
 http::Response OpsRoutes::Verify(const http::Request& request) {
-  Result<workspace::AuthenticatedPrincipal> auth =
-      deps_.workspace.Authenticate(request.Header("authorization"), request.Host());
+  workspace::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
+                                                       request.remote_address, request.Host());
+  Result<workspace::AuthenticatedPrincipal>& auth = guard.auth;
   if (!auth) {
     switch (auth.error().code) {
       case ErrorCode::kUnauthenticated: return Unauthenticated();
-      case ErrorCode::kPermissionDenied: break;
+      case ErrorCode::kPermissionDenied: return Empty(403);
+      case ErrorCode::kResourceExhausted: {
+        // auth_request only passes 401 and 403 through, so a locked-out address's failures
+        // stay 403, with Retry-After; valid tokens from it (all clients share the proxy's
+        // address) are never slowed.
+        http::Response refused = Empty(403);
+        refused.SetHeader("Retry-After", std::to_string(guard.retry_after.count()));
+        return refused;
+      }
       default: return Empty(503);  // the store is down: fail closed
     }
-    // Like the API: a locked-out address's failures are refused outright; valid tokens from
-    // the same address (all clients share the proxy's) are never slowed. auth_request only
-    // passes 401 and 403 through, so the answer stays 403, with Retry-After.
-    http::Response refused = Empty(403);
-    if (std::chrono::seconds wait = throttle_.Check(request.remote_address); wait.count() > 0) {
-      deps_.metrics.RateLimited("forward_auth");
-      refused.SetHeader("Retry-After", std::to_string(wait.count()));
-    } else {
-      throttle_.RecordFailure(request.remote_address);
-    }
-    return refused;
   }
   const store::Principal& p = *auth->principal;
   http::Response ok = Empty(200);
@@ -90,23 +81,22 @@ http::Response OpsRoutes::Verify(const http::Request& request) {
 }
 
 std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& request) {
-  Result<workspace::AuthenticatedPrincipal> caller =
-      deps_.workspace.Authenticate(request.Header("authorization"), request.Host());
+  workspace::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
+                                                       request.remote_address, request.Host());
+  Result<workspace::AuthenticatedPrincipal>& caller = guard.auth;
   if (!caller) {
     switch (caller.error().code) {
       case ErrorCode::kUnauthenticated:
         return OAuthError(401, "invalid_client", "A workspace admin's bearer token is required.");
-      case ErrorCode::kPermissionDenied: break;
+      case ErrorCode::kPermissionDenied:
+        return OAuthError(401, "invalid_client", "Invalid bearer token.");
+      case ErrorCode::kResourceExhausted: {
+        http::Response r = OAuthError(429, "slow_down", "Too many failed attempts; retry later.");
+        r.SetHeader("Retry-After", std::to_string(guard.retry_after.count()));
+        return r;
+      }
       default: return OAuthError(503, "temporarily_unavailable", "Try again later.");
     }
-    if (std::chrono::seconds wait = throttle_.Check(request.remote_address); wait.count() > 0) {
-      deps_.metrics.RateLimited("forward_auth");
-      http::Response r = OAuthError(429, "slow_down", "Too many failed attempts; retry later.");
-      r.SetHeader("Retry-After", std::to_string(wait.count()));
-      return r;
-    }
-    throttle_.RecordFailure(request.remote_address);
-    return OAuthError(401, "invalid_client", "Invalid bearer token.");
   }
   if (!caller->is_admin) {
     return OAuthError(403, "insufficient_scope", "Only workspace admins may call this endpoint.");
@@ -131,7 +121,7 @@ http::Response OpsRoutes::Introspect(const http::Request& request) {
   }
   if (!token) return OAuthError(400, "invalid_request", "token is required.");
   // token_type_hint is optional and only a hint (RFC 7662 §2.1): every kind is tried anyway.
-  Result<json> answer = IntrospectToken(*token, request.Host());
+  Result<json> answer = IntrospectToken(*token);
   if (!answer) return OAuthError(503, "temporarily_unavailable", "Try again later.");
   http::Response r = http::Response::Json(200, answer->dump());
   r.SetHeader("Cache-Control", "no-store");
@@ -139,11 +129,10 @@ http::Response OpsRoutes::Introspect(const http::Request& request) {
   return r;
 }
 
-Result<json> OpsRoutes::IntrospectToken(const std::string& token, std::string_view host) {
+Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   const json inactive = {{"active", false}};
   if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) return inactive;
-  Result<workspace::AuthenticatedPrincipal> auth =
-      deps_.workspace.Authenticate(Bearer(token), host);
+  Result<workspace::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
   if (!auth) {
     // Any reason (unknown, revoked, expired, malformed, principal gone) is just "inactive";
     // only an outage is an error, and it says nothing about the token.

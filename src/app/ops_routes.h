@@ -4,8 +4,8 @@
 //                              401 (no bearer) or 403 (invalid), always with an empty body;
 //   POST /oauth2/introspect    RFC 7662 token introspection, for workspace admins;
 //   GET /metrics               the Prometheus exposition, for workspace admins.
-// Every credential goes through Workspace::Authenticate, exactly as the API checks it. Failed
-// bearers are throttled per remote address like the API: only failures are slowed.
+// Every bearer goes through Workspace::Guard, the API's own gate, sharing its failure throttle
+// and audit; introspection checks the token in its body with Workspace::Authenticate.
 // Thread-safe; borrows everything, which must outlive the Router.
 #pragma once
 
@@ -15,7 +15,6 @@
 #include <string_view>
 
 #include "base/clock.h"
-#include "base/rate_limiter.h"
 #include "http/router.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
@@ -43,10 +42,9 @@ class OpsRoutes {
   // The caller's bearer must be a workspace admin's. Returns an error response, or nullopt.
   std::optional<http::Response> RequireAdmin(const http::Request& request);
   // {"active":true,...} for a token Authenticate accepts, {"active":false} otherwise.
-  Result<nlohmann::json> IntrospectToken(const std::string& token, std::string_view host);
+  Result<nlohmann::json> IntrospectToken(const std::string& token);
 
   OpsDeps deps_;
-  FailureThrottle throttle_;
 };
 
 // The Prometheus exposition response (200, text/plain; version=0.0.4).

@@ -40,7 +40,22 @@ bool OwnAuthorities::Contains(std::string_view authority) const {
   std::string lower = AsciiLower(authority);
   if (names_.find(lower) != names_.end()) return true;
   std::shared_lock lock(public_mu_);
-  return public_.find(lower) != public_.end();
+  return lower == public_url_authority_ || public_.find(lower) != public_.end();
+}
+
+void OwnAuthorities::SetPublicUrl(std::string url) {
+  std::string authority = AsciiLower(url.substr(url.find("://") + 3));
+  // Clients omit the scheme's default port.
+  if (url.starts_with("https://") && authority.ends_with(":443")) authority.resize(authority.size() - 4);
+  if (url.starts_with("http://") && authority.ends_with(":80")) authority.resize(authority.size() - 3);
+  std::unique_lock lock(public_mu_);
+  public_url_ = std::move(url);
+  public_url_authority_ = std::move(authority);
+}
+
+std::string OwnAuthorities::PublicUrl() const {
+  std::shared_lock lock(public_mu_);
+  return public_url_;
 }
 
 }  // namespace latchkey::app

@@ -22,12 +22,17 @@ class OwnAuthorities {
   // Replaces every public host (config reload); listener names stay.
   void SetPublicHosts(const std::vector<std::string>& hosts);
   bool Contains(std::string_view authority) const;
+  // The one public URL ("https://host[:port]", no trailing slash); its authority is own too.
+  void SetPublicUrl(std::string url);
+  std::string PublicUrl() const;
 
  private:
   void Insert(const std::string& host, uint16_t port, bool tls);
   std::set<std::string, std::less<>> names_;  // listeners: fixed once serving
   mutable std::shared_mutex public_mu_;
   std::set<std::string, std::less<>> public_;
+  std::string public_url_;
+  std::string public_url_authority_;
 };
 
 }  // namespace latchkey::app

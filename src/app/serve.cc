@@ -121,6 +121,10 @@ void ApplyReloadableSettings(Config& running, const Config& next, OwnAuthorities
   const std::pair<const char*, bool> restart_only[] = {
       {"listen / metrics listen", listen_text(next) != listen_text(running)},
       {"database url", next.database_url != running.database_url},
+      {"public url", next.public_url != running.public_url},
+      {"audit retention", next.audit_retention != running.audit_retention ||
+                              next.audit_max_rows != running.audit_max_rows ||
+                              next.audit_failures_per_minute != running.audit_failures_per_minute},
       {"threads", next.threads != running.threads},
       {"log format", next.log_format != running.log_format},
       {"audit log file", next.audit_log != running.audit_log},
@@ -140,6 +144,17 @@ void ApplyReloadableSettings(Config& running, const Config& next, OwnAuthorities
   };
   for (const auto& [what, changed] : restart_only) {
     if (changed) spdlog::warn("config reload: {} changed; restart latchkeyd to apply", what);
+  }
+}
+
+// Audit retention ([audit] retention_days, max_rows): run by the housekeeping thread; each
+// run costs about the rows it deletes.
+void PurgeAudit(store::Store& db, const Config& config, const Clock& clock) {
+  Result<int64_t> purged = db.PurgeAudit(clock.Now() - config.audit_retention, config.audit_max_rows);
+  if (!purged) {
+    spdlog::warn("event=audit_purge_failed error=\"{}\"", purged.error().message);
+  } else if (*purged > 0) {
+    spdlog::info("event=audit_purged rows={}", *purged);
   }
 }
 
@@ -240,8 +255,18 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     if (idp.OwnIssuerTenant(iss)) return own_keys;
     return trusted.KeysFor(iss);
   };
+  ws_options.issuer_binding = [&idp, &trusted](std::string_view iss) {
+    workspace::IssuerBinding binding;
+    if (std::optional<std::string> tenant = idp.OwnIssuerTenant(iss)) {
+      binding.own_tenant = std::move(*tenant);
+      binding.users = false;  // latchkey's identity provider signs no user tokens
+      return binding;
+    }
+    return trusted.BindingFor(iss);
+  };
   ws_options.signing_keys = keys.get();
   ws_options.is_own_authority = is_own;
+  ws_options.public_url = [own] { return own->PublicUrl(); };
   ws_options.pat_quota = config.pat_quota;
   if (config.default_pat_lifetime.count() > 0) {
     ws_options.default_pat_lifetime = config.default_pat_lifetime;
@@ -249,14 +274,17 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   ws_options.oauth_token_lifetime = config.oauth_token_lifetime;
   ws_options.metrics = &metrics;
   ws_options.audit_sink = LogAudit;
-  workspace::Workspace workspace(*db, clock, random, ws_options);
-
-  // Other replicas rotate keys too: reload when the store says so.
+  ws_options.audit_failures_per_minute = config.audit_failures_per_minute;
+  // Other replicas (and, on SQLite, `latchkeyd keys remove`) change keys too: reload when the
+  // store says so. Registered before the workspace's listener, so the keys are reloaded before
+  // its verified-JWT cache is cleared: a token signed by a removed key cannot be re-verified
+  // with the old keys and cached again in between.
   const store::ChangeSubscription keys_subscription =
       db->AddChangeListener([live = keys.get()](const store::Change& change) {
         if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
         if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
       });
+  workspace::Workspace workspace(*db, clock, random, ws_options);
 
   http::Router router;
   router.Add("GET", "/healthz", [](http::Request&) {
@@ -332,6 +360,15 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     listeners.push_back(bound.ToString());
   }
   for (const auto& h : config.public_hosts) own->AddPublicHost(h);
+  if (config.public_url.empty()) {
+    ListenAddress first = config.listen.front();
+    first.port = ports.front();
+    if (first.host == "0.0.0.0") first.host = "127.0.0.1";
+    if (first.host == "::") first.host = "::1";
+    own->SetPublicUrl(first.ToString());
+  } else {
+    own->SetPublicUrl(config.public_url);
+  }
   nlohmann::json ready = {{"pid", ::getpid()}, {"listeners", listeners}};
   if (config.metrics_listen) {
     metrics_port = ports.back();
@@ -376,6 +413,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     Housekeeping housekeeping([&] {
       workspace.FlushLastUsed();
       if (auto st = keys->Prune(); !st) spdlog::warn("key prune failed: {}", st.error().message);
+      PurgeAudit(*db, config, clock);
     });
     server.Run();
   }

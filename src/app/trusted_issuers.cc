@@ -122,7 +122,18 @@ Status TrustedIssuers::RefreshOne(IssuerKeys& issuer) {
   const bool fetched_under_it =
       !prefix.empty() &&
       c.discovery_url == std::string(prefix) + "/.well-known/openid-configuration";
-  if (!fetched_under_it && std::find(c.issuers.begin(), c.issuers.end(), iss) == c.issuers.end()) {
+  // Entra's v2.0 documents name https://login.microsoftonline.com/<tid>/v2.0 whichever of its
+  // names served them (login.microsoft.com, or a latchkey, which signs the same canonical
+  // issuers): that issuer is the document's own when <tid> is the tenant in the URL's path.
+  constexpr std::string_view kV2Suffix = "/v2.0/.well-known/openid-configuration";
+  bool entra_canonical = false;
+  if (std::string_view url = c.discovery_url; url.ends_with(kV2Suffix)) {
+    url.remove_suffix(kV2Suffix.size());
+    std::string_view tid = url.substr(url.rfind('/') + 1);
+    entra_canonical = !tid.empty() && iss == "https://login.microsoftonline.com/" + std::string(tid) + "/v2.0";
+  }
+  if (!fetched_under_it && !entra_canonical &&
+      std::find(c.issuers.begin(), c.issuers.end(), iss) == c.issuers.end()) {
     return MakeError(ErrorCode::kUnavailable,
                      c.discovery_url + ": the document names issuer \"" + iss +
                          "\", which is not the URL it was fetched from; list it in "
@@ -186,6 +197,15 @@ void TrustedIssuers::Loop() {
       lock.lock();
     }
   }
+}
+
+workspace::IssuerBinding TrustedIssuers::BindingFor(std::string_view iss) const {
+  for (const auto& i : issuers_) {
+    if (i->Names(iss)) {
+      return {std::nullopt, i->config().service_principals, i->config().users};
+    }
+  }
+  return {std::nullopt, false, false};
 }
 
 const jose::KeySource* TrustedIssuers::KeysFor(std::string_view iss) const {

@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "base/result.h"
 #include "jose/jwt_verifier.h"
+#include "workspace/options.h"
 
 namespace latchkey::app {
 
@@ -31,6 +32,9 @@ class TrustedIssuers {
   void Start();
   // The keys of `iss` if it is a configured issuer, else nullptr.
   const jose::KeySource* KeysFor(std::string_view iss) const;
+  // Which principals `iss` may authenticate ([[trusted_issuers]] service_principals, users);
+  // nothing for an issuer that is not configured.
+  workspace::IssuerBinding BindingFor(std::string_view iss) const;
 
  private:
   class IssuerKeys;

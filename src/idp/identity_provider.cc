@@ -46,6 +46,20 @@ std::optional<std::string> IdentityProvider::ResolveTenant(std::string_view segm
 }
 
 std::optional<std::string> IdentityProvider::OwnIssuerTenant(std::string_view iss) {
+  // The canonical issuers this identity provider signs with (EntraIssuer), for its tenants.
+  for (bool v2 : {false, true}) {
+    const std::string_view prefix =
+        v2 ? "https://login.microsoftonline.com/" : "https://sts.windows.net/";
+    const std::string_view suffix = v2 ? "/v2.0" : "/";
+    if (iss.starts_with(prefix) && iss.ends_with(suffix) &&
+        iss.size() > prefix.size() + suffix.size()) {
+      std::string tid(iss.substr(prefix.size(), iss.size() - prefix.size() - suffix.size()));
+      if (IsGuid(tid) && directory_.IsTenant(tid) && EntraIssuer(tid, v2) == iss) return tid;
+      return std::nullopt;
+    }
+  }
+  // Issuers naming one of this server's own names (tokens of earlier versions, which named
+  // the Host the client used): still this server's tenants.
   std::string_view rest;
   if (iss.starts_with("https://")) {
     rest = iss.substr(8);
@@ -106,7 +120,7 @@ http::Response IdentityProvider::OpenIdConfiguration(const http::Request& reques
       {"response_types_supported", {"code", "id_token", "code id_token", "token id_token", "token"}},
       {"scopes_supported", {"openid", "profile", "email", "offline_access"}},
       {"grant_types_supported", {"client_credentials"}},
-      {"issuer", shape == "adfs" ? prefix : (v2 ? prefix + "/v2.0" : prefix + "/")},
+      {"issuer", shape == "adfs" ? prefix : EntraIssuer(tenant, v2)},
       {"request_uri_parameter_supported", false},
       {"authorization_endpoint", oauth + "/authorize"},
       {"device_authorization_endpoint", oauth + "/devicecode"},

@@ -25,8 +25,9 @@ class IdentityProvider {
 
   void RegisterRoutes(http::Router& router);
 
-  // The tenant of an issuer this service wrote: "https://<own authority>/<tenant>/" (v1) or
-  // ".../<tenant>/v2.0" (v2) with a known tenant. nullopt for anything else.
+  // The tenant of an issuer this service wrote: EntraIssuer(tid, v1 or v2) with one of its
+  // tenants, or (tokens of earlier versions) "https://<own authority>/<tid>/" or ".../v2.0".
+  // nullopt for anything else, including a real Entra tenant's issuer.
   std::optional<std::string> OwnIssuerTenant(std::string_view iss);
   // Verifies an access token this service issued for one of `audiences` (strict policy).
   Result<jose::VerifiedJwt> VerifyOwnToken(std::string_view token,

@@ -12,6 +12,7 @@ namespace latchkey::idp {
 namespace {
 
 constexpr std::string_view kDefaultSuffix = "/.default";
+constexpr size_t kMaxClientIdLength = 256;
 
 std::string Field(const FormFields& form, std::string_view name) {
   for (const auto& [k, v] : form)
@@ -61,10 +62,24 @@ struct TokenService::Issued {
   TimePoint expires_at;
 };
 
+bool IsUrlAuthority(std::string_view host) {
+  constexpr std::string_view kAuthorityChars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+  return !host.empty() && host.size() <= 262 &&
+         host.find_first_not_of(kAuthorityChars) == std::string_view::npos;
+}
+
 std::string RequestBaseUrl(const http::Request& request) {
   std::string host = request.Host();
-  if (host.empty()) host = "127.0.0.1:" + std::to_string(request.local_port);
+  // Only a well-formed authority is echoed into URLs; anything else (empty, non-ASCII, a
+  // path or user info) names the listener the request came in on.
+  if (!IsUrlAuthority(host)) host = "127.0.0.1:" + std::to_string(request.local_port);
   return std::string(request.tls ? "https://" : "http://") + host;
+}
+
+std::string EntraIssuer(std::string_view tenant_id, bool v2) {
+  return v2 ? "https://login.microsoftonline.com/" + std::string(tenant_id) + "/v2.0"
+            : "https://sts.windows.net/" + std::string(tenant_id) + "/";
 }
 
 TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const Clock& clock,
@@ -74,10 +89,7 @@ TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const 
       clock_(clock),
       random_(random),
       options_(std::move(options)),
-      client_throttle_(clock, options_.client_failures_before_lockout, options_.failure_window,
-                       options_.lockout),
-      address_throttle_(clock, options_.address_failures_before_lockout, options_.failure_window,
-                        options_.lockout),
+      throttle_(clock, options_.lockout),
       clients_(std::make_unique<ClientCache>(std::chrono::seconds(60), 10000)) {
   ClientCache* clients = clients_.get();
   subscription_ = directory_.store().AddChangeListener([clients](const store::Change& change) {
@@ -146,11 +158,6 @@ http::Response TokenService::Handle(const http::Request& request, TokenEndpoint 
 
 std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::Request& request,
                                                                     TokenEndpoint endpoint) {
-  const std::string address_key = "ip:" + request.remote_address;
-  if (auto wait = address_throttle_.Check(address_key); wait.count() > 0) {
-    if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_token");
-    return std::unexpected(Throttled(static_cast<int>(wait.count())));
-  }
   auto form = ParseForm(request.body);
   if (!form) return std::unexpected(InvalidRequest(900144, "The request body is not valid form data."));
 
@@ -163,19 +170,26 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
   if (grant_type != "client_credentials") return std::unexpected(UnsupportedGrantType(grant_type));
   if (creds->client_id.empty()) return std::unexpected(MissingParameter("client_id"));
 
-  const std::string client_key = "client:" + AsciiLower(creds->client_id);
-  if (auto wait = client_throttle_.Check(client_key); wait.count() > 0) {
+  // Smart lockout: checked before the credential, with the client it names, so an address
+  // the client has logged in from is not refused for someone else's failures.
+  const std::string& client_id = creds->client_id;
+  const std::string& address = request.remote_address;
+  if (auto wait = throttle_.Check(client_id, address); wait.count() > 0) {
     if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_token");
     return std::unexpected(Throttled(static_cast<int>(wait.count())));
   }
   auto fail = [&](EntraError e) -> std::unexpected<EntraError> {
     if (e.status == 401 || e.aadsts == 700016) {
-      client_throttle_.RecordFailure(client_key);
-      address_throttle_.RecordFailure(address_key);
+      throttle_.RecordFailure(client_id, address);
       if (options_.metrics != nullptr) options_.metrics->AuthFailure("client_auth");
     }
     return std::unexpected(std::move(e));
   };
+  // A client id is a GUID or a short URI: a longer one names no client (and never reaches
+  // the store or a cache key).
+  if (client_id.size() > kMaxClientIdLength) {
+    return fail(AppNotFoundInTenant(client_id, endpoint == TokenEndpoint::kAdfs ? "adfs" : ""));
+  }
 
   // Tenant: from the path, or the client's home tenant on the tenant-less /adfs endpoint.
   std::string tenant;
@@ -249,12 +263,14 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
   auto res = ResolveResource(resource, *app, tenant, endpoint == TokenEndpoint::kV2);
   if (!res) return std::unexpected(res.error());
 
-  client_throttle_.RecordSuccess(client_key);
+  throttle_.RecordSuccess(client_id, address);
   const TimePoint now = clock_.Now();
   const TimePoint exp = now + options_.access_token_lifetime;
   // The claims of an Entra app-only token, written directly in sorted order (as an
   // nlohmann object would hold them): as an nlohmann object they cost ~100 allocations.
-  const std::string iss = base_url + "/" + tenant + (res->v2_token ? "/v2.0" : "/");
+  // One issuer per tenant and version, whatever name the client used (docs/ARCHITECTURE.md,
+  // "Issuers"): Entra's own canonical forms.
+  const std::string iss = EntraIssuer(tenant, res->v2_token);
   JsonObjectWriter claims(768);
   if (!res->v2_token) claims.String("appid", app->app_id).String("appidacr", appidacr);
   claims.String("aud", res->aud);

@@ -2,7 +2,7 @@
 // /{tenant}/oauth2/v2.0/token (v2), /{tenant}/oauth2/token (v1) and /adfs/oauth2/token (the
 // tenant-less shape Debian's az needs; the tenant is the client's home tenant). Clients
 // authenticate with a client secret (body or HTTP Basic) or a client assertion signed by a
-// registered certificate. Failures are throttled per client id and per source address.
+// registered certificate. Failures are throttled by smart lockout (auth/login_throttle.h).
 // Thread-safe.
 #pragma once
 
@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/random.h"
-#include "base/rate_limiter.h"
+#include "auth/login_throttle.h"
 #include "http/message.h"
 #include "idp/client_cache.h"
 #include "idp/directory.h"
@@ -31,10 +31,9 @@ struct IdpOptions {
   std::chrono::seconds access_token_lifetime{3600};
   // True for "host:port" authorities that are this service (its listeners and public URLs).
   std::function<bool(std::string_view authority)> is_own_authority;
-  int client_failures_before_lockout = 10;
-  int address_failures_before_lockout = 100;
-  std::chrono::seconds failure_window{300};
-  std::chrono::seconds lockout{60};
+  // Smart lockout of failed client authentications (auth/login_throttle.h): per address, per
+  // client from unfamiliar addresses, per client and familiar address.
+  auth::LockoutPolicy lockout;
   // Counts issued tokens, client authentication failures and throttled requests; null: none.
   metrics::ServiceMetrics* metrics = nullptr;
 };
@@ -42,8 +41,15 @@ struct IdpOptions {
 enum class TokenEndpoint { kV2, kV1, kAdfs };
 
 // "https://host:port" as the client addressed this server (scheme from the listener, authority
-// from the Host header).
+// from the Host header when it is a well-formed authority, else the listener's 127.0.0.1:port).
+// For endpoint URLs in discovery documents only: nothing signed depends on it.
 std::string RequestBaseUrl(const http::Request& request);
+bool IsUrlAuthority(std::string_view host);
+
+// The issuer of every token this identity provider signs for `tenant_id`: Entra's canonical
+// forms, https://sts.windows.net/{tid}/ (v1) and https://login.microsoftonline.com/{tid}/v2.0
+// (v2), independent of the Host a client used.
+std::string EntraIssuer(std::string_view tenant_id, bool v2);
 
 class TokenService {
  public:
@@ -72,8 +78,7 @@ class TokenService {
   const Clock& clock_;
   Random& random_;
   IdpOptions options_;
-  FailureThrottle client_throttle_;
-  FailureThrottle address_throttle_;
+  auth::LoginThrottle throttle_;
   std::unique_ptr<ClientCache> clients_;
   // Declared last: it unregisters (and waits out a call in progress) before clients_ goes.
   store::ChangeSubscription subscription_;

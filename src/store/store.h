@@ -136,6 +136,9 @@ class AuditStore {
   virtual Status AppendAudit(const AuditEvent& event) = 0;  // seq assigned by the store
   // Events with seq > after_seq, oldest first, at most `limit`.
   virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+  // Retention: deletes the events recorded before `before`, then the oldest beyond the newest
+  // `keep_at_most` (by seq). Returns how many were deleted. Cost ~ the rows deleted.
+  virtual Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) = 0;
 };
 
 // How busy a backend's connections are, read at /metrics scrape time.

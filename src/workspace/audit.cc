@@ -1,5 +1,8 @@
 #include "workspace/audit.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include "workspace/json_input.h"
@@ -31,6 +34,31 @@ void AuditLog::Record(std::string actor, std::string action, std::string target,
     spdlog::error("event=audit_store_failed action={} target={} error=\"{}\"", event.action,
                   event.target, stored.error().message);
   }
+}
+
+void AuditLog::RecordFailure(std::string actor, std::string action, std::string target,
+                             json detail, std::string remote_address) {
+  int64_t suppressed = 0;
+  {
+    std::lock_guard lock(failure_mu_);
+    const TimePoint now = clock_.Now();
+    if (failure_refill_ != TimePoint{}) {
+      const double seconds = std::chrono::duration<double>(now - failure_refill_).count();
+      failure_tokens_ = std::min<double>(failures_per_minute_,
+                                         failure_tokens_ + seconds * failures_per_minute_ / 60.0);
+    }
+    failure_refill_ = now;
+    if (failure_tokens_ < 1.0) {
+      ++failures_suppressed_;
+      if (metrics_ != nullptr) metrics_->CountAuditAction(action);  // counted, not written
+      return;
+    }
+    failure_tokens_ -= 1.0;
+    suppressed = std::exchange(failures_suppressed_, 0);
+  }
+  if (suppressed > 0 && detail.is_object()) detail["suppressed"] = suppressed;
+  Record(std::move(actor), std::move(action), std::move(target), std::move(detail),
+         std::move(remote_address));
 }
 
 Result<AuditQuery> DecodeAuditQuery(const std::vector<std::pair<std::string, std::string>>& query) {

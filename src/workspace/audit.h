@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,20 +23,36 @@ class AuditLog {
   using Sink = std::function<void(const store::AuditEvent&)>;
   // `sink` (optional) replaces the default log line; `metrics` (optional) counts the token
   // actions (ServiceMetrics::CountAuditAction).
+  // `failures_per_minute` bounds RecordFailure (0: failures are never written).
   AuditLog(store::AuditStore& store, const Clock& clock, Sink sink = {},
-           metrics::ServiceMetrics* metrics = nullptr)
-      : store_(store), clock_(clock), sink_(std::move(sink)), metrics_(metrics) {}
+           metrics::ServiceMetrics* metrics = nullptr, int failures_per_minute = 60)
+      : store_(store),
+        clock_(clock),
+        sink_(std::move(sink)),
+        metrics_(metrics),
+        failures_per_minute_(failures_per_minute),
+        failure_tokens_(failures_per_minute) {}
 
   // A store failure is logged, never returned: auditing must not turn a done change into an
   // error response.
   void Record(std::string actor, std::string action, std::string target, nlohmann::json detail,
               std::string remote_address);
+  // A failed authentication: nothing changed, and anyone can cause one, so these are written
+  // (to the sink and the store) at most failures_per_minute a minute (a token bucket). The
+  // ones dropped are counted into the next one written, as detail "suppressed": n.
+  void RecordFailure(std::string actor, std::string action, std::string target,
+                     nlohmann::json detail, std::string remote_address);
 
  private:
   store::AuditStore& store_;
   const Clock& clock_;
   Sink sink_;
   metrics::ServiceMetrics* metrics_;
+  const int failures_per_minute_;
+  std::mutex failure_mu_;
+  double failure_tokens_;
+  TimePoint failure_refill_{};
+  int64_t failures_suppressed_ = 0;
 };
 
 struct AuditQuery {

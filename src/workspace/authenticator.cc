@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "auth/bearer.h"
 #include "base/encoding.h"
 #include "jose/jws.h"
 #include "jose/jwt_verifier.h"
@@ -23,24 +24,8 @@ std::shared_ptr<const store::Principal> PrincipalOf(
 
 using nlohmann::json;
 
-// A denial's message is "<reason code>: <detail>". Only this file produces and reads it: the
-// code (a fixed word) labels latchkey_auth_failures_total, the whole text goes to the audit
-// record, and callers only ever see "Invalid access token.".
-std::unexpected<Error> Denied(std::string_view code, std::string_view detail) {
-  return MakeError(ErrorCode::kPermissionDenied, std::string(code) + ": " + std::string(detail));
-}
-
-std::string_view DenialCode(const Error& error) {
-  std::string_view message = error.message;
-  return message.substr(0, message.find(':'));
-}
-
-// Store "row missing" answers become "invalid token"; outages stay kUnavailable (503).
-std::unexpected<Error> DeniedUnlessOutage(const Error& error, std::string_view code,
-                                          std::string_view detail) {
-  if (error.code == ErrorCode::kNotFound) return Denied(code, detail);
-  return std::unexpected(error);
-}
+// What an audit record keeps of the request's Host header: enough to tell which name was used.
+constexpr size_t kMaxAuditedHost = 255;
 
 std::string ClaimString(const json& claims, const char* name) {
   auto it = claims.find(name);
@@ -66,6 +51,21 @@ std::string OidcAuthority(std::string_view iss) {
 
 }  // namespace
 
+std::string_view DenialReasonName(DenialReason reason) {
+  switch (reason) {
+    case DenialReason::kMalformedToken: return "malformed_token";
+    case DenialReason::kTokensDisabled: return "tokens_disabled";
+    case DenialReason::kUnknownToken: return "unknown_token";
+    case DenialReason::kExpiredToken: return "expired_token";
+    case DenialReason::kUnknownPrincipal: return "unknown_principal";
+    case DenialReason::kInactivePrincipal: return "inactive_principal";
+    case DenialReason::kNoPermission: return "no_permission";
+    case DenialReason::kInvalidJwt: return "invalid_jwt";
+    case DenialReason::kWrongIssuer: return "wrong_issuer";
+  }
+  return "unknown";
+}
+
 std::string WorkspaceTokenAudience(const WorkspaceOptions& options) {
   return std::to_string(options.workspace_id);
 }
@@ -79,83 +79,121 @@ Authenticator::Authenticator(store::Store& store, const Clock& clock,
       access_(access),
       pats_(pats),
       audit_(audit),
+      throttle_(clock, auth::LockoutPolicy{.address_failures = options.auth_max_failures,
+                                           .window = options.auth_failure_window,
+                                           .lockout = options.auth_lockout}),
       jwts_(options.auth_cache_capacity) {}
 
-Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view authorization_header,
-                                                           std::string_view remote_address,
-                                                           std::string_view host) {
-  std::string_view header = authorization_header;
-  while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
-  size_t space = header.find(' ');
-  // §3.5: no header, a scheme other than Bearer (Basic reached end of life) or an empty
-  // bearer value: 401.
-  if (space == std::string_view::npos || !IEquals(header.substr(0, space), "Bearer")) {
-    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
-    return MakeError(ErrorCode::kUnauthenticated, "No bearer credential.");
-  }
-  std::string_view value = header.substr(space + 1);
-  while (!value.empty() && (value.front() == ' ' || value.back() == ' ')) {
-    value.front() == ' ' ? value.remove_prefix(1) : value.remove_suffix(1);
-  }
-  if (value.empty()) {
-    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
-    return MakeError(ErrorCode::kUnauthenticated, "Empty bearer credential.");
-  }
+namespace {
 
-  const std::string_view token = value;
-  bool is_pat = token.starts_with("dapi");
-  Result<AuthenticatedPrincipal> result = is_pat ? CheckPat(token) : CheckJwt(token);
-  if (!result && result.error().code == ErrorCode::kPermissionDenied) {
-    // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
-    std::string target = is_pat ? "token:" + HashSecretValue(token)
-                                : "jwt:" + HashSecretValue(token).substr(0, 16);
-    if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialCode(result.error()));
-    audit_.Record("anonymous", "token.auth_failed", target,
-                  {{"reason", result.error().message}, {"host", std::string(host)}},
-                  std::string(remote_address));
-    return MakeError(ErrorCode::kPermissionDenied, "Invalid access token.");
-  }
-  return result;
+std::unexpected<Authenticator::Denial> Denied(DenialReason reason, std::string detail) {
+  return std::unexpected(Authenticator::Denial{ErrorCode::kPermissionDenied, reason,
+                                               std::move(detail)});
 }
 
-Result<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
+// Store "row missing" answers become denials; outages stay outages (503).
+std::unexpected<Authenticator::Denial> DeniedUnlessOutage(const Error& error, DenialReason reason,
+                                                          std::string detail) {
+  if (error.code == ErrorCode::kNotFound) return Denied(reason, std::move(detail));
+  return std::unexpected(Authenticator::Denial{error.code, reason, error.message});
+}
+
+}  // namespace
+
+GuardResult Authenticator::Guard(std::string_view authorization_header,
+                                 std::string_view remote_address, std::string_view host) {
+  // §3.5: no header, a scheme other than Bearer (Basic reached end of life) or an empty
+  // bearer value: 401.
+  auth::Bearer bearer = auth::ParseBearer(authorization_header);
+  if (bearer.status != auth::BearerStatus::kOk) {
+    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
+    return {MakeError(ErrorCode::kUnauthenticated, bearer.status == auth::BearerStatus::kEmpty
+                                                       ? "Empty bearer credential."
+                                                       : "No bearer credential.")};
+  }
+  Checked<AuthenticatedPrincipal> checked = Check(bearer.token);
+  if (checked) return {std::move(*checked)};
+  const Denial& denial = checked.error();
+  if (denial.code != ErrorCode::kPermissionDenied) {
+    return {MakeError(denial.code, denial.detail)};  // an outage: says nothing of the token
+  }
+  // Repeated bad bearers from one address are throttled: while it is locked out, every
+  // failing request gets 429 and writes nothing; a valid token from the same address (all
+  // clients behind one proxy share it) was answered above and is never slowed.
+  if (std::chrono::seconds wait = throttle_.Check("", remote_address); wait.count() > 0) {
+    if (options_.metrics != nullptr) options_.metrics->RateLimited("workspace_auth");
+    return {MakeError(ErrorCode::kResourceExhausted, "Too many failed attempts."), wait};
+  }
+  throttle_.RecordFailure("", remote_address);
+  if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialReasonName(denial.reason));
+  // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
+  const std::string_view token = bearer.token;
+  std::string target = token.starts_with("dapi") ? "token:" + HashSecretValue(token)
+                                                 : "jwt:" + HashSecretValue(token).substr(0, 16);
+  audit_.RecordFailure(
+      "anonymous", "token.auth_failed", std::move(target),
+      {{"reason", std::string(DenialReasonName(denial.reason)) + ": " + denial.detail},
+       {"host", std::string(host.substr(0, kMaxAuditedHost))}},
+      std::string(remote_address));
+  return {MakeError(ErrorCode::kPermissionDenied, "Invalid access token.")};
+}
+
+Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token) {
+  Checked<AuthenticatedPrincipal> checked = Check(token);
+  if (checked) return std::move(*checked);
+  if (checked.error().code != ErrorCode::kPermissionDenied) {
+    return MakeError(checked.error().code, checked.error().detail);
+  }
+  return MakeError(ErrorCode::kPermissionDenied, "Invalid access token.");
+}
+
+Authenticator::Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_view token) {
+  return token.starts_with("dapi") ? CheckPat(token) : CheckJwt(token);
+}
+
+Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
     int64_t principal_id) {
   Result<std::shared_ptr<const PrincipalAccess>> access = access_.Get(principal_id);
   if (!access) {
-    return DeniedUnlessOutage(access.error(), "unknown_principal", "principal no longer exists");
+    return DeniedUnlessOutage(access.error(), DenialReason::kUnknownPrincipal,
+                              "principal no longer exists");
   }
-  if (!(*access)->principal.active) return Denied("inactive_principal", "principal is inactive");
-  return access;
+  if (!(*access)->principal.active) {
+    return Denied(DenialReason::kInactivePrincipal, "principal is inactive");
+  }
+  return std::move(*access);
 }
 
-Result<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
-  if (!LooksLikePat(token)) return Denied("malformed_token", "malformed PAT");
+Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
+  if (!LooksLikePat(token)) return Denied(DenialReason::kMalformedToken, "malformed PAT");
   std::string token_id = HashSecretValue(token);
   Result<TokenPolicy> policy = access_.Policy();
-  if (!policy) return std::unexpected(policy.error());
+  if (!policy) return std::unexpected(Denial{policy.error().code, DenialReason::kTokensDisabled, policy.error().message});
   // §3.1: PATs stop working while enableTokensConfig is false, and work again afterwards.
   if (!policy->tokens_enabled) {
-    return Denied("tokens_disabled", "PATs are disabled (enableTokensConfig=false)");
+    return Denied(DenialReason::kTokensDisabled, "PATs are disabled (enableTokensConfig=false)");
   }
   Result<CachedPat> pat = pats_.Find(token_id);
-  if (!pat) return DeniedUnlessOutage(pat.error(), "unknown_token", "unknown or revoked PAT");
-  if (pat->expires_at && *pat->expires_at <= clock_.Now()) {
-    return Denied("expired_token", "expired PAT");
+  if (!pat) {
+    return DeniedUnlessOutage(pat.error(), DenialReason::kUnknownToken, "unknown or revoked PAT");
   }
-  Result<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(pat->owner_id);
+  if (pat->expires_at && *pat->expires_at <= clock_.Now()) {
+    return Denied(DenialReason::kExpiredToken, "expired PAT");
+  }
+  Checked<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(pat->owner_id);
   if (!access) return std::unexpected(access.error());
   // §3.1: a principal without CAN_USE/CAN_MANAGE can neither create nor use PATs.
   if (!(*access)->can_use_tokens) {
-    return Denied("no_permission", "owner has no token permission");
+    return Denied(DenialReason::kNoPermission, "owner has no token permission");
   }
   pats_.MarkUsed(token_id);
   return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, AuthKind::kPat,
                                 token_id};
 }
 
-Result<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
+Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
   if (std::count(token.begin(), token.end(), '.') != 2 || token.size() > jose::kMaxJwtSize) {
-    return Denied("malformed_token", "not a PAT or a JWT");
+    return Denied(DenialReason::kMalformedToken, "not a PAT or a JWT");
   }
   TimePoint now = clock_.Now();
   std::string cache_key = HashSecretValue(token);
@@ -164,7 +202,7 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
   if (!cached) {
     uint64_t generation = jwts_.generation();
     Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
-    if (!parsed) return Denied("malformed_token", "malformed JWT");
+    if (!parsed) return Denied(DenialReason::kMalformedToken, "malformed JWT");
     std::string issuer = ClaimString(parsed->claims, "iss");
     std::string authority = OidcAuthority(issuer);
     // Only an issuer naming this server selects the workspace-token path; every other issuer
@@ -172,7 +210,7 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
     bool own = !authority.empty() && options_.is_own_authority &&
                options_.is_own_authority(authority);
     const std::string whole(token);
-    Result<CachedJwt> verified = own ? VerifyWorkspaceToken(whole, issuer)
+    Checked<CachedJwt> verified = own ? VerifyWorkspaceToken(whole, issuer)
                                      : VerifyEntraToken(whole, issuer);
     if (!verified) return std::unexpected(verified.error());
     // exp was checked by VerifyJwt; compare in seconds so a far-future exp cannot overflow.
@@ -186,16 +224,16 @@ Result<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
     jwts_.Put(cache_key, *cached, until, generation);
   }
   const CachedJwt& jwt = **cached;
-  Result<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(jwt.principal_id);
+  Checked<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(jwt.principal_id);
   if (!access) return std::unexpected(access.error());
   return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, jwt.kind,
                                 jwt.token_id};
 }
 
-Result<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::string& token,
+Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::string& token,
                                                                      const std::string& issuer) {
   if (options_.signing_keys == nullptr) {
-    return Denied("invalid_jwt", "workspace OAuth is not configured");
+    return Denied(DenialReason::kInvalidJwt, "workspace OAuth is not configured");
   }
   jose::VerifyPolicy policy;
   policy.issuers = {issuer};
@@ -203,11 +241,11 @@ Result<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::
   policy.required_claims = {"iss", "aud", "exp", "iat", "sub"};
   Result<jose::VerifiedJwt> jwt =
       jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
-  if (!jwt) return Denied("invalid_jwt", "workspace token: " + jwt.error().message);
+  if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().message);
   std::string sub = ClaimString(jwt->claims, "sub");
   Result<store::Principal> sp = store_.FindServicePrincipalByApplicationId(sub);
   if (!sp) {
-    return DeniedUnlessOutage(sp.error(), "unknown_principal",
+    return DeniedUnlessOutage(sp.error(), DenialReason::kUnknownPrincipal,
                               "workspace token for an unknown principal");
   }
   std::string jti = ClaimString(jwt->claims, "jti");
@@ -215,21 +253,52 @@ Result<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::
                    jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
 }
 
-Result<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::string& token,
+Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& issuer,
+                                                          const std::string& app_id) {
+  if (!options_.issuer_binding) return true;
+  const IssuerBinding binding = options_.issuer_binding(issuer);
+  if (!binding.service_principals) {
+    return Denied(DenialReason::kWrongIssuer, "this issuer may not authenticate service principals");
+  }
+  if (binding.own_tenant) {
+    // latchkey signed it: the application must have a service principal in that tenant.
+    Result<store::DirectoryServicePrincipal> sp =
+        store_.FindDirectoryServicePrincipal(*binding.own_tenant, app_id);
+    if (!sp) {
+      return DeniedUnlessOutage(sp.error(), DenialReason::kWrongIssuer,
+                                "application not in the issuing tenant");
+    }
+    return true;
+  }
+  // An external issuer never stands for an application of latchkey's own directory, whatever
+  // client id it chose to mint.
+  Result<store::Application> own_app = store_.GetApplicationByAppId(app_id);
+  if (own_app) {
+    return Denied(DenialReason::kWrongIssuer,
+                  "application registered in this server's directory, token from another issuer");
+  }
+  if (own_app.error().code != ErrorCode::kNotFound) {
+    return std::unexpected(Denial{own_app.error().code, DenialReason::kWrongIssuer,
+                                  own_app.error().message});
+  }
+  return true;
+}
+
+Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::string& token,
                                                                  const std::string& issuer) {
   // Keys are bound to their issuer: a token naming issuer X verifies only with X's keys.
   const jose::KeySource* keys = options_.entra_keys_for_issuer
                                     ? options_.entra_keys_for_issuer(issuer)
                                     : options_.entra_keys;
   if (keys == nullptr || !options_.entra_issuer_check) {
-    return Denied("invalid_jwt", "Entra token from an untrusted issuer");
+    return Denied(DenialReason::kInvalidJwt, "Entra token from an untrusted issuer");
   }
   jose::VerifyPolicy policy;
   policy.algorithms = {"RS256"};
   policy.issuer_check = options_.entra_issuer_check;
   policy.audiences = options_.entra_audiences;
   Result<jose::VerifiedJwt> jwt = jose::VerifyJwt(token, policy, *keys, clock_.Now());
-  if (!jwt) return Denied("invalid_jwt", "Entra token: " + jwt.error().message);
+  if (!jwt) return Denied(DenialReason::kInvalidJwt, "Entra token: " + jwt.error().message);
   const json& claims = jwt->claims;
   // §3.3 [U]: a user token carries upn/unique_name (and idtyp "user"); an app-only token has
   // appid (v1) or azp (v2) naming the client, which is the SP's applicationId.
@@ -240,13 +309,20 @@ Result<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::stri
   if (app_only) {
     std::string app_id = ClaimString(claims, "appid");
     if (app_id.empty()) app_id = ClaimString(claims, "azp");
-    if (app_id.empty()) return Denied("invalid_jwt", "Entra token without appid/azp");
-    principal = store_.FindServicePrincipalByApplicationId(AsciiLower(app_id));
+    if (app_id.empty()) return Denied(DenialReason::kInvalidJwt, "Entra token without appid/azp");
+    app_id = AsciiLower(app_id);
+    if (Checked<bool> bound = BoundToIssuer(issuer, app_id); !bound) {
+      return std::unexpected(bound.error());
+    }
+    principal = store_.FindServicePrincipalByApplicationId(app_id);
   } else {
+    if (options_.issuer_binding && !options_.issuer_binding(issuer).users) {
+      return Denied(DenialReason::kWrongIssuer, "this issuer may not authenticate users");
+    }
     principal = store_.FindUserByName(user_name);
   }
   if (!principal) {
-    return DeniedUnlessOutage(principal.error(), "unknown_principal",
+    return DeniedUnlessOutage(principal.error(), DenialReason::kUnknownPrincipal,
                               "Entra principal not in workspace");
   }
   std::string jti = ClaimString(claims, "uti");

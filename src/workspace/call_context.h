@@ -1,10 +1,12 @@
 // Who is calling: filled once per request by the authenticator and handed to every handler.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "store/records.h"
 
 namespace latchkey::workspace {
@@ -20,6 +22,14 @@ struct AuthenticatedPrincipal {
   // PAT: its token id (hex SHA-256 of the value). JWT: its jti claim, else a SHA-256 prefix of
   // the token. Never the token itself.
   std::string token_id;
+};
+
+// What the gate decided. On failure `auth` holds kUnauthenticated (no bearer: 401),
+// kPermissionDenied (403), kResourceExhausted (throttled: 429 after retry_after) or
+// kUnavailable (store down: 503).
+struct GuardResult {
+  Result<AuthenticatedPrincipal> auth;
+  std::chrono::seconds retry_after{0};
 };
 
 struct CallContext {

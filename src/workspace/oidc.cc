@@ -34,15 +34,39 @@ std::optional<std::string> Field(const FormFields& form, std::string_view name) 
 
 OidcService::OidcService(const ServiceDeps& deps)
     : deps_(deps),
-      by_client_(deps.clock, deps.options.oauth_max_failures, deps.options.oauth_failure_window,
-                 deps.options.oauth_lockout),
-      by_address_(deps.clock, deps.options.oauth_max_failures * 3,
-                  deps.options.oauth_failure_window, deps.options.oauth_lockout) {}
+      throttle_(deps.clock, auth::LockoutPolicy{
+                                .address_failures = deps.options.oauth_max_failures * 3,
+                                .client_failures = deps.options.oauth_max_failures,
+                                .familiar_failures = deps.options.oauth_max_failures,
+                                .window = deps.options.oauth_failure_window,
+                                .lockout = deps.options.oauth_lockout}) {}
 
-std::string OidcService::BaseUrl(const http::Request& request) {
+std::string OidcService::BaseUrl(const http::Request& request) const {
   std::string host = request.Host();
-  if (host.empty()) host = "localhost";
+  constexpr std::string_view kAuthorityChars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+  // Only a well-formed authority is echoed into URLs; otherwise the public URL.
+  if (host.empty() || host.size() > 262 ||
+      host.find_first_not_of(kAuthorityChars) != std::string::npos) {
+    return PublicUrl(request);
+  }
   return std::string(request.tls ? "https://" : "http://") + host;
+}
+
+std::string OidcService::PublicUrl(const http::Request& request) const {
+  if (deps_.options.public_url) {
+    if (std::string url = deps_.options.public_url(); !url.empty()) return url;
+  }
+  return std::string(request.tls ? "https://" : "http://") + "localhost";
+}
+
+std::string OidcService::Issuer(const http::Request& request) const {
+  // One issuer whatever name the client used (issue 18): <public_url>/oidc. Without a
+  // configured public URL (unit tests), the Host the client used.
+  if (deps_.options.public_url) {
+    if (std::string url = deps_.options.public_url(); !url.empty()) return url + "/oidc";
+  }
+  return BaseUrl(request) + "/oidc";
 }
 
 http::Response OidcService::HostMetadata(const http::Request& request) const {
@@ -60,8 +84,9 @@ http::Response OidcService::HostMetadata(const http::Request& request) const {
 
 http::Response OidcService::Discovery(const http::Request& request) const {
   std::string oidc = BaseUrl(request) + "/oidc";
-  // §8.2 [U]: RFC 8414 fields beyond the two endpoints the clients read.
-  json body = {{"issuer", oidc},
+  // §8.2 [U]: RFC 8414 fields beyond the two endpoints the clients read. The endpoints follow
+  // the name the client used; the issuer is the one every token carries.
+  json body = {{"issuer", Issuer(request)},
                {"authorization_endpoint", oidc + "/v1/authorize"},
                {"token_endpoint", oidc + "/v1/token"},
                {"jwks_uri", oidc + "/jwks.json"},
@@ -81,20 +106,18 @@ http::Response OidcService::Jwks(const http::Request&) const {
 }
 
 http::Response OidcService::Refuse(const http::Request& request, const std::string& client_id,
-                                   std::string reason) {
-  by_client_.RecordFailure(client_id);
-  by_address_.RecordFailure(request.remote_address);
-  // The client id is public; the secret never appears.
-  deps_.audit.Record("anonymous", "oauth.client_auth_failed", "client:" + client_id,
-                     {{"reason", std::move(reason)}}, request.remote_address);
+                                   const store::Principal* known, std::string reason) {
+  throttle_.RecordFailure(client_id, request.remote_address);
+  // A known client's id is public. Anything else is recorded only by a hash prefix: a client
+  // that swapped id and secret sends its secret as the id, and it must not reach the audit.
+  std::string target = known != nullptr ? "client:" + known->application_id
+                                        : "client-hash:" + HashSecretValue(client_id).substr(0, 16);
+  deps_.audit.RecordFailure("anonymous", "oauth.client_auth_failed", std::move(target),
+                            {{"reason", std::move(reason)}}, request.remote_address);
   return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
 }
 
 http::Response OidcService::Token(const http::Request& request) {
-  if (std::chrono::seconds wait = by_address_.Check(request.remote_address); wait.count() > 0) {
-    if (deps_.options.metrics != nullptr) deps_.options.metrics->RateLimited("oidc_token");
-    return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
-  }
   std::optional<FormFields> form = ParseForm(request.body);
   if (!form) return OAuthErrorResponse(400, "invalid_request", "Malformed form body.");
 
@@ -148,7 +171,10 @@ http::Response OidcService::Token(const http::Request& request) {
   if (client.id.empty() || client.id.size() > 256) {
     return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
   }
-  if (std::chrono::seconds wait = by_client_.Check(client.id); wait.count() > 0) {
+  // Smart lockout, checked before the credential with the client it names: the right secret
+  // from an address this client has logged in from is never refused for others' failures.
+  if (std::chrono::seconds wait = throttle_.Check(client.id, request.remote_address);
+      wait.count() > 0) {
     if (deps_.options.metrics != nullptr) deps_.options.metrics->RateLimited("oidc_token");
     return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
   }
@@ -159,9 +185,9 @@ http::Response OidcService::Token(const http::Request& request) {
     if (sp.error().code != ErrorCode::kNotFound) {
       return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
     }
-    return Refuse(request, client.id, "unknown client");
+    return Refuse(request, client.id, nullptr, "unknown client");
   }
-  if (!sp->active) return Refuse(request, client.id, "inactive service principal");
+  if (!sp->active) return Refuse(request, client.id, &*sp, "inactive service principal");
   Result<std::vector<store::OAuthSecret>> secrets = deps_.store.ListOAuthSecrets(sp->id);
   if (!secrets) return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
   TimePoint now = deps_.clock.Now();
@@ -174,7 +200,7 @@ http::Response OidcService::Token(const http::Request& request) {
       secret_id = s.id;
     }
   }
-  if (!matched) return Refuse(request, client.id, "wrong, deleted or expired secret");
+  if (!matched) return Refuse(request, client.id, &*sp, "wrong, deleted or expired secret");
 
   if (deps_.options.signing_keys == nullptr) {
     return OAuthErrorResponse(500, "server_error", "No signing key is configured.");
@@ -182,7 +208,7 @@ http::Response OidcService::Token(const http::Request& request) {
   std::string jti = deps_.random.Uuid();
   int64_t iat = ToUnixSeconds(now);
   // §3.2 [U]: iss = <request base>/oidc, sub = client_id = applicationId, aud = workspace id.
-  json claims = {{"iss", BaseUrl(request) + "/oidc"},
+  json claims = {{"iss", Issuer(request)},
                  {"sub", sp->application_id},
                  {"aud", WorkspaceTokenAudience(deps_.options)},
                  {"client_id", sp->application_id},
@@ -193,7 +219,7 @@ http::Response OidcService::Token(const http::Request& request) {
                  {"jti", jti}};
   Result<std::string> token = deps_.options.signing_keys->Sign(claims);
   if (!token) return OAuthErrorResponse(500, "server_error", "Token signing failed.");
-  by_client_.RecordSuccess(client.id);
+  throttle_.RecordSuccess(client.id, request.remote_address);
   deps_.audit.Record("principal:" + std::to_string(sp->id), "oauth.token_issued", "jwt:" + jti,
                      {{"secret_id", secret_id}}, request.remote_address);
   json body = {{"access_token", *token},

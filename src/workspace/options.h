@@ -25,6 +25,17 @@ class SigningKeys;
 
 namespace latchkey::workspace {
 
+// What one Entra-style issuer may authenticate (WorkspaceOptions::issuer_binding).
+struct IssuerBinding {
+  // latchkey's own tenant that issued the token: an app-only token then maps only to a service
+  // principal whose application has a service principal in that tenant of latchkey's
+  // directory. Unset: an external issuer, which never maps to an application registered in
+  // latchkey's directory (those belong to latchkey's own tenants).
+  std::optional<std::string> own_tenant;
+  bool service_principals = true;
+  bool users = true;
+};
+
 struct WorkspaceOptions {
   int64_t workspace_id = 0;  // numeric, e.g. 16 digits; sent as X-Databricks-Org-Id
   // Account id reported by host metadata (§8.1). Empty: the field is omitted and any account
@@ -42,6 +53,12 @@ struct WorkspaceOptions {
   // True for an authority ("127.0.0.1:8443", "adb-1.1.azuredatabricks.net") that names this
   // server: a workspace OAuth token's iss must be "https://<authority>/oidc" with one of them.
   std::function<bool(std::string_view authority)> is_own_authority;
+  // Issuer binding (security review finding 11): which principals the issuer of a verified
+  // Entra-style token may stand for. Unset: any (unit tests without external issuers).
+  std::function<IssuerBinding(std::string_view iss)> issuer_binding;
+  // The server's public URL ("https://host[:port]"): workspace OAuth tokens are issued by
+  // <public_url>/oidc whatever Host the client used. Unset or empty: the request's Host.
+  std::function<std::string()> public_url;
   int pat_quota = 600;  // live PATs per owner (§4.1)
   // Lifetime of a PAT created without lifetime_seconds. nullopt: never expires (legacy
   // fidelity) unless maxTokenLifetimeDays caps it.
@@ -62,6 +79,8 @@ struct WorkspaceOptions {
   int oauth_max_failures = 10;
   std::chrono::seconds oauth_failure_window{60};
   std::chrono::seconds oauth_lockout{60};
+  // Failed-authentication audit events written per minute at most (AuditLog::RecordFailure).
+  int audit_failures_per_minute = 60;
   // Counters for tokens, PATs, auth failures, cache lookups and throttling; null: none.
   metrics::ServiceMetrics* metrics = nullptr;
   // Receives every audit event (on the request's thread, before it is stored) instead of the

@@ -58,23 +58,17 @@ Result<Reply> AsReply(const Status& status) {
 
 http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
   return [this, style, handler = std::move(handler)](http::Request& request) {
-    Result<AuthenticatedPrincipal> auth = authenticator.Authenticate(
-        request.Header("authorization"), request.remote_address, request.Host());
-    if (!auth) {
-      // Repeated bad bearer tokens from one address are throttled: while it is locked out,
-      // every failing request gets 429 (no answer tells a guess apart), but a client that
-      // presents a valid token from the same address is not slowed.
-      if (std::chrono::seconds wait = auth_throttle.Check(request.remote_address);
-          wait.count() > 0) {
-        if (options.metrics != nullptr) options.metrics->RateLimited("workspace_auth");
-        return RequestLimitExceeded(wait);
+    // The one gate (Authenticator::Guard): a locked-out address's failures get 429 and write
+    // nothing; a valid token from the same address is never slowed.
+    GuardResult guard = authenticator.Guard(request.Header("authorization"),
+                                            request.remote_address, request.Host());
+    if (!guard.auth) {
+      if (guard.auth.error().code == ErrorCode::kResourceExhausted) {
+        return RequestLimitExceeded(guard.retry_after);
       }
-      if (auth.error().code == ErrorCode::kPermissionDenied) {
-        auth_throttle.RecordFailure(request.remote_address);
-      }
-      return AuthErrorResponse(auth.error(), request.request_id);
+      return AuthErrorResponse(guard.auth.error(), request.request_id);
     }
-    CallContext context{std::move(*auth), request.remote_address};
+    CallContext context{std::move(*guard.auth), request.remote_address};
     std::string principal = context.Actor();
     Result<FormFields> query = ParseQuery(request.query);
     if (!query) return ErrorFor(style, query.error(), request);

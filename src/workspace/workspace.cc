@@ -28,14 +28,13 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
     : options(std::move(opts)),
       store(store_ref),
       clock(clock_ref),
-      audit(store_ref, clock_ref, options.audit_sink, options.metrics),
+      audit(store_ref, clock_ref, options.audit_sink, options.metrics,
+            options.audit_failures_per_minute),
       access(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity),
       pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity,
            options.metrics),
       deps{store_ref, clock_ref, random, options, audit, access, pats},
       authenticator(store_ref, clock_ref, options, access, pats, audit),
-      auth_throttle(clock_ref, options.auth_max_failures, options.auth_failure_window,
-                    options.auth_lockout),
       issuer(deps),
       tokens(deps, issuer),
       token_management(deps, issuer),
@@ -94,9 +93,13 @@ Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
 
 Workspace::~Workspace() = default;
 
-Result<AuthenticatedPrincipal> Workspace::Authenticate(std::string_view authorization_header,
-                                                       std::string_view host) {
-  return services_->authenticator.Authenticate(authorization_header, "", host);
+GuardResult Workspace::Guard(std::string_view authorization_header,
+                             std::string_view remote_address, std::string_view host) {
+  return services_->authenticator.Guard(authorization_header, remote_address, host);
+}
+
+Result<AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
+  return services_->authenticator.Authenticate(token);
 }
 
 void Workspace::FlushLastUsed() {

@@ -45,9 +45,13 @@ class Workspace {
   // exactly as the API does. kUnauthenticated: no bearer credential (the API answers 401);
   // kPermissionDenied: the token is invalid, expired, revoked, or its principal is unknown,
   // inactive or may not use PATs (403 "Invalid access token."); kUnavailable: store down.
-  // `host` is the Host the request used (recorded with failures). No throttling here.
-  Result<AuthenticatedPrincipal> Authenticate(std::string_view authorization_header,
-                                              std::string_view host);
+  // kResourceExhausted: the address is locked out after repeated failures (retry_after).
+  // The gate of every bearer-authenticated route (Authenticator::Guard): `remote_address`
+  // and `host` go to the failure throttle and the (rate-bounded) audit record.
+  GuardResult Guard(std::string_view authorization_header, std::string_view remote_address,
+                    std::string_view host);
+  // Checks one token alone (introspection): no throttle, no audit.
+  Result<AuthenticatedPrincipal> Authenticate(std::string_view token);
 
   // Writes the queued coarse last_used_day updates of PATs (one store call per day seen).
   void FlushLastUsed();

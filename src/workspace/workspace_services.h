@@ -4,7 +4,6 @@
 
 #include <memory>
 
-#include "base/rate_limiter.h"
 #include "http/message.h"
 #include "store/store.h"
 #include "workspace/access.h"
@@ -43,7 +42,6 @@ struct Services {
   PatCache pats;
   ServiceDeps deps;
   Authenticator authenticator;
-  FailureThrottle auth_throttle;  // bad bearer tokens per remote address
   PatIssuer issuer;
   TokenService tokens;
   TokenManagementService token_management;

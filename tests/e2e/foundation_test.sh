@@ -31,7 +31,20 @@ check "healthz answers 200 over TLS trusted through ca_cert" \
   test "$(lkstatus "$LK_URL/healthz")" = 200
 check "readyz answers 200" test "$(lkstatus "$LK_URL/readyz")" = 200
 check "responses carry a request id" grep -qi '^x-request-id: ' <<<"$(lkcurl -D - -o /dev/null "$LK_URL/healthz")"
-check "TLS 1.1 is refused" bash -c "! curl -s --cacert '$LK_CA' --tlsv1.1 --tls-max 1.1 '$LK_URL/healthz' >/dev/null 2>&1"
+# TLS 1.1 with a client that can speak it: openssl s_client at security level 0. The control
+# proves it does, against an openssl s_server that allows TLS 1.1; latchkeyd must refuse it.
+tls11() {  # tls11 HOST:PORT: succeeds when a TLS 1.1 handshake completes
+  openssl s_client -connect "$1" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -servername localhost \
+    </dev/null 2>/dev/null | grep -q '^ *Protocol *: TLSv1.1'
+}
+ctl_port=$(free_port)
+openssl s_server -accept "127.0.0.1:$ctl_port" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -naccept 2 \
+  -cert "$LK_TMP/lk/tls/server.pem" -key "$LK_TMP/lk/tls/server.key" -quiet >/dev/null 2>&1 &
+ctl_pid=$!
+for i in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$ctl_port") 2>/dev/null && break; sleep 0.05; done
+check "control: the client completes TLS 1.1 with a server that allows it" tls11 "127.0.0.1:$ctl_port"
+kill "$ctl_pid" 2>/dev/null || true
+check "TLS 1.1 is refused" bash -c "! $(declare -f tls11); tls11 '${LK_URL#https://}'"
 check "TLS 1.2 works" test "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$LK_CA" --tlsv1.2 --tls-max 1.2 "$LK_URL/healthz")" = 200
 check "a path starting with // is a path" test "$(lkstatus --path-as-is "$LK_URL//healthz")" = 200
 

@@ -40,7 +40,7 @@ claims=$(cut -d. -f2 <<<"$AT" | tr '_-' '/+' | base64 -d 2>/dev/null || true)
 expect_eq "token aud is the Databricks resource" "$DBX" "$(jq -r .aud <<<"$claims" 2>/dev/null)"
 expect_eq "token appid is the client id" "$SP_CLIENT_ID" "$(jq -r .appid <<<"$claims" 2>/dev/null)"
 expect_eq "token tid" "$LK_TENANT" "$(jq -r .tid <<<"$claims" 2>/dev/null)"
-expect_eq "token iss names the tenant on this host and port" "$LK_URL/$LK_TENANT/" "$(jq -r .iss <<<"$claims" 2>/dev/null)"
+expect_eq "token iss is the tenant's one v1 issuer, whatever host was used" "https://sts.windows.net/$LK_TENANT/" "$(jq -r .iss <<<"$claims" 2>/dev/null)"
 expect_eq "token lives 3600 s" 3600 "$(jq '.exp - .iat' <<<"$claims" 2>/dev/null)"
 expect_eq "token ver" 1.0 "$(jq -r .ver <<<"$claims" 2>/dev/null)"
 
@@ -104,7 +104,10 @@ for doc in "/$LK_TENANT/v2.0/.well-known/openid-configuration" "/$LK_TENANT/.wel
   check "$doc: token_endpoint on $LK_URL" grep -q "^$LK_URL/" <<<"$(jq -r .token_endpoint <<<"$d")"
   check "$doc: has authorization_endpoint, issuer and jwks_uri" test "$(jq 'has("authorization_endpoint") and has("issuer") and has("jwks_uri")' <<<"$d")" = true
 done
-expect_eq "v2 issuer" "$LK_URL/$LK_TENANT/v2.0" "$(lkcurl "$LK_URL/$LK_TENANT/v2.0/.well-known/openid-configuration" | jq -r .issuer)"
+expect_eq "v2 issuer" "https://login.microsoftonline.com/$LK_TENANT/v2.0" "$(lkcurl "$LK_URL/$LK_TENANT/v2.0/.well-known/openid-configuration" | jq -r .issuer)"
+expect_eq "v1 issuer" "https://sts.windows.net/$LK_TENANT/" "$(lkcurl "$LK_URL/$LK_TENANT/.well-known/openid-configuration" | jq -r .issuer)"
+expect_eq "the discovery endpoints follow the name the client used" "https://localhost:${LK_URL##*:}/$LK_TENANT/oauth2/v2.0/token" \
+  "$(lkcurl "https://localhost:${LK_URL##*:}/$LK_TENANT/v2.0/.well-known/openid-configuration" | jq -r .token_endpoint)"
 s=$(lkstatus "$LK_URL/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration")
 expect_eq "discovery for an unknown tenant: 400" 400 "$s"
 jwks=$(lkcurl "$LK_URL/$LK_TENANT/discovery/v2.0/keys")

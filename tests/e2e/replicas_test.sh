@@ -6,7 +6,10 @@
 #   3. PATs deleted through C are refused by A and B within 100 ms (p50/p99 measured);
 #   4. kill -9 of a replica during a create loop loses no acknowledged PAT;
 #   5. PostgreSQL stopped: readyz 503 and API calls fail closed (503, never 200); started
-#      again: requests succeed without restarting latchkeyd.
+#      again: requests succeed without restarting latchkeyd;
+#   6. one issuer whatever the name (issue 18): Entra and workspace OAuth tokens minted on A
+#      through four names (with and without the port, localhost, the nginx alias) carry the
+#      same issuer, are accepted by A and C, and are refused by both once the SP is removed.
 source "$(dirname "$0")/lib.sh"
 PG_CLUSTER="$LK_SRC/tests/support/pg_cluster.sh"
 command -v nginx >/dev/null || { echo "nginx is not installed"; exit 1; }
@@ -29,7 +32,8 @@ check "a private PostgreSQL cluster started" test -n "$PGURL"
 
 # One data dir (keys, TLS, config) initialised against the database; three replicas serve it.
 NGINX_PORT=$(free_port)
-export LATCHKEY_PUBLIC_HOSTS="127.0.0.1:$NGINX_PORT"  # tokens issued through nginx name it
+export LATCHKEY_PUBLIC_HOSTS="127.0.0.1:$NGINX_PORT"  # an alias: the name behind nginx
+export LATCHKEY_PUBLIC_URL="https://127.0.0.1:$NGINX_PORT"  # the same public name on every replica
 lk_init shared --database "$PGURL"
 DATA="$LK_TMP/shared"
 declare -A URL PID
@@ -274,4 +278,60 @@ for r in a c; do
   expect_eq "replica ${r^^} accepts it, without a restart" 200 "$(list_status "${URL[$r]}" "$PAT_NEW")"
 done
 check "replicas A and C are the same processes" kill -0 "${PID[a]}" "${PID[c]}"
+
+# ---- 6. One issuer whatever name a client used ----
+lk_new_sp issuer-sp
+lk_grant_can_use "$SP_CLIENT_ID"
+OSECRET=$(lkcurl -X POST -H "Authorization: Bearer $LK_ADMIN_TOKEN" -H 'Content-Type: application/json'   -d '{"lifetime":"3600s"}' "$NGINX/api/2.0/accounts/servicePrincipals/$SP_SCIM_ID/credentials/secrets" | jq -r .secret)
+PORT_A=$(port_of "${URL[a]}")
+# name_args NAME: curl arguments that reach replica A (or nginx) under that name.
+name_args() {
+  case $1 in
+    port) echo "https://127.0.0.1:$PORT_A" ;;
+    portless) echo "https://127.0.0.1:$PORT_A -H Host:127.0.0.1" ;;
+    localhost) echo "https://localhost:$PORT_A" ;;
+    alias) echo "$NGINX" ;;
+  esac
+}
+iss_of() {
+  python3 -c 'import sys, base64, json; p = sys.argv[1].split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["iss"])' "$1" 2>/dev/null || echo none
+}
+declare -A ISS
+names="port portless localhost alias"
+TOKENS=()
+for n in $names; do
+  set -- $(name_args "$n")
+  base=$1; shift
+  entra=$(lkcurl "$@" -X POST "$base/$LK_TENANT/oauth2/token" -d "client_id=$SP_CLIENT_ID" \
+    -d grant_type=client_credentials -d resource=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d \
+    --data-urlencode "client_secret=$SP_SECRET" | jq -r .access_token)
+  m2m=$(lkcurl "$@" -X POST -u "$SP_CLIENT_ID:$OSECRET" "$base/oidc/v1/token" \
+    -d grant_type=client_credentials -d scope=all-apis | jq -r .access_token)
+  ISS[entra-$n]=$(iss_of "$entra")
+  ISS[m2m-$n]=$(iss_of "$m2m")
+  TOKENS+=("$n:entra:$entra" "$n:m2m:$m2m")
+done
+expect_eq "Entra tokens through 4 names carry the tenant's one issuer" \
+  "https://sts.windows.net/$LK_TENANT/ x4" \
+  "$(printf '%s\n' "${ISS[entra-port]}" "${ISS[entra-portless]}" "${ISS[entra-localhost]}" "${ISS[entra-alias]}" | sort | uniq -c | awk '{print $2" x"$1}')"
+expect_eq "workspace OAuth tokens through 4 names carry <public_url>/oidc" \
+  "https://127.0.0.1:$NGINX_PORT/oidc x4" \
+  "$(printf '%s\n' "${ISS[m2m-port]}" "${ISS[m2m-portless]}" "${ISS[m2m-localhost]}" "${ISS[m2m-alias]}" | sort | uniq -c | awk '{print $2" x"$1}')"
+for t in "${TOKENS[@]}"; do
+  what=${t%:*}; token=${t##*:}
+  for r in a c; do
+    expect_eq "$what token accepted by replica ${r^^}" 200 \
+      "$(lkstatus -H "Authorization: Bearer $token" "${URL[$r]}/api/2.0/preview/scim/v2/Me")"
+  done
+done
+expect_eq "the service principal is removed" 204 "$(lkstatus -X DELETE \
+  -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$NGINX/api/2.0/preview/scim/v2/ServicePrincipals/$SP_SCIM_ID")"
+for t in "${TOKENS[@]}"; do
+  what=${t%:*}; token=${t##*:}
+  for r in a c; do
+    expect_eq "$what token refused by replica ${r^^} after the SP's removal" 403 \
+      "$(lkstatus -H "Authorization: Bearer $token" "${URL[$r]}/api/2.0/preview/scim/v2/Me")"
+  done
+done
 finish

@@ -30,7 +30,6 @@ cat >> "$LK_TMP/ws/latchkey.toml" <<EOT
 
 [[trusted_issuers]]
 discovery_url = "$EXT_URL/$EXT_TENANT/v2.0/.well-known/openid-configuration"
-issuers = ["$EXT_URL/$EXT_TENANT/"]
 ca_file = "$EXT_CA"
 EOT
 lk_serve ws
@@ -71,11 +70,11 @@ text = text[:text.index("[[trusted_issuers]]")]
 # The v1 issuer its Databricks tokens carry is listed, as in the first config: only the
 # document's own issuer is wrong.
 text += ('[[trusted_issuers]]\ndiscovery_url = "%s/latchkey/v2.0/.well-known/openid-configuration"\n'
-         'issuers = ["%s/%s/"]\nca_file = "%s"\n' % (url, url, tenant, ca))
+         'issuers = ["https://sts.windows.net/%s/"]\nca_file = "%s"\n' % (url, tenant, ca))
 open(path, "w").write(text)
 PY
 check "the tenant-name discovery URL names another issuer (the precondition)" bash -c \
-  "curl -s --cacert '$EXT_CA' '$EXT_URL/latchkey/v2.0/.well-known/openid-configuration' | jq -e '.issuer == \"$EXT_URL/$EXT_TENANT/v2.0\"' >/dev/null"
+  "curl -s --cacert '$EXT_CA' '$EXT_URL/latchkey/v2.0/.well-known/openid-configuration' | jq -e '.issuer == \"https://login.microsoftonline.com/$EXT_TENANT/v2.0\"' >/dev/null"
 lk_serve ws
 WS_PID=$LK_PID
 check "the mismatching discovery document is refused, and logged" grep -q "which is not the URL it was fetched from" "$LK_LOG"

@@ -46,7 +46,7 @@ const jwks = jose.createRemoteJWKSet(new URL(conf.jwks_uri));
 for (const [name, token] of [["msal-node", r1 && r1.accessToken], ["identity", t2 && t2.token]]) {
   const v = await attempt(`jose verifies the ${name} token`, () =>
     jose.jwtVerify(token, jwks, {
-      issuer: `${url}/${tenant}/`,
+      issuer: `https://sts.windows.net/${tenant}/`,
       audience: "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d",
       algorithms: ["RS256"],
     }));

@@ -3,6 +3,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -71,11 +72,11 @@ TEST_F(SqliteStoreTest, NewDatabaseFilesAreOwnerOnly) {
   ASSERT_NE(store, nullptr);
   ASSERT_THAT(store->CreatePrincipal(User(1)), IsOk());  // makes sure -wal and -shm exist
 
-  ::umask(previous);
+  const mode_t left_by_open = ::umask(previous);
   EXPECT_EQ(ModeOf(db_path_), 0600u);
   EXPECT_EQ(ModeOf(db_path_.string() + "-wal"), 0600u);
   EXPECT_EQ(ModeOf(db_path_.string() + "-shm"), 0600u);
-  EXPECT_EQ(::umask(previous), previous);  // Open restored the process umask
+  EXPECT_EQ(left_by_open, 022u);  // Open restored the process umask it found
 }
 
 TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndReopenIsIdempotent) {
@@ -204,6 +205,31 @@ TEST_F(SqliteStoreTest, TwoStoresOnOneFileWaitForEachOther) {
 
   EXPECT_EQ(failures.load(), 0);
   EXPECT_THAT(second->CountPats(), ::testing::Optional(int64_t{80}));
+}
+
+// Security review finding 12: a key removed by another process (`latchkeyd keys remove` on the
+// same file) must reach the running server's listeners within the revocation bound (< 1 s).
+TEST_F(SqliteStoreTest, AnotherProcessRemovingASigningKeyIsNotifiedWithinASecond) {
+  std::unique_ptr<SqliteStore> server = OpenFile();
+  std::unique_ptr<SqliteStore> admin = OpenFile();  // as `latchkeyd keys remove` opens it
+  ASSERT_NE(server, nullptr);
+  ASSERT_NE(admin, nullptr);
+  ASSERT_THAT(server->AddSigningKey({.kid = "k1", .public_pem = "pem", .created_at = At(0)}),
+              IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the watcher has seen k1
+  std::atomic<int> heard{0};
+  ChangeSubscription subscription = server->AddChangeListener([&](const Change& change) {
+    if (change.kind == ChangeKind::kSigningKeysChanged) ++heard;
+  });
+
+  const auto removed_at = std::chrono::steady_clock::now();
+  ASSERT_THAT(admin->DeleteSigningKey("k1"), IsOk());
+  while (heard.load() == 0 && std::chrono::steady_clock::now() - removed_at < std::chrono::seconds(2)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  EXPECT_GE(heard.load(), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - removed_at, std::chrono::seconds(1));
 }
 
 TEST(OpenStoreTest, RejectsUnknownSchemes) {

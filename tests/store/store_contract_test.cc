@@ -392,6 +392,39 @@ TEST_P(StoreContractTest, SigningKeyErrorsAndDelete) {
 
 // ---- Audit ----
 
+TEST_P(StoreContractTest, PurgeAuditDropsOldEventsThenTheOldestBeyondTheCap) {
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_THAT(store().AppendAudit({.at = At(i),
+                                     .actor = "system",
+                                     .action = "token.create",
+                                     .target = "token:" + std::to_string(i),
+                                     .detail = "{}",
+                                     .remote_address = ""}),
+                IsOk());
+  }
+  // Before At(2): events 0 and 1 go; nothing is over a cap of 100.
+  Result<int64_t> aged = store().PurgeAudit(At(2), 100);
+  ASSERT_THAT(aged, IsOk());
+  EXPECT_EQ(*aged, 2);
+  // A cap of 3 keeps the newest three of the four left.
+  Result<int64_t> capped = store().PurgeAudit(At(0), 3);
+  ASSERT_THAT(capped, IsOk());
+  EXPECT_EQ(*capped, 1);
+
+  Result<std::vector<AuditEvent>> left = store().ListAudit(0, 100);
+  ASSERT_THAT(left, IsOk());
+  ASSERT_EQ(left->size(), 3u);
+  EXPECT_EQ((*left)[0].target, "token:3");
+  EXPECT_EQ((*left)[2].target, "token:5");
+  // Everything older than the newest: all but nothing newer; an empty table purges nothing.
+  Result<int64_t> all = store().PurgeAudit(At(100), 100);
+  ASSERT_THAT(all, IsOk());
+  EXPECT_EQ(*all, 3);
+  Result<int64_t> none = store().PurgeAudit(At(100), 0);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(*none, 0);
+}
+
 TEST_P(StoreContractTest, AuditListsOldestFirstAndPagesAfterSeq) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_THAT(store().AppendAudit({.at = At(i),

@@ -10,6 +10,8 @@ namespace {
 
 std::string Segment(const json& value) { return Base64UrlEncode(value.dump()); }
 
+constexpr char kTenantOwn[] = "4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d";
+
 class EntraAuthTest : public WorkspaceTest {
  protected:
   void SetUp() override {
@@ -156,6 +158,75 @@ TEST_F(EntraAuthTest, IdpStyleTokenCannotPoseAsWorkspaceToken) {
                                             {"aud", std::to_string(kWorkspaceId)},
                                             {"sub", kSpAppId}});
   EXPECT_EQ(Status(token), 403);
+}
+
+// Security review finding 11: a second trusted issuer (a Keycloak whose client ids its admin
+// chooses) mints `azp` equal to a service principal of latchkey's own directory, or of the
+// issuer that owns service principals. Each principal is bound to one issuer.
+constexpr char kKeycloak[] = "https://keycloak.example.com/realms/ci";
+constexpr char kKeycloakKid[] = "keycloak-key";
+
+class IssuerBindingTest : public EntraAuthTest {
+ protected:
+  void Configure(WorkspaceOptions& options) override {
+    keycloak_keys_.Add(kKeycloakKid, WorkspaceKey().PublicKey());
+    options.entra_issuer_check = [](std::string_view iss) {
+      return iss == EntraIssuer() || iss == kKeycloak;
+    };
+    options.entra_keys_for_issuer = [this](std::string_view iss) -> const jose::KeySource* {
+      if (iss == EntraIssuer()) return &entra_keys_;
+      if (iss == kKeycloak) return &keycloak_keys_;
+      return nullptr;
+    };
+    // As [[trusted_issuers]] would say: Entra authenticates service principals, Keycloak users.
+    options.issuer_binding = [](std::string_view iss) {
+      IssuerBinding binding;
+      binding.service_principals = iss == EntraIssuer();
+      binding.users = iss == kKeycloak;
+      return binding;
+    };
+  }
+  std::string KeycloakToken(const json& claims) {
+    int64_t now = ToUnixSeconds(clock_.Now());
+    json all = {{"iss", kKeycloak}, {"aud", kDatabricksResource}, {"iat", now},
+                {"nbf", now},      {"exp", now + 3600}};
+    all.update(claims);
+    return jose::SignJwt(all, WorkspaceKey(), kKeycloakKid).value_or("");
+  }
+  jose::StaticKeySource keycloak_keys_;
+};
+
+TEST_F(IssuerBindingTest, AnotherIssuerCannotMintTheServicePrincipalsOfTheOne) {
+  ASSERT_EQ(Status(EntraToken()), 200);  // Entra stands for its service principal
+  std::string forged = KeycloakToken({{"azp", kSpAppId}, {"idtyp", "app"}});
+  ASSERT_FALSE(forged.empty());
+
+  EXPECT_EQ(Status(forged), 403);
+  EXPECT_EQ(Status(KeycloakToken({{"appid", kSpAppId}})), 403);
+}
+
+TEST_F(IssuerBindingTest, UsersOnlyFromTheIssuerThatOwnsThem) {
+  CreateUser("alice@example.com");
+  EXPECT_EQ(Status(KeycloakToken({{"upn", "alice@example.com"}, {"idtyp", "user"}})), 200);
+  // The admin user too, from the issuer that may not authenticate users: refused.
+  EXPECT_EQ(Status(EntraToken("", {{"upn", "admin@example.com"}, {"idtyp", "user"}})), 403);
+}
+
+TEST_F(IssuerBindingTest, AnExternalIssuerNeverStandsForAnApplicationOfOurDirectory) {
+  // The same app id registered in latchkey's own directory (the admin SP of a quickstart):
+  // an external issuer, even the one allowed service principals, cannot mint it.
+  ASSERT_TRUE(store_->CreateTenant({kTenantOwn, "own", clock_.Now()}).has_value());
+  store::Application app;
+  app.object_id = "6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b";
+  app.app_id = kSpAppId;
+  app.tenant_id = kTenantOwn;
+  app.display_name = "admin-sp";
+  app.created_at = clock_.Now();
+  store::DirectoryServicePrincipal sp{"7f6e5d4c-3b2a-4f1e-8d9c-8b7a6f5e4d3c", kSpAppId,
+                                      kTenantOwn, "admin-sp", clock_.Now()};
+  ASSERT_TRUE(store_->CreateApplication(app, sp).has_value());
+
+  EXPECT_EQ(Status(EntraToken()), 403);
 }
 
 }  // namespace

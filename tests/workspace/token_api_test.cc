@@ -302,16 +302,20 @@ TEST_F(TokenApiTest, UnknownApiRouteIs404AndWrongMethodIs405WithAllow) {
   EXPECT_THAT(HeaderOf(wrong, "Allow"), HasSubstr("POST"));
 }
 
-TEST_F(TokenApiTest, AuthenticateMatchesTheApi) {
-  Result<AuthenticatedPrincipal> ok = workspace_->Authenticate("Bearer " + admin_token_, kHost);
-  ASSERT_TRUE(ok.has_value());
-  EXPECT_TRUE(ok->is_admin);
-  EXPECT_EQ(ok->principal->id, boot_.admin_id);
-  EXPECT_EQ(ok->kind, AuthKind::kPat);
+TEST_F(TokenApiTest, GuardAndAuthenticateMatchTheApi) {
+  GuardResult ok = workspace_->Guard("Bearer " + admin_token_, "10.1.1.1", kHost);
+  ASSERT_TRUE(ok.auth.has_value());
+  EXPECT_TRUE(ok.auth->is_admin);
+  EXPECT_EQ(ok.auth->principal->id, boot_.admin_id);
+  EXPECT_EQ(ok.auth->kind, AuthKind::kPat);
+  EXPECT_TRUE(workspace_->Authenticate(admin_token_).has_value());
 
-  EXPECT_EQ(workspace_->Authenticate("", kHost).error().code, ErrorCode::kUnauthenticated);
-  EXPECT_EQ(workspace_->Authenticate("Bearer dapi" + std::string(32, '0'), kHost).error().code,
+  EXPECT_EQ(workspace_->Guard("", "10.1.1.1", kHost).auth.error().code,
+            ErrorCode::kUnauthenticated);
+  const std::string bad = "dapi" + std::string(32, '0');
+  EXPECT_EQ(workspace_->Guard("Bearer " + bad, "10.1.1.1", kHost).auth.error().code,
             ErrorCode::kPermissionDenied);
+  EXPECT_EQ(workspace_->Authenticate(bad).error().code, ErrorCode::kPermissionDenied);
 }
 
 }  // namespace

@@ -95,4 +95,29 @@ Result<std::vector<AuditEvent>> PostgresStore::ListAudit(int64_t after_seq, int 
   });
 }
 
+Result<int64_t> PostgresStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {
+  int64_t deleted = 0;
+  Status status = Write([&](Connection& conn) -> Status {
+    // Events are appended in time order, so the first one at or after the cutoff bounds the
+    // old ones by seq (the primary key): no index on `at`, and the cost is the rows deleted.
+    Result<int64_t> old = conn.Prepare(
+                                  "DELETE FROM audit_events WHERE seq < coalesce("
+                                  "(SELECT seq FROM audit_events WHERE at >= $1 ORDER BY seq LIMIT 1),"
+                                  " (SELECT max(seq) + 1 FROM audit_events), 0)")
+                              .Bind(before)
+                              .Update();
+    if (!old) return std::unexpected(std::move(old).error());
+    Result<int64_t> excess = conn.Prepare(
+                                     "DELETE FROM audit_events WHERE seq <= "
+                                     "(SELECT max(seq) FROM audit_events) - $1")
+                                 .Bind(keep_at_most)
+                                 .Update();
+    if (!excess) return std::unexpected(std::move(excess).error());
+    deleted = *old + *excess;
+    return Ok();
+  });
+  if (!status) return std::unexpected(std::move(status).error());
+  return deleted;
+}
+
 }  // namespace latchkey::store::postgres

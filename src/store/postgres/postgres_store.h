@@ -113,6 +113,7 @@ class PostgresStore final : public Store {
   // AuditStore.
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
 
   // Store.
   ChangeSubscription AddChangeListener(ChangeListener listener) override;

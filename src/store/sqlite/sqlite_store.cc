@@ -1,10 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <optional>
 #include <utility>
 
 #include "store/migration.h"
@@ -54,13 +56,51 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   if (!pool) return std::unexpected(std::move(pool).error());
   LATCHKEY_RETURN_IF_ERROR(
       (*pool)->Write([](Connection& conn) { return ApplyMigrations(conn, Migrations()); }));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*pool)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*pool)));
+  if (path != ":memory:") {
+    SqliteStore* self = store.get();
+    store->watcher_ = std::thread([self] { self->WatchOtherProcesses(); });
+  }
+  return store;
 }
 
 SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool)
     : pool_(std::move(pool)) {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(watch_mu_);
+    stop_watching_ = true;
+  }
+  watch_cv_.notify_all();
+  if (watcher_.joinable()) watcher_.join();
+}
+
+Result<std::string> SqliteStore::KeysFingerprint() {
+  return pool_->Read([](Connection& conn) -> Result<std::string> {
+    Result<std::vector<std::string>> rows =
+        conn.Prepare("SELECT kid, coalesce(retired_at, -1) FROM signing_keys ORDER BY kid")
+            .All([](const Statement& row) -> Result<std::string> {
+              return row.Text(0) + "/" + std::to_string(row.Int(1));
+            });
+    if (!rows) return std::unexpected(std::move(rows).error());
+    std::string fingerprint;
+    for (const std::string& row : *rows) fingerprint += row + ",";
+    return fingerprint;
+  });
+}
+
+void SqliteStore::WatchOtherProcesses() {
+  std::optional<std::string> seen;
+  std::unique_lock lock(watch_mu_);
+  while (!watch_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_watching_; })) {
+    lock.unlock();
+    Result<std::string> now = KeysFingerprint();  // a busy or failing read: try next time
+    if (now && seen && *now != *seen) listeners_.Notify({{ChangeKind::kSigningKeysChanged, ""}});
+    if (now) seen = std::move(*now);
+    lock.lock();
+  }
+}
 
 ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
   return listeners_.Add(std::move(listener));

@@ -5,10 +5,16 @@
 // processes (latchkeyd and the CLI) may open the same file: they wait for each other's write
 // lock up to busy_timeout (5 s), then fail with kUnavailable. Thread-safe. Change listeners run
 // on the writing thread after the commit, outside every database lock.
+//
+// Another process may change the file too (`latchkeyd keys remove`, a second latchkeyd): a
+// watcher thread reads the signing keys' fingerprint every 100 ms and, when it changed, tells
+// the listeners kSigningKeysChanged, so a removed key stops verifying tokens within ~100 ms.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -101,6 +107,7 @@ class SqliteStore final : public Store {
   // AuditStore.
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
+  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
 
   // Store.
   ChangeSubscription AddChangeListener(ChangeListener listener) override;
@@ -113,9 +120,16 @@ class SqliteStore final : public Store {
 
   // Returns `status`; when it is Ok, first tells every listener about `changes`.
   Status Notify(Status status, const std::vector<Change>& changes);
+  // The watcher of changes made by other processes (file databases only).
+  void WatchOtherProcesses();
+  Result<std::string> KeysFingerprint();
 
   std::unique_ptr<ConnectionPool> pool_;
   ChangeListeners listeners_;
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool stop_watching_ = false;
+  std::thread watcher_;  // joined by the destructor, before anything it uses goes
 };
 
 // IntegrityCheck of a Store opened on the SQLite backend; kFailedPrecondition for any other.
