@@ -42,6 +42,9 @@ class Directory {
                                                std::vector<std::string> granted_roles);
   Result<NewPassword> AddPassword(const std::string& app_object_id, std::string display_name,
                                   std::optional<TimePoint> end_at);
+  // The same, valid from `start_at` (callers check the dates: Graph's rules are in graph_api).
+  Result<NewPassword> AddPassword(const std::string& app_object_id, std::string display_name,
+                                  TimePoint start_at, std::optional<TimePoint> end_at);
   // Registers a PEM certificate whose private key signs client assertions.
   Result<store::CertificateCredential> AddCertificate(const std::string& app_object_id,
                                                       const std::string& certificate_pem,

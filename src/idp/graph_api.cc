@@ -15,6 +15,65 @@ using nlohmann::json;
 constexpr std::string_view kRole = "Application.ReadWrite.All";
 constexpr std::string_view kMetadata = "https://graph.microsoft.com/v1.0/$metadata#";
 
+// Graph's DateTimeOffset literal as unix seconds: "YYYY-MM-DDTHH:MM:SS", optional fraction,
+// then "Z", "+HH:MM", "-HH:MM" or nothing (UTC). Years 0001-9999; nullopt for anything else.
+// Plain integer arithmetic: no timegm, and no time_point that could overflow.
+std::optional<int64_t> ParseGraphDateTime(std::string_view s) {
+  auto digits = [&](size_t pos, size_t n) -> std::optional<int64_t> {
+    if (pos + n > s.size()) return std::nullopt;
+    int64_t v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2),
+       mi = digits(14, 2), sec = digits(17, 2);
+  if (!y || !mo || !d || !h || !mi || !sec) return std::nullopt;
+  if (*y < 1 || *mo < 1 || *mo > 12 || *h > 23 || *mi > 59 || *sec > 59) return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+  const int64_t month_days = kDays[*mo - 1] + (*mo == 2 && leap ? 1 : 0);
+  if (*d < 1 || *d > month_days) return std::nullopt;
+  size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    size_t n = 0;
+    while (pos + 1 + n < s.size() && s[pos + 1 + n] >= '0' && s[pos + 1 + n] <= '9') ++n;
+    if (n == 0 || n > 9) return std::nullopt;
+    pos += 1 + n;  // fractions of a second are dropped
+  }
+  int64_t offset = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
+    if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 14 || *om > 59) {
+      return std::nullopt;
+    }
+    offset = (s[pos] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
+    pos += 6;
+  }
+  if (pos != s.size()) return std::nullopt;
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+  const int64_t yy = *y - (*mo <= 2 ? 1 : 0);
+  const int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int64_t yoe = yy - era * 400;
+  const int64_t doy = (153 * (*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 + *d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + *h * 3600 + *mi * 60 + *sec - offset;
+}
+
+// Credential dates latchkey holds: 1970-01-01 to 2261-12-31T23:59:59Z (a system_clock
+// time_point counts nanoseconds in 64 bits and ends in April 2262).
+constexpr int64_t kMinCredentialSeconds = 0;
+constexpr int64_t kMaxCredentialSeconds = 9214646399;
+
 class GraphApi {
  public:
   GraphApi(IdentityProvider& idp, const Clock& clock, Random& random)
@@ -232,18 +291,48 @@ class GraphApi {
         auto app = AppInTenant(tenant, r.params["id"]);
         if (!app) return StoreError(r, app.error());
         json pc = body.value("passwordCredential", json::object());
-        std::optional<TimePoint> end;
-        std::string end_text = pc.value("endDateTime", "");
-        if (!end_text.empty()) {
-          std::tm tm{};
-          if (!strptime(end_text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
-            return Error(r, 400, "Request_BadRequest", "endDateTime is not a valid date.");
-          }
-          end = FromUnixSeconds(timegm(&tm));
-        } else {
-          end = clock_.Now() + std::chrono::days(730);  // Graph's default: two years
+        if (!pc.is_object()) {
+          return Error(r, 400, "BadRequest", "Property 'passwordCredential' must be an object.");
         }
-        auto added = idp_.directory().AddPassword(app->object_id, pc.value("displayName", ""), end);
+        // Graph: startDateTime defaults to now, endDateTime to start + 2 years; the end must lie
+        // after both the start and now.
+        const TimePoint now = clock_.Now();
+        // In whole seconds until checked, so no arithmetic can leave time_point's range.
+        int64_t start = ToUnixSeconds(now);
+        std::optional<int64_t> end;
+        for (const char* name : {"startDateTime", "endDateTime"}) {
+          if (!pc.contains(name) || pc[name].is_null()) continue;
+          const std::string text = pc[name].is_string() ? pc[name].get<std::string>() : "";
+          std::optional<int64_t> secs = ParseGraphDateTime(text);
+          if (!secs) {
+            return Error(r, 400, "BadRequest",
+                         "Cannot convert the literal '" + text.substr(0, 64) +
+                             "' to the expected type 'Edm.DateTimeOffset'.");
+          }
+          (std::string_view(name) == "startDateTime" ? start : end.emplace()) = *secs;
+        }
+        if (!end) end = start + 730 * 86400;  // Graph's default: two years
+        for (auto [name, secs] :
+             {std::pair{"startDateTime", start}, std::pair{"endDateTime", *end}}) {
+          if (secs < kMinCredentialSeconds || secs > kMaxCredentialSeconds) {
+            return Error(r, 400, "Request_BadRequest",
+                         std::string("Invalid value specified for property '") + name +
+                             "' of resource 'PasswordCredential'. Dates must lie between "
+                             "1970-01-01 and 2261-12-31.");
+          }
+        }
+        if (*end <= start || *end <= ToUnixSeconds(now)) {
+          return Error(r, 400, "Request_BadRequest",
+                       "Invalid value specified for property 'endDateTime' of resource "
+                       "'PasswordCredential'. The end date must be later than the start date and "
+                       "than the current time.");
+        }
+        std::string display_name;
+        if (pc.contains("displayName") && !pc["displayName"].is_null()) {
+          display_name = pc["displayName"].get<std::string>();  // a wrong type is a 400
+        }
+        auto added = idp_.directory().AddPassword(app->object_id, std::move(display_name),
+                                                  FromUnixSeconds(start), FromUnixSeconds(*end));
         if (!added) return StoreError(r, added.error());
         json j = PasswordJson(added->credential, &added->secret_text.reveal());
         j["@odata.context"] = std::string(kMetadata) + "microsoft.graph.passwordCredential";
