@@ -31,15 +31,16 @@ Result<store::Tenant> Directory::CreateTenant(std::string display_name) {
 Result<store::Application> Directory::CreateApplication(const std::string& tenant_id,
                                                         std::string display_name,
                                                         std::vector<std::string> identifier_uris,
-                                                        std::vector<std::string> granted_roles) {
+                                                        std::vector<std::string> granted_roles,
+                                                        bool with_service_principal) {
   if (display_name.empty() || display_name.size() > 256) {
     return MakeError(ErrorCode::kInvalidArgument, "displayName must have 1 to 256 characters");
   }
   if (!IsTenant(tenant_id)) return MakeError(ErrorCode::kNotFound, "tenant not found");
   store::Application app{random_.Uuid(), random_.Uuid(), tenant_id, display_name,
                          std::move(identifier_uris), std::move(granted_roles), clock_.Now()};
-  store::DirectoryServicePrincipal sp{random_.Uuid(), app.app_id, tenant_id, display_name,
-                                      app.created_at};
+  store::DirectoryServicePrincipal sp{with_service_principal ? random_.Uuid() : std::string(),
+                                      app.app_id, tenant_id, display_name, app.created_at};
   if (auto st = store_.CreateApplication(app, sp); !st) return std::unexpected(st.error());
   return app;
 }

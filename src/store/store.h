@@ -30,8 +30,8 @@ class DirectoryStore {
   virtual Result<Tenant> GetTenant(const std::string& id) = 0;
   virtual Result<std::vector<Tenant>> ListTenants() = 0;
 
-  // Creates the application and its service principal in the home tenant together.
-  // kAlreadyExists if the app_id or object ids are taken.
+  // Creates the application and its service principal in the home tenant together (no service
+  // principal when sp.object_id is empty). kAlreadyExists if the app_id or object ids are taken.
   virtual Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) = 0;
   virtual Result<Application> GetApplicationByAppId(const std::string& app_id) = 0;
   virtual Result<Application> GetApplicationByObjectId(const std::string& object_id) = 0;

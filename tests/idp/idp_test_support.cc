@@ -117,8 +117,7 @@ json IdpTest::CreateApp(const std::string& name, bool with_service_principal) {
   json j = Body(app);
   if (with_service_principal) {
     http::Response sp = Graph("POST", "/v1.0/servicePrincipals", {{"appId", j["appId"]}});
-    // Until applications and service principals are separate, the app already has one.
-    EXPECT_TRUE(sp.status == 201 || sp.status == 409) << sp.body;
+    EXPECT_EQ(sp.status, 201) << sp.body;
   }
   return j;
 }

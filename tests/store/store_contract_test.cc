@@ -146,6 +146,16 @@ TEST_P(StoreContractTest, ApplicationRoundTripsEveryFieldWithItsServicePrincipal
   EXPECT_EQ(sp->created_at, app.created_at);
 }
 
+TEST_P(StoreContractTest, ApplicationWithoutServicePrincipal) {
+  Application app = MakeApp("a");
+  ASSERT_THAT(store().CreateApplication(app, DirectoryServicePrincipal{}), IsOk());
+  EXPECT_THAT(store().GetApplicationByAppId(app.app_id), IsOk());
+  EXPECT_THAT(store().FindDirectoryServicePrincipal(app.tenant_id, app.app_id),
+              ErrorIs(ErrorCode::kNotFound));
+  ASSERT_THAT(store().CreateDirectoryServicePrincipal(MakeSpFor(app, app.tenant_id)), IsOk());
+  EXPECT_THAT(store().FindDirectoryServicePrincipal(app.tenant_id, app.app_id), IsOk());
+}
+
 TEST_P(StoreContractTest, ApplicationWithEmptyListsRoundTrips) {
   Application app = MakeApp("a");
   app.identifier_uris.clear();

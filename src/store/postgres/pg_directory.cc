@@ -80,6 +80,7 @@ Status PostgresStore::CreateApplication(const Application& app,
                                  .Bind(app.granted_roles)
                                  .Bind(app.created_at)
                                  .Run());
+    if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
     return InsertServicePrincipal(conn, sp);
   });
 }

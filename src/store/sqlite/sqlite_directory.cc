@@ -81,6 +81,7 @@ Status SqliteStore::CreateApplication(const Application& app, const DirectorySer
                                  .Bind(app.granted_roles)
                                  .Bind(app.created_at)
                                  .Run());
+    if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
     return InsertServicePrincipal(conn, sp);
   });
 }
