@@ -106,6 +106,14 @@ Status InstrumentedStore::DeleteDirectoryServicePrincipal(const std::string& obj
                [&] { return inner_->DeleteDirectoryServicePrincipal(object_id); });
 }
 
+Status InstrumentedStore::RecordAssertionJti(const std::string& app_id,
+                                             const std::string& jti_hash, TimePoint expires_at,
+                                             int max_live, TimePoint now) {
+  return Timed("RecordAssertionJti", [&] {
+    return inner_->RecordAssertionJti(app_id, jti_hash, expires_at, max_live, now);
+  });
+}
+
 Status InstrumentedStore::AddSigningKey(const store::SigningKey& key) {
   return Timed("AddSigningKey", [&] { return inner_->AddSigningKey(key); });
 }

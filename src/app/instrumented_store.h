@@ -48,6 +48,8 @@ class InstrumentedStore final : public store::Store {
   Result<std::vector<store::DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
+  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                            TimePoint expires_at, int max_live, TimePoint now) override;
   Status AddSigningKey(const store::SigningKey& key) override;
   Result<std::vector<store::SigningKey>> ListSigningKeys() override;
   Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;

@@ -119,12 +119,17 @@ CliStatus AddCertificate(CommandContext& ctx, ApiClient& api, const AppOptions& 
   CliResult<std::string> id = ObjectId(api, o);
   if (!id) return std::unexpected(id.error());
   const std::string path = "/v1.0/applications/" + Escape(*id);
-  // Only the new certificate: latchkey adds each keyCredentials entry it is sent. (Graph would
-  // replace the list, but it returns existing entries with "key": null, so they could not be
-  // resent anyway.)
+  // PATCH replaces keyCredentials (as in Graph): send the certificates the app has, by keyId,
+  // and the new one.
+  CliResult<Json> current = api.Get(path);
+  if (!current) return std::unexpected(current.error());
+  Json keys = Json::array();
+  for (const Json& existing : current->value("keyCredentials", Json::array())) {
+    if (existing.contains("keyId")) keys.push_back(Json{{"keyId", existing["keyId"]}});
+  }
   Json key{{"type", "AsymmetricX509Cert"}, {"usage", "Verify"}, {"key", *der}};
   if (!o.display_name.empty()) key["displayName"] = o.display_name;
-  const Json keys = Json::array({std::move(key)});
+  keys.push_back(std::move(key));
   CliResult<Json> patched = api.Patch(path, Json{{"keyCredentials", keys}});
   if (!patched) return std::unexpected(patched.error());
   return PrintResult(ctx, api.Get(path), kApp);

@@ -127,20 +127,36 @@ std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
   std::string x5t;
   if (jwt->header.contains("x5t") && jwt->header["x5t"].is_string()) {
     auto raw = Base64UrlDecode(jwt->header["x5t"].get<std::string>());
-    if (raw) x5t = HexEncode(*raw);
+    if (!raw || raw->size() != 20) {
+      return std::unexpected(InvalidClientAssertion("the x5t header is not a SHA-1 thumbprint"));
+    }
+    x5t = HexEncode(*raw);
   }
-  bool verified = false;
+  bool verified = false, thumbprint_found = x5t.empty(), weak = false;
   for (const auto& c : *certs) {
     if (!x5t.empty() && !IEquals(x5t, c.thumbprint_sha1)) continue;
+    thumbprint_found = true;
     if (c.end_at <= now || c.start_at > now + std::chrono::minutes(5)) continue;
     auto cert = crypto::ParseCertificatePem(c.certificate_pem);
-    if (cert && cert->public_key.VerifyRs256(jwt->signing_input, jwt->signature)) {
+    if (!cert) continue;
+    // Registration refuses weak keys; one stored before that rule never verifies either.
+    if (cert->public_key.Bits() < kMinCertificateRsaBits) {
+      weak = true;
+      continue;
+    }
+    if (cert->public_key.VerifyRs256(jwt->signing_input, jwt->signature)) {
       verified = true;
       break;
     }
   }
+  if (!thumbprint_found) {
+    return std::unexpected(
+        InvalidClientAssertion("no certificate with the x5t thumbprint is registered for the app"));
+  }
   if (!verified) {
-    return std::unexpected(InvalidClientAssertion("no registered certificate verifies the signature"));
+    return std::unexpected(InvalidClientAssertion(
+        weak ? "the registered certificate's key is shorter than RSA 2048 bits"
+             : "no registered certificate verifies the signature"));
   }
   const auto& c = jwt->claims;
   auto str = [&](const char* k) {
@@ -167,15 +183,42 @@ std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
   }
   if (!aud_ok) return std::unexpected(InvalidClientAssertion("aud is not this token endpoint"));
   const int64_t t = ToUnixSeconds(now);
-  constexpr int64_t kSkew = 300;
-  if (!c.contains("exp") || !c["exp"].is_number() || c["exp"].get<double>() <= t - kSkew) {
-    return std::unexpected(InvalidClientAssertion("the assertion has expired"));
+  if (!c.contains("exp") || !c["exp"].is_number()) {
+    return std::unexpected(InvalidClientAssertion("the assertion has no exp claim"));
   }
-  if (c["exp"].get<double>() > t + 86400) {
+  const double exp = c["exp"].get<double>();
+  if (exp <= static_cast<double>(t - kAssertionSkewSeconds)) {
+    return std::unexpected(ClientAssertionOutsideTime("the assertion has expired"));
+  }
+  if (exp > static_cast<double>(t + kMaxAssertionLifetimeSeconds)) {
     return std::unexpected(InvalidClientAssertion("the assertion lives longer than one day"));
   }
-  if (c.contains("nbf") && (!c["nbf"].is_number() || c["nbf"].get<double>() > t + kSkew)) {
-    return std::unexpected(InvalidClientAssertion("the assertion is not valid yet"));
+  if (c.contains("nbf") &&
+      (!c["nbf"].is_number() || c["nbf"].get<double>() > t + kAssertionSkewSeconds)) {
+    return std::unexpected(ClientAssertionOutsideTime("the assertion is not valid yet"));
+  }
+  // Replay: each jti is accepted once, remembered (in the store, so on every replica) until
+  // the assertion could no longer be accepted anyway.
+  const std::string jti = str("jti");
+  if (jti.empty() || jti.size() > kMaxJtiLength) {
+    return std::unexpected(
+        InvalidClientAssertion("the assertion needs a jti of 1 to 256 characters"));
+  }
+  const std::string jti_hash = crypto::Sha256Hex(AsciiLower(app.app_id) + "\n" + jti);
+  const TimePoint remember_until =
+      FromUnixSeconds(static_cast<int64_t>(exp) + 1 + kAssertionSkewSeconds);
+  auto recorded = store.RecordAssertionJti(AsciiLower(app.app_id), jti_hash, remember_until,
+                                           kMaxLiveAssertionsPerClient, now);
+  if (!recorded) {
+    switch (recorded.error().code) {
+      case ErrorCode::kAlreadyExists:
+        return std::unexpected(ReplayedClientAssertion());
+      case ErrorCode::kResourceExhausted:
+        return std::unexpected(TooManyClientAssertions(60));
+      default:
+        return std::unexpected(EntraError{503, "temporarily_unavailable", 90033,
+                                          "A transient error has occurred. Please try again."});
+    }
   }
   return {};
 }

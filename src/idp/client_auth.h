@@ -36,9 +36,20 @@ std::expected<void, EntraError> VerifyClientSecret(
     const std::vector<store::PasswordCredential>& creds, const store::Application& app,
     const Secret& secret, TimePoint now);
 
+// Client-assertion limits. An assertion's jti is remembered until exp + skew, so the replay
+// window is the assertion's own lifetime (at most one day) plus five minutes; each client may
+// hold at most kMaxLiveAssertionsPerClient unexpired jtis (~100 bytes each in the store).
+inline constexpr int64_t kAssertionSkewSeconds = 300;
+inline constexpr int64_t kMaxAssertionLifetimeSeconds = 86400;
+inline constexpr size_t kMaxJtiLength = 256;
+inline constexpr int kMaxLiveAssertionsPerClient = 20000;
+// Registered certificates need an RSA key of at least this many bits (Entra's minimum).
+inline constexpr int kMinCertificateRsaBits = 2048;
+
 // Checks an RFC 7523 client assertion: RS256, signed by one of the app's certificates (found
 // by the x5t header, else tried in turn), iss = sub = client id, aud = a token endpoint of
-// this tenant on `base_url`, valid exp/nbf, lifetime at most one day.
+// this tenant on `base_url`, valid exp/nbf, lifetime at most one day, and a jti not used
+// before (recorded through Store::RecordAssertionJti: a replay gets AADSTS50013).
 std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
                                                       const store::Application& app,
                                                       const std::string& assertion,

@@ -3,6 +3,7 @@
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/x509.h"
+#include "idp/client_auth.h"
 
 namespace latchkey::idp {
 
@@ -30,21 +31,28 @@ Result<store::Tenant> Directory::CreateTenant(std::string display_name) {
 Result<store::Application> Directory::CreateApplication(const std::string& tenant_id,
                                                         std::string display_name,
                                                         std::vector<std::string> identifier_uris,
-                                                        std::vector<std::string> granted_roles) {
+                                                        std::vector<std::string> granted_roles,
+                                                        bool with_service_principal) {
   if (display_name.empty() || display_name.size() > 256) {
     return MakeError(ErrorCode::kInvalidArgument, "displayName must have 1 to 256 characters");
   }
   if (!IsTenant(tenant_id)) return MakeError(ErrorCode::kNotFound, "tenant not found");
   store::Application app{random_.Uuid(), random_.Uuid(), tenant_id, display_name,
                          std::move(identifier_uris), std::move(granted_roles), clock_.Now()};
-  store::DirectoryServicePrincipal sp{random_.Uuid(), app.app_id, tenant_id, display_name,
-                                      app.created_at};
+  store::DirectoryServicePrincipal sp{with_service_principal ? random_.Uuid() : std::string(),
+                                      app.app_id, tenant_id, display_name, app.created_at};
   if (auto st = store_.CreateApplication(app, sp); !st) return std::unexpected(st.error());
   return app;
 }
 
 Result<NewPassword> Directory::AddPassword(const std::string& app_object_id,
                                            std::string display_name,
+                                           std::optional<TimePoint> end_at) {
+  return AddPassword(app_object_id, std::move(display_name), clock_.Now(), end_at);
+}
+
+Result<NewPassword> Directory::AddPassword(const std::string& app_object_id,
+                                           std::string display_name, TimePoint start_at,
                                            std::optional<TimePoint> end_at) {
   if (display_name.size() > 256) {
     return MakeError(ErrorCode::kInvalidArgument, "displayName is longer than 256 characters");
@@ -57,7 +65,7 @@ Result<NewPassword> Directory::AddPassword(const std::string& app_object_id,
                                  std::move(display_name),
                                  secret.reveal().substr(0, 3),
                                  crypto::Sha256Hex(secret.reveal()),
-                                 clock_.Now(),
+                                 start_at,
                                  end_at};
   if (auto st = store_.AddPasswordCredential(cred); !st) return std::unexpected(st.error());
   return NewPassword{std::move(cred), std::move(secret)};
@@ -70,7 +78,19 @@ Result<store::CertificateCredential> Directory::AddCertificate(const std::string
   if (!app) return std::unexpected(app.error());
   auto cert = crypto::ParseCertificatePem(certificate_pem);
   if (!cert) {
-    return MakeError(ErrorCode::kInvalidArgument, "key is not a PEM or DER RSA certificate");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Invalid value specified for property 'key' of resource 'KeyCredential': "
+                     "not a PEM or DER X.509 certificate with an RSA key.");
+  }
+  // Entra refuses certificate credentials with RSA keys under 2048 bits; a 512-bit key can be
+  // factored, and whoever does it signs client assertions as the app. (EC keys are refused
+  // above: client assertions are RS256 only.)
+  if (cert->public_key.Bits() < kMinCertificateRsaBits) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Invalid value specified for property 'key' of resource 'KeyCredential': "
+                     "the certificate's RSA key has " + std::to_string(cert->public_key.Bits()) +
+                         " bits; at least " + std::to_string(kMinCertificateRsaBits) +
+                         " are required.");
   }
   std::string thumb = HexEncode(cert->sha1_thumbprint);
   for (auto& c : thumb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -35,13 +35,18 @@ class Directory {
   Directory(store::Store& store, const Clock& clock, Random& random);
 
   Result<store::Tenant> CreateTenant(std::string display_name);
-  // Creates the app registration and its service principal in `tenant_id`.
+  // Creates the app registration and, unless `with_service_principal` is false (Graph's POST
+  // /applications creates none), its service principal in `tenant_id`.
   Result<store::Application> CreateApplication(const std::string& tenant_id,
                                                std::string display_name,
                                                std::vector<std::string> identifier_uris,
-                                               std::vector<std::string> granted_roles);
+                                               std::vector<std::string> granted_roles,
+                                               bool with_service_principal = true);
   Result<NewPassword> AddPassword(const std::string& app_object_id, std::string display_name,
                                   std::optional<TimePoint> end_at);
+  // The same, valid from `start_at` (callers check the dates: Graph's rules are in graph_api).
+  Result<NewPassword> AddPassword(const std::string& app_object_id, std::string display_name,
+                                  TimePoint start_at, std::optional<TimePoint> end_at);
   // Registers a PEM certificate whose private key signs client assertions.
   Result<store::CertificateCredential> AddCertificate(const std::string& app_object_id,
                                                       const std::string& certificate_pem,

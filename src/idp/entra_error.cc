@@ -75,6 +75,25 @@ EntraError InvalidClientAssertion(std::string_view why) {
           "Client assertion failed signature validation or is invalid: " + std::string(why)};
 }
 
+EntraError ClientAssertionOutsideTime(std::string_view why) {
+  return {401, "invalid_client", 700024,
+          "Client assertion is not within its valid time range: " + std::string(why)};
+}
+
+EntraError ReplayedClientAssertion() {
+  return {401, "invalid_client", 50013,
+          "Assertion is invalid: the client assertion's jti has already been used. Create a new "
+          "assertion, with a new jti, for every token request."};
+}
+
+EntraError TooManyClientAssertions(int retry_after_seconds) {
+  return {429, "temporarily_unavailable", 50196,
+          "The client has too many unexpired client assertions in use. Use shorter-lived "
+          "assertions, or retry after " +
+              std::to_string(retry_after_seconds) + " seconds.",
+          retry_after_seconds};
+}
+
 EntraError InvalidScope(std::string_view scope) {
   return {400, "invalid_scope", 70011,
           "The provided request must include a 'scope' input parameter. The provided value for "

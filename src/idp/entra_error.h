@@ -31,6 +31,12 @@ EntraError InvalidClientSecret(std::string_view client_id);  // 401 AADSTS700021
 EntraError MissingClientCredential();  // 401 AADSTS7000218
 EntraError ExpiredClientSecret(std::string_view client_id);  // 401 AADSTS7000222
 EntraError InvalidClientAssertion(std::string_view why);  // 401 AADSTS700027
+// An assertion outside its valid time range (expired, not yet valid): 401 AADSTS700024.
+EntraError ClientAssertionOutsideTime(std::string_view why);
+// An assertion whose jti was already used (a replay): 401 AADSTS50013, Entra's InvalidAssertion.
+EntraError ReplayedClientAssertion();
+// A client holding too many unexpired assertions: 429 AADSTS50196 with Retry-After.
+EntraError TooManyClientAssertions(int retry_after_seconds);
 EntraError InvalidScope(std::string_view scope);  // AADSTS70011
 EntraError UnknownResource(std::string_view resource, std::string_view tenant);  // AADSTS500011
 EntraError Throttled(int retry_after_seconds);  // 429 AADSTS50196

@@ -2,11 +2,16 @@
 // credentials, and service principals, so that the same JSON works against Graph and latchkey.
 // Callers present an access token for https://graph.microsoft.com carrying the
 // Application.ReadWrite.All role; every operation is scoped to the token's tenant.
+#include <algorithm>
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
+#include "crypto/x509.h"
 #include "idp/entra_error.h"
 #include "idp/identity_provider.h"
+#include "jose/jws.h"
 
 namespace latchkey::idp {
 namespace {
@@ -14,6 +19,71 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kRole = "Application.ReadWrite.All";
 constexpr std::string_view kMetadata = "https://graph.microsoft.com/v1.0/$metadata#";
+
+// Graph's DateTimeOffset literal as unix seconds: "YYYY-MM-DDTHH:MM:SS", optional fraction,
+// then "Z", "+HH:MM", "-HH:MM" or nothing (UTC). Years 0001-9999; nullopt for anything else.
+// Plain integer arithmetic: no timegm, and no time_point that could overflow.
+std::optional<int64_t> ParseGraphDateTime(std::string_view s) {
+  auto digits = [&](size_t pos, size_t n) -> std::optional<int64_t> {
+    if (pos + n > s.size()) return std::nullopt;
+    int64_t v = 0;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2),
+       mi = digits(14, 2), sec = digits(17, 2);
+  if (!y || !mo || !d || !h || !mi || !sec) return std::nullopt;
+  if (*y < 1 || *mo < 1 || *mo > 12 || *h > 23 || *mi > 59 || *sec > 59) return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0;
+  const int64_t month_days = kDays[*mo - 1] + (*mo == 2 && leap ? 1 : 0);
+  if (*d < 1 || *d > month_days) return std::nullopt;
+  size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    size_t n = 0;
+    while (pos + 1 + n < s.size() && s[pos + 1 + n] >= '0' && s[pos + 1 + n] <= '9') ++n;
+    if (n == 0 || n > 9) return std::nullopt;
+    pos += 1 + n;  // fractions of a second are dropped
+  }
+  int64_t offset = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
+    if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 14 || *om > 59) {
+      return std::nullopt;
+    }
+    offset = (s[pos] == '+' ? 1 : -1) * (*oh * 3600 + *om * 60);
+    pos += 6;
+  }
+  if (pos != s.size()) return std::nullopt;
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+  const int64_t yy = *y - (*mo <= 2 ? 1 : 0);
+  const int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int64_t yoe = yy - era * 400;
+  const int64_t doy = (153 * (*mo + (*mo > 2 ? -3 : 9)) + 2) / 5 + *d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + *h * 3600 + *mi * 60 + *sec - offset;
+}
+
+// The base64 DER of a stored PEM certificate (Graph's keyCredential "key").
+std::string CertificateDerBase64(const std::string& pem) {
+  auto cert = crypto::ParseCertificatePem(pem);
+  return cert ? Base64Encode(cert->der) : std::string();
+}
+
+// Credential dates latchkey holds: 1970-01-01 to 2261-12-31T23:59:59Z (a system_clock
+// time_point counts nanoseconds in 64 bits and ends in April 2262).
+constexpr int64_t kMinCredentialSeconds = 0;
+constexpr int64_t kMaxCredentialSeconds = 9214646399;
 
 class GraphApi {
  public:
@@ -27,9 +97,17 @@ class GraphApi {
     if (h.size() <= 7 || !IEquals(h.substr(0, 7), "Bearer ")) {
       return Error(request, 401, "InvalidAuthenticationToken", "Access token is empty.");
     }
-    auto token = idp_.VerifyOwnToken(h.substr(7), {std::string(kGraphResource),
-                                                   std::string(kGraphResource) + "/",
-                                                   std::string(kGraphAppId)});
+    // Graph's own names, and latchkey's public names: a custom az cloud whose Microsoft Graph
+    // endpoint is this server asks for tokens whose resource is the server's URL.
+    std::vector<std::string> audiences = {std::string(kGraphResource),
+                                          std::string(kGraphResource) + "/",
+                                          std::string(kGraphAppId)};
+    if (auto parsed = jose::ParseJwt(h.substr(7));
+        parsed && parsed->claims.contains("aud") && parsed->claims["aud"].is_string()) {
+      const std::string aud = parsed->claims["aud"].get<std::string>();
+      if (IsOwnUrl(aud)) audiences.push_back(aud);
+    }
+    auto token = idp_.VerifyOwnToken(h.substr(7), audiences);
     if (!token) {
       return Error(request, 401, "InvalidAuthenticationToken", "Access token validation failure.");
     }
@@ -87,7 +165,18 @@ class GraphApi {
             {"startDateTime", Rfc3339(c.start_at)}};
   }
 
-  Result<json> AppJson(const store::Application& app) {
+  // "https://<own authority>" or "https://<own authority>/", nothing more.
+  bool IsOwnUrl(std::string_view url) {
+    if (!url.starts_with("https://")) return false;
+    std::string_view authority = url.substr(8);
+    if (authority.ends_with('/')) authority.remove_suffix(1);
+    if (authority.empty() || authority.find('/') != std::string_view::npos) return false;
+    return idp_.IsOwnAuthority(AsciiLower(authority));
+  }
+
+  // `with_keys`: keyCredentials carry their certificate ("key"), which Graph returns only to a
+  // GET of one application that $selects keyCredentials.
+  Result<json> AppJson(const store::Application& app, bool with_keys = false) {
     auto pw = store_.ListPasswordCredentials(app.object_id);
     if (!pw) return std::unexpected(pw.error());
     auto certs = store_.ListCertificateCredentials(app.object_id);
@@ -102,7 +191,8 @@ class GraphApi {
                       {"startDateTime", Rfc3339(c.start_at)},
                       {"type", "AsymmetricX509Cert"},
                       {"usage", "Verify"},
-                      {"key", nullptr}});
+                      {"key", with_keys ? json(CertificateDerBase64(c.certificate_pem))
+                                        : json(nullptr)}});
     }
     return json{{"id", app.object_id},
                 {"appId", app.app_id},
@@ -122,25 +212,227 @@ class GraphApi {
             {"appOwnerOrganizationId", sp.tenant_id},
             {"accountEnabled", true},
             {"servicePrincipalType", "Application"},
-            {"servicePrincipalNames", {sp.app_id}}};
+            {"servicePrincipalNames", ServicePrincipalNames(sp)}};
+  }
+  // The app id and, when the application is in this store, its identifier URIs.
+  json ServicePrincipalNames(const store::DirectoryServicePrincipal& sp) {
+    json names = json::array({sp.app_id});
+    if (auto app = store_.GetApplicationByAppId(sp.app_id)) {
+      for (const auto& uri : app->identifier_uris) names.push_back(uri);
+    }
+    return names;
   }
 
-  // Reads "$filter=appId eq 'x'" (or displayName). Returns {attribute, value}; empty if none.
-  static std::pair<std::string, std::string> Filter(const http::Request& request) {
-    auto form = ParseForm(request.query);
-    if (!form) return {};
-    for (const auto& [k, v] : *form) {
-      if (k != "$filter") continue;
-      size_t eq = v.find(" eq ");
-      if (eq == std::string::npos) return {"?", ""};
-      std::string attr = v.substr(0, eq);
-      std::string value = v.substr(eq + 4);
-      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-        value = value.substr(1, value.size() - 2);
+  // One $filter clause of those Graph supports and az sends: `p eq 'v'`,
+  // `startswith(p,'v')`, `p/any(x:x eq 'v')`; clauses joined by " and ".
+  struct Clause {
+    enum Kind { kEq, kStartsWith, kAny } kind;
+    std::string property;
+    std::string value;
+  };
+  struct Query {
+    std::vector<Clause> filter;
+    std::vector<std::string> select;  // empty: every property
+  };
+  // Reads a quoted OData string at s[pos] ('' is a quote); advances pos past it.
+  static std::optional<std::string> QuotedString(std::string_view s, size_t& pos) {
+    if (pos >= s.size() || s[pos] != '\'') return std::nullopt;
+    std::string out;
+    for (++pos; pos < s.size(); ++pos) {
+      if (s[pos] != '\'') {
+        out += s[pos];
+      } else if (pos + 1 < s.size() && s[pos + 1] == '\'') {
+        out += '\'';
+        ++pos;
+      } else {
+        ++pos;
+        return out;
       }
-      return {attr, value};
     }
-    return {};
+    return std::nullopt;
+  }
+  static std::optional<Clause> ParseClause(std::string_view c) {
+    while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
+    while (!c.empty() && c.back() == ' ') c.remove_suffix(1);
+    size_t pos = 0;
+    if (c.starts_with("startswith(")) {
+      size_t comma = c.find(',');
+      if (comma == std::string_view::npos) return std::nullopt;
+      Clause out{Clause::kStartsWith, std::string(c.substr(11, comma - 11)), ""};
+      pos = comma + 1;
+      while (pos < c.size() && c[pos] == ' ') ++pos;
+      auto v = QuotedString(c, pos);
+      if (!v || pos + 1 != c.size() || c[pos] != ')') return std::nullopt;
+      out.value = std::move(*v);
+      return out;
+    }
+    if (size_t any = c.find("/any("); any != std::string_view::npos) {
+      // p/any(x:x eq 'v')
+      size_t colon = c.find(':', any);
+      if (colon == std::string_view::npos) return std::nullopt;
+      std::string_view var = c.substr(any + 5, colon - any - 5);
+      std::string_view rest = c.substr(colon + 1);
+      const std::string expect = std::string(var) + " eq ";
+      if (var.empty() || !rest.starts_with(expect)) return std::nullopt;
+      pos = colon + 1 + expect.size();
+      auto v = QuotedString(c, pos);
+      if (!v || pos + 1 != c.size() || c[pos] != ')') return std::nullopt;
+      return Clause{Clause::kAny, std::string(c.substr(0, any)), std::move(*v)};
+    }
+    size_t eq = c.find(" eq ");
+    if (eq == std::string_view::npos) return std::nullopt;
+    pos = eq + 4;
+    auto v = QuotedString(c, pos);
+    if (!v || pos != c.size()) return std::nullopt;
+    return Clause{Clause::kEq, std::string(c.substr(0, eq)), std::move(*v)};
+  }
+  // $filter and $select of the request; nullopt (then a 400) for what latchkey cannot answer.
+  static std::optional<Query> ParseQuery(const http::Request& request) {
+    Query q;
+    auto form = ParseForm(request.query);
+    if (!form) return std::nullopt;
+    for (const auto& [k, v] : *form) {
+      if (k == "$filter") {
+        std::string_view rest = v;
+        while (true) {
+          size_t and_pos = rest.find(" and ");
+          auto clause = ParseClause(rest.substr(0, and_pos));
+          if (!clause) return std::nullopt;
+          q.filter.push_back(std::move(*clause));
+          if (and_pos == std::string_view::npos) break;
+          rest.remove_prefix(and_pos + 5);
+        }
+      } else if (k == "$select") {
+        std::string_view rest = v;
+        while (!rest.empty()) {
+          size_t comma = rest.find(',');
+          std::string_view name = rest.substr(0, comma);
+          while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+          while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+          if (!name.empty()) q.select.emplace_back(name);
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      }
+    }
+    return q;
+  }
+  // Whether `object` (an application's or service principal's JSON) passes every clause.
+  // Strings compare as Graph does: case-insensitively.
+  static bool Matches(const json& object, const std::vector<Clause>& filter) {
+    for (const auto& c : filter) {
+      if (!object.contains(c.property)) return false;
+      const json& v = object[c.property];
+      bool ok = false;
+      switch (c.kind) {
+        case Clause::kEq:
+          ok = v.is_string() && IEquals(v.get<std::string>(), c.value);
+          break;
+        case Clause::kStartsWith:
+          ok = v.is_string() && v.get<std::string>().size() >= c.value.size() &&
+               IEquals(std::string_view(v.get<std::string>()).substr(0, c.value.size()), c.value);
+          break;
+        case Clause::kAny:
+          if (v.is_array()) {
+            for (const auto& e : v) ok = ok || (e.is_string() && IEquals(e.get<std::string>(), c.value));
+          }
+          break;
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+  static const std::set<std::string>& FilterableProperties() {
+    static const std::set<std::string> names = {"appId", "displayName", "id", "identifierUris",
+                                                "servicePrincipalNames"};
+    return names;
+  }
+  static bool Supported(const Query& q) {
+    for (const auto& c : q.filter) {
+      if (!FilterableProperties().contains(c.property)) return false;
+      const bool collection = c.property == "identifierUris" || c.property == "servicePrincipalNames";
+      if ((c.kind == Clause::kAny) != collection) return false;
+    }
+    return true;
+  }
+  // Keeps only the $selected properties (and @odata.* annotations).
+  static json Selected(json object, const std::vector<std::string>& select) {
+    if (select.empty()) return object;
+    json out = json::object();
+    for (auto& [k, v] : object.items()) {
+      if (k.starts_with("@odata.") || std::find(select.begin(), select.end(), k) != select.end()) {
+        out[k] = v;
+      }
+    }
+    return out;
+  }
+  static std::string SelectSuffix(const std::vector<std::string>& select) {
+    if (select.empty()) return "";
+    std::string out = "(";
+    for (size_t i = 0; i < select.size(); ++i) out += (i ? "," : "") + select[i];
+    return out + ")";
+  }
+  http::Response UnsupportedQuery(const http::Request& r) {
+    return Error(r, 400, "Request_UnsupportedQuery",
+                 "Unsupported or invalid query filter clause specified.");
+  }
+
+  // PATCH/POST keyCredentials: the new list replaces the old. An entry with a "key" (base64 DER
+  // or PEM) adds that certificate; one without names an existing credential by keyId (as
+  // GET returns them, "key": null) and keeps it; every other existing credential is removed.
+  Status ReplaceKeyCredentials(const store::Application& app, const json& list) {
+    if (!list.is_array()) {
+      return MakeError(ErrorCode::kInvalidArgument, "Property 'keyCredentials' must be an array.");
+    }
+    auto existing = store_.ListCertificateCredentials(app.object_id);
+    if (!existing) return std::unexpected(existing.error());
+    std::set<std::string> keep;
+    std::vector<std::pair<std::string, std::string>> to_add;  // {pem, displayName}
+    for (const auto& k : list) {
+      if (!k.is_object()) {
+        return MakeError(ErrorCode::kInvalidArgument, "Each keyCredential must be an object.");
+      }
+      const std::string key_id = k.contains("keyId") && k["keyId"].is_string()
+                                     ? AsciiLower(k["keyId"].get<std::string>())
+                                     : std::string();
+      const bool known = std::any_of(existing->begin(), existing->end(),
+                                     [&](const auto& c) { return c.key_id == key_id; });
+      if (known) {
+        keep.insert(key_id);
+        continue;
+      }
+      if (!k.contains("key") || !k["key"].is_string() || k["key"].get<std::string>().empty()) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "Invalid value specified for property 'key' of resource "
+                         "'KeyCredential': a new key credential needs its certificate.");
+      }
+      std::string key = k["key"].get<std::string>();
+      std::string pem = key;
+      if (auto der = Base64Decode(key)) {
+        pem = "-----BEGIN CERTIFICATE-----\n";
+        std::string b64 = Base64Encode(*der);
+        for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
+        pem += "-----END CERTIFICATE-----\n";
+      }
+      std::string name = k.contains("displayName") && k["displayName"].is_string()
+                             ? k["displayName"].get<std::string>()
+                             : std::string();
+      to_add.emplace_back(std::move(pem), std::move(name));
+    }
+    std::vector<std::string> added;
+    for (const auto& [pem, name] : to_add) {
+      auto cred = idp_.directory().AddCertificate(app.object_id, pem, name);
+      if (!cred) {
+        for (const auto& id : added) (void)store_.RemoveCertificateCredential(app.object_id, id);
+        return std::unexpected(cred.error());
+      }
+      added.push_back(cred->key_id);
+    }
+    for (const auto& c : *existing) {
+      if (keep.contains(c.key_id)) continue;
+      if (auto st = store_.RemoveCertificateCredential(app.object_id, c.key_id); !st) return st;
+    }
+    return Ok();
   }
 
   Result<store::Application> AppInTenant(const std::string& tenant, const std::string& object_id) {
@@ -158,8 +450,17 @@ class GraphApi {
         }
         std::vector<std::string> uris;
         if (body.contains("identifierUris")) uris = body["identifierUris"].get<std::vector<std::string>>();
-        auto app = idp_.directory().CreateApplication(tenant, body["displayName"], uris, {});
+        // As in Graph, an application has no service principal until one is created for it
+        // (POST /servicePrincipals, `az ad sp create`).
+        auto app = idp_.directory().CreateApplication(tenant, body["displayName"], uris, {},
+                                                      /*with_service_principal=*/false);
         if (!app) return StoreError(r, app.error());
+        if (body.contains("keyCredentials") && !body["keyCredentials"].empty()) {
+          if (auto st = ReplaceKeyCredentials(*app, body["keyCredentials"]); !st) {
+            (void)store_.DeleteApplication(app->object_id);
+            return StoreError(r, st.error());
+          }
+        }
         auto j = AppJson(*app);
         if (!j) return StoreError(r, j.error());
         (*j)["@odata.context"] = std::string(kMetadata) + "applications/$entity";
@@ -168,48 +469,56 @@ class GraphApi {
     });
     router.Add("GET", "/v1.0/applications", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json&) {
-        auto [attr, value] = Filter(r);
-        if (attr == "?") return Error(r, 400, "Request_UnsupportedQuery", "Unsupported query.");
+        auto q = ParseQuery(r);
+        if (!q || !Supported(*q)) return UnsupportedQuery(r);
         auto apps = store_.ListApplications(tenant);
         if (!apps) return StoreError(r, apps.error());
         json list = json::array();
         for (const auto& app : *apps) {
-          if (attr == "appId" && !IEquals(app.app_id, value)) continue;
-          if (attr == "displayName" && app.display_name != value) continue;
           auto j = AppJson(app);
           if (!j) return StoreError(r, j.error());
-          list.push_back(std::move(*j));
+          if (Matches(*j, q->filter)) list.push_back(Selected(std::move(*j), q->select));
         }
         return http::Response::Json(
-            200, json{{"@odata.context", std::string(kMetadata) + "applications"}, {"value", list}}.dump());
+            200, json{{"@odata.context",
+                       std::string(kMetadata) + "applications" + SelectSuffix(q->select)},
+                      {"value", list}}
+                     .dump());
       });
     });
     router.Add("GET", "/v1.0/applications/{id}", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json&) {
+        auto q = ParseQuery(r);
+        if (!q) return UnsupportedQuery(r);
         auto app = AppInTenant(tenant, r.params["id"]);
         if (!app) return StoreError(r, app.error());
-        auto j = AppJson(*app);
+        const bool with_keys = std::find(q->select.begin(), q->select.end(), "keyCredentials") !=
+                               q->select.end();
+        auto j = AppJson(*app, with_keys);
         if (!j) return StoreError(r, j.error());
-        return http::Response::Json(200, j->dump());
+        (*j)["@odata.context"] =
+            std::string(kMetadata) + "applications" + SelectSuffix(q->select) + "/$entity";
+        return http::Response::Json(200, Selected(std::move(*j), q->select).dump());
       });
     });
     router.Add("PATCH", "/v1.0/applications/{id}", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json& body) {
         auto app = AppInTenant(tenant, r.params["id"]);
         if (!app) return StoreError(r, app.error());
+        // PATCH replaces the properties it names. latchkey stores displayName, identifierUris
+        // and keyCredentials; the first two cannot change yet, so only their current values
+        // are accepted (what `az ad app create` sends again for an existing app).
+        for (const auto& [name, value] : body.items()) {
+          if (name == "keyCredentials" || name.starts_with("@odata.")) continue;
+          if (name == "displayName" && value == app->display_name) continue;
+          if (name == "identifierUris" && value == json(app->identifier_uris)) continue;
+          return Error(r, 400, "Request_BadRequest",
+                       "Changing property '" + name.substr(0, 64) +
+                           "' of an application is not supported by latchkey.");
+        }
         if (body.contains("keyCredentials")) {
-          for (const auto& k : body["keyCredentials"]) {
-            std::string key = k.value("key", "");
-            auto der = Base64Decode(key);
-            std::string pem = key;
-            if (der) {
-              pem = "-----BEGIN CERTIFICATE-----\n";
-              std::string b64 = Base64Encode(*der);
-              for (size_t i = 0; i < b64.size(); i += 64) pem += b64.substr(i, 64) + "\n";
-              pem += "-----END CERTIFICATE-----\n";
-            }
-            auto added = idp_.directory().AddCertificate(app->object_id, pem, k.value("displayName", ""));
-            if (!added) return StoreError(r, added.error());
+          if (auto st = ReplaceKeyCredentials(*app, body["keyCredentials"]); !st) {
+            return StoreError(r, st.error());
           }
         }
         http::Response resp;
@@ -232,18 +541,48 @@ class GraphApi {
         auto app = AppInTenant(tenant, r.params["id"]);
         if (!app) return StoreError(r, app.error());
         json pc = body.value("passwordCredential", json::object());
-        std::optional<TimePoint> end;
-        std::string end_text = pc.value("endDateTime", "");
-        if (!end_text.empty()) {
-          std::tm tm{};
-          if (!strptime(end_text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) {
-            return Error(r, 400, "Request_BadRequest", "endDateTime is not a valid date.");
-          }
-          end = FromUnixSeconds(timegm(&tm));
-        } else {
-          end = clock_.Now() + std::chrono::days(730);  // Graph's default: two years
+        if (!pc.is_object()) {
+          return Error(r, 400, "BadRequest", "Property 'passwordCredential' must be an object.");
         }
-        auto added = idp_.directory().AddPassword(app->object_id, pc.value("displayName", ""), end);
+        // Graph: startDateTime defaults to now, endDateTime to start + 2 years; the end must lie
+        // after both the start and now.
+        const TimePoint now = clock_.Now();
+        // In whole seconds until checked, so no arithmetic can leave time_point's range.
+        int64_t start = ToUnixSeconds(now);
+        std::optional<int64_t> end;
+        for (const char* name : {"startDateTime", "endDateTime"}) {
+          if (!pc.contains(name) || pc[name].is_null()) continue;
+          const std::string text = pc[name].is_string() ? pc[name].get<std::string>() : "";
+          std::optional<int64_t> secs = ParseGraphDateTime(text);
+          if (!secs) {
+            return Error(r, 400, "BadRequest",
+                         "Cannot convert the literal '" + text.substr(0, 64) +
+                             "' to the expected type 'Edm.DateTimeOffset'.");
+          }
+          (std::string_view(name) == "startDateTime" ? start : end.emplace()) = *secs;
+        }
+        if (!end) end = start + 730 * 86400;  // Graph's default: two years
+        for (auto [name, secs] :
+             {std::pair{"startDateTime", start}, std::pair{"endDateTime", *end}}) {
+          if (secs < kMinCredentialSeconds || secs > kMaxCredentialSeconds) {
+            return Error(r, 400, "Request_BadRequest",
+                         std::string("Invalid value specified for property '") + name +
+                             "' of resource 'PasswordCredential'. Dates must lie between "
+                             "1970-01-01 and 2261-12-31.");
+          }
+        }
+        if (*end <= start || *end <= ToUnixSeconds(now)) {
+          return Error(r, 400, "Request_BadRequest",
+                       "Invalid value specified for property 'endDateTime' of resource "
+                       "'PasswordCredential'. The end date must be later than the start date and "
+                       "than the current time.");
+        }
+        std::string display_name;
+        if (pc.contains("displayName") && !pc["displayName"].is_null()) {
+          display_name = pc["displayName"].get<std::string>();  // a wrong type is a 400
+        }
+        auto added = idp_.directory().AddPassword(app->object_id, std::move(display_name),
+                                                  FromUnixSeconds(start), FromUnixSeconds(*end));
         if (!added) return StoreError(r, added.error());
         json j = PasswordJson(added->credential, &added->secret_text.reveal());
         j["@odata.context"] = std::string(kMetadata) + "microsoft.graph.passwordCredential";
@@ -269,35 +608,62 @@ class GraphApi {
         if (!body.contains("appId") || !body["appId"].is_string()) {
           return Error(r, 400, "Request_BadRequest", "Property 'appId' is required.");
         }
-        auto app = store_.GetApplicationByAppId(AsciiLower(body["appId"].get<std::string>()));
+        const std::string app_id = AsciiLower(body["appId"].get<std::string>());
+        auto app = store_.GetApplicationByAppId(app_id);
+        if (!app && app.error().code == ErrorCode::kNotFound) {
+          // Graph's words (az create-for-rbac retries on "does not reference").
+          return Error(r, 400, "Request_BadRequest",
+                       "The appId '" + app_id.substr(0, 64) +
+                           "' of the service principal does not reference a valid application "
+                           "object.");
+        }
         if (!app) return StoreError(r, app.error());
         store::DirectoryServicePrincipal sp{random_.Uuid(), app->app_id, tenant, app->display_name,
                                             clock_.Now()};
-        if (auto st = store_.CreateDirectoryServicePrincipal(sp); !st) return StoreError(r, st.error());
-        return http::Response::Json(201, SpJson(sp).dump());
+        if (auto st = store_.CreateDirectoryServicePrincipal(sp); !st) {
+          if (st.error().code == ErrorCode::kAlreadyExists) {
+            return Error(r, 409, "Request_MultipleObjectsWithSameKeyValue",
+                         "The service principal cannot be created, updated, or restored because "
+                         "the service principal name " +
+                             app->app_id + " is already in use.");
+          }
+          return StoreError(r, st.error());
+        }
+        json j = SpJson(sp);
+        j["@odata.context"] = std::string(kMetadata) + "servicePrincipals/$entity";
+        return http::Response::Json(201, j.dump());
       });
     });
     router.Add("GET", "/v1.0/servicePrincipals", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json&) {
-        auto [attr, value] = Filter(r);
+        auto q = ParseQuery(r);
+        if (!q || !Supported(*q)) return UnsupportedQuery(r);
         auto sps = store_.ListDirectoryServicePrincipals(tenant);
         if (!sps) return StoreError(r, sps.error());
         json list = json::array();
         for (const auto& sp : *sps) {
-          if (attr == "appId" && !IEquals(sp.app_id, value)) continue;
-          list.push_back(SpJson(sp));
+          json j = SpJson(sp);
+          if (Matches(j, q->filter)) list.push_back(Selected(std::move(j), q->select));
         }
         return http::Response::Json(
-            200, json{{"@odata.context", std::string(kMetadata) + "servicePrincipals"}, {"value", list}}.dump());
+            200, json{{"@odata.context",
+                       std::string(kMetadata) + "servicePrincipals" + SelectSuffix(q->select)},
+                      {"value", list}}
+                     .dump());
       });
     });
     router.Add("GET", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json&) {
+        auto q = ParseQuery(r);
+        if (!q) return UnsupportedQuery(r);
         auto sp = store_.GetDirectoryServicePrincipal(AsciiLower(r.params["id"]));
         if (!sp || sp->tenant_id != tenant) {
           return StoreError(r, latchkey::Error{ErrorCode::kNotFound, ""});
         }
-        return http::Response::Json(200, SpJson(*sp).dump());
+        json j = SpJson(*sp);
+        j["@odata.context"] =
+            std::string(kMetadata) + "servicePrincipals" + SelectSuffix(q->select) + "/$entity";
+        return http::Response::Json(200, Selected(std::move(j), q->select).dump());
       });
     });
     router.Add("DELETE", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {

@@ -33,6 +33,11 @@ class IdentityProvider {
   Result<jose::VerifiedJwt> VerifyOwnToken(std::string_view token,
                                            const std::vector<std::string>& audiences);
 
+  // Whether "host[:port]" (lower case) is one of this service's own names.
+  bool IsOwnAuthority(std::string_view authority) const {
+    return is_own_authority_ && is_own_authority_(authority);
+  }
+
   Directory& directory() { return directory_; }
   TokenService& token_service() { return token_service_; }
 

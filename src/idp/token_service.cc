@@ -313,7 +313,11 @@ std::expected<TokenService::Resource, EntraError> TokenService::ResolveResource(
   if (lower.starts_with("https://") && options_.is_own_authority) {
     std::string authority = lower.substr(8);
     authority = authority.substr(0, authority.find('/'));
-    if (options_.is_own_authority(authority)) return Resource{resource, {}, false};
+    // This server is also the Graph endpoint of such a cloud (`az ad`): the app's directory
+    // roles go into the token, as for https://graph.microsoft.com.
+    if (options_.is_own_authority(authority)) {
+      return Resource{resource, client.granted_roles, false};
+    }
   }
   // An app registration, by app id or identifier URI.
   Result<store::Application> target = IsGuid(lower)

@@ -30,8 +30,8 @@ class DirectoryStore {
   virtual Result<Tenant> GetTenant(const std::string& id) = 0;
   virtual Result<std::vector<Tenant>> ListTenants() = 0;
 
-  // Creates the application and its service principal in the home tenant together.
-  // kAlreadyExists if the app_id or object ids are taken.
+  // Creates the application and its service principal in the home tenant together (no service
+  // principal when sp.object_id is empty). kAlreadyExists if the app_id or object ids are taken.
   virtual Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) = 0;
   virtual Result<Application> GetApplicationByAppId(const std::string& app_id) = 0;
   virtual Result<Application> GetApplicationByObjectId(const std::string& object_id) = 0;
@@ -63,6 +63,14 @@ class DirectoryStore {
   virtual Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
       const std::string& tenant_id) = 0;
   virtual Status DeleteDirectoryServicePrincipal(const std::string& object_id) = 0;
+
+  // Replay protection for client assertions, shared by every replica. Deletes every record
+  // expired at `now`, then records `jti_hash` (a hash of client id and jti) for `app_id` until
+  // `expires_at`. kAlreadyExists if `jti_hash` is recorded and unexpired (a replay);
+  // kResourceExhausted if `app_id` already holds `max_live` unexpired records. Check and insert
+  // are atomic.
+  virtual Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                                    TimePoint expires_at, int max_live, TimePoint now) = 0;
 };
 
 class KeyStore {

@@ -158,7 +158,7 @@ TEST_F(RunCliTest, AnswerWithoutAnExpectedFieldExitsFive) {
   EXPECT_EQ(Lines(r.err), 1u);
 }
 
-TEST_F(RunCliTest, AddCertificateSendsTheBase64DerOfThePem) {
+TEST_F(RunCliTest, AddCertificateSendsTheBase64DerOfThePemAndKeepsTheOthers) {
   h_.env["LATCHKEY_CONFIG_DIR"] = h_.home.path() + "/state";
   std::filesystem::create_directory(h_.home.path() + "/state");
   std::ofstream(h_.home.path() + "/state/login.json")
@@ -167,6 +167,8 @@ TEST_F(RunCliTest, AddCertificateSendsTheBase64DerOfThePem) {
       << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
          "-----BEGIN CERTIFICATE-----\nMIIB\nAQID\n-----END CERTIFICATE-----\n";
   h_.transport.Enqueue(Json200(R"({"access_token":"eyJ.g.t","expires_in":3600})"));
+  h_.transport.Enqueue(
+      Json200(R"({"id":"obj","appId":"app","keyCredentials":[{"keyId":"k1","key":null}]})"));
   h_.transport.Enqueue(Status(204, ""));
   h_.transport.Enqueue(Json200(R"({"id":"obj","appId":"app","keyCredentials":[]})"));
 
@@ -174,12 +176,14 @@ TEST_F(RunCliTest, AddCertificateSendsTheBase64DerOfThePem) {
                          h_.home.path() + "/cert.pem", "--display-name", "ci"});
 
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const HttpRequest& patch = h_.transport.requests[1];
+  // PATCH replaces the list (as in Graph): the existing certificate by keyId, then the new one.
+  EXPECT_EQ(h_.transport.requests[1].method, "GET");
+  const HttpRequest& patch = h_.transport.requests[2];
   EXPECT_EQ(patch.method, "PATCH");
   EXPECT_EQ(patch.url, "https://idp/v1.0/applications/obj");
   EXPECT_EQ(Json::parse(patch.body),
-            Json::parse(R"({"keyCredentials":[{"type":"AsymmetricX509Cert","usage":"Verify",)"
-                        R"("key":"MIIBAQID","displayName":"ci"}]})"));
+            Json::parse(R"({"keyCredentials":[{"keyId":"k1"},{"type":"AsymmetricX509Cert",)"
+                        R"("usage":"Verify","key":"MIIBAQID","displayName":"ci"}]})"));
   EXPECT_NE(h_.transport.requests[0].body.find("scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"),
             std::string::npos);
 }

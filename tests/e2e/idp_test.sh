@@ -88,8 +88,14 @@ expect_entra_error "Basic and body secret together" 400 invalid_request 90014
 graph=$(lk_graph_token)
 app_obj=$(lkcurl "$LK_URL/v1.0/applications?\$filter=appId%20eq%20'$SP_CLIENT_ID'" -H "Authorization: Bearer $graph" | jq -r '.value[0].id')
 check "Graph \$filter=appId finds the app" test -n "$app_obj" -a "$app_obj" != null
+expect_eq "addPassword with an end date in the past: 400" 400 "$(lkstatus -X POST "$LK_URL/v1.0/applications/$app_obj/addPassword" \
+  -H "Authorization: Bearer $graph" -H 'Content-Type: application/json' \
+  -d '{"passwordCredential":{"displayName":"past","endDateTime":"2020-01-01T00:00:00Z"}}')"
+# A secret that ends two seconds from now, then has ended.
 expired=$(lkcurl -X POST "$LK_URL/v1.0/applications/$app_obj/addPassword" -H "Authorization: Bearer $graph" \
-  -H 'Content-Type: application/json' -d '{"passwordCredential":{"displayName":"old","endDateTime":"2020-01-01T00:00:00Z"}}' | jq -r .secretText)
+  -H 'Content-Type: application/json' \
+  -d "{\"passwordCredential\":{\"displayName\":\"old\",\"endDateTime\":\"$(date -u -d '+2 seconds' +%FT%TZ)\"}}" | jq -r .secretText)
+sleep 3
 tok "$V2" "client_id=$SP_CLIENT_ID" grant_type=client_credentials "scope=$DBX%2F.default" "client_secret=$expired"
 expect_entra_error "expired secret" 401 invalid_client 7000222
 key_id=$(lkcurl "$LK_URL/v1.0/applications/$app_obj" -H "Authorization: Bearer $graph" | jq -r '.passwordCredentials[] | select(.displayName=="old") | .keyId')

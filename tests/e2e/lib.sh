@@ -139,7 +139,8 @@ lk_graph_token() {
     -d "client_secret=$LK_DIR_SECRET" | jq -r .access_token
 }
 
-# lk_new_sp NAME: registers an app with a secret (Graph API) and adds it to the workspace
+# lk_new_sp NAME: registers an app with its service principal and a secret (Graph API) and adds
+# it to the workspace
 # (SCIM); sets SP_CLIENT_ID, SP_SECRET, SP_SCIM_ID.
 lk_new_sp() {
   local name=$1 graph app
@@ -147,6 +148,9 @@ lk_new_sp() {
   app=$(lkcurl -X POST "$LK_URL/v1.0/applications" -H "Authorization: Bearer $graph" \
     -H 'Content-Type: application/json' -d "{\"displayName\":\"$name\"}")
   SP_CLIENT_ID=$(jq -r .appId <<<"$app")
+  # As in Graph, the application has no service principal until one is created.
+  lkcurl -X POST "$LK_URL/v1.0/servicePrincipals" -H "Authorization: Bearer $graph" \
+    -H 'Content-Type: application/json' -d "{\"appId\":\"$SP_CLIENT_ID\"}" >/dev/null
   SP_SECRET=$(lkcurl -X POST "$LK_URL/v1.0/applications/$(jq -r .id <<<"$app")/addPassword" \
     -H "Authorization: Bearer $graph" -H 'Content-Type: application/json' \
     -d '{"passwordCredential":{"displayName":"e2e"}}' | jq -r .secretText)

@@ -146,6 +146,16 @@ TEST_P(StoreContractTest, ApplicationRoundTripsEveryFieldWithItsServicePrincipal
   EXPECT_EQ(sp->created_at, app.created_at);
 }
 
+TEST_P(StoreContractTest, ApplicationWithoutServicePrincipal) {
+  Application app = MakeApp("a");
+  ASSERT_THAT(store().CreateApplication(app, DirectoryServicePrincipal{}), IsOk());
+  EXPECT_THAT(store().GetApplicationByAppId(app.app_id), IsOk());
+  EXPECT_THAT(store().FindDirectoryServicePrincipal(app.tenant_id, app.app_id),
+              ErrorIs(ErrorCode::kNotFound));
+  ASSERT_THAT(store().CreateDirectoryServicePrincipal(MakeSpFor(app, app.tenant_id)), IsOk());
+  EXPECT_THAT(store().FindDirectoryServicePrincipal(app.tenant_id, app.app_id), IsOk());
+}
+
 TEST_P(StoreContractTest, ApplicationWithEmptyListsRoundTrips) {
   Application app = MakeApp("a");
   app.identifier_uris.clear();
@@ -346,6 +356,38 @@ TEST_P(StoreContractTest, DirectoryServicePrincipalsPerTenant) {
   EXPECT_THAT(store().DeleteDirectoryServicePrincipal(in_t2.object_id),
               ErrorIs(ErrorCode::kNotFound));
   EXPECT_THAT(store().FindDirectoryServicePrincipal("t1", app.app_id), IsOk());
+}
+
+// ---- Client-assertion replay records ----
+
+TEST_P(StoreContractTest, AssertionJtiIsRecordedOnceUntilItExpires) {
+  const TimePoint now = FromUnixSeconds(1767225600);
+  const TimePoint exp = now + std::chrono::minutes(10);
+  ASSERT_THAT(store().RecordAssertionJti("app-a", "hash-1", exp, 10, now), IsOk());
+  EXPECT_THAT(store().RecordAssertionJti("app-a", "hash-1", exp, 10, now),
+              ErrorIs(ErrorCode::kAlreadyExists));
+  // Another client's record, or another jti, is independent.
+  EXPECT_THAT(store().RecordAssertionJti("app-b", "hash-2", exp, 10, now), IsOk());
+  // Still refused one millisecond before expiry; accepted again (purged, re-recorded) at it.
+  EXPECT_THAT(store().RecordAssertionJti("app-a", "hash-1", exp + std::chrono::minutes(10), 10,
+                                         exp - std::chrono::milliseconds(1)),
+              ErrorIs(ErrorCode::kAlreadyExists));
+  EXPECT_THAT(store().RecordAssertionJti("app-a", "hash-1", exp + std::chrono::minutes(10), 10, exp),
+              IsOk());
+}
+
+TEST_P(StoreContractTest, AssertionJtisPerClientAreBoundedAndTheRefusedOneIsNotKept) {
+  const TimePoint now = FromUnixSeconds(1767225600);
+  const TimePoint exp = now + std::chrono::minutes(10);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(store().RecordAssertionJti("app-a", "h" + std::to_string(i), exp, 3, now), IsOk());
+  }
+  EXPECT_THAT(store().RecordAssertionJti("app-a", "h3", exp, 3, now),
+              ErrorIs(ErrorCode::kResourceExhausted));
+  EXPECT_THAT(store().RecordAssertionJti("app-b", "h4", exp, 3, now), IsOk());
+  // Once the three expire, h3 was never recorded and fits.
+  EXPECT_THAT(store().RecordAssertionJti("app-a", "h3", exp + std::chrono::minutes(10), 3, exp),
+              IsOk());
 }
 
 // ---- Signing keys ----

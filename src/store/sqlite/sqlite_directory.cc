@@ -81,6 +81,7 @@ Status SqliteStore::CreateApplication(const Application& app, const DirectorySer
                                  .Bind(app.granted_roles)
                                  .Bind(app.created_at)
                                  .Run());
+    if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
     return InsertServicePrincipal(conn, sp);
   });
 }
@@ -279,6 +280,42 @@ Status SqliteStore::DeleteDirectoryServicePrincipal(const std::string& object_id
     return Ok();
   });
   return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::RecordAssertionJti(const std::string& app_id,
+                                       const std::string& jti_hash, TimePoint expires_at,
+                                       int max_live, TimePoint now) {
+  // An error return rolls the whole transaction back, the insert included.
+  return pool_->Write([&](Connection& conn) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM assertion_jtis WHERE expires_at <= ?").Bind(now).Run());
+    // Insert-if-absent is the replay check: a second use of the same jti (here or on another
+    // replica) finds the row and inserts nothing.
+    Result<int64_t> inserted =
+        conn.Prepare(
+                "INSERT INTO assertion_jtis (jti_hash, app_id, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (jti_hash) DO NOTHING")
+            .Bind(jti_hash)
+            .Bind(app_id)
+            .Bind(expires_at)
+            .Update();
+    if (!inserted) return std::unexpected(std::move(inserted).error());
+    if (*inserted == 0) return MakeError(ErrorCode::kAlreadyExists, "assertion already used");
+    // This row included; the LIMIT keeps the count's cost bounded by max_live.
+    Result<int64_t> live =
+        conn.Prepare(
+                "SELECT count(*) FROM (SELECT 1 FROM assertion_jtis WHERE app_id = ?"
+                " AND expires_at > ? LIMIT ?) AS live")
+            .Bind(app_id)
+            .Bind(now)
+            .Bind(static_cast<int64_t>(max_live) + 1)
+            .One([](const Statement& row) -> Result<int64_t> { return row.Int(0); }, "count");
+    if (!live) return std::unexpected(std::move(live).error());
+    if (*live > max_live) {
+      return MakeError(ErrorCode::kResourceExhausted, "too many live assertions for the client");
+    }
+    return Ok();
+  });
 }
 
 }  // namespace latchkey::store::sqlite

@@ -65,6 +65,8 @@ class SqliteStore final : public Store {
   Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
+  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                            TimePoint expires_at, int max_live, TimePoint now) override;
 
   // KeyStore.
   Status AddSigningKey(const SigningKey& key) override;
