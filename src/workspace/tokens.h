@@ -18,7 +18,7 @@ namespace latchkey::workspace {
 struct CreateTokenInput {
   std::optional<int64_t> lifetime_seconds;
   std::string comment;
-  std::vector<std::string> scopes;  // accepted and stored, not enforced (§4.1)
+  std::vector<std::string> scopes;  // only "all-apis" is accepted (pat_issuer.h, CheckScopes)
 };
 struct DeleteTokenInput {
   std::string token_id;

@@ -105,6 +105,15 @@ void Workspace::FlushLastUsed() {
   }
 }
 
+void Workspace::PurgeExpiredPats() {
+  Result<int64_t> purged = services_->store.PurgeExpiredPats(services_->clock.Now());
+  if (!purged) {
+    spdlog::warn("event=pat_purge_failed error=\"{}\"", purged.error().message);
+  } else if (*purged > 0) {
+    spdlog::info("event=pat_purge expired_tokens={}", *purged);
+  }
+}
+
 Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clock,
                                            Random& random, std::string admin_user_name) {
   if (admin_user_name.empty()) {

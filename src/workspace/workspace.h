@@ -52,6 +52,9 @@ class Workspace {
   // Writes the queued coarse last_used_day updates of PATs (one store call per day seen).
   void FlushLastUsed();
 
+  // Deletes expired PATs from the store (housekeeping; CreatePat also purges its owner's).
+  void PurgeExpiredPats();
+
   // Forgets every cached authentication answer (after signing keys were reloaded out of band,
   // e.g. on SIGHUP after `latchkeyd keys remove`).
   void FlushAuthCaches();
