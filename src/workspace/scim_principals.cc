@@ -5,6 +5,7 @@
 #include "workspace/access.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
+#include "workspace/tokens.h"
 
 namespace latchkey::workspace {
 
@@ -222,6 +223,10 @@ Result<Reply> ScimService::ReplacePrincipal(ScimResource resource, const std::st
   Changed(ctx, "principal.update", "principal:" + std::to_string(p.id),
           {{"name", PrincipalName(p)}, {"active", p.active}});
   if (!joined) return std::unexpected(joined.error());
+  // Deactivation or leaving a group may take its token permission.
+  if (Status s = RevokeLostTokenPermissions(deps_, {p.id}, ctx, "principal.update"); !s) {
+    return std::unexpected(s.error());
+  }
   return RenderPrincipal(p, 200);
 }
 
@@ -263,6 +268,11 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
   Changed(ctx, "principal.update", "principal:" + std::to_string(state.principal.id),
           {{"name", PrincipalName(state.principal)}, {"active", state.principal.active}});
   if (!joined) return std::unexpected(joined.error());
+  // Deactivation or leaving a group may take its token permission.
+  if (Status s = RevokeLostTokenPermissions(deps_, {state.principal.id}, ctx, "principal.update");
+      !s) {
+    return std::unexpected(s.error());
+  }
   return RenderPrincipal(state.principal, 200);
 }
 

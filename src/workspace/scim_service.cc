@@ -5,6 +5,7 @@
 #include "workspace/access.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
+#include "workspace/tokens.h"
 
 namespace latchkey::workspace {
 
@@ -194,7 +195,7 @@ Status ScimService::Delete(ScimResource resource, const std::string& id, const C
     if (!deleted) return deleted;
     Changed(ctx, "group.delete", "group:" + std::to_string(g->id),
             {{"display_name", g->display_name}});
-    return Ok();
+    return RevokeLostTokenPermissions(deps_, g->member_ids, ctx, "group.delete");
   }
   Result<store::Principal> p = FindPrincipal(resource, id);
   if (!p) return std::unexpected(p.error());
