@@ -81,8 +81,8 @@ Status ScimService::SaveGroup(const store::Group& group, const CallContext& ctx,
                               std::string_view action) {
   if (Status ok = ValidateMembers(group.member_ids); !ok) return ok;
   bool create = action == "group.create";
-  if (!create && group.display_name == kAdminsGroup && group.member_ids.empty()) {
-    return Invalid("The admins group must keep at least one member.");
+  if (!create && group.display_name == kAdminsGroup) {
+    if (Status ok = CheckAdminsKeepActiveMember(group.member_ids); !ok) return ok;
   }
   // Members this change removes may lose token permission (a grant to the group, or admin).
   std::vector<int64_t> removed;

@@ -303,7 +303,16 @@ TEST_F(TokenApiTest, PatsStopWorkingWhileDisabledAndWorkAgainAfter) {
   json created = CreatePat(admin_token_);
   std::string pat = created["token_value"];
   AddServicePrincipalWithCanUse();
-  ASSERT_EQ(Admin("PATCH", "/api/2.0/workspace-conf", R"({"enableTokensConfig": false})").status,
+  // Switched off by an admin that does not sign in with a PAT (one that does is refused).
+  ASSERT_EQ(Admin("PATCH",
+                  "/api/2.0/preview/scim/v2/Groups/" + std::to_string(boot_.admins_group_id),
+                  json{{"Operations", {{{"op", "add"}, {"path", "members"},
+                                        {"value", {{{"value", std::to_string(sp_id_)}}}}}}}}
+                      .dump())
+                .status,
+            200);
+  ASSERT_EQ(Call("PATCH", "/api/2.0/workspace-conf", R"({"enableTokensConfig": false})", entra_)
+                .status,
             200);
 
   EXPECT_EQ(Call("GET", "/api/2.0/token/list", "", pat).status, 403);
