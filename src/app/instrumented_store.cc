@@ -222,6 +222,10 @@ Result<int64_t> InstrumentedStore::CountPats() {
   return Timed("CountPats", [&] { return inner_->CountPats(); });
 }
 
+Result<int64_t> InstrumentedStore::PurgeExpiredPats(TimePoint now) {
+  return Timed("PurgeExpiredPats", [&] { return inner_->PurgeExpiredPats(now); });
+}
+
 Status InstrumentedStore::CreateOAuthSecret(const store::OAuthSecret& secret) {
   return Timed("CreateOAuthSecret", [&] { return inner_->CreateOAuthSecret(secret); });
 }

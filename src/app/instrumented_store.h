@@ -77,6 +77,7 @@ class InstrumentedStore final : public store::Store {
   Status DeletePat(const std::string& token_id) override;
   Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
   Result<int64_t> CountPats() override;
+  Result<int64_t> PurgeExpiredPats(TimePoint now) override;
   Status CreateOAuthSecret(const store::OAuthSecret& secret) override;
   Result<store::OAuthSecret> GetOAuthSecret(const std::string& id) override;
   Result<std::vector<store::OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;

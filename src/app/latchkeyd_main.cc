@@ -1,8 +1,10 @@
-// latchkeyd: the latchkey server. Subcommands: init, serve, keys rotate, tenants create|list.
+// latchkeyd: the latchkey server. Subcommands: init, serve, keys rotate|remove|list,
+// migrate-store, tenants create|list, recover-admin.
 #include <cstdio>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "app/config.h"
 #include "app/init.h"
@@ -14,6 +16,7 @@
 #include "keys/signing_keys.h"
 #include "store/copy_store.h"
 #include "store/store.h"
+#include "workspace/workspace.h"
 
 namespace {
 
@@ -143,6 +146,16 @@ int main(int argc, char** argv) {
   auto* tenant_list = tenants->add_subcommand("list", "List tenants as JSON");
   AddCommonOptions(tenant_list, o);
 
+  auto* recover = app.add_subcommand(
+      "recover-admin",
+      "Break-glass when no admin can sign in: make a user an active workspace admin (created if "
+      "missing), switch PATs back on, and print a PAT for it, valid one day, as JSON. Running "
+      "servers: SIGHUP (PostgreSQL replicas are notified at once)");
+  AddCommonOptions(recover, o);
+  std::string recover_user = "admin@latchkey.local";
+  recover->add_option("--user", recover_user, "User name of the admin to restore")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -198,6 +211,19 @@ int main(int argc, char** argv) {
     } else {
       std::cout << (*k)->Jwks().dump() << std::endl;
     }
+    std::cerr << "latchkeyd: running servers pick the change up on SIGHUP" << std::endl;
+    return 0;
+  }
+  if (recover->parsed()) {
+    auto r = latchkey::workspace::RecoverAdmin(**store, clock, random, recover_user,
+                                               std::chrono::hours(24));
+    if (!r) return Fail(r.error());
+    nlohmann::json out = {{"user_name", r->admin_user_name},
+                          {"principal_id", r->admin_id},
+                          {"created", r->created},
+                          {"token", r->admin_token.reveal()},
+                          {"expiry_time", latchkey::ToUnixMillis(r->expires_at)}};
+    std::cout << out.dump() << std::endl;
     std::cerr << "latchkeyd: running servers pick the change up on SIGHUP" << std::endl;
     return 0;
   }

@@ -412,6 +412,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   {
     Housekeeping housekeeping([&] {
       workspace.FlushLastUsed();
+      workspace.PurgeExpiredPats();
       if (auto st = keys->Prune(); !st) spdlog::warn("key prune failed: {}", st.error().message);
       PurgeAudit(*db, config, clock);
     });

@@ -116,9 +116,13 @@ class WorkspaceStore {
   virtual Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
                                          const std::vector<int64_t>& revoke_owner_ids) = 0;
 
-  // Inserts the PAT unless its owner already has `quota` or more live (unexpired at `now`) PATs:
-  // then kResourceExhausted. Check and insert are atomic.
+  // Deletes the owner's PATs expired at `now`, then inserts the PAT unless the owner still has
+  // `quota` or more PATs: then kResourceExhausted. Every stored row counts, so short-lived
+  // tokens created in a loop cannot pile up past the quota. Purge, check and insert are atomic.
   virtual Status CreatePat(const Pat& pat, int quota, TimePoint now) = 0;
+  // Deletes every PAT expired at `now` (housekeeping) and returns how many. Nothing is notified:
+  // an expired PAT is refused on sight. The audit table keeps its token.create record.
+  virtual Result<int64_t> PurgeExpiredPats(TimePoint now) = 0;
   virtual Result<Pat> GetPat(const std::string& token_id) = 0;
   // PATs unexpired at `now`, oldest first; `owner_id` 0 = every owner.
   virtual Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) = 0;

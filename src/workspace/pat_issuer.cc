@@ -39,6 +39,30 @@ Result<std::optional<TimePoint>> PatExpiry(std::optional<int64_t> lifetime_secon
   return std::optional<TimePoint>(now + seconds(value));
 }
 
+Result<std::vector<std::string>> CheckScopes(const std::vector<std::string>& scopes) {
+  if (scopes.size() > kMaxScopes) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "scopes must have at most " + std::to_string(kMaxScopes) + " entries.");
+  }
+  std::vector<std::string> kept;
+  for (const std::string& scope : scopes) {
+    if (scope.size() > kMaxScopeLength) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "Each scope must be at most " + std::to_string(kMaxScopeLength) +
+                           " characters long.");
+    }
+    if (scope != kAllApisScope) {
+      // Never echo more than kMaxScopeLength bytes of client input (checked above).
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "Unsupported scope '" + scope +
+                           "': this workspace does not enforce API scopes, so it only issues "
+                           "tokens with the owner's full access (\"all-apis\"). Omit scopes.");
+    }
+    if (kept.empty()) kept.push_back(scope);
+  }
+  return kept;
+}
+
 Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext& context,
                                    std::string_view audit_action) {
   if (request.comment.size() > kMaxCommentLength) {
@@ -46,6 +70,8 @@ Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext&
                      "comment must be at most " + std::to_string(kMaxCommentLength) +
                          " characters long.");
   }
+  Result<std::vector<std::string>> scopes = CheckScopes(request.scopes);
+  if (!scopes) return std::unexpected(scopes.error());
   Result<TokenPolicy> policy = deps_.access.Policy();
   if (!policy) return std::unexpected(policy.error());
   if (!policy->tokens_enabled) {
@@ -64,7 +90,7 @@ Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext&
   issued.pat.comment = request.comment;
   issued.pat.created_at = now;
   issued.pat.expires_at = *expiry;
-  issued.pat.scopes = request.scopes;
+  issued.pat.scopes = std::move(*scopes);
   Status created = MakeError(ErrorCode::kInternal, "not attempted");
   // A token id collision (2^-128) is retried once rather than reported.
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -75,7 +101,7 @@ Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext&
   }
   if (!created) {
     if (created.error().code == ErrorCode::kResourceExhausted) {
-      // §4.1 [U]: the quota counts live (unexpired, unrevoked) tokens per owner.
+      // §4.1 [U]: the quota counts the owner's tokens; expired ones are purged first.
       return MakeError(ErrorCode::kResourceExhausted,
                        "Token quota exceeded: a principal may hold at most " +
                            std::to_string(deps_.options.pat_quota) + " tokens.");

@@ -7,6 +7,7 @@
 #include "workspace/access.h"
 #include "workspace/endpoint.h"
 #include "workspace/json_input.h"
+#include "workspace/tokens.h"
 
 namespace latchkey::workspace {
 namespace {
@@ -206,21 +207,17 @@ Result<json> PermissionsService::Set(const SetPermissionsInput& input, Mode mode
     grants = std::move(*requested);
   }
 
-  // §3.1/§5.6: owners of live PATs who end up without a token permission lose them at once.
+  // §3.1/§5.6: owners of live PATs who end up without a token permission lose them at once
+  // (the decision every other path makes too: PrincipalsWithoutTokenPermission).
   TimePoint now = deps_.clock.Now();
   Result<std::vector<store::Pat>> pats = deps_.store.ListPats(0, now);
   if (!pats) return std::unexpected(pats.error());
-  Result<int64_t> admins = deps_.access.AdminsGroupId();
-  if (!admins) return std::unexpected(admins.error());
   std::set<int64_t> owners;
   for (const store::Pat& pat : *pats) owners.insert(pat.owner_id);
-  std::vector<int64_t> revoke;
-  for (int64_t owner : owners) {
-    Result<std::vector<int64_t>> groups = deps_.store.GroupsOfPrincipal(owner);
-    if (!groups) return std::unexpected(groups.error());
-    bool is_admin = std::find(groups->begin(), groups->end(), *admins) != groups->end();
-    if (!HasTokenPermission(owner, *groups, is_admin, grants)) revoke.push_back(owner);
-  }
+  Result<std::vector<int64_t>> lost = PrincipalsWithoutTokenPermission(
+      deps_.store, std::vector<int64_t>(owners.begin(), owners.end()), grants);
+  if (!lost) return std::unexpected(lost.error());
+  std::vector<int64_t> revoke = std::move(*lost);
   Status replaced = deps_.store.ReplaceTokenPermissions(grants, revoke);
   if (!replaced) return std::unexpected(replaced.error());
   deps_.Invalidate();

@@ -124,6 +124,9 @@ class ScimService {
   Status SetMemberships(int64_t principal_id, const std::vector<int64_t>& wanted);
   Status ValidateGroupIds(const std::vector<int64_t>& ids);
   Status ValidateMembers(const std::vector<int64_t>& ids);
+  // kInvalidArgument unless one of `member_ids` (the admins group's, after a change) is an
+  // active principal: no change may leave the workspace without an admin who can sign in.
+  Status CheckAdminsKeepActiveMember(const std::vector<int64_t>& member_ids);
   Status SaveGroup(const store::Group& group, const CallContext& ctx, std::string_view action);
   Result<Reply> RenderPrincipal(const store::Principal& principal, int status);
   Result<Reply> RenderGroup(const store::Group& group, int status);

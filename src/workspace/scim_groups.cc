@@ -5,6 +5,7 @@
 #include "base/encoding.h"
 #include "workspace/access.h"
 #include "workspace/scim.h"
+#include "workspace/tokens.h"
 
 namespace latchkey::workspace {
 
@@ -80,8 +81,20 @@ Status ScimService::SaveGroup(const store::Group& group, const CallContext& ctx,
                               std::string_view action) {
   if (Status ok = ValidateMembers(group.member_ids); !ok) return ok;
   bool create = action == "group.create";
-  if (!create && group.display_name == kAdminsGroup && group.member_ids.empty()) {
-    return Invalid("The admins group must keep at least one member.");
+  if (!create && group.display_name == kAdminsGroup) {
+    if (Status ok = CheckAdminsKeepActiveMember(group.member_ids); !ok) return ok;
+  }
+  // Members this change removes may lose token permission (a grant to the group, or admin).
+  std::vector<int64_t> removed;
+  if (!create) {
+    Result<store::Group> before = deps_.store.GetGroup(group.id);
+    if (!before) return std::unexpected(before.error());
+    for (int64_t id : before->member_ids) {
+      if (std::find(group.member_ids.begin(), group.member_ids.end(), id) ==
+          group.member_ids.end()) {
+        removed.push_back(id);
+      }
+    }
   }
   Status saved = create ? deps_.store.CreateGroup(group) : deps_.store.UpdateGroup(group);
   if (!saved) {
@@ -93,7 +106,7 @@ Status ScimService::SaveGroup(const store::Group& group, const CallContext& ctx,
   }
   Changed(ctx, std::string(action), "group:" + std::to_string(group.id),
           {{"display_name", group.display_name}, {"member_ids", group.member_ids}});
-  return Ok();
+  return RevokeLostTokenPermissions(deps_, removed, ctx, action);
 }
 
 Result<Reply> ScimService::CreateGroup(const GroupInput& input, const CallContext& ctx) {

@@ -5,6 +5,7 @@
 #include "workspace/access.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
+#include "workspace/tokens.h"
 
 namespace latchkey::workspace {
 
@@ -23,6 +24,16 @@ struct PrincipalState {
   std::vector<int64_t> group_ids;
   bool groups_changed = false;
 };
+
+// Guarded as deleting oneself is: the caller, an admin, would lose its own access and, as the
+// sole admin, every admin's (issue 25).
+Status CheckNotSelfDeactivation(bool was_active, const store::Principal& after,
+                                const CallContext& ctx) {
+  if (after.id == ctx.principal().id && was_active && !after.active) {
+    return Invalid("A principal cannot deactivate itself.");
+  }
+  return Ok();
+}
 
 Status CheckName(std::string_view field, std::string_view value) {
   if (value.empty() || value.size() > kMaxNameLength) {
@@ -190,6 +201,7 @@ Result<Reply> ScimService::ReplacePrincipal(ScimResource resource, const std::st
   if (Status ok = RequireAdmin(ctx, "change identities"); !ok) return std::unexpected(ok.error());
   Result<store::Principal> found = FindPrincipal(resource, id);
   if (!found) return std::unexpected(found.error());
+  const bool was_active = found->active;
   store::Principal p = std::move(*found);
   // PUT replaces what it names; absent attributes keep their values, so a client that
   // re-sends what it read (Terraform, §7.4) never drops anything silently.
@@ -210,6 +222,7 @@ Result<Reply> ScimService::ReplacePrincipal(ScimResource resource, const std::st
   if (input.active) p.active = *input.active;
   if (input.external_id) p.external_id = *input.external_id;
   if (input.entitlements) p.entitlements = *input.entitlements;
+  if (Status ok = CheckNotSelfDeactivation(was_active, p, ctx); !ok) return std::unexpected(ok.error());
   Status updated = deps_.store.UpdatePrincipal(p);
   if (!updated) {
     if (updated.error().code == ErrorCode::kAlreadyExists) {
@@ -222,6 +235,10 @@ Result<Reply> ScimService::ReplacePrincipal(ScimResource resource, const std::st
   Changed(ctx, "principal.update", "principal:" + std::to_string(p.id),
           {{"name", PrincipalName(p)}, {"active", p.active}});
   if (!joined) return std::unexpected(joined.error());
+  // Deactivation or leaving a group may take its token permission.
+  if (Status s = RevokeLostTokenPermissions(deps_, {p.id}, ctx, "principal.update"); !s) {
+    return std::unexpected(s.error());
+  }
   return RenderPrincipal(p, 200);
 }
 
@@ -231,6 +248,7 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
   if (Status ok = RequireAdmin(ctx, "change identities"); !ok) return std::unexpected(ok.error());
   Result<store::Principal> found = FindPrincipal(resource, id);
   if (!found) return std::unexpected(found.error());
+  const bool was_active = found->active;
   PrincipalState state{std::move(*found), {}, false};
   Result<std::vector<int64_t>> groups = deps_.store.GroupsOfPrincipal(state.principal.id);
   if (!groups) return std::unexpected(groups.error());
@@ -251,6 +269,9 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
     }
   }
   if (ops.empty()) return RenderPrincipal(state.principal, 200);
+  if (Status ok = CheckNotSelfDeactivation(was_active, state.principal, ctx); !ok) {
+    return std::unexpected(ok.error());
+  }
   Status updated = deps_.store.UpdatePrincipal(state.principal);
   if (!updated) {
     if (updated.error().code == ErrorCode::kAlreadyExists) {
@@ -263,6 +284,11 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
   Changed(ctx, "principal.update", "principal:" + std::to_string(state.principal.id),
           {{"name", PrincipalName(state.principal)}, {"active", state.principal.active}});
   if (!joined) return std::unexpected(joined.error());
+  // Deactivation or leaving a group may take its token permission.
+  if (Status s = RevokeLostTokenPermissions(deps_, {state.principal.id}, ctx, "principal.update");
+      !s) {
+    return std::unexpected(s.error());
+  }
   return RenderPrincipal(state.principal, 200);
 }
 

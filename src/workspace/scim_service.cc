@@ -5,6 +5,7 @@
 #include "workspace/access.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
+#include "workspace/tokens.h"
 
 namespace latchkey::workspace {
 
@@ -194,7 +195,7 @@ Status ScimService::Delete(ScimResource resource, const std::string& id, const C
     if (!deleted) return deleted;
     Changed(ctx, "group.delete", "group:" + std::to_string(g->id),
             {{"display_name", g->display_name}});
-    return Ok();
+    return RevokeLostTokenPermissions(deps_, g->member_ids, ctx, "group.delete");
   }
   Result<store::Principal> p = FindPrincipal(resource, id);
   if (!p) return std::unexpected(p.error());
@@ -232,6 +233,16 @@ Status ScimService::ValidateMembers(const std::vector<int64_t>& ids) {
   return Ok();
 }
 
+Status ScimService::CheckAdminsKeepActiveMember(const std::vector<int64_t>& member_ids) {
+  for (int64_t id : member_ids) {
+    Result<store::Principal> p = deps_.store.GetPrincipal(id);
+    if (p && p->active) return Ok();
+    if (!p && p.error().code != ErrorCode::kNotFound) return std::unexpected(p.error());
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "The admins group must keep at least one active member.");
+}
+
 Status ScimService::SetMemberships(int64_t principal_id, const std::vector<int64_t>& wanted) {
   if (Status ok = ValidateGroupIds(wanted); !ok) return ok;
   Result<DirectorySnapshot> dir = Snapshot(false);
@@ -248,9 +259,8 @@ Status ScimService::SetMemberships(int64_t principal_id, const std::vector<int64
       updated.member_ids.push_back(principal_id);
     } else {
       std::erase(updated.member_ids, principal_id);
-      if (updated.display_name == kAdminsGroup && updated.member_ids.empty()) {
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "The admins group must keep at least one member.");
+      if (updated.display_name == kAdminsGroup) {
+        if (Status ok = CheckAdminsKeepActiveMember(updated.member_ids); !ok) return ok;
       }
     }
     changed.push_back(std::move(updated));

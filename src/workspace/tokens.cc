@@ -1,5 +1,9 @@
 #include "workspace/tokens.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include "workspace/json_input.h"
 #include "workspace/pat_format.h"
 
@@ -75,6 +79,63 @@ Status RevokePat(const ServiceDeps& deps, const store::Pat& pat, const CallConte
   deps.pats.Evict(pat.token_id);
   deps.audit.Record(context.Actor(), std::string(action), "token:" + pat.token_id,
                     {{"owner_id", pat.owner_id}}, context.remote_address);
+  return Ok();
+}
+
+Result<std::vector<int64_t>> PrincipalsWithoutTokenPermission(
+    store::Store& store, const std::vector<int64_t>& principal_ids,
+    const std::vector<store::TokenPermission>& grants) {
+  int64_t admins_group = 0;
+  if (Result<store::Group> admins = store.FindGroupByName(kAdminsGroup); admins) {
+    admins_group = admins->id;
+  } else if (admins.error().code != ErrorCode::kNotFound) {
+    return std::unexpected(admins.error());
+  }
+  std::vector<int64_t> lost;
+  for (int64_t id : principal_ids) {
+    Result<store::Principal> principal = store.GetPrincipal(id);
+    if (!principal) {
+      if (principal.error().code == ErrorCode::kNotFound) continue;  // its PATs went with it
+      return std::unexpected(principal.error());
+    }
+    Result<std::vector<int64_t>> groups = store.GroupsOfPrincipal(id);
+    if (!groups) return std::unexpected(groups.error());
+    bool is_admin = admins_group != 0 &&
+                    std::find(groups->begin(), groups->end(), admins_group) != groups->end();
+    if (!principal->active || !HasTokenPermission(id, *groups, is_admin, grants)) {
+      lost.push_back(id);
+    }
+  }
+  return lost;
+}
+
+Status RevokeLostTokenPermissions(const ServiceDeps& deps, const std::vector<int64_t>& candidates,
+                                  const CallContext& context, std::string_view cause) {
+  TimePoint now = deps.clock.Now();
+  std::map<int64_t, std::vector<store::Pat>> held;  // only candidates holding live PATs matter
+  for (int64_t id : std::set<int64_t>(candidates.begin(), candidates.end())) {
+    Result<std::vector<store::Pat>> pats = deps.store.ListPats(id, now);
+    if (!pats) return std::unexpected(pats.error());
+    if (!pats->empty()) held.emplace(id, std::move(*pats));
+  }
+  if (held.empty()) return Ok();
+  Result<std::vector<store::TokenPermission>> grants = deps.store.ListTokenPermissions();
+  if (!grants) return std::unexpected(grants.error());
+  std::vector<int64_t> owners;
+  for (const auto& [id, pats] : held) owners.push_back(id);
+  Result<std::vector<int64_t>> lost = PrincipalsWithoutTokenPermission(deps.store, owners, *grants);
+  if (!lost) return std::unexpected(lost.error());
+  for (int64_t owner : *lost) {
+    for (const store::Pat& pat : held[owner]) {
+      Status deleted = deps.store.DeletePat(pat.token_id);
+      if (!deleted && deleted.error().code != ErrorCode::kNotFound) return deleted;
+      deps.pats.Evict(pat.token_id);
+      if (!deleted) continue;  // deleted meanwhile by someone else, who audited it
+      deps.audit.Record(context.Actor(), "token.revoked_by_permission", "token:" + pat.token_id,
+                        {{"owner_id", owner}, {"cause", std::string(cause)}},
+                        context.remote_address);
+    }
+  }
   return Ok();
 }
 

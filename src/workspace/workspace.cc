@@ -1,5 +1,8 @@
 #include "workspace/workspace.h"
 
+#include <algorithm>
+#include <climits>
+
 #include <spdlog/spdlog.h>
 
 #include "workspace/pat_format.h"
@@ -108,6 +111,15 @@ void Workspace::FlushLastUsed() {
   }
 }
 
+void Workspace::PurgeExpiredPats() {
+  Result<int64_t> purged = services_->store.PurgeExpiredPats(services_->clock.Now());
+  if (!purged) {
+    spdlog::warn("event=pat_purge_failed error=\"{}\"", purged.error().message);
+  } else if (*purged > 0) {
+    spdlog::info("event=pat_purge expired_tokens={}", *purged);
+  }
+}
+
 Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clock,
                                            Random& random, std::string admin_user_name) {
   if (admin_user_name.empty()) {
@@ -153,6 +165,74 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   result.admin_user_name = std::move(admin_user_name);
   result.admins_group_id = admins.id;
   result.users_group_id = users.id;
+  return result;
+}
+
+Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Random& random,
+                                    std::string admin_user_name,
+                                    std::chrono::seconds token_lifetime) {
+  if (admin_user_name.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "The admin user name must not be empty.");
+  }
+  Result<store::Group> admins = store.FindGroupByName(kAdminsGroup);
+  if (!admins) {
+    if (admins.error().code != ErrorCode::kNotFound) return std::unexpected(admins.error());
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "The workspace is not initialised (no admins group): run latchkeyd init.");
+  }
+  AuditLog audit(store, clock);
+  TimePoint now = clock.Now();
+  RecoveryResult result;
+  Result<store::Principal> user = store.FindUserByName(admin_user_name);
+  if (!user && user.error().code != ErrorCode::kNotFound) return std::unexpected(user.error());
+  if (!user) {
+    store::Principal created;
+    created.id = NewScimId(random);
+    created.kind = store::PrincipalKind::kUser;
+    created.user_name = admin_user_name;
+    created.display_name = admin_user_name;
+    created.entitlements = {"workspace-access"};
+    created.created_at = now;
+    if (Status s = store.CreatePrincipal(created); !s) return std::unexpected(s.error());
+    audit.Record("system", "principal.create", "principal:" + std::to_string(created.id),
+                 {{"name", admin_user_name}, {"kind", "user"}, {"by", "recover-admin"}}, "");
+    user = std::move(created);
+    result.created = true;
+  } else if (!user->active) {
+    user->active = true;
+    if (Status s = store.UpdatePrincipal(*user); !s) return std::unexpected(s.error());
+  }
+  for (const char* name : {kAdminsGroup, kUsersGroup}) {
+    Result<store::Group> group = store.FindGroupByName(name);
+    if (!group) {
+      if (group.error().code == ErrorCode::kNotFound) continue;
+      return std::unexpected(group.error());
+    }
+    auto& members = group->member_ids;
+    if (std::find(members.begin(), members.end(), user->id) != members.end()) continue;
+    members.push_back(user->id);
+    if (Status s = store.UpdateGroup(*group); !s) return std::unexpected(s.error());
+  }
+  if (Status s = store.SetConf("enableTokensConfig", "true"); !s) {
+    return std::unexpected(s.error());
+  }
+  store::Pat pat;
+  result.admin_token = GeneratePat(random);
+  pat.token_id = HashSecretValue(result.admin_token.reveal());
+  pat.owner_id = user->id;
+  pat.created_by_id = user->id;
+  pat.comment = "recover-admin break-glass token";
+  pat.created_at = now;
+  pat.expires_at = now + token_lifetime;
+  if (Status s = store.CreatePat(pat, INT_MAX, now); !s) return std::unexpected(s.error());
+
+  audit.Record("system", "admin.recover", "principal:" + std::to_string(user->id),
+               {{"name", admin_user_name}, {"enableTokensConfig", "true"}}, "");
+  audit.Record("system", "token.create", "token:" + pat.token_id,
+               {{"owner_id", user->id}, {"expiry_time", ToUnixMillis(*pat.expires_at)}}, "");
+  result.admin_id = user->id;
+  result.admin_user_name = std::move(admin_user_name);
+  result.expires_at = *pat.expires_at;
   return result;
 }
 

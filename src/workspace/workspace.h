@@ -8,6 +8,7 @@
 // registered handlers, Authenticate and FlushLastUsed may run concurrently.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,6 +57,9 @@ class Workspace {
   // Writes the queued coarse last_used_day updates of PATs (one store call per day seen).
   void FlushLastUsed();
 
+  // Deletes expired PATs from the store (housekeeping; CreatePat also purges its owner's).
+  void PurgeExpiredPats();
+
   // Forgets every cached authentication answer (after signing keys were reloaded out of band,
   // e.g. on SIGHUP after `latchkeyd keys remove`).
   void FlushAuthCaches();
@@ -87,5 +91,22 @@ struct BootstrapResult {
 // empty user name.
 Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clock,
                                            Random& random, std::string admin_user_name);
+
+struct RecoveryResult {
+  int64_t admin_id = 0;
+  std::string admin_user_name;
+  Secret admin_token;  // the PAT value, shown once
+  TimePoint expires_at;
+  bool created = false;  // the user did not exist and was created
+};
+
+// Break-glass, for `latchkeyd recover-admin` on the host (docs/operations.md): makes the user
+// `admin_user_name` (created if missing) an active member of "admins" and "users", switches
+// PATs back on (enableTokensConfig = "true") and issues the user a PAT that expires after
+// `token_lifetime`, past the quota. Audited as actor "system". kFailedPrecondition when the
+// workspace was never initialised; kInvalidArgument for an empty user name.
+Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Random& random,
+                                    std::string admin_user_name,
+                                    std::chrono::seconds token_lifetime);
 
 }  // namespace latchkey::workspace

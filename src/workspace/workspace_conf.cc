@@ -113,6 +113,16 @@ Result<json> WorkspaceConfService::Get(const GetConfInput& input, const CallCont
 
 Status WorkspaceConfService::Set(const SetConfInput& input, const CallContext& context) {
   if (Status ok = RequireAdmin(context, "change the workspace configuration"); !ok) return ok;
+  // Guarded as deleting oneself is: an admin calling with a PAT would lose its own access and,
+  // as the sole admin, every admin's (issue 25). Nothing is written then.
+  auto enable = input.values.find("enableTokensConfig");
+  if (enable != input.values.end() && enable->second == "false" &&
+      context.auth.kind == AuthKind::kPat) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "Personal access tokens cannot be disabled with a request authenticated by "
+                     "one: it would lock the calling admin out. Use an admin's OAuth or Microsoft "
+                     "Entra ID token (recovery: latchkeyd recover-admin).");
+  }
   for (const auto& [key, value] : input.values) {
     // §6: "" erases the key (Terraform's way to reset it).
     Status written = value.empty() ? deps_.store.DeleteConf(key) : deps_.store.SetConf(key, value);

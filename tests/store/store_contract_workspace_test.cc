@@ -344,11 +344,12 @@ TEST_P(StoreContractTest, PatRoundTripsEveryField) {
   EXPECT_THAT(store().CreatePat(MakePat("orphan", 404), 10, At(1)), ErrorIs(ErrorCode::kNotFound));
 }
 
-TEST_P(StoreContractTest, PatQuotaAllowsExactlyTheLimitAndIgnoresExpiredTokens) {
+TEST_P(StoreContractTest, PatQuotaAllowsExactlyTheLimitAndPurgesTheOwnersExpiredTokens) {
   ASSERT_THAT(store().CreatePrincipal(MakeUser(1, "a@x")), IsOk());
   ASSERT_THAT(store().CreatePrincipal(MakeUser(2, "b@x")), IsOk());
   ASSERT_THAT(store().CreatePat(MakePat("expired", 1, At(10)), 3, At(0)), IsOk());
-  TimePoint now = At(10);  // "expired" expires exactly now: no longer live
+  ASSERT_THAT(store().CreatePat(MakePat("b-expired", 2, At(10)), 3, At(0)), IsOk());
+  TimePoint now = At(10);  // both expire exactly now: no longer live
 
   ASSERT_THAT(store().CreatePat(MakePat("p1", 1), 3, now), IsOk());
   ASSERT_THAT(store().CreatePat(MakePat("p2", 1, At(100)), 3, now), IsOk());
@@ -357,8 +358,48 @@ TEST_P(StoreContractTest, PatQuotaAllowsExactlyTheLimitAndIgnoresExpiredTokens) 
 
   EXPECT_THAT(fourth, ErrorIs(ErrorCode::kResourceExhausted));
   EXPECT_THAT(store().GetPat("p4"), ErrorIs(ErrorCode::kNotFound));
+  // The owner's expired row went with its first create; another owner's is left alone.
+  EXPECT_THAT(store().GetPat("expired"), ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store().GetPat("b-expired"), IsOk());
   EXPECT_THAT(store().CreatePat(MakePat("other-owner", 2), 3, now), IsOk());
-  EXPECT_THAT(store().CountPats(), Optional(5));
+  EXPECT_THAT(store().CountPats(), Optional(4));
+}
+
+TEST_P(StoreContractTest, PatQuotaCountsShortLivedTokensUntilTheyExpire) {
+  // Issue 25 finding 4: tokens that expire within a second must not let a loop of creates
+  // pile rows up past the quota.
+  ASSERT_THAT(store().CreatePrincipal(MakeUser(1, "a@x")), IsOk());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT(store().CreatePat(MakePat("t" + std::to_string(i), 1, At(2 * i + 1), 2 * i), 2,
+                                  At(2 * i)),
+                IsOk());
+    EXPECT_THAT(store().CountPats(), Optional(::testing::Le(2)));
+  }
+  ASSERT_THAT(store().CreatePat(MakePat("live-a", 1, At(1000)), 2, At(100)), IsOk());
+  ASSERT_THAT(store().CreatePat(MakePat("live-b", 1, At(1000)), 2, At(100)), IsOk());
+  EXPECT_THAT(store().CreatePat(MakePat("third", 1, At(1000)), 2, At(100)),
+              ErrorIs(ErrorCode::kResourceExhausted));
+  EXPECT_THAT(store().CountPats(), Optional(2));
+}
+
+TEST_P(StoreContractTest, PurgeExpiredPatsDeletesOnlyExpiredRowsOfEveryOwner) {
+  ASSERT_THAT(store().CreatePrincipal(MakeUser(1, "a@x")), IsOk());
+  ASSERT_THAT(store().CreatePrincipal(MakeUser(2, "b@x")), IsOk());
+  ASSERT_THAT(store().CreatePat(MakePat("a-old", 1, At(5)), 10, At(0)), IsOk());
+  ASSERT_THAT(store().CreatePat(MakePat("a-now", 1, At(10)), 10, At(0)), IsOk());
+  ASSERT_THAT(store().CreatePat(MakePat("a-later", 1, At(11)), 10, At(0)), IsOk());
+  ASSERT_THAT(store().CreatePat(MakePat("a-never", 1), 10, At(0)), IsOk());
+  ASSERT_THAT(store().CreatePat(MakePat("b-old", 2, At(1)), 10, At(0)), IsOk());
+  TakeChanges();
+
+  EXPECT_THAT(store().PurgeExpiredPats(At(10)), Optional(3));
+
+  EXPECT_THAT(TakeChanges(), IsEmpty());
+  EXPECT_THAT(store().CountPats(), Optional(2));
+  EXPECT_THAT(store().GetPat("a-later"), IsOk());
+  EXPECT_THAT(store().GetPat("a-never"), IsOk());
+  EXPECT_THAT(store().GetPat("b-old"), ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(store().PurgeExpiredPats(At(10)), Optional(0));
 }
 
 TEST_P(StoreContractTest, ListPatsHidesExpiredOldestFirstPerOwnerOrAll) {

@@ -54,6 +54,77 @@ TEST_F(ConfTest, OnlyAdminsMayChangeIt) {
   EXPECT_EQ(Call("GET", kConf, "", entra).status, 200);
 }
 
+// Issue 25 finding 9: the sole admin, calling with its PAT, switched PATs off (200) and every
+// later admin call got 403. Refused now, as deleting oneself is; an admin that calls with
+// another kind of token (it keeps a way in) may still switch PATs off.
+TEST_F(ConfTest, AnAdminCallingWithAPatCannotSwitchPatsOff) {
+  for (std::string body : {R"({"enableTokensConfig": "false"})", R"({"enableTokensConfig": false})",
+                           R"({"enableTokensConfig": "FALSE", "maxTokenLifetimeDays": "30"})"}) {
+    http::Response r = Admin("PATCH", kConf, body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(Body(r)["error_code"], "INVALID_PARAMETER_VALUE") << body;
+    EXPECT_THAT(Body(r)["message"].get<std::string>(), ::testing::HasSubstr("lock")) << body;
+  }
+  // Nothing was changed, and the admin's PAT still works.
+  json conf = Body(Admin("GET", kConf));
+  EXPECT_TRUE(conf["enableTokensConfig"].is_null());
+  EXPECT_TRUE(conf["maxTokenLifetimeDays"].is_null());
+  EXPECT_EQ(Admin("GET", "/api/2.0/token-management/tokens").status, 200);
+  EXPECT_EQ(Admin("PATCH", kConf, R"({"enableTokensConfig": "true"})").status, 200);
+
+  // An admin service principal with an Entra token keeps a way in: allowed.
+  int64_t sp = CreateServicePrincipal(kSpAppId);
+  ASSERT_EQ(Admin("PATCH",
+                  "/api/2.0/preview/scim/v2/Groups/" + std::to_string(boot_.admins_group_id),
+                  json{{"Operations", {{{"op", "add"}, {"path", "members"},
+                                        {"value", {{{"value", std::to_string(sp)}}}}}}}}
+                      .dump())
+                .status,
+            200);
+  std::string entra = EntraToken();
+  EXPECT_EQ(Call("PATCH", kConf, R"({"enableTokensConfig": "false"})", entra).status, 200);
+  EXPECT_EQ(Admin("GET", kConf).status, 403);
+  EXPECT_EQ(Call("PATCH", kConf, R"({"enableTokensConfig": "true"})", entra).status, 200);
+  EXPECT_EQ(Admin("GET", kConf).status, 200);
+}
+
+// The break-glass behind `latchkeyd recover-admin` (docs/operations.md): a workspace locked
+// out behind the API's back (as a direct database edit or an older version could leave it:
+// PATs off and the only admin inactive) gets an admin who can sign in again.
+TEST_F(ConfTest, RecoverAdminRestoresALockedOutWorkspace) {
+  ASSERT_TRUE(store_->SetConf("enableTokensConfig", "false"));
+  store::Principal admin = *store_->GetPrincipal(boot_.admin_id);
+  admin.active = false;
+  ASSERT_TRUE(store_->UpdatePrincipal(admin));
+  ASSERT_EQ(Admin("GET", kConf).status, 403);
+
+  Result<RecoveryResult> r =
+      RecoverAdmin(*store_, clock_, random_, "admin@example.com", std::chrono::hours(24));
+
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->created);
+  EXPECT_EQ(r->admin_id, boot_.admin_id);
+  EXPECT_EQ(r->expires_at, clock_.Now() + std::chrono::hours(24));
+  std::string pat = r->admin_token.reveal();
+  EXPECT_EQ(Call("GET", "/api/2.0/token-management/tokens", "", pat).status, 200);
+  EXPECT_EQ(Body(Admin("GET", kConf))["enableTokensConfig"], "true");
+  json audit = Body(Call("GET", "/api/2.0/latchkey/audit?after=0&limit=1000", "", pat));
+  bool recorded = false;
+  for (const json& e : audit["events"]) recorded = recorded || e["action"] == "admin.recover";
+  EXPECT_TRUE(recorded) << audit.dump();
+
+  // A user that does not exist yet is created as an admin; the token lasts as asked.
+  Result<RecoveryResult> fresh =
+      RecoverAdmin(*store_, clock_, random_, "rescue@example.com", std::chrono::hours(1));
+  ASSERT_TRUE(fresh) << fresh.error().message;
+  EXPECT_TRUE(fresh->created);
+  std::string fresh_pat = fresh->admin_token.reveal();
+  EXPECT_EQ(Call("GET", "/api/2.0/token-management/tokens", "", fresh_pat).status, 200);
+  clock_.Advance(std::chrono::hours(1));
+  EXPECT_EQ(Call("GET", "/api/2.0/token-management/tokens", "", fresh_pat).status, 403);
+  EXPECT_FALSE(RecoverAdmin(*store_, clock_, random_, "", std::chrono::hours(1)));
+}
+
 TEST_F(ConfTest, ChangesTokensAndPermissionsAreAudited) {
   json pat = CreatePat(admin_token_);
   ASSERT_EQ(Admin("POST", "/api/2.0/token/delete",

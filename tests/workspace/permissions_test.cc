@@ -1,4 +1,6 @@
 // Token permissions (§5.6) and token management (§5.1-§5.5).
+#include <functional>
+
 #include "workspace_test_support.h"
 
 namespace latchkey::workspace::testing {
@@ -128,6 +130,115 @@ TEST_F(PermissionsTest, GroupGrantCountsAndKeepsTokens) {
             200);
 
   EXPECT_EQ(Call("GET", "/api/2.0/token/list", "", pat["token_value"]).status, 200);
+}
+
+// Issue 25 finding 5: token permission lost through anything but a permissions PUT/PATCH left
+// the PATs in place: refused while the permission was missing, listed, and working again once
+// it came back. Databricks revokes them however the permission goes.
+class GrantStalenessTest : public PermissionsTest {
+ protected:
+  static constexpr char kScim[] = "/api/2.0/preview/scim/v2/";
+  void SetUp() override {
+    PermissionsTest::SetUp();
+    http::Response created =
+        Admin("POST", std::string(kScim) + "Groups",
+              json{{"displayName", "ci"}, {"members", {{{"value", std::to_string(sp_id_)}}}}}
+                  .dump());
+    ASSERT_EQ(created.status, 201) << created.body;
+    ci_path_ = std::string(kScim) + "Groups/" + Body(created)["id"].get<std::string>();
+    GrantCanUse("group_name", "ci");
+    pat_ = CreatePat(entra_);
+    ASSERT_EQ(Use(), 200);
+  }
+  int Use() { return Call("GET", "/api/2.0/token/list", "", pat_["token_value"]).status; }
+  bool Listed() {
+    json list = Body(Admin("GET", "/api/2.0/token-management/tokens"));
+    for (const json& info : list["token_infos"]) {
+      if (info["token_id"] == pat_["token_info"]["token_id"]) return true;
+    }
+    return false;
+  }
+  // The PAT must be gone for good: refused, unlisted, and still refused once the principal
+  // holds the permission again.
+  void ExpectRevokedForGood(const std::function<void()>& restore) {
+    EXPECT_EQ(Use(), 403);
+    EXPECT_FALSE(Listed());
+    EXPECT_FALSE(store_->GetPat(pat_["token_info"]["token_id"]).has_value());
+    restore();
+    EXPECT_EQ(Call("GET", "/api/2.0/token/list", "", entra_).status, 200);  // permission is back
+    EXPECT_EQ(Use(), 403);
+  }
+  std::string Members(const std::string& op, int64_t id) {
+    return json{{"Operations",
+                 {{{"op", op}, {"path", "members"}, {"value", {{{"value", std::to_string(id)}}}}}}}}
+        .dump();
+  }
+  std::string ci_path_;
+  json pat_;
+};
+
+TEST_F(GrantStalenessTest, RemovalFromTheGrantedGroupRevokesForGood) {
+  ASSERT_EQ(Admin("PATCH", ci_path_, Members("remove", sp_id_)).status, 200);
+  ExpectRevokedForGood(
+      [&] { ASSERT_EQ(Admin("PATCH", ci_path_, Members("add", sp_id_)).status, 200); });
+}
+
+TEST_F(GrantStalenessTest, GroupPutWithoutThePrincipalRevokes) {
+  ASSERT_EQ(Admin("PUT", ci_path_, R"({"displayName":"ci","members":[]})").status, 200);
+  ExpectRevokedForGood(
+      [&] { ASSERT_EQ(Admin("PATCH", ci_path_, Members("add", sp_id_)).status, 200); });
+}
+
+TEST_F(GrantStalenessTest, LeavingTheGroupThroughThePrincipalRevokes) {
+  std::string sp_path = std::string(kScim) + "ServicePrincipals/" + std::to_string(sp_id_);
+  std::string ci_id = ci_path_.substr(ci_path_.rfind('/') + 1);
+  ASSERT_EQ(Admin("PATCH", sp_path,
+                  R"({"Operations":[{"op":"remove","path":"groups[value eq \")" + ci_id +
+                      R"(\"]"}]})")
+                .status,
+            200);
+  ExpectRevokedForGood(
+      [&] { ASSERT_EQ(Admin("PATCH", ci_path_, Members("add", sp_id_)).status, 200); });
+}
+
+TEST_F(GrantStalenessTest, DeletingTheGrantedGroupRevokes) {
+  ASSERT_EQ(Admin("DELETE", ci_path_).status, 204);
+  ExpectRevokedForGood([&] { GrantCanUse("service_principal_name", kSpAppId); });
+}
+
+TEST_F(GrantStalenessTest, DeactivationRevokes) {
+  std::string sp_path = std::string(kScim) + "ServicePrincipals/" + std::to_string(sp_id_);
+  ASSERT_EQ(Admin("PATCH", sp_path, R"({"Operations":[{"op":"replace","path":"active","value":false}]})")
+                .status,
+            200);
+  ExpectRevokedForGood([&] {
+    ASSERT_EQ(Admin("PATCH", sp_path,
+                    R"({"Operations":[{"op":"replace","path":"active","value":true}]})")
+                  .status,
+              200);
+  });
+}
+
+TEST_F(GrantStalenessTest, AdminDemotionRevokesTokensHeldOnlyAsAdmin) {
+  std::string admins = std::string(kScim) + "Groups/" + std::to_string(boot_.admins_group_id);
+  ASSERT_EQ(Admin("PATCH", ci_path_, Members("remove", sp_id_)).status, 200);
+  ASSERT_EQ(Admin("PATCH", admins, Members("add", sp_id_)).status, 200);
+  pat_ = CreatePat(entra_);  // held as an admin only
+  ASSERT_EQ(Use(), 200);
+
+  ASSERT_EQ(Admin("PATCH", admins, Members("remove", sp_id_)).status, 200);
+
+  ExpectRevokedForGood(
+      [&] { ASSERT_EQ(Admin("PATCH", admins, Members("add", sp_id_)).status, 200); });
+}
+
+TEST_F(GrantStalenessTest, ChangesThatKeepThePermissionKeepTheTokens) {
+  GrantCanUse("service_principal_name", kSpAppId);  // a direct grant as well
+  ASSERT_EQ(Admin("PATCH", ci_path_, Members("remove", sp_id_)).status, 200);
+  ASSERT_EQ(Admin("DELETE", ci_path_).status, 204);
+
+  EXPECT_EQ(Use(), 200);
+  EXPECT_TRUE(Listed());
 }
 
 class TokenManagementTest : public PermissionsTest {};

@@ -189,6 +189,72 @@ TEST_F(ScimTest, SystemGroupsAndSelfAreProtected) {
             400);
 }
 
+// Issue 25 finding 9: the sole admin could deactivate itself and lock every admin out.
+TEST_F(ScimTest, APrincipalCannotDeactivateItself) {
+  std::string self = kScim + "Users/" + std::to_string(boot_.admin_id);
+  http::Response patch =
+      Admin("PATCH", self, R"({"Operations":[{"op":"replace","path":"active","value":false}]})");
+  EXPECT_EQ(patch.status, 400);
+  EXPECT_EQ(Body(patch)["status"], "400");
+  EXPECT_THAT(Body(patch)["detail"].get<std::string>(), HasSubstr("deactivate itself"));
+  EXPECT_EQ(Admin("PATCH", self, R"({"Operations":[{"op":"replace","value":{"active":false}}]})")
+                .status,
+            400);
+  EXPECT_EQ(Admin("PUT", self, R"({"userName":"admin@example.com","active":false})").status, 400);
+
+  EXPECT_EQ(Body(Admin("GET", self))["active"], true);
+  EXPECT_EQ(Admin("GET", "/api/2.0/token-management/tokens").status, 200);
+  // Re-asserting "active": true is no change and is fine.
+  EXPECT_EQ(Admin("PATCH", self, R"({"Operations":[{"op":"replace","path":"active","value":true}]})")
+                .status,
+            200);
+}
+
+// Issue 25 finding 9: the admins group kept "at least one member", but that member could be
+// inactive: an admin who left it to an inactive member locked every admin out.
+TEST_F(ScimTest, TheAdminsGroupKeepsAnActiveMember) {
+  int64_t bob = CreateUser("bob@example.com");
+  std::string admins = kScim + "Groups/" + std::to_string(boot_.admins_group_id);
+  ASSERT_EQ(Admin("PATCH", admins,
+                  json{{"Operations", {{{"op", "add"}, {"path", "members"},
+                                        {"value", {{{"value", std::to_string(bob)}}}}}}}}
+                      .dump())
+                .status,
+            200);
+  ASSERT_EQ(Admin("PATCH", kScim + "Users/" + std::to_string(bob),
+                  R"({"Operations":[{"op":"replace","path":"active","value":false}]})")
+                .status,
+            200);
+
+  http::Response leave = Admin("PATCH", admins,
+                               R"({"Operations":[{"op":"remove","path":"members[value eq \")" +
+                                   std::to_string(boot_.admin_id) + R"(\"]"}]})");
+  EXPECT_EQ(leave.status, 400);
+  EXPECT_THAT(Body(leave)["detail"].get<std::string>(), HasSubstr("active"));
+  EXPECT_EQ(Admin("PUT", admins,
+                  json{{"displayName", "admins"}, {"members", {{{"value", std::to_string(bob)}}}}}
+                      .dump())
+                .status,
+            400);
+  EXPECT_EQ(Admin("PATCH", kScim + "Users/" + std::to_string(boot_.admin_id),
+                  R"({"Operations":[{"op":"remove","path":"groups[value eq \")" +
+                      std::to_string(boot_.admins_group_id) + R"(\"]"}]})")
+                .status,
+            400);
+  EXPECT_EQ(Admin("GET", "/api/2.0/token-management/tokens").status, 200);
+
+  // With bob active again the admin may step down.
+  ASSERT_EQ(Admin("PATCH", kScim + "Users/" + std::to_string(bob),
+                  R"({"Operations":[{"op":"replace","path":"active","value":true}]})")
+                .status,
+            200);
+  EXPECT_EQ(Admin("PATCH", admins,
+                  R"({"Operations":[{"op":"remove","path":"members[value eq \")" +
+                      std::to_string(boot_.admin_id) + R"(\"]"}]})")
+                .status,
+            200);
+}
+
 TEST_F(ScimTest, DeletingAPrincipalRevokesItsTokensAtOnce) {
   int64_t sp = CreateServicePrincipal(kSpAppId);
   GrantCanUse("service_principal_name", kSpAppId);

@@ -210,6 +210,68 @@ TEST_F(TokenApiTest, QuotaCountsLiveTokensAndIs400QuotaExceeded) {
   EXPECT_EQ(Admin("POST", "/api/2.0/token/create", "{}").status, 200);
 }
 
+// Issue 25 finding 4: with the quota counting only live tokens and nothing purging expired
+// rows, one-second tokens created in a loop piled up without bound.
+TEST_F(TokenApiTest, ShortLivedTokensInALoopCannotPileUpPastTheQuota) {
+  for (int i = 0; i < 10; ++i) {
+    http::Response r = Admin("POST", "/api/2.0/token/create", R"({"lifetime_seconds": 1})");
+    // Bootstrap token + 2: the third and later creates wait for an earlier token to expire.
+    EXPECT_EQ(r.status, 200) << i << ": " << r.body;
+    EXPECT_THAT(store_->CountPats(), ::testing::Optional(::testing::Le(3))) << i;
+    clock_.Advance(std::chrono::seconds(2));
+  }
+  EXPECT_EQ(Call("GET", "/api/2.0/token/list", "", admin_token_).status, 200);
+}
+
+TEST_F(TokenApiTest, HousekeepingPurgesExpiredTokensOfEveryOwner) {
+  AddServicePrincipalWithCanUse();
+  CreatePat(admin_token_, {{"lifetime_seconds", 10}});
+  CreatePat(entra_, {{"lifetime_seconds", 10}});
+  json keep = CreatePat(entra_, {{"lifetime_seconds", 100}});
+  ASSERT_THAT(store_->CountPats(), ::testing::Optional(4));
+
+  clock_.Advance(std::chrono::seconds(10));
+  workspace_->PurgeExpiredPats();
+
+  // The bootstrap token (no expiry) and the 100 s one are left.
+  EXPECT_THAT(store_->CountPats(), ::testing::Optional(2));
+  EXPECT_EQ(Call("GET", "/api/2.0/token/list", "", keep["token_value"]).status, 200);
+}
+
+// Issue 25 finding 4: scopes were unbounded (a 1 MB array was stored and listed back) and,
+// though introspection reported them, never enforced. Only "all-apis" is accepted now.
+TEST_F(TokenApiTest, ScopesAreBoundedAndNarrowScopesAreRefused) {
+  json huge = {{"scopes", std::vector<std::string>(1000, std::string(1000, 's'))}};
+  http::Response big = Admin("POST", "/api/2.0/token/create", huge.dump());
+  EXPECT_EQ(big.status, 400);
+  EXPECT_EQ(Body(big)["error_code"], "INVALID_PARAMETER_VALUE");
+  EXPECT_LT(big.body.size(), 1000u);
+
+  http::Response many = Admin("POST", "/api/2.0/token/create",
+                              json{{"scopes", std::vector<std::string>(33, "all-apis")}}.dump());
+  EXPECT_EQ(many.status, 400);
+  http::Response long_one = Admin("POST", "/api/2.0/token/create",
+                                  json{{"scopes", {std::string(129, 'x')}}}.dump());
+  EXPECT_EQ(long_one.status, 400);
+  EXPECT_THAT(long_one.body, ::testing::Not(HasSubstr(std::string(129, 'x'))));
+
+  // A narrower token than its owner would be a promise latchkey does not keep.
+  for (const char* scope : {"sql", "clusters:read", "authentication"}) {
+    http::Response narrow =
+        Admin("POST", "/api/2.0/token/create", json{{"scopes", {scope}}}.dump());
+    EXPECT_EQ(narrow.status, 400) << scope;
+    EXPECT_EQ(Body(narrow)["error_code"], "INVALID_PARAMETER_VALUE");
+    EXPECT_THAT(Body(narrow)["message"].get<std::string>(), HasSubstr(scope));
+  }
+  EXPECT_THAT(store_->CountPats(), ::testing::Optional(1));
+
+  // "all-apis" is what an unscoped token has: accepted, stored once.
+  json ok = CreatePat(admin_token_, {{"scopes", {"all-apis", "all-apis"}}});
+  EXPECT_EQ(ok["token_info"]["scopes"], json::array({"all-apis"}));
+  http::Response listed = Call("GET", "/api/2.0/token/list", "", admin_token_);
+  EXPECT_LT(listed.body.size(), 2000u);
+}
+
 TEST_F(TokenApiTest, ServicePrincipalWithoutCanUseGets403PermissionDenied) {
   CreateServicePrincipal(kSpAppId);
 
@@ -241,7 +303,16 @@ TEST_F(TokenApiTest, PatsStopWorkingWhileDisabledAndWorkAgainAfter) {
   json created = CreatePat(admin_token_);
   std::string pat = created["token_value"];
   AddServicePrincipalWithCanUse();
-  ASSERT_EQ(Admin("PATCH", "/api/2.0/workspace-conf", R"({"enableTokensConfig": false})").status,
+  // Switched off by an admin that does not sign in with a PAT (one that does is refused).
+  ASSERT_EQ(Admin("PATCH",
+                  "/api/2.0/preview/scim/v2/Groups/" + std::to_string(boot_.admins_group_id),
+                  json{{"Operations", {{{"op", "add"}, {"path", "members"},
+                                        {"value", {{{"value", std::to_string(sp_id_)}}}}}}}}
+                      .dump())
+                .status,
+            200);
+  ASSERT_EQ(Call("PATCH", "/api/2.0/workspace-conf", R"({"enableTokensConfig": false})", entra_)
+                .status,
             200);
 
   EXPECT_EQ(Call("GET", "/api/2.0/token/list", "", pat).status, 403);

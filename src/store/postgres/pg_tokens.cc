@@ -67,12 +67,14 @@ Status PostgresStore::CreatePat(const Pat& pat, int quota, TimePoint now) {
     // insert then fails on the foreign key (kNotFound).
     LATCHKEY_RETURN_IF_ERROR(
         conn.Prepare("SELECT 1 FROM principals WHERE id = $1 FOR UPDATE").Bind(pat.owner_id).Run());
-    Result<int64_t> live =
-        conn.Prepare(
-                "SELECT count(*) FROM pats WHERE owner_id = $1"
-                " AND (expires_at IS NULL OR expires_at > $2)")
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM pats WHERE owner_id = $1 AND expires_at <= $2")
             .Bind(pat.owner_id)
             .Bind(now)
+            .Run());
+    Result<int64_t> live =
+        conn.Prepare("SELECT count(*) FROM pats WHERE owner_id = $1")
+            .Bind(pat.owner_id)
             .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
     if (!live) return std::unexpected(std::move(live).error());
     if (*live >= quota) {
@@ -146,6 +148,19 @@ Result<int64_t> PostgresStore::CountPats() {
     return conn.Prepare("SELECT count(*) FROM pats")
         .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
   });
+}
+
+Result<int64_t> PostgresStore::PurgeExpiredPats(TimePoint now) {
+  int64_t purged = 0;
+  Status status = Write([&](Connection& conn) -> Status {
+    Result<int64_t> deleted =
+        conn.Prepare("DELETE FROM pats WHERE expires_at <= $1").Bind(now).Update();
+    if (!deleted) return std::unexpected(std::move(deleted).error());
+    purged = *deleted;
+    return Ok();
+  });
+  if (!status) return std::unexpected(std::move(status).error());
+  return purged;
 }
 
 Status PostgresStore::CreateOAuthSecret(const OAuthSecret& secret) {

@@ -98,6 +98,7 @@ class SqliteStore final : public Store {
   Status DeletePat(const std::string& token_id) override;
   Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
   Result<int64_t> CountPats() override;
+  Result<int64_t> PurgeExpiredPats(TimePoint now) override;
   Status CreateOAuthSecret(const OAuthSecret& secret) override;
   Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
   Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;

@@ -55,12 +55,14 @@ Status SqliteStore::CreatePat(const Pat& pat, int quota, TimePoint now) {
   return pool_->Write([&](Connection& conn) -> Status {
     // Both statements run in the same BEGIN IMMEDIATE transaction: no other writer can slip a
     // PAT in between the count and the insert.
-    Result<int64_t> live =
-        conn.Prepare(
-                "SELECT count(*) FROM pats WHERE owner_id = ?"
-                " AND (expires_at IS NULL OR expires_at > ?)")
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("DELETE FROM pats WHERE owner_id = ? AND expires_at <= ?")
             .Bind(pat.owner_id)
             .Bind(now)
+            .Run());
+    Result<int64_t> live =
+        conn.Prepare("SELECT count(*) FROM pats WHERE owner_id = ?")
+            .Bind(pat.owner_id)
             .One([](const Statement& row) -> Result<int64_t> { return row.Int(0); }, "count");
     if (!live) return std::unexpected(std::move(live).error());
     if (*live >= quota) {
@@ -133,6 +135,12 @@ Result<int64_t> SqliteStore::CountPats() {
   return pool_->Read([&](Connection& conn) {
     return conn.Prepare("SELECT count(*) FROM pats")
         .One([](const Statement& row) -> Result<int64_t> { return row.Int(0); }, "count");
+  });
+}
+
+Result<int64_t> SqliteStore::PurgeExpiredPats(TimePoint now) {
+  return pool_->Write([&](Connection& conn) {
+    return conn.Prepare("DELETE FROM pats WHERE expires_at <= ?").Bind(now).Update();
   });
 }
 
