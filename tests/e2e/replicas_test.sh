@@ -245,6 +245,12 @@ expect_eq "every acknowledged PAT works after the kill" 0 "$lost"
 
 # ---- 5. PostgreSQL down: fail closed; back up: served again, no restart ----
 PAT_OK=$(create_pat "$NGINX" before-outage | jq -r .token_value)
+# A client no replica has issued a token to yet: its credentials are in no replica's client
+# cache (a cached client may be served for up to its 60 s TTL; docs/deployment.md).
+saved_id=$SP_CLIENT_ID saved_secret=$SP_SECRET saved_scim=$SP_SCIM_ID
+lk_new_sp outage-sp
+OUTAGE_ID=$SP_CLIENT_ID OUTAGE_SECRET=$SP_SECRET
+SP_CLIENT_ID=$saved_id SP_SECRET=$saved_secret SP_SCIM_ID=$saved_scim
 expect_eq "a PAT works before the outage" 200 "$(list_status "$NGINX" "$PAT_OK")"
 bash "$PG_CLUSTER" pause "$PG_DIR"
 for r in a c; do
@@ -257,8 +263,8 @@ for r in a c; do
     -H 'Content-Type: application/json' -d '{"comment": "outage"}')
   expect_eq "replica ${r^^}: create with an Entra token fails with 503" 503 "$status"
   status=$(lkstatus -X POST "${URL[$r]}/$LK_TENANT/oauth2/v2.0/token" \
-    -d "client_id=$SP_CLIENT_ID" -d grant_type=client_credentials \
-    -d 'scope=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d%2F.default' -d "client_secret=$SP_SECRET")
+    -d "client_id=$OUTAGE_ID" -d grant_type=client_credentials \
+    -d 'scope=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d%2F.default' -d "client_secret=$OUTAGE_SECRET")
   check "replica ${r^^}: no Entra token is issued (HTTP $status)" test "$status" != 200
 done
 expect_eq "through nginx too: 503" 503 "$(list_status "$NGINX" "$PAT_OK")"
