@@ -32,7 +32,12 @@ int RequestParser::ErrorStatus(const ErrorCodeT& ec, std::string_view unparsed) 
   if (reject_status_ != 0) return reject_status_;
   if (ec == http::error::body_limit) return 413;
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-    // Over the combined limit: blame the request line if it alone is too long.
+    // Over the combined limit (RFC 9110 §15.5.15, RFC 6585 §5): once the request line has
+    // been parsed, what is too large is the header block, or one header in it (Beast consumes
+    // the line and each whole field as it goes, so `unparsed` then starts inside a field).
+    if (line_done_) return 431;
+    // Still in the request line, or it has not been parsed yet (after a partial read Beast
+    // waits for the blank line first): blame the line if it alone is too long.
     std::string_view line = unparsed.substr(0, limits_.max_request_line + 2);
     return line.find("\r\n") == std::string_view::npos ? 414 : 431;
   }
@@ -52,6 +57,7 @@ void RequestParser::on_request_impl(http::verb, beast::string_view method_str,
     return;
   }
   version_ = version;
+  line_done_ = true;
   request_.method.assign(method_str.data(), method_str.size());
   request_.target.assign(target.data(), target.size());
   SplitTarget(request_.target, request_.path, request_.query);

@@ -47,6 +47,7 @@ class RequestParser final : public beast::http::basic_parser<true> {
   size_t header_bytes_ = 0;
   int version_ = 11;
   int reject_status_ = 0;
+  bool line_done_ = false;  // the request line has been parsed (the fields are being read)
   bool expects_continue_ = false;
 };
 
