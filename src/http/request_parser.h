@@ -48,6 +48,7 @@ class RequestParser final : public beast::http::basic_parser<true> {
   int version_ = 11;
   int reject_status_ = 0;
   bool line_done_ = false;  // the request line has been parsed (the fields are being read)
+  bool host_seen_ = false;
   bool expects_continue_ = false;
 };
 

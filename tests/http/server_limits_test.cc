@@ -233,6 +233,55 @@ INSTANTIATE_TEST_SUITE_P(
         // HTTP/2.0 and a garbage version
         "GET /a HTTP/2.0\r\nHost: t\r\n\r\n", "GET /a HTTX/1.1\r\nHost: t\r\n\r\n"));
 
+// Bytes no client sends unescaped never reach a handler (issue 25 finding 7: a raw 0xFF in
+// a tenant segment, or a non-UTF-8 Host, became a 500 when a handler quoted it in JSON).
+// RFC 9112 §3.2: the target is visible ASCII; one Host, with RFC 3986 host characters.
+class HttpRejectedTargetOrHostTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(HttpRejectedTargetOrHostTest, Gets400BeforeAnyHandlerRuns) {
+  std::atomic<int> calls{0};
+  RunningServer server(testing::LoopbackOptions(), [&calls](Request&) {
+    ++calls;
+    return Response::Text(200, "ok");
+  });
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+
+  auto response = client->RoundTrip(GetParam());
+
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400) << response->body;
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_TRUE(client->WaitClosed(5s));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Requests, HttpRejectedTargetOrHostTest,
+    ::testing::Values("GET /\xff/v2.0/.well-known/openid-configuration HTTP/1.1\r\nHost: t\r\n\r\n",
+                      "POST /\xc3\xa9/oauth2/token HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+                      "GET /a?x=\xfe HTTP/1.1\r\nHost: t\r\n\r\n",
+                      "GET /a\x7f HTTP/1.1\r\nHost: t\r\n\r\n",
+                      "GET /metadata/endpoints HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n",
+                      "GET /a HTTP/1.1\r\nHost: a b\r\n\r\n",
+                      "GET /a HTTP/1.1\r\nHost: x\"y\r\n\r\n",
+                      "GET /a HTTP/1.1\r\nHost: t/u\r\n\r\n",
+                      "GET /a HTTP/1.1\r\nHost: t\r\nHost: u\r\n\r\n",
+                      "GET /a HTTP/1.1\r\nHost: t\r\nhost: t\r\n\r\n"));
+
+TEST(HttpServerLimitsTest, ValidHostsAndEscapedTargetsAreServed) {
+  RunningServer server(testing::LoopbackOptions(), [](Request& r) {
+    return Response::Text(200, std::string(r.Host()) + " " + r.path);
+  });
+  auto client = TestClient::Connect(server.port());
+  ASSERT_NE(client, nullptr);
+  for (const std::string host : {"t", "latchkey.example:8443", "[::1]:443", "127.0.0.1", ""}) {
+    auto response = client->RoundTrip("GET /%FF%C3%A9/x?q=%00 HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+    ASSERT_TRUE(response) << host;
+    EXPECT_EQ(response->status, 200) << host;
+    EXPECT_EQ(response->body, host + " /%FF%C3%A9/x");
+  }
+}
+
 TEST(HttpServerLimitsTest, SlowHeaderClientsAreDroppedAfterHeaderTimeout) {
   ServerOptions options = testing::LoopbackOptions();
   options.header_timeout = 1s;
