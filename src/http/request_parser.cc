@@ -50,7 +50,21 @@ RequestParser::RequestParser(Request& request, const RequestLimits& limits)
   // request_.headers keeps its elements (and their string capacity) until on_header_impl.
 }
 
-int RequestParser::ErrorStatus(const ErrorCodeT& ec, std::string_view unparsed) const {
+int RequestParser::ErrorStatus(const ErrorCodeT& ec, std::string_view unparsed) {
+  if (!line_done_ && request_.path.empty()) {
+    // "METHOD SP target ...": the target up to the first byte that is not visible ASCII.
+    std::string_view line = unparsed.substr(0, limits_.max_request_line);
+    const size_t space = line.find(' ');
+    if (space != std::string_view::npos) {
+      std::string_view target = line.substr(space + 1);
+      size_t end = 0;
+      while (end < target.size() && static_cast<unsigned char>(target[end]) > 0x20 &&
+             static_cast<unsigned char>(target[end]) < 0x7f) {
+        ++end;
+      }
+      SplitTarget(target.substr(0, end), request_.path, request_.query);
+    }
+  }
   if (reject_status_ != 0) return reject_status_;
   if (ec == http::error::body_limit) return 413;
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {

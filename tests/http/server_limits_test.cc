@@ -1,6 +1,7 @@
 // Limits and timeouts: oversized requests get their error status and a closed connection,
 // slow clients are dropped, and none of it delays other clients.
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -199,7 +200,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(HeaderCase{"20KiB", 20 * 1024, false}, HeaderCase{"100KiB", 100 * 1024, false},
                       HeaderCase{"20KiBSplit", 20 * 1024, true},
                       HeaderCase{"100KiBSplit", 100 * 1024, true}),
-    [](const ::testing::TestParamInfo<HeaderCase>& info) { return info.param.name; });
+    [](const ::testing::TestParamInfo<HeaderCase>& param) { return param.param.name; });
 
 // Framing errors (RFC 9112 §6, §7.1) are 400, never a 5xx and never a limit status.
 class HttpFramingErrorTest : public ::testing::TestWithParam<std::string> {};
@@ -267,6 +268,38 @@ INSTANTIATE_TEST_SUITE_P(
                       "GET /a HTTP/1.1\r\nHost: t/u\r\n\r\n",
                       "GET /a HTTP/1.1\r\nHost: t\r\nHost: u\r\n\r\n",
                       "GET /a HTTP/1.1\r\nHost: t\r\nhost: t\r\n\r\n"));
+
+// The server's own errors are rendered for the request's path (so that each protocol gets its
+// own error shape), even when Beast refused the request line before it was parsed; the path
+// then stops at the first byte that is not visible ASCII.
+TEST(HttpServerLimitsTest, ErrorRendererGetsThePathOfARefusedRequestLine) {
+  ServerOptions options = testing::LoopbackOptions();
+  std::mutex mu;
+  std::vector<std::string> paths;
+  options.error_renderer = [&](int status, std::string_view, std::string_view path) {
+    std::lock_guard lock(mu);
+    paths.emplace_back(path);
+    return Response::Text(status, "x");
+  };
+  RunningServer server(std::move(options), Ok);
+  for (const std::string& request : std::vector<std::string>{
+           "GET /api/2.0/x/a\x01" "b HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /v1.0/applications/\xff?q=1 HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /api/2.0/preview/scim/v2/Users HTTP/1.1\r\nHost: \xff\r\n\r\n",
+        "GET /oidc/" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n"}) {
+    auto client = TestClient::Connect(server.port());
+    ASSERT_NE(client, nullptr);
+    auto response = client->RoundTrip(request);
+    ASSERT_TRUE(response);
+    EXPECT_GE(response->status, 400);
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(paths.size(), 4u);
+  EXPECT_EQ(paths[0], "/api/2.0/x/a");
+  EXPECT_EQ(paths[1], "/v1.0/applications/\xff");
+  EXPECT_EQ(paths[2], "/api/2.0/preview/scim/v2/Users");
+  EXPECT_EQ(paths[3], "/oidc/" + std::string(9000, 'a'));
+}
 
 TEST(HttpServerLimitsTest, ValidHostsAndEscapedTargetsAreServed) {
   RunningServer server(testing::LoopbackOptions(), [](Request& r) {
