@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/app_routes.h"
 #include "app/instrumented_store.h"
 #include "app/logging.h"
 #include "app/ops_routes.h"
@@ -24,7 +25,6 @@
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
-#include "web/web_routes.h"
 #include "workspace/workspace.h"
 
 namespace latchkey::app {
@@ -48,23 +48,6 @@ Status CheckDataDir(const Config& config) {
     }
   }
   return Ok();
-}
-
-// Databricks-style errors under /api/, OAuth-style JSON elsewhere.
-http::Response RenderServerError(int status, std::string_view message, std::string_view path) {
-  nlohmann::json body;
-  if (path.starts_with("/api/")) {
-    const char* code = status == 413   ? "REQUEST_TOO_LARGE"
-                       : status == 429 ? "REQUEST_LIMIT_EXCEEDED"
-                       : status == 503 ? "TEMPORARILY_UNAVAILABLE"
-                       : status >= 500 ? "INTERNAL_ERROR"
-                                       : "BAD_REQUEST";
-    body = {{"error_code", code}, {"message", message}};
-  } else {
-    body = {{"error", status >= 500 ? "server_error" : "invalid_request"},
-            {"error_description", message}};
-  }
-  return http::Response::Json(status, body.dump());
 }
 
 // Gauges read at scrape time, and build info. Everything referenced outlives the registry's
@@ -287,19 +270,8 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   http::Router router;
-  router.Add("GET", "/healthz", [](http::Request&) {
-    return http::Response::Json(200, R"({"status":"ok"})");
-  });
-  router.Add("GET", "/readyz", [&db](http::Request&) {
-    auto st = db->Ping();
-    if (!st) return http::Response::Json(503, R"({"status":"unavailable","reason":"database"})");
-    return http::Response::Json(200, R"({"status":"ok"})");
-  });
-  idp.RegisterRoutes(router);
-  workspace.RegisterRoutes(router);
-  web::RegisterWebRoutes(router);
   OpsRoutes ops({workspace, *db, clock, metrics});
-  ops.Register(router);
+  RegisterAppRoutes(router, *db, idp, workspace, ops);
 
   // The optional metrics listener: plain HTTP, no authentication, nothing but these two.
   http::Router metrics_router;

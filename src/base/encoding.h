@@ -25,9 +25,16 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
 std::string PercentEncode(std::string_view text);  // encodes all but A-Z a-z 0-9 - . _ ~
 
 // Parses application/x-www-form-urlencoded (or a query string). Returns nullopt on a malformed
-// escape. Keys may repeat; order is kept.
+// escape, and when a decoded key or value is not valid UTF-8 or contains NUL: no client of
+// these protocols sends either, and every caller answers nullopt with its protocol's 400, so
+// such bytes never reach a lookup, a log line or a JSON response. Keys may repeat; order is
+// kept.
 using FormFields = std::vector<std::pair<std::string, std::string>>;
 std::optional<FormFields> ParseForm(std::string_view body);
+
+// True if `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
+// U+10FFFF). NUL is valid UTF-8.
+bool IsUtf8(std::string_view text);
 
 // Lowercase ASCII copy.
 std::string AsciiLower(std::string_view s);

@@ -22,8 +22,11 @@ class RequestParser final : public beast::http::basic_parser<true> {
   // params); the connection parts are left alone.
   RequestParser(Request& request, const RequestLimits& limits);
 
-  // The HTTP status for a parse error `ec` from put(): 400, 413, 414 or 431.
-  int ErrorStatus(const ErrorCodeT& ec, std::string_view unparsed) const;
+  // The HTTP status for a parse error `ec` from put(): 400, 413, 414 or 431. When Beast
+  // refused the request line before it reached us, Request::path is recovered from
+  // `unparsed` as far as it is visible ASCII, only so that the error response can be written
+  // in the shape of the path's protocol; no handler sees it.
+  int ErrorStatus(const ErrorCodeT& ec, std::string_view unparsed);
   int version() const { return version_; }
   bool expects_continue() const { return expects_continue_; }
 
@@ -47,6 +50,8 @@ class RequestParser final : public beast::http::basic_parser<true> {
   size_t header_bytes_ = 0;
   int version_ = 11;
   int reject_status_ = 0;
+  bool line_done_ = false;  // the request line has been parsed (the fields are being read)
+  bool host_seen_ = false;
   bool expects_continue_ = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "base/result.h"
 
@@ -156,6 +157,23 @@ bool Router::Find(const Node& node, std::string_view rest, Match& match) const {
     --match.value_count;
   }
   return false;
+}
+
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  std::vector<const Node*> pending{root_.get()};
+  while (!pending.empty()) {
+    const Node* node = pending.back();
+    pending.pop_back();
+    for (const auto& r : node->routes) out.push_back({r.method, r.pattern});
+    for (const auto& [text, child] : node->literals) pending.push_back(child.get());
+    if (node->param) pending.push_back(node->param.get());
+    if (node->rest) pending.push_back(node->rest.get());
+  }
+  std::sort(out.begin(), out.end(), [](const RouteInfo& a, const RouteInfo& b) {
+    return std::tie(a.pattern, a.method) < std::tie(b.pattern, b.method);
+  });
+  return out;
 }
 
 Response Router::Dispatch(Request& request) const {

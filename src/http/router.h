@@ -41,6 +41,15 @@ class Router {
   // Fills request.params and request.route and calls the matching handler.
   Response Dispatch(Request& request) const;
 
+  // Every registered route, as given to Add, ordered by pattern then method (for tests and
+  // tools that must cover each route, e.g. the malformed-input walk in tests/app/).
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    bool operator==(const RouteInfo&) const = default;
+  };
+  std::vector<RouteInfo> Routes() const;
+
  private:
   struct Node;
   struct Match;

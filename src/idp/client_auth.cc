@@ -43,7 +43,9 @@ std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
     // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
     auto basic_id = PercentDecode(decoded->substr(0, colon), true);
     auto basic_secret = PercentDecode(decoded->substr(colon + 1), true);
-    if (!basic_id || !basic_secret) {
+    // The client id is quoted in errors and looked up: text, as a form field must be.
+    if (!basic_id || !basic_secret || !IsUtf8(*basic_id) ||
+        basic_id->find('\0') != std::string::npos) {
       return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
     }
     if (secret || assertion) return std::unexpected(Conflict());

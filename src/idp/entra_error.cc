@@ -18,6 +18,10 @@ std::string FormatUtc(TimePoint t, const char* fmt) {
 
 }  // namespace
 
+std::string ResponseJson(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string EntraTimestamp(TimePoint t) { return FormatUtc(t, "%Y-%m-%d %H:%M:%SZ"); }
 std::string Rfc3339(TimePoint t) { return FormatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
@@ -134,7 +138,7 @@ http::Response RenderEntraError(const EntraError& error, const Clock& clock, Ran
       {"correlation_id", corr},
       {"error_uri", "https://login.microsoftonline.com/error?code=" + std::to_string(error.aadsts)},
   };
-  http::Response r = http::Response::Json(error.status, body.dump());
+  http::Response r = http::Response::Json(error.status, ResponseJson(body));
   r.SetHeader("Cache-Control", "no-store, no-cache");
   if (error.retry_after_seconds > 0) {
     r.SetHeader("Retry-After", std::to_string(error.retry_after_seconds));
@@ -152,12 +156,12 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
          {{"date", Rfc3339(clock.Now())},
           {"request-id", request_id},
           {"client-request-id", request_id}}}}}};
-  return http::Response::Json(status, body.dump());
+  return http::Response::Json(status, ResponseJson(body));
 }
 
 http::Response RenderArmError(int status, std::string_view code, std::string_view message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
-  return http::Response::Json(status, body.dump());
+  return http::Response::Json(status, ResponseJson(body));
 }
 
 }  // namespace latchkey::idp

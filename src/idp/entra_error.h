@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/clock.h"
 #include "base/random.h"
 #include "http/message.h"
@@ -49,6 +51,11 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
                                 const Clock& clock, std::string_view request_id);
 // {"error":{"code":code,"message":message}}
 http::Response RenderArmError(int status, std::string_view code, std::string_view message);
+
+// A response body's JSON text. Bytes that are not UTF-8 (a client's, quoted in an error) are
+// written as U+FFFD instead of throwing: a response is never a 500 because of what a client
+// sent. Every JSON response of the identity provider is written with this.
+std::string ResponseJson(const nlohmann::json& body);
 
 // "2026-11-29 18:34:00Z", as Entra writes timestamps.
 std::string EntraTimestamp(TimePoint t);

@@ -18,7 +18,7 @@ std::string Bearer(const http::Request& request) {
 }
 
 http::Response JsonOk(const json& body) {
-  return http::Response::Json(200, body.dump());
+  return http::Response::Json(200, ResponseJson(body));
 }
 
 }  // namespace
@@ -143,7 +143,14 @@ http::Response IdentityProvider::InstanceDiscovery(const http::Request& request)
   // MSAL asks which tenant discovery document belongs to an authority (spec §5.6).
   const std::string base = RequestBaseUrl(request);
   std::string tenant = "common";
-  if (auto form = ParseForm(request.query)) {
+  auto form = ParseForm(request.query);
+  if (!form) {
+    // A broken escape, or text that is not UTF-8: no authority can be named that way.
+    return RenderEntraError(EntraError{400, "invalid_instance", 50049,
+                                       "Unknown or invalid instance."},
+                            clock_, random_, request.Header("client-request-id"));
+  }
+  {
     for (const auto& [k, v] : *form) {
       if (k != "authorization_endpoint") continue;
       std::string_view u = v;

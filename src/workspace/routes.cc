@@ -197,10 +197,12 @@ void Workspace::RegisterRoutes(http::Router& router) {
   scim("GET", scim_base + "Me", [&s](const ApiCall&, const CallContext& ctx) {
     return s.scim.Me(ctx);
   });
-  for (auto [name, resource] : {std::pair{"Users", ScimResource::kUsers},
-                                std::pair{"ServicePrincipals", ScimResource::kServicePrincipals},
-                                std::pair{"Groups", ScimResource::kGroups}}) {
-    std::string collection = scim_base + name;
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& entry : {std::pair{"Users", ScimResource::kUsers},
+                            std::pair{"ServicePrincipals", ScimResource::kServicePrincipals},
+                            std::pair{"Groups", ScimResource::kGroups}}) {
+    const ScimResource resource = entry.second;
+    std::string collection = scim_base + entry.first;
     std::string item = collection + "/{id}";
     bool is_group = resource == ScimResource::kGroups;
     scim("GET", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {

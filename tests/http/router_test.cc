@@ -205,3 +205,33 @@ TEST_F(HttpRouterTest, DispatchRecordsTheMatchedPattern) {
 
 }  // namespace
 }  // namespace latchkey::http
+
+namespace latchkey::http {
+namespace {
+
+// Routes() lists every (method, pattern) that Add registered, so that a test can walk them
+// all (tests/app/malformed_input_test.cc).
+TEST_F(HttpRouterTest, RoutesListsEveryRegisteredRoute) {
+  router_.Add("GET", "/", Named("root"));
+  router_.Add("POST", "/{tenant}/oauth2/token", Named("token"));
+  router_.Add("GET", "/{tenant}/discovery/keys", Named("keys"));
+  router_.Add("GET", "/adfs/discovery/keys", Named("adfs"));
+  router_.Add("DELETE", "/api/2.0/x/{id}", Named("del"));
+  router_.Add("GET", "/api/2.0/x/{id}", Named("get"));
+  router_.Add("GET", "/ui/{file...}", Named("ui"));
+
+  const std::vector<Router::RouteInfo> expected = {
+      {"GET", "/"},
+      {"GET", "/adfs/discovery/keys"},
+      {"DELETE", "/api/2.0/x/{id}"},
+      {"GET", "/api/2.0/x/{id}"},
+      {"GET", "/ui/{file...}"},
+      {"GET", "/{tenant}/discovery/keys"},
+      {"POST", "/{tenant}/oauth2/token"},
+  };
+  EXPECT_EQ(router_.Routes(), expected);
+  EXPECT_TRUE(Router().Routes().empty());
+}
+
+}  // namespace
+}  // namespace latchkey::http
