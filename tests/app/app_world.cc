@@ -83,8 +83,9 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
   idp_options.is_own_authority = is_own;
   idp_options.metrics = metrics_.get();
   if (!real_throttles) {
-    idp_options.client_failures_before_lockout = 1 << 30;
-    idp_options.address_failures_before_lockout = 1 << 30;
+    idp_options.lockout.address_failures = 1 << 30;
+    idp_options.lockout.client_failures = 1 << 30;
+    idp_options.lockout.familiar_failures = 1 << 30;
   }
   idp_ = std::make_unique<idp::IdentityProvider>(*store_, *keys_, clock_, random_, idp_options);
 
