@@ -22,9 +22,10 @@ function(latchkey_add_library name)
   target_link_libraries(latchkey_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# latchkey_add_test(NAME SOURCES ... DEPS ... [LABELS ...]) -> gtest binary discovered by ctest.
+# latchkey_add_test(NAME SOURCES ... DEPS ... [LABELS ...] [TEST_FILTER gtest-filter])
+#   -> gtest binary discovered by ctest; TEST_FILTER limits which cases become ctest entries.
 function(latchkey_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TEST_FILTER" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${LATCHKEY_WARNINGS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
@@ -37,5 +38,6 @@ function(latchkey_add_test name)
     TEST_PREFIX "${name}."
     PROPERTIES LABELS "${labels}"
                ENVIRONMENT "LATCHKEY_BIN_DIR=${PROJECT_BINARY_DIR}/src/app;LATCHKEY_CLI_DIR=${PROJECT_BINARY_DIR}/src/cli;LATCHKEY_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
-    DISCOVERY_TIMEOUT 60)
+    DISCOVERY_TIMEOUT 60
+    TEST_FILTER "${ARG_TEST_FILTER}")
 endfunction()

@@ -67,23 +67,48 @@ check "... promptly ($(jq .latency <<<"$slow") s)" test "$(jq '.latency < 1.0' <
 expect_eq "all 50 slow clients are dropped" 50 "$(jq .dropped <<<"$slow")"
 check "the server is still alive" test "$(lkstatus "$LK_URL/healthz")" = 200
 
-# Graceful shutdown: requests in flight at SIGTERM complete, the process exits 0.
+# Graceful shutdown: requests in flight at SIGTERM complete, the process exits 0. No step is
+# timed: the load is seen running before SIGTERM, the stop is seen begun (the listener refuses
+# new connections) before the in-flight requests send the rest of their bodies, and each load
+# loop runs until the listener refuses it.
+port=${LK_URL##*:}
+refused() { ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 coproc INFLIGHT { $PY "$RAW" in_flight "$LK_URL" "$LK_CA"; }
 read -r ready <&"${INFLIGHT[0]}"
 load_pids=()
 for i in 1 2 3 4; do
-  ( for j in $(seq 1 200); do curl -s -o /dev/null --cacert "$LK_CA" "$LK_URL/healthz" || true; done ) &
+  : >"$LK_TMP/load.$i"
+  ( for j in $(seq 1 3000); do
+      code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$LK_CA" "$LK_URL/healthz" || true)
+      echo "$code" >>"$LK_TMP/load.$i"
+      [ "$code" = 000 ] && refused && break
+      [ -e "$LK_TMP/load.stop" ] && break  # the listener did not close: failed already
+    done ) &
   load_pids+=($!)
 done
-sleep 0.3
+load_running() { for i in 1 2 3 4; do grep -qx 200 "$LK_TMP/load.$i" || return 1; done; }
+for _ in $(seq 1 200); do load_running && break; sleep 0.05; done
+check "the load is running when SIGTERM is sent" load_running
 kill -TERM "$LK_PID"
-sleep 0.3
+for _ in $(seq 1 100); do refused && break; sleep 0.05; done
+if refused; then
+  pass "after SIGTERM the listener refuses new connections (the stop has begun)"
+else
+  fail "after SIGTERM the listener still accepts connections after 5 s"
+  touch "$LK_TMP/load.stop"
+fi
 echo go >&"${INFLIGHT[1]}"
 read -r statuses <&"${INFLIGHT[0]}"
 wait "${load_pids[@]}" 2>/dev/null || true
+for _ in $(seq 1 300); do kill -0 "$LK_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$LK_PID" 2>/dev/null && { fail "latchkeyd still runs 15 s after SIGTERM"; kill -KILL "$LK_PID"; }
 rc=0; wait "$LK_PID" || rc=$?
 expect_eq "latchkeyd exits 0 on SIGTERM under load" 0 "$rc"
 expect_eq "in-flight requests got complete responses" '[401,401,401,401,401]' "$(jq -c . <<<"$statuses")"
+check "each load loop was served until the listener closed (last answer 000: refused)" \
+  bash -c 'for f in "$@"; do [ "$(tail -n 1 "$f")" = 000 ] || exit 1; done' _ "$LK_TMP"/load.?
+check "... and got nothing but 200 before that" \
+  bash -c '! grep -hvx -e 200 -e 000 "$@"' _ "$LK_TMP"/load.?
 
 # No secret may appear in the data dir (database, WAL, keys, config) or the server output.
 for secret in "$(jq -r .admin.token "$boot")" "$(jq -r .directory_admin.client_secret "$boot")" "$graph"; do

@@ -72,6 +72,16 @@ check() {
 expect_eq() {
   if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
 }
+# cannot_run "what" "why": a check that cannot run on this machine. It fails, so that a skip
+# never passes as a check; LATCHKEY_TEST_ALLOW_SKIP=1 turns it into a visible skip instead (for
+# machines known to lack what it needs).
+cannot_run() {
+  if [ "${LATCHKEY_TEST_ALLOW_SKIP:-0}" = 1 ]; then
+    echo "skip - $1: $2 (allowed by LATCHKEY_TEST_ALLOW_SKIP=1)"
+  else
+    fail "$1: cannot run: $2 (set LATCHKEY_TEST_ALLOW_SKIP=1 to skip it on this machine)"
+  fi
+}
 finish() {
   echo "$LK_PASSED passed, $LK_FAILED failed"
   [ "$LK_FAILED" -eq 0 ]

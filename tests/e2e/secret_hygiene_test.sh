@@ -6,7 +6,8 @@
 # server log, anywhere in the data dir (SQLite db, -wal, -shm, latchkey.toml, other key
 # files) or in a core file. Process hardening: latchkeyd is not dumpable (no core file on a
 # crash, /proc/<pid> owned by root), and it refuses to start on a data dir or key file that
-# others can read.
+# others can read. Each hardening check runs next to a control that shows the check can see
+# the difference; one that cannot run here fails unless LATCHKEY_TEST_ALLOW_SKIP=1.
 source "$(dirname "$0")/lib.sh"
 DATABRICKS_AUD=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d
 # Core files of a crashing latchkeyd would land in its working directory (core_pattern "core").
@@ -118,15 +119,24 @@ check "the WAL is there while latchkeyd runs" test -e "$DATA/latchkey.db-wal"
 search "data dir while serving (db, WAL, shm, config, keys)" "$DATA"
 search "server log while serving" "$LK_LOG"
 
-# Process hardening: not dumpable, so no core file even when it crashes.
-dumpable_owner() {  # prints the owner uid of /proc/PID: root (0) when the process is not dumpable
-  stat -c %u "/proc/$1/environ"
-}
+# Process hardening: not dumpable, so no core file even when it crashes. Neither check may pass
+# without running: one that cannot run here fails (cannot_run in lib.sh).
+#
+# Dumpability: /proc/<pid> of a process that is not dumpable belongs to root (proc(5)). That shows
+# only for a process of an unprivileged user, next to a dumpable control process of the same user
+# whose /proc/<pid> that user owns. Run as a user, that is the latchkeyd under test; run as root,
+# a second latchkeyd of the same binary runs as nobody (setpriv).
+proc_owner() { stat -c %u "/proc/$1/environ"; }
 if [ "$(id -u)" != 0 ]; then
-  expect_eq "latchkeyd is not dumpable (/proc/<pid> owned by root)" 0 "$(dumpable_owner "$LK_PID")"
-elif command -v setpriv >/dev/null; then
-  # As root, ownership of /proc/<pid> only shows dumpability for an unprivileged process:
-  # run a second latchkeyd as nobody, next to a dumpable control process.
+  sleep 60 &
+  control_pid=$!
+  expect_eq "control: a dumpable process owns its /proc/<pid>" "$(id -u)" "$(proc_owner "$control_pid")"
+  expect_eq "latchkeyd is not dumpable (its /proc/<pid> is owned by root)" 0 "$(proc_owner "$LK_PID")"
+  kill "$control_pid" 2>/dev/null || true
+  wait "$control_pid" 2>/dev/null || true
+elif ! command -v setpriv >/dev/null; then
+  cannot_run "latchkeyd is not dumpable" "run as root, the check needs setpriv (util-linux) to run latchkeyd as nobody"
+else
   chmod 711 "$LK_TMP"
   mkdir -m 700 "$LK_TMP/nobody" && chown 65534:65534 "$LK_TMP/nobody"
   as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
@@ -140,38 +150,59 @@ elif command -v setpriv >/dev/null; then
   control_pid=$!
   for _ in $(seq 1 200); do [ -s "$LK_TMP/nobody/ready" ] && break; sleep 0.05; done
   check "latchkeyd runs as nobody" test -s "$LK_TMP/nobody/ready"
-  expect_eq "control: a dumpable process of nobody owns its /proc/<pid>" 65534 "$(dumpable_owner "$control_pid")"
-  expect_eq "latchkeyd is not dumpable (its /proc/<pid> is owned by root)" 0 "$(dumpable_owner "$nobody_pid")"
+  expect_eq "control: a dumpable process of nobody owns its /proc/<pid>" 65534 "$(proc_owner "$control_pid")"
+  expect_eq "latchkeyd is not dumpable (its /proc/<pid> is owned by root)" 0 "$(proc_owner "$nobody_pid")"
   kill "$control_pid" "$nobody_pid" 2>/dev/null || true
   wait "$control_pid" "$nobody_pid" 2>/dev/null || true
-else
-  echo "skip - dumpability check needs setpriv when run as root"
 fi
 
-pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null || echo '|')
-if [[ $pattern != \|* && $pattern != /* && $(ulimit -c) == unlimited ]]; then
-  # Control: a dumpable process in the same directory does leave a core file.
-  (cd "$LK_TMP/cwd" && exec sleep 60) &
+# No core file on a crash. Where cores go is system-wide (kernel.core_pattern): the check runs
+# when they are written to a file (next to the process, or in an absolute directory) and a
+# dumpable control process crashing the same way in the same directory leaves one there.
+pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null || echo '|unknown')
+core_dirs=("$LK_TMP/cwd")
+[[ $pattern == /* ]] && core_dirs+=("$(dirname "$pattern")")
+# Files in the core directories, one a line; new_cores BEFORE: those not listed in BEFORE (file
+# names, not times: a core can carry the same coarse timestamp as a marker written just before).
+core_dir_files() { find "${core_dirs[@]}" -maxdepth 1 -type f 2>/dev/null | sort; }
+new_cores() { comm -13 <(printf '%s\n' "$1") <(core_dir_files) | grep -v '^$' || true; }
+if [[ $pattern == \|* ]]; then
+  cannot_run "latchkeyd leaves no core file when it crashes" \
+    "core_pattern pipes cores to a program ('$pattern'), not to a file this test can look for"
+  lk_stop
+else
+  before=$(core_dir_files)
+  sleep 60 &  # in $LK_TMP/cwd, as latchkeyd
   control=$!
-  sleep 0.1
+  # Crash it once it is sleep: the forked shell before the exec holds this test's secrets.
+  sleep_bin=$(readlink -f "$(command -v sleep)")
+  for _ in $(seq 1 100); do
+    [ "$(readlink "/proc/$control/exe" 2>/dev/null)" = "$sleep_bin" ] && break
+    sleep 0.02
+  done
   kill -SEGV "$control"
   wait "$control" 2>/dev/null || true
-  control_cores=$(find "$LK_TMP/cwd" -name 'core*' | wc -l)
-  rm -f "$LK_TMP"/cwd/core*
-  kill -SEGV "$LK_PID"
-  wait "$LK_PID" 2>/dev/null || true
-  if [ "$control_cores" -gt 0 ]; then
-    expect_eq "latchkeyd leaves no core file when it crashes (SIGSEGV)" 0 \
-      "$(find "$LK_TMP/cwd" "$DATA" -name 'core*' | wc -l)"
+  control_cores=$(new_cores "$before")
+  if [ -z "$control_cores" ]; then
+    cannot_run "latchkeyd leaves no core file when it crashes" \
+      "a dumpable control process left no core file either (core_pattern '$pattern', ulimit -c $(ulimit -c))"
+    lk_stop
   else
-    echo "skip - this system writes no core files even for dumpable processes"
+    pass "control: a dumpable process crashing with SIGSEGV leaves a core file ($(tr '\n' ' ' <<<"$control_cores"))"
+    rm -f $control_cores
+    before=$(core_dir_files)
+    kill -SEGV "$LK_PID"
+    crash_rc=0
+    wait "$LK_PID" 2>/dev/null || crash_rc=$?
+    # 128+11; 128+6 under ASan, whose SEGV handler reports and then aborts (abort_on_error).
+    check "latchkeyd crashed on the SIGSEGV (exit status $crash_rc)" \
+      test "$crash_rc" = 139 -o "$crash_rc" = 134
+    lk_cores=$(new_cores "$before")
+    expect_eq "latchkeyd leaves no core file when it crashes (SIGSEGV)" "" "$lk_cores"
   fi
-else
-  echo "skip - core_pattern is '$pattern': core files are not written next to the process"
-  kill -TERM "$LK_PID"
-  wait "$LK_PID" 2>/dev/null || true
 fi
-cores=$(find "$LK_TMP" "$DATA" -maxdepth 3 -name 'core*' -type f 2>/dev/null)
+cores=$(find "$LK_TMP" "$DATA" -maxdepth 3 -name 'core*' -type f 2>/dev/null; echo "${lk_cores:-}")
+cores=$(grep -v '^$' <<<"$cores" || true)
 if [ -n "$cores" ]; then search "core files" $cores; fi
 
 # After the crash (or stop), the files as a restart would find them.

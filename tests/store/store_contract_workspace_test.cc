@@ -1,8 +1,13 @@
 // Store contract, part 2: workspace principals, groups, token permissions, PATs, OAuth secrets
 // and configuration. The fixture and the per-backend instantiation are in store_contract_test.cc.
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include "store/store_contract_test.h"
@@ -17,6 +22,18 @@ using ::testing::Optional;
 using ::testing::UnorderedElementsAre;
 
 std::string Id(int64_t id) { return std::to_string(id); }
+
+// The scheduler state of thread `tid` of this process (proc(5): the field after "(comm)"):
+// 'S' or 'D' while it sleeps in the kernel, e.g. waiting for a mutex; '?' if unreadable.
+char ThreadState(pid_t tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string stat = text.str();
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return '?';
+  return stat[paren + 2];
+}
 
 std::vector<std::string> TokenIds(const std::vector<Pat>& pats) {
   std::vector<std::string> ids;
@@ -532,15 +549,20 @@ TEST_P(StoreContractTest, ResetSubscriptionHearsNothingMore) {
 }
 
 // Once Reset returns the listener is not running and never runs again: what it captured may go.
+// The order is observed, not timed: Reset is called while the listener is held inside a call,
+// the resetting thread (which does nothing else) is seen asleep in Reset before the listener is
+// let go, and when Reset returns the call has finished.
 TEST_P(StoreContractTest, ResetWaitsForACallInProgress) {
   std::promise<void> entered;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<bool> first{true};
+  std::atomic<bool> call_finished{false};
   ChangeSubscription subscription = store().AddChangeListener([&](const Change&) {
     if (first.exchange(false)) {
       entered.set_value();
       released.wait();
+      call_finished = true;
     }
   });
   std::future<void> listener_entered = entered.get_future();
@@ -549,17 +571,31 @@ TEST_P(StoreContractTest, ResetWaitsForACallInProgress) {
     writer.join();
     FAIL() << "the listener was never called";
   }
+  std::atomic<pid_t> resetter_tid{0};
   std::atomic<bool> reset_returned{false};
+  std::atomic<bool> call_finished_at_return{false};
   std::thread resetter([&] {
+    resetter_tid = ::gettid();
     subscription.Reset();
+    call_finished_at_return = call_finished.load();
     reset_returned = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Until Reset returns (it must not) or the resetter is seen asleep on 3 polls in a row.
+  int asleep = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (asleep < 3 && !reset_returned && std::chrono::steady_clock::now() < deadline) {
+    const pid_t tid = resetter_tid.load();
+    const char state = tid == 0 ? 'R' : ThreadState(tid);
+    asleep = (state == 'S' || state == 'D') ? asleep + 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   EXPECT_FALSE(reset_returned.load()) << "Reset returned while its listener was running";
+  EXPECT_EQ(asleep, 3) << "the resetting thread was never seen waiting in Reset";
   release.set_value();
   resetter.join();
   writer.join();
   EXPECT_TRUE(reset_returned.load());
+  EXPECT_TRUE(call_finished_at_return.load()) << "Reset returned before the call in progress ended";
 }
 
 TEST_P(StoreContractTest, ListenerMayResetItsOwnSubscription) {
