@@ -67,6 +67,7 @@ int RunCli(const std::vector<std::string>& args, CliDeps& deps) {
   AddAuditCommands(app, registry);
   AddOAuthSecretsCommands(app, registry);
   AddAppsCommands(app, registry);
+  AddAuthCommands(app, registry);
 
   std::vector<std::string> argv_storage;
   argv_storage.reserve(args.size() + 1);

@@ -21,6 +21,7 @@ CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string
 }
 
 std::optional<std::string> CommandContext::profile_flag() const {
+  if (profile_override_) return profile_override_;
   if (options_.profile.empty()) return std::nullopt;
   return options_.profile;
 }
@@ -98,6 +99,15 @@ CliResult<ApiClient*> CommandContext::Workspace() {
   }
   workspace_ = std::make_unique<ApiClient>(transport, config.host, tokens_.get());
   return workspace_.get();
+}
+
+CliResult<AccessToken> CommandContext::WorkspaceAccessToken() {
+  CliResult<ApiClient*> api = Workspace();
+  if (!api) return std::unexpected(api.error());
+  if (auto* cached = dynamic_cast<CachedTokenProvider*>(tokens_.get())) return cached->Get();
+  return Fail(ExitCode::kAuthentication,
+              "databricks OAuth is not configured for this host: it authenticates with a "
+              "personal access token (auth_type pat)");
 }
 
 CliStatus CommandContext::Print(const Json& value, const TableSpec& spec) {

@@ -67,7 +67,17 @@ class CommandContext {
   // Applies --query, then prints in the --output format. `spec` applies when there is no query.
   CliStatus Print(const Json& value, const TableSpec& spec = {});
 
+  // Reads `profile` instead of --profile (before the first Config()), e.g. the profile whose
+  // host `auth token --host` names.
+  void UseProfile(std::string profile) { profile_override_ = std::move(profile); }
+  // The OAuth access token (value and expiry) the workspace calls use; kAuthentication
+  // "databricks OAuth is not configured" for a personal access token, as the Databricks CLI.
+  CliResult<AccessToken> WorkspaceAccessToken();
+  CliDeps& deps() { return deps_; }
+  const GlobalOptions& options() const { return options_; }
+
  private:
+  std::optional<std::string> profile_override_;
   CliDeps& deps_;
   const GlobalOptions& options_;
   std::optional<WorkspaceConfig> config_;
@@ -104,6 +114,7 @@ void AddAuditCommands(CLI::App& root, CommandRegistry& registry);
 void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry);
 void AddLoginCommands(CLI::App& root, CommandRegistry& registry);
 void AddAppsCommands(CLI::App& root, CommandRegistry& registry);
+void AddAuthCommands(CLI::App& root, CommandRegistry& registry);
 
 // Runs the CLI on `args` (without the program name) and returns the process exit code.
 int RunCli(const std::vector<std::string>& args, CliDeps& deps);

@@ -6,7 +6,9 @@
 # test process maps Entra's and an Azure workspace's host names to 127.0.0.1 (tests/node/dns_map.cjs).
 #   pat, oauth-m2m (port-less 127.0.0.1 and the Azure workspace name), azure-client-secret
 #   (the SDK's own Entra client against login.microsoftonline.com), azure-cli (the SDK runs
-#   `az account get-access-token`; az logged in through a custom cloud).
+#   `az account get-access-token`; az logged in through a custom cloud), databricks-cli (the
+#   SDK runs `databricks auth token --host H`: latchkey's CLI through its `databricks` link,
+#   with an OAuth M2M profile for that host in a private config file).
 source "$(dirname "$0")/lib.sh"
 NODE_DIR="$LK_SRC/tests/node"
 if [ "$(id -u)" -ne 0 ]; then
@@ -54,4 +56,31 @@ check "az login --service-principal" az login --service-principal --tenant "$LK_
   --username "$SP_CLIENT_ID" --password "$SP_SECRET" --allow-no-subscriptions -o none
 LK_HOST=https://$WS_HOST MODE=azure-cli EXPECT_USER=$SP_CLIENT_ID sdk \
   && pass "azure-cli (the SDK runs az account get-access-token)" || fail "azure-cli"
+
+# databricks-cli: `databricks auth token --host H` picks the profile of H from the config file.
+CLI_DIR=$(dirname "$LATCHKEY_CLI")
+export DATABRICKS_CONFIG_FILE="$LK_TMP/databrickscfg" HOME="$LK_TMP/home"
+mkdir -p "$HOME"
+cat >"$DATABRICKS_CONFIG_FILE" <<EOT
+[other]
+host = https://elsewhere.example.com
+token = dapi00000000000000000000000000000000
+
+[ci]
+host = https://127.0.0.1
+client_id = $SP_CLIENT_ID
+client_secret = $OSECRET
+EOT
+chmod 600 "$DATABRICKS_CONFIG_FILE"
+token_json=$("$CLI_DIR/databricks" auth token --host https://127.0.0.1)
+check "databricks auth token prints access_token and an RFC 3339 expiry" jq -e \
+  '(.access_token | split(".") | length == 3) and .token_type == "Bearer" and (.expiry | test("^[0-9-]{10}T[0-9:]{8}Z$"))' <<<"$token_json"
+check "auth profiles: ci is valid, other is not" jq -e \
+  '[.profiles[] | {(.name): .valid}] | add == {"other": false, "ci": true}' <<<"$("$CLI_DIR/databricks" auth profiles)"
+expect_eq "auth describe names who the profile authenticates as" "$SP_CLIENT_ID" \
+  "$("$CLI_DIR/databricks" auth describe --host https://127.0.0.1 | jq -r .username)"
+expect_eq "auth env for the host's profile" "oauth-m2m ci" \
+  "$("$CLI_DIR/databricks" auth env --host https://127.0.0.1 | jq -r '.env | "\(.DATABRICKS_AUTH_TYPE) \(.DATABRICKS_CONFIG_PROFILE)"')"
+LK_HOST=https://127.0.0.1 MODE=databricks-cli CLI_PATH="$CLI_DIR/databricks" EXPECT_USER=$SP_CLIENT_ID sdk \
+  && pass "databricks-cli (the SDK runs databricks auth token through the link)" || fail "databricks-cli"
 finish
