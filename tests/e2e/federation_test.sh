@@ -173,6 +173,16 @@ expect_eq "... and still work on v1" 200 "$(lkstatus -X POST "$LK_URL/$LK_TENANT
 check "failed exchanges are audited (with the AADSTS code, never the token)" \
   bash -c "lkcurl() { curl -sS --cacert '$LK_CA' \"\$@\"; }; lkcurl '$LK_URL/api/2.0/latchkey/audit?limit=1000' -H 'Authorization: Bearer $LK_ADMIN_TOKEN' | jq -e '[.events[] | select(.action==\"federation.exchange_failed\")] | length >= 1' >/dev/null"
 
+# ---- @azure/identity and msal-node ----
+if [ -d "$LK_SRC/tests/node/node_modules/@azure/identity" ]; then
+  NODE_EXTRA_CA_CERTS="$LK_CA" LK_URL=$LK_URL LK_TENANT=$LK_TENANT APP=$APP FED_TOKEN=$gha \
+    FED_TOKEN_FILE="$LK_TMP/gha.token" \
+    BAD_TOKEN="$(mint "$ISS/gha" "repo:octo-org/app:pull_request" api://AzureADTokenExchange)" \
+    node "$LK_SRC/tests/node/federation_clients.mjs" && pass "node federation clients" || fail "node federation clients"
+else
+  fail "node clients are not installed (make node-deps)"
+fi
+
 # ---- az login --federated-token ----
 if command -v az >/dev/null; then
   export AZURE_CONFIG_DIR="$LK_TMP/azure" REQUESTS_CA_BUNDLE="$LK_CA"
