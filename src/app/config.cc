@@ -119,6 +119,24 @@ Status ApplyFile(Config& c, const std::string& path) {
       c.trusted_issuers.push_back(std::move(ti));
     }
   }
+  if (const toml::table* f = t["federation"].as_table()) {
+    FederationConfig& fc = c.federation;
+    if (auto v = (*f)["enabled"].value<bool>()) fc.enabled = *v;
+    if (auto v = (*f)["ca_file"].value<std::string>()) fc.ca_file = *v;
+    if (auto v = (*f)["fetch_timeout_ms"].value<int64_t>()) fc.fetch_timeout = std::chrono::milliseconds(*v);
+    if (auto v = (*f)["request_wait_ms"].value<int64_t>()) fc.request_wait = std::chrono::milliseconds(*v);
+    if (auto v = (*f)["max_document_bytes"].value<int64_t>()) {
+      fc.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
+    }
+    if (auto v = (*f)["keys_ttl_seconds"].value<int64_t>()) fc.keys_ttl = std::chrono::seconds(*v);
+    if (auto v = (*f)["refetch_interval_seconds"].value<int64_t>()) {
+      fc.refetch_interval = std::chrono::seconds(*v);
+    }
+    if (auto v = (*f)["max_token_lifetime_seconds"].value<int64_t>()) {
+      fc.max_token_lifetime = std::chrono::seconds(*v);
+    }
+    if (auto v = (*f)["skew_seconds"].value<int64_t>()) fc.skew = std::chrono::seconds(*v);
+  }
   if (auto v = t["idp"]["access_token_lifetime_seconds"].value<int64_t>()) {
     c.access_token_lifetime = std::chrono::seconds(*v);
   }
@@ -401,6 +419,20 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
                      "trusted_issuers: at most one issuer may authenticate service principals and "
                      "at most one users (a principal is bound to one issuer); set "
                      "service_principals = false or users = false on the others");
+  }
+  {
+    const FederationConfig& fc = c.federation;
+    auto in = [](auto v, int64_t lo, int64_t hi) { return v.count() >= lo && v.count() <= hi; };
+    if (!in(fc.fetch_timeout, 100, 60000) || !in(fc.request_wait, 0, 60000) ||
+        fc.max_document_bytes < 1024 || fc.max_document_bytes > 16 * 1024 * 1024 ||
+        !in(fc.keys_ttl, 60, 86400) || !in(fc.refetch_interval, 1, 3600) ||
+        !in(fc.max_token_lifetime, 60, 7 * 86400) || !in(fc.skew, 0, 300)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "federation: fetch_timeout_ms 100-60000, request_wait_ms 0-60000, "
+                       "max_document_bytes 1024-16777216, keys_ttl_seconds 60-86400, "
+                       "refetch_interval_seconds 1-3600, max_token_lifetime_seconds "
+                       "60-604800, skew_seconds 0-300");
+    }
   }
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   if (!c.public_url.empty() && !IsPublicUrl(c.public_url)) {

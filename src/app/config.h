@@ -37,6 +37,20 @@ struct TrustedIssuerConfig {
   bool users = true;
 };
 
+// Workload identity federation ([federation]): how external issuers named in federated
+// identity credentials are fetched and their tokens checked (idp/federation.h).
+struct FederationConfig {
+  bool enabled = true;
+  std::string ca_file;  // CA bundle for issuers' discovery and JWKS (default: system CAs)
+  std::chrono::milliseconds fetch_timeout{5000};  // each discovery or JWKS GET, all in
+  std::chrono::milliseconds request_wait{2000};   // a token request waits this long for keys
+  size_t max_document_bytes = 256 * 1024;         // a discovery document or JWKS
+  std::chrono::seconds keys_ttl{3600};
+  std::chrono::seconds refetch_interval{60};  // at most one fetch per issuer per interval
+  std::chrono::seconds max_token_lifetime{86400};  // exp - iat of a federated token
+  std::chrono::seconds skew{60};
+};
+
 struct Config {
   std::string data_dir;
   std::vector<ListenAddress> listen;
@@ -73,6 +87,7 @@ struct Config {
   std::chrono::seconds default_pat_lifetime{0};  // 0 = never expires
   std::vector<std::string> databricks_audiences{"2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"};
   std::vector<TrustedIssuerConfig> trusted_issuers;
+  FederationConfig federation;
 
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};

@@ -106,6 +106,30 @@ Status InstrumentedStore::DeleteDirectoryServicePrincipal(const std::string& obj
                [&] { return inner_->DeleteDirectoryServicePrincipal(object_id); });
 }
 
+Status InstrumentedStore::AddFederatedCredential(
+    const store::FederatedIdentityCredential& credential, int max_per_app) {
+  return Timed("AddFederatedCredential",
+               [&] { return inner_->AddFederatedCredential(credential, max_per_app); });
+}
+
+Result<std::vector<store::FederatedIdentityCredential>>
+InstrumentedStore::ListFederatedCredentials(const std::string& app_object_id) {
+  return Timed("ListFederatedCredentials",
+               [&] { return inner_->ListFederatedCredentials(app_object_id); });
+}
+
+Status InstrumentedStore::UpdateFederatedCredential(
+    const store::FederatedIdentityCredential& credential) {
+  return Timed("UpdateFederatedCredential",
+               [&] { return inner_->UpdateFederatedCredential(credential); });
+}
+
+Status InstrumentedStore::RemoveFederatedCredential(const std::string& app_object_id,
+                                                    const std::string& id) {
+  return Timed("RemoveFederatedCredential",
+               [&] { return inner_->RemoveFederatedCredential(app_object_id, id); });
+}
+
 Status InstrumentedStore::RecordAssertionJti(const std::string& app_id,
                                              const std::string& jti_hash, TimePoint expires_at,
                                              int max_live, TimePoint now) {

@@ -48,6 +48,12 @@ class InstrumentedStore final : public store::Store {
   Result<std::vector<store::DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
+  Status AddFederatedCredential(const store::FederatedIdentityCredential& credential,
+                                int max_per_app) override;
+  Result<std::vector<store::FederatedIdentityCredential>> ListFederatedCredentials(
+      const std::string& app_object_id) override;
+  Status UpdateFederatedCredential(const store::FederatedIdentityCredential& credential) override;
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id) override;
   Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
                             TimePoint expires_at, int max_live, TimePoint now) override;
   Status AddSigningKey(const store::SigningKey& key) override;

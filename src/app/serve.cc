@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,6 +26,7 @@
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
+#include "workspace/audit.h"
 #include "workspace/workspace.h"
 
 namespace latchkey::app {
@@ -220,6 +222,53 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   idp_options.access_token_lifetime = config.access_token_lifetime;
   idp_options.is_own_authority = is_own;
   idp_options.metrics = &metrics;
+  // Workload identity federation (idp/federation.h): external issuers named by federated
+  // identity credentials, fetched over HTTPS within [federation]'s limits on threads of their
+  // own; their exchanges are audited like the workspace's events.
+  const FederationConfig& fed = config.federation;
+  idp_options.federation.keys_ttl = fed.keys_ttl;
+  idp_options.federation.refetch_interval = fed.refetch_interval;
+  idp_options.federation.request_wait = fed.request_wait;
+  idp_options.federation.max_assertion_lifetime = fed.max_token_lifetime;
+  idp_options.federation.skew = fed.skew;
+  std::unique_ptr<idp::FederationKeys> federation_keys;
+  if (fed.enabled) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);  // before any fetch thread starts
+    const HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
+    federation_keys = std::make_unique<idp::FederationKeys>(
+        [ca = fed.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+        idp_options.federation);
+    idp_options.federation_keys = federation_keys.get();
+  }
+  workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
+  idp_options.audit = [&idp_audit](idp::IdpAuditEvent e) {
+    if (e.failure) {
+      idp_audit.RecordFailure(std::move(e.actor), std::move(e.action), std::move(e.target),
+                              std::move(e.detail), std::move(e.remote_address));
+    } else {
+      idp_audit.Record(std::move(e.actor), std::move(e.action), std::move(e.target),
+                       std::move(e.detail), std::move(e.remote_address));
+    }
+  };
+  if (federation_keys) {
+    // Warm the key cache for every registered issuer, so the first exchange waits for nothing.
+    size_t issuers = 0;
+    if (auto tenants = db->ListTenants()) {
+      for (const auto& t : *tenants) {
+        auto apps = db->ListApplications(t.id);
+        if (!apps) continue;
+        for (const auto& app : *apps) {
+          auto creds = db->ListFederatedCredentials(app.object_id);
+          if (!creds) continue;
+          for (const auto& c : *creds) {
+            federation_keys->Prefetch(c.issuer);
+            ++issuers;
+          }
+        }
+      }
+    }
+    if (issuers > 0) spdlog::info("federation: fetching keys of {} registered issuer(s)", issuers);
+  }
   idp::IdentityProvider idp(*db, *keys, clock, random, idp_options);
 
   workspace::WorkspaceOptions ws_options;

@@ -12,26 +12,39 @@
 namespace latchkey::app {
 namespace {
 
-constexpr size_t kMaxDocument = 1 << 20;
+struct Collector {
+  std::string body;
+  size_t max_bytes = 0;
+  bool too_large = false;
+};
 
 size_t Collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * n > kMaxDocument) return 0;  // aborts the transfer
-  out->append(data, size * n);
+  auto* out = static_cast<Collector*>(user);
+  if (out->body.size() + size * n > out->max_bytes) {
+    out->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  out->body.append(data, size * n);
   return size * n;
 }
 
 }  // namespace
 
 Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file) {
+  return HttpsGet(url, ca_file, HttpsLimits{});
+}
+
+Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file,
+                             HttpsLimits limits) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return MakeError(ErrorCode::kUnavailable, "curl init failed");
-  std::string body;
+  Collector out{.max_bytes = limits.max_bytes};
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &out);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, 2L);
@@ -39,13 +52,18 @@ Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file)
   CURLcode rc = curl_easy_perform(curl.get());
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (out.too_large) {
+    return MakeError(ErrorCode::kUnavailable,
+                     url + ": the response is larger than " + std::to_string(limits.max_bytes) +
+                         " bytes");
+  }
   if (rc != CURLE_OK) {
     return MakeError(ErrorCode::kUnavailable, url + ": " + curl_easy_strerror(rc));
   }
   if (status != 200) {
     return MakeError(ErrorCode::kUnavailable, url + ": HTTP " + std::to_string(status));
   }
-  return body;
+  return std::move(out.body);
 }
 
 class TrustedIssuers::IssuerKeys final : public jose::KeySource {

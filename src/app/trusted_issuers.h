@@ -52,4 +52,14 @@ class TrustedIssuers {
 // at most 1 MiB. kUnavailable on any failure.
 Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file);
 
+// The same with explicit limits: the whole transfer (connect included) within `timeout`, a
+// body of at most `max_bytes` (a longer one aborts the transfer), no redirects, status 200.
+// Used for federated issuers' discovery documents and JWKS (idp/federation.h) as well.
+struct HttpsLimits {
+  std::chrono::milliseconds timeout{10000};
+  size_t max_bytes = 1 << 20;
+};
+Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file,
+                             HttpsLimits limits);
+
 }  // namespace latchkey::app

@@ -19,6 +19,8 @@ namespace {
 using nlohmann::json;
 constexpr std::string_view kRole = "Application.ReadWrite.All";
 constexpr std::string_view kMetadata = "https://graph.microsoft.com/v1.0/$metadata#";
+constexpr size_t kMaxFicNameLength = 120;
+constexpr size_t kMaxFicValueLength = 600;
 
 // Graph's DateTimeOffset literal as unix seconds: "YYYY-MM-DDTHH:MM:SS", optional fraction,
 // then "Z", "+HH:MM", "-HH:MM" or nothing (UTC). Years 0001-9999; nullopt for anything else.
@@ -442,7 +444,250 @@ class GraphApi {
     return app;
   }
 
+  // ---- Federated identity credentials (/applications/{id}/federatedIdentityCredentials) ----
+
+  json FicJson(const store::FederatedIdentityCredential& c) {
+    return {{"id", c.id},
+            {"name", c.name},
+            {"issuer", c.issuer},
+            {"subject", c.subject},
+            {"description", c.description.empty() ? json(nullptr) : json(c.description)},
+            {"audiences", c.audiences}};
+  }
+  std::string FicContext(const store::Application& app, bool entity) {
+    return std::string(kMetadata) + "applications('" + app.object_id +
+           "')/federatedIdentityCredentials" + (entity ? "/$entity" : "");
+  }
+  // Entra's rules for a name: 3 to 120 characters of letters, digits, '-' and '_', starting with
+  // a letter or digit. Fixed once created.
+  static bool ValidFicName(std::string_view name) {
+    if (name.size() < 3 || name.size() > kMaxFicNameLength) return false;
+    auto alnum = [](char ch) {
+      return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    };
+    if (!alnum(name[0])) return false;
+    for (char ch : name)
+      if (!alnum(ch) && ch != '-' && ch != '_') return false;
+    return true;
+  }
+  // Printable ASCII without spaces: what an issuer URL, a subject or an audience can hold here
+  // (they are compared byte for byte with a token's claims).
+  static bool PrintableNoSpace(std::string_view v) {
+    for (unsigned char ch : v)
+      if (ch <= 0x20 || ch >= 0x7f) return false;
+    return true;
+  }
+  // Applies the fields `body` names to `c`; an error message for the first invalid one. The
+  // issuer must be an https URL with a host: its keys are fetched from
+  // <issuer>/.well-known/openid-configuration, over HTTPS only.
+  static std::optional<std::string> ApplyFicFields(const json& body,
+                                                   store::FederatedIdentityCredential& c,
+                                                   bool creating) {
+    auto text = [&](const char* name, std::string& out, bool required) -> std::optional<std::string> {
+      if (!body.contains(name) || body[name].is_null()) {
+        if (required) return std::string("Property '") + name + "' is required.";
+        return std::nullopt;
+      }
+      if (!body[name].is_string()) {
+        return std::string("Property '") + name + "' must be a string.";
+      }
+      out = body[name].get<std::string>();
+      return std::nullopt;
+    };
+    if (auto e = text("issuer", c.issuer, creating)) return e;
+    if (auto e = text("subject", c.subject, creating)) return e;
+    if (body.contains("description") && body["description"].is_null()) {
+      c.description.clear();
+    } else if (auto e = text("description", c.description, false)) {
+      return e;
+    }
+    if (body.contains("audiences") && !body["audiences"].is_null()) {
+      const json& a = body["audiences"];
+      if (!a.is_array() || a.size() != 1 || !a[0].is_string()) {
+        return std::string(
+            "Property 'audiences' must hold exactly one audience (Entra allows one value).");
+      }
+      c.audiences = {a[0].get<std::string>()};
+    } else if (creating) {
+      c.audiences = {std::string(kFederationDefaultAudience)};
+    }
+    const std::string_view issuer = c.issuer;
+    if (issuer.size() > kMaxFicValueLength || !PrintableNoSpace(issuer) ||
+        !issuer.starts_with("https://") || issuer.size() <= 8 || issuer[8] == '/' ||
+        issuer.find_first_of("?#", 8) != std::string_view::npos) {
+      return std::string(
+          "Property 'issuer' must be an https URL of at most 600 characters, with no query or "
+          "fragment.");
+    }
+    if (c.subject.empty() || c.subject.size() > kMaxFicValueLength || !PrintableNoSpace(c.subject)) {
+      return std::string("Property 'subject' must be 1 to 600 printable characters.");
+    }
+    if (c.audiences.size() != 1 || c.audiences[0].empty() ||
+        c.audiences[0].size() > kMaxFicValueLength || !PrintableNoSpace(c.audiences[0])) {
+      return std::string("Property 'audiences' must hold one value of 1 to 600 printable characters.");
+    }
+    if (c.description.size() > kMaxFicValueLength) {
+      return std::string("Property 'description' must be at most 600 characters.");
+    }
+    return std::nullopt;
+  }
+  // A credential of `app` by id, or by name (either as the path segment, or Graph's
+  // "federatedIdentityCredentials(name='...')" key form).
+  Result<store::FederatedIdentityCredential> FindFic(const store::Application& app,
+                                                     std::string_view key, bool by_name) {
+    auto list = store_.ListFederatedCredentials(app.object_id);
+    if (!list) return std::unexpected(list.error());
+    for (auto& c : *list) {
+      if ((!by_name && IEquals(c.id, key)) || IEquals(c.name, key)) return std::move(c);
+    }
+    return MakeError(ErrorCode::kNotFound, "no such federated identity credential");
+  }
+  static std::optional<std::string> NameKey(std::string_view segment) {
+    constexpr std::string_view kPrefix = "federatedIdentityCredentials(name=";
+    if (!segment.starts_with(kPrefix) || !segment.ends_with(")")) return std::nullopt;
+    std::string_view inner = segment.substr(kPrefix.size(), segment.size() - kPrefix.size() - 1);
+    size_t pos = 0;
+    auto v = QuotedString(inner, pos);
+    if (!v || pos != inner.size()) return std::nullopt;
+    return v;
+  }
+  http::Response FicError(const http::Request& r, const latchkey::Error& e) {
+    if (e.code == ErrorCode::kResourceExhausted) {
+      return Error(r, 400, "Request_BadRequest",
+                   "The application already has the maximum number of federated identity "
+                   "credentials (" + std::to_string(kMaxFederatedCredentialsPerApp) + ").");
+    }
+    if (e.code == ErrorCode::kAlreadyExists) {
+      return Error(r, 409, "Request_MultipleObjectsWithSameKeyValue",
+                   "A federated identity credential with the same name, or with the same "
+                   "issuer and subject, already exists on the application.");
+    }
+    return StoreError(r, e);
+  }
+  http::Response CreateFic(http::Request& r, const store::Application& app, const json& body,
+                           std::optional<std::string> name_from_path) {
+    store::FederatedIdentityCredential c;
+    c.id = random_.Uuid();
+    c.app_object_id = app.object_id;
+    c.created_at = clock_.Now();
+    if (name_from_path) {
+      c.name = *name_from_path;
+    } else if (!body.contains("name") || !body["name"].is_string()) {
+      return Error(r, 400, "Request_BadRequest", "Property 'name' is required.");
+    } else {
+      c.name = body["name"].get<std::string>();
+    }
+    if (!ValidFicName(c.name)) {
+      return Error(r, 400, "Request_BadRequest",
+                   "Property 'name' must be 3 to 120 letters, digits, '-' or '_', starting "
+                   "with a letter or digit.");
+    }
+    if (auto e = ApplyFicFields(body, c, true)) return Error(r, 400, "Request_BadRequest", *e);
+    if (auto st = store_.AddFederatedCredential(c, kMaxFederatedCredentialsPerApp); !st) {
+      return FicError(r, st.error());
+    }
+    if (idp_.federation_keys() != nullptr) idp_.federation_keys()->Prefetch(c.issuer);
+    json j = FicJson(c);
+    j["@odata.context"] = FicContext(app, true);
+    return http::Response::Json(201, j.dump());
+  }
+  http::Response UpdateFic(http::Request& r, const store::Application& app,
+                           store::FederatedIdentityCredential c, const json& body) {
+    if (body.contains("name") && !(body["name"].is_string() && body["name"] == c.name)) {
+      return Error(r, 400, "Request_BadRequest",
+                   "Property 'name' of a federated identity credential cannot be changed.");
+    }
+    if (body.contains("id") && !(body["id"].is_string() && IEquals(body["id"].get<std::string>(), c.id))) {
+      return Error(r, 400, "Request_BadRequest", "Property 'id' cannot be changed.");
+    }
+    if (auto e = ApplyFicFields(body, c, false)) return Error(r, 400, "Request_BadRequest", *e);
+    if (auto st = store_.UpdateFederatedCredential(c); !st) return FicError(r, st.error());
+    if (idp_.federation_keys() != nullptr) idp_.federation_keys()->Prefetch(c.issuer);
+    (void)app;
+    http::Response resp;
+    resp.status = 204;
+    return resp;
+  }
+
+  void RegisterFederatedCredentials(http::Router& router) {
+    const std::string base = "/v1.0/applications/{id}/federatedIdentityCredentials";
+    router.Add("POST", base, [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json& body) {
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        return CreateFic(r, *app, body, std::nullopt);
+      });
+    });
+    router.Add("GET", base, [this](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto q = ParseQuery(r);
+        if (!q) return UnsupportedQuery(r);
+        for (const auto& c : q->filter) {
+          if (c.kind == Clause::kStartsWith ||
+              (c.kind == Clause::kAny) != (c.property == "audiences") ||
+              (c.property != "name" && c.property != "issuer" && c.property != "subject" &&
+               c.property != "id" && c.property != "audiences")) {
+            return UnsupportedQuery(r);
+          }
+        }
+        auto app = AppInTenant(tenant, r.params["id"]);
+        if (!app) return StoreError(r, app.error());
+        auto list = store_.ListFederatedCredentials(app->object_id);
+        if (!list) return StoreError(r, list.error());
+        json value = json::array();
+        for (const auto& c : *list) {
+          json j = FicJson(c);
+          if (Matches(j, q->filter)) value.push_back(Selected(std::move(j), q->select));
+        }
+        return http::Response::Json(
+            200, json{{"@odata.context", FicContext(*app, false)}, {"value", value}}.dump());
+      });
+    });
+    // One credential: /federatedIdentityCredentials/{id or name}, and Graph's key form
+    // /federatedIdentityCredentials(name='{name}') (whose PATCH creates a missing one: upsert).
+    auto one = [this](std::string method) {
+      return [this, method](http::Request& r) {
+        return Guard(r, [&](const std::string& tenant, const json& body) {
+          std::string key;
+          bool by_name = false;
+          if (r.params.count("fic")) {
+            key = r.params["fic"];
+          } else {
+            auto name = NameKey(r.params["segment"]);
+            if (!name) return StoreError(r, latchkey::Error{ErrorCode::kNotFound, ""});
+            key = std::move(*name);
+            by_name = true;
+          }
+          auto app = AppInTenant(tenant, r.params["id"]);
+          if (!app) return StoreError(r, app.error());
+          auto c = FindFic(*app, key, by_name);
+          if (method == "PATCH" && by_name && !c && c.error().code == ErrorCode::kNotFound) {
+            return CreateFic(r, *app, body, key);
+          }
+          if (!c) return StoreError(r, c.error());
+          if (method == "GET") {
+            json j = FicJson(*c);
+            j["@odata.context"] = FicContext(*app, true);
+            return http::Response::Json(200, j.dump());
+          }
+          if (method == "PATCH") return UpdateFic(r, *app, std::move(*c), body);
+          if (auto st = store_.RemoveFederatedCredential(app->object_id, c->id); !st) {
+            return StoreError(r, st.error());
+          }
+          http::Response resp;
+          resp.status = 204;
+          return resp;
+        });
+      };
+    };
+    for (const char* m : {"GET", "PATCH", "DELETE"}) {
+      router.Add(m, base + "/{fic}", one(m));
+      router.Add(m, "/v1.0/applications/{id}/{segment}", one(m));
+    }
+  }
+
   void Register(http::Router& router) {
+    RegisterFederatedCredentials(router);
     router.Add("POST", "/v1.0/applications", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json& body) {
         if (!body.contains("displayName") || !body["displayName"].is_string()) {

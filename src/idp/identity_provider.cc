@@ -31,7 +31,8 @@ IdentityProvider::IdentityProvider(store::Store& store, keys::SigningKeys& keys,
       random_(random),
       directory_(store, clock, random),
       token_service_(directory_, keys, clock, random, options),
-      is_own_authority_(options.is_own_authority) {}
+      is_own_authority_(options.is_own_authority),
+      federation_keys_(options.federation_keys) {}
 
 std::optional<std::string> IdentityProvider::ResolveTenant(std::string_view segment) {
   std::string s = AsciiLower(segment);

@@ -39,6 +39,8 @@ class IdentityProvider {
   }
 
   Directory& directory() { return directory_; }
+  // External issuers' keys for federated credentials; null when federation is off.
+  FederationKeys* federation_keys() { return federation_keys_; }
   TokenService& token_service() { return token_service_; }
 
  private:
@@ -57,6 +59,7 @@ class IdentityProvider {
   Directory directory_;
   TokenService token_service_;
   std::function<bool(std::string_view)> is_own_authority_;
+  FederationKeys* federation_keys_ = nullptr;
 };
 
 // Registers the Graph v1.0 routes (graph_api.cc).

@@ -7,6 +7,7 @@
 #include "crypto/hash.h"
 #include "crypto/x509.h"
 #include "idp/client_auth.h"
+#include "jose/jws.h"
 
 namespace latchkey::idp {
 namespace {
@@ -36,6 +37,15 @@ EntraError ServerError() {
 EntraError StoreDown() {
   return EntraError{503, "temporarily_unavailable", 90033,
                     "A transient error has occurred. Please try again."};
+}
+
+// Federated-token failures: ten times the password policy's counts (they cannot be guessed;
+// the throttle only bounds the work a flood causes), the same windows and memory bound.
+auth::LockoutPolicy FederationLockout(auth::LockoutPolicy p) {
+  p.address_failures *= 10;
+  p.client_failures *= 10;
+  p.familiar_failures *= 10;
+  return p;
 }
 
 bool IsOidcScope(std::string_view s) {
@@ -90,6 +100,7 @@ TokenService::TokenService(Directory& directory, keys::SigningKeys& keys, const 
       random_(random),
       options_(std::move(options)),
       throttle_(clock, options_.lockout),
+      federation_throttle_(clock, FederationLockout(options_.lockout)),
       clients_(std::make_unique<ClientCache>(std::chrono::seconds(60), 10000)) {
   ClientCache* clients = clients_.get();
   subscription_ = directory_.store().AddChangeListener([clients](const store::Change& change) {
@@ -221,6 +232,33 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
     }
     if (!st) return fail(st.error());
     appidacr = "1";
+  } else if (creds->kind == ClientCredentialKind::kAssertion &&
+             IsFederatedAssertion(creds->secret.reveal(), app->app_id)) {
+    // Workload identity federation: a token of an external issuer, matched against the app's
+    // federated identity credentials (idp/federation.h). Audited either way, never the token.
+    // Failures here are no secret guesses (a token needs the issuer's signature), so they
+    // feed a throttle of their own: a flood of bad federated tokens slows federation down for
+    // that client and address, never its secret logins.
+    if (auto wait = federation_throttle_.Check(client_id, address); wait.count() > 0) {
+      if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_federation");
+      return std::unexpected(Throttled(static_cast<int>(wait.count())));
+    }
+    auto credentials = directory_.store().ListFederatedCredentials(app->object_id);
+    if (!credentials) return std::unexpected(StoreDown());
+    auto matched = VerifyFederatedAssertion(*credentials, creds->secret.reveal(),
+                                            options_.federation_keys, options_.federation,
+                                            clock_.Now());
+    if (!matched) {
+      AuditFederation(request, *app, tenant, creds->secret.reveal(), nullptr, matched.error());
+      if (matched.error().aadsts != 50166) {  // an issuer that is down is nobody's failure
+        federation_throttle_.RecordFailure(client_id, address);
+      }
+      if (options_.metrics != nullptr) options_.metrics->AuthFailure("federation");
+      return std::unexpected(matched.error());
+    }
+    federation_throttle_.RecordSuccess(client_id, address);
+    AuditFederation(request, *app, tenant, {}, &*matched, {});
+    appidacr = "2";
   } else if (creds->kind == ClientCredentialKind::kAssertion) {
     if (auto st = VerifyClientAssertion(directory_.store(), *app, creds->secret.reveal(),
                                         base_url, tenant, clock_.Now());
@@ -294,6 +332,39 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
     options_.metrics->TokenIssued(v2 ? metrics::TokenKind::kEntraV2 : metrics::TokenKind::kEntraV1);
   }
   return Issued{std::move(*jwt), resource, now, exp};
+}
+
+void TokenService::AuditFederation(const http::Request& request, const store::Application& app,
+                                   const std::string& tenant, std::string_view assertion,
+                                   const FederatedMatch* match, const EntraError& error) {
+  if (!options_.audit) return;
+  IdpAuditEvent event;
+  event.actor = "app:" + app.app_id;
+  event.remote_address = request.remote_address;
+  if (match != nullptr) {
+    event.action = "federation.exchange";
+    event.target = "federated_credential:" + match->credential.id;
+    event.detail = {{"credential", match->credential.name},
+                    {"iss", match->issuer},
+                    {"sub", match->subject},
+                    {"tenant", tenant}};
+  } else {
+    event.failure = true;
+    event.action = "federation.exchange_failed";
+    event.target = "app:" + app.app_id;
+    // The claims of a token that did not verify are the caller's words: kept short.
+    std::string iss, sub;
+    if (auto jwt = jose::ParseJwt(assertion)) {
+      if (jwt->claims.contains("iss") && jwt->claims["iss"].is_string()) {
+        iss = jwt->claims["iss"].get<std::string>().substr(0, 256);
+      }
+      if (jwt->claims.contains("sub") && jwt->claims["sub"].is_string()) {
+        sub = jwt->claims["sub"].get<std::string>().substr(0, 256);
+      }
+    }
+    event.detail = {{"aadsts", error.aadsts}, {"iss", iss}, {"sub", sub}, {"tenant", tenant}};
+  }
+  options_.audit(std::move(event));
 }
 
 std::expected<TokenService::Resource, EntraError> TokenService::ResolveResource(

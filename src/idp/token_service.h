@@ -10,6 +10,8 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/clock.h"
 #include "base/random.h"
 #include "auth/login_throttle.h"
@@ -17,6 +19,7 @@
 #include "idp/client_cache.h"
 #include "idp/directory.h"
 #include "idp/entra_error.h"
+#include "idp/federation.h"
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
 
@@ -27,6 +30,17 @@ inline constexpr std::string_view kDatabricksResource = "2ff814a6-3304-4ab8-85cb
 inline constexpr std::string_view kGraphResource = "https://graph.microsoft.com";
 inline constexpr std::string_view kGraphAppId = "00000003-0000-0000-c000-000000000000";
 
+// One entry of the audit trail, written by the composition root (app/serve.cc) to the log and
+// the store. `failure` events come at a bounded rate (anyone can cause one).
+struct IdpAuditEvent {
+  bool failure = false;
+  std::string actor;   // "app:<client id>"
+  std::string action;  // "federation.exchange", "federation.exchange_failed"
+  std::string target;  // "federated_credential:<id>" or "app:<client id>"
+  nlohmann::json detail;  // never a token
+  std::string remote_address;
+};
+
 struct IdpOptions {
   std::chrono::seconds access_token_lifetime{3600};
   // True for "host:port" authorities that are this service (its listeners and public URLs).
@@ -36,6 +50,12 @@ struct IdpOptions {
   auth::LockoutPolicy lockout;
   // Counts issued tokens, client authentication failures and throttled requests; null: none.
   metrics::ServiceMetrics* metrics = nullptr;
+  // Workload identity federation: external issuers' keys (null: federated tokens are refused
+  // with AADSTS50166) and the token rules (idp/federation.h).
+  FederationKeys* federation_keys = nullptr;
+  FederationOptions federation;
+  // Where audit events go; null: nowhere.
+  std::function<void(IdpAuditEvent)> audit;
 };
 
 enum class TokenEndpoint { kV2, kV1, kAdfs };
@@ -69,6 +89,10 @@ class TokenService {
   std::expected<std::shared_ptr<const CachedClient>, EntraError> LoadClient(
       const std::string& client_id, std::string& tenant, bool fresh,
       const std::function<std::unexpected<EntraError>(EntraError)>& fail);
+  // Writes federation.exchange (match set) or federation.exchange_failed to options_.audit.
+  void AuditFederation(const http::Request& request, const store::Application& app,
+                       const std::string& tenant, std::string_view assertion,
+                       const FederatedMatch* match, const EntraError& error);
   std::expected<Resource, EntraError> ResolveResource(const std::string& resource,
                                                       const store::Application& client,
                                                       const std::string& tenant, bool v2);
@@ -79,6 +103,7 @@ class TokenService {
   Random& random_;
   IdpOptions options_;
   auth::LoginThrottle throttle_;
+  auth::LoginThrottle federation_throttle_;  // federated-token failures only
   std::unique_ptr<ClientCache> clients_;
   // Declared last: it unregisters (and waits out a call in progress) before clients_ goes.
   store::ChangeSubscription subscription_;

@@ -104,6 +104,13 @@ Status CopyDirectory(Store& from, Store& to) {
         LATCHKEY_COPY_TRY(to.AddCertificateCredential(credential),
                           what + " certificate " + credential.key_id);
       }
+      Result<std::vector<FederatedIdentityCredential>> federated =
+          Context(from.ListFederatedCredentials(app.object_id), what);
+      if (!federated) return std::unexpected(federated.error());
+      for (const FederatedIdentityCredential& credential : *federated) {
+        LATCHKEY_COPY_TRY(to.AddFederatedCredential(credential, 1 << 30),
+                          what + " federated credential " + credential.id);
+      }
     }
   }
   for (const Tenant& tenant : *tenants) {

@@ -52,6 +52,20 @@ struct CertificateCredential {
   TimePoint end_at;
 };
 
+// A federated identity credential (Graph's federatedIdentityCredential): a token from an
+// external OpenID issuer whose iss, sub and one aud equal these exactly authenticates as the
+// application (workload identity federation). Names are unique per application.
+struct FederatedIdentityCredential {
+  std::string id;  // GUID
+  std::string app_object_id;
+  std::string name;
+  std::string issuer;
+  std::string subject;
+  std::vector<std::string> audiences;
+  std::string description;
+  TimePoint created_at;
+};
+
 struct DirectoryServicePrincipal {
   std::string object_id;  // GUID
   std::string app_id;

@@ -71,6 +71,24 @@ Result<CertificateCredential> CertificateCredentialFromRow(const Row& row) {
                                .end_at = row.Time(6)};
 }
 
+#define LATCHKEY_FEDERATED_COLUMNS \
+  "id, app_object_id, name, issuer, subject, audiences, description, created_at"
+
+template <class Row>
+Result<FederatedIdentityCredential> FederatedCredentialFromRow(const Row& row) {
+  FederatedIdentityCredential c{.id = row.Text(0),
+                                .app_object_id = row.Text(1),
+                                .name = row.Text(2),
+                                .issuer = row.Text(3),
+                                .subject = row.Text(4),
+                                .description = row.Text(6),
+                                .created_at = row.Time(7)};
+  Result<std::vector<std::string>> audiences = row.Strings(5);
+  if (!audiences) return std::unexpected(std::move(audiences).error());
+  c.audiences = std::move(*audiences);
+  return c;
+}
+
 template <class Row>
 Result<SigningKey> SigningKeyFromRow(const Row& row) {
   return SigningKey{.kid = row.Text(0),

@@ -54,6 +54,21 @@ class DirectoryStore {
   virtual Status RemoveCertificateCredential(const std::string& app_object_id,
                                              const std::string& key_id) = 0;
 
+  // Federated identity credentials. Add: kNotFound if the application is missing,
+  // kAlreadyExists if its name (case-insensitive) or its issuer and subject together are taken
+  // in the application, kResourceExhausted if the application already holds `max_per_app`.
+  // Update replaces issuer, subject, audiences and description of the credential with
+  // credential.id in credential.app_object_id (kNotFound; kAlreadyExists as for Add). Add,
+  // update and remove notify kCredentialChanged with the app id.
+  virtual Status AddFederatedCredential(const FederatedIdentityCredential& credential,
+                                        int max_per_app) = 0;
+  // Oldest first.
+  virtual Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
+      const std::string& app_object_id) = 0;
+  virtual Status UpdateFederatedCredential(const FederatedIdentityCredential& credential) = 0;
+  virtual Status RemoveFederatedCredential(const std::string& app_object_id,
+                                           const std::string& id) = 0;
+
   // kAlreadyExists if the app already has a service principal in that tenant.
   virtual Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) = 0;
   virtual Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(

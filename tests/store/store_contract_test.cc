@@ -296,6 +296,86 @@ TEST_P(StoreContractTest, PasswordCredentialsRoundTripAndRemove) {
   EXPECT_THAT(store().AddPasswordCredential(bounded), ErrorIs(ErrorCode::kNotFound));
 }
 
+TEST_P(StoreContractTest, FederatedCredentialsRoundTripUpdateBoundAndRemove) {
+  Application app = MakeApp("a");
+  ASSERT_THAT(store().CreateApplication(app, MakeSpFor(app, "t1")), IsOk());
+  FederatedIdentityCredential gh{.id = "f1",
+                                 .app_object_id = app.object_id,
+                                 .name = "GitHub-main",
+                                 .issuer = "https://token.actions.githubusercontent.com",
+                                 .subject = "repo:org/repo:ref:refs/heads/main",
+                                 .audiences = {"api://AzureADTokenExchange"},
+                                 .description = "deploys",
+                                 .created_at = At(1)};
+  FederatedIdentityCredential k8s = gh;
+  k8s.id = "f2";
+  k8s.name = "k8s";
+  k8s.issuer = "https://kubernetes.example/";
+  k8s.subject = "system:serviceaccount:ns:sa";
+  k8s.audiences = {"a", "b"};
+  k8s.created_at = At(2);
+  ASSERT_THAT(store().AddFederatedCredential(gh, 2), IsOk());
+  ASSERT_THAT(store().AddFederatedCredential(k8s, 2), IsOk());
+  EXPECT_THAT(TakeChanges(), ElementsAre(Change{ChangeKind::kCredentialChanged, app.app_id},
+                                         Change{ChangeKind::kCredentialChanged, app.app_id}));
+
+  Result<std::vector<FederatedIdentityCredential>> listed =
+      store().ListFederatedCredentials(app.object_id);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "f1");
+  EXPECT_EQ((*listed)[0].name, "GitHub-main");
+  EXPECT_EQ((*listed)[0].issuer, gh.issuer);
+  EXPECT_EQ((*listed)[0].subject, gh.subject);
+  EXPECT_EQ((*listed)[0].audiences, gh.audiences);
+  EXPECT_EQ((*listed)[0].description, "deploys");
+  EXPECT_EQ((*listed)[0].created_at, At(1));
+  EXPECT_EQ((*listed)[1].audiences, (std::vector<std::string>{"a", "b"}));
+
+  // The per-application bound, then uniqueness of names (any case) and of issuer + subject.
+  FederatedIdentityCredential third = gh;
+  third.id = "f3";
+  third.name = "third";
+  third.subject = "other";
+  EXPECT_THAT(store().AddFederatedCredential(third, 2), ErrorIs(ErrorCode::kResourceExhausted));
+  third.name = "github-MAIN";
+  EXPECT_THAT(store().AddFederatedCredential(third, 20), ErrorIs(ErrorCode::kAlreadyExists));
+  third.name = "third";
+  third.subject = gh.subject;
+  EXPECT_THAT(store().AddFederatedCredential(third, 20), ErrorIs(ErrorCode::kAlreadyExists));
+  third.app_object_id = "no-such-app";
+  EXPECT_THAT(store().AddFederatedCredential(third, 20), ErrorIs(ErrorCode::kNotFound));
+  TakeChanges();
+
+  // Update replaces issuer, subject, audiences and description; never the name.
+  FederatedIdentityCredential changed = k8s;
+  changed.name = "ignored";
+  changed.issuer = "https://kubernetes.example";
+  changed.audiences = {"c"};
+  changed.description = "";
+  ASSERT_THAT(store().UpdateFederatedCredential(changed), IsOk());
+  EXPECT_THAT(TakeChanges(), ElementsAre(Change{ChangeKind::kCredentialChanged, app.app_id}));
+  listed = store().ListFederatedCredentials(app.object_id);
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].name, "k8s");
+  EXPECT_EQ((*listed)[1].issuer, "https://kubernetes.example");
+  EXPECT_EQ((*listed)[1].audiences, (std::vector<std::string>{"c"}));
+  EXPECT_EQ((*listed)[1].description, "");
+  changed.issuer = gh.issuer;
+  changed.subject = gh.subject;
+  EXPECT_THAT(store().UpdateFederatedCredential(changed), ErrorIs(ErrorCode::kAlreadyExists));
+  changed.id = "missing";
+  EXPECT_THAT(store().UpdateFederatedCredential(changed), ErrorIs(ErrorCode::kNotFound));
+
+  ASSERT_THAT(store().RemoveFederatedCredential(app.object_id, "f1"), IsOk());
+  EXPECT_THAT(store().RemoveFederatedCredential(app.object_id, "f1"),
+              ErrorIs(ErrorCode::kNotFound));
+  // Deleting the application takes its federated credentials along.
+  ASSERT_THAT(store().DeleteApplication(app.object_id), IsOk());
+  EXPECT_THAT(store().ListFederatedCredentials(app.object_id), ::testing::Optional(IsEmpty()));
+}
+
 TEST_P(StoreContractTest, CertificateCredentialsRoundTripAndRemove) {
   Application app = MakeApp("a");
   ASSERT_THAT(store().CreateApplication(app, MakeSpFor(app, "t1")), IsOk());

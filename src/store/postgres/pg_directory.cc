@@ -40,6 +40,14 @@ Status RemoveCredential(Connection& conn, const char* sql, const std::string& ap
   return Ok();
 }
 
+
+// ASCII lower case (names compare case-insensitively, as Graph's do).
+std::string AsciiLowerCopy(std::string s) {
+  for (char& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
 }  // namespace
 
 Status PostgresStore::CreateTenant(const Tenant& tenant) {
@@ -307,6 +315,86 @@ Status PostgresStore::RecordAssertionJti(const std::string& app_id,
       return MakeError(ErrorCode::kResourceExhausted, "too many live assertions for the client");
     }
     return Ok();
+  });
+}
+
+// ---- Federated identity credentials ----
+
+Status PostgresStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
+                                     int max_per_app) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    Result<std::string> app_id = conn.Prepare("SELECT app_id FROM applications WHERE object_id = $1 FOR UPDATE")
+            .Bind(credential.app_object_id)
+            .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
+                 "application");
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    // The count and the insert run in one transaction, after locking the application row.
+    Result<int64_t> held =
+        conn.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = $1")
+            .Bind(credential.app_object_id)
+            .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
+    if (!held) return std::unexpected(std::move(held).error());
+    if (*held >= max_per_app) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "the application already has the most federated credentials allowed");
+    }
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
+                     ", name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .Bind(credential.id)
+            .Bind(credential.app_object_id)
+            .Bind(credential.name)
+            .Bind(credential.issuer)
+            .Bind(credential.subject)
+            .Bind(credential.audiences)
+            .Bind(credential.description)
+            .Bind(credential.created_at)
+            .Bind(AsciiLowerCopy(credential.name))
+            .Run());
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+}
+
+Result<std::vector<FederatedIdentityCredential>> PostgresStore::ListFederatedCredentials(
+    const std::string& app_object_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_FEDERATED_COLUMNS
+                 " FROM federated_credentials WHERE app_object_id = $1 ORDER BY created_at, seq")
+        .Bind(app_object_id)
+        .All(FederatedCredentialFromRow<Row>);
+  });
+}
+
+Status PostgresStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    Result<int64_t> updated =
+        conn.Prepare(
+                "UPDATE federated_credentials SET issuer = $1, subject = $2, audiences = $3,"
+                " description = $4 WHERE app_object_id = $5 AND id = $6")
+            .Bind(credential.issuer)
+            .Bind(credential.subject)
+            .Bind(credential.audiences)
+            .Bind(credential.description)
+            .Bind(credential.app_object_id)
+            .Bind(credential.id)
+            .Update();
+    if (!updated) return std::unexpected(std::move(updated).error());
+    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "federated credential not found");
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+}
+
+Status PostgresStore::RemoveFederatedCredential(const std::string& app_object_id,
+                                        const std::string& id) {
+  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+    return RemoveCredential(
+        conn, "DELETE FROM federated_credentials WHERE app_object_id = $1 AND id = $2",
+        app_object_id, id, changes);
   });
 }
 

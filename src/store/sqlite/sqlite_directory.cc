@@ -41,6 +41,14 @@ Status RemoveCredential(Connection& conn, const char* sql, const std::string& ap
   return Ok();
 }
 
+
+// ASCII lower case (names compare case-insensitively, as Graph's do).
+std::string AsciiLowerCopy(std::string s) {
+  for (char& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
 }  // namespace
 
 Status SqliteStore::CreateTenant(const Tenant& tenant) {
@@ -316,6 +324,89 @@ Status SqliteStore::RecordAssertionJti(const std::string& app_id,
     }
     return Ok();
   });
+}
+
+// ---- Federated identity credentials ----
+
+Status SqliteStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
+                                     int max_per_app) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    // The count and the insert run in one transaction (SQLite has one writer).
+    Result<int64_t> held =
+        conn.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = ?")
+            .Bind(credential.app_object_id)
+            .One([](const Statement& row) -> Result<int64_t> { return row.Int(0); }, "count");
+    if (!held) return std::unexpected(std::move(held).error());
+    if (*held >= max_per_app) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "the application already has the most federated credentials allowed");
+    }
+    LATCHKEY_RETURN_IF_ERROR(
+        conn.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
+                     ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .Bind(credential.id)
+            .Bind(credential.app_object_id)
+            .Bind(credential.name)
+            .Bind(credential.issuer)
+            .Bind(credential.subject)
+            .Bind(credential.audiences)
+            .Bind(credential.description)
+            .Bind(credential.created_at)
+            .Bind(AsciiLowerCopy(credential.name))
+            .Run());
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Result<std::vector<FederatedIdentityCredential>> SqliteStore::ListFederatedCredentials(
+    const std::string& app_object_id) {
+  return pool_->Read([&](Connection& conn) {
+    return conn
+        .Prepare("SELECT " LATCHKEY_FEDERATED_COLUMNS
+                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, rowid")
+        .Bind(app_object_id)
+        .All(FederatedCredentialFromRow<Statement>);
+  });
+}
+
+Status SqliteStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    Result<int64_t> updated =
+        conn.Prepare(
+                "UPDATE federated_credentials SET issuer = ?, subject = ?, audiences = ?,"
+                " description = ? WHERE app_object_id = ? AND id = ?")
+            .Bind(credential.issuer)
+            .Bind(credential.subject)
+            .Bind(credential.audiences)
+            .Bind(credential.description)
+            .Bind(credential.app_object_id)
+            .Bind(credential.id)
+            .Update();
+    if (!updated) return std::unexpected(std::move(updated).error());
+    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "federated credential not found");
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+  return Notify(std::move(status), changes);
+}
+
+Status SqliteStore::RemoveFederatedCredential(const std::string& app_object_id,
+                                        const std::string& id) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    return RemoveCredential(
+        conn, "DELETE FROM federated_credentials WHERE app_object_id = ? AND id = ?",
+        app_object_id, id, changes);
+  });
+  return Notify(std::move(status), changes);
 }
 
 }  // namespace latchkey::store::sqlite

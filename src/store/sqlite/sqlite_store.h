@@ -65,6 +65,12 @@ class SqliteStore final : public Store {
   Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
+  Status AddFederatedCredential(const FederatedIdentityCredential& credential,
+                                int max_per_app) override;
+  Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
+      const std::string& app_object_id) override;
+  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential) override;
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id) override;
   Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
                             TimePoint expires_at, int max_live, TimePoint now) override;
 
