@@ -116,7 +116,12 @@ offline() {
   fi
 }
 
-# 3. make run: its packages (with the network), then make run itself until the first token.
+# 3. make run: what README says to install first (make: Debian 12 does not ship it), its
+# packages (with the network), then make run itself until the first token.
+t0=$(date +%s)
+in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null" \
+  >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log"; exit 1; }
+note "apt-get install make (README's prerequisite) in $(elapsed "$t0") s"
 t0=$(date +%s)
 in_root "make deps-run" >"$work/deps-run.log" 2>&1 || { tail -n 30 "$work/deps-run.log"; exit 1; }
 note "make run's packages (install-deps.sh run) in $(elapsed "$t0") s"
