@@ -8,6 +8,8 @@
 # and a long time (a full build from nothing on this machine's cores).
 #
 #   sudo scripts/fresh-debian-check.sh [--run-only] [--keep]
+#   sudo FRESH_WORK_DIR=DIR scripts/fresh-debian-check.sh --test-only   # step 2 of a kept
+#                                                                       # --run-only run
 #
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian), FRESH_WORK_DIR (default a
 # new directory under /var/tmp; removed afterwards unless --keep), FRESH_BASE_TARBALL (a tarball
@@ -22,14 +24,19 @@
 # host (8443, 443) nor reach anything outside. Times are printed and written to
 # $FRESH_WORK_DIR/times.txt.
 set -euo pipefail
-run_only=no keep=no
+run_only=no keep=no test_only=no
 for arg in "$@"; do
   case $arg in
     --run-only) run_only=yes ;;
+    --test-only) test_only=yes keep=yes ;;
     --keep) keep=yes ;;
-    *) echo "usage: $0 [--run-only] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--run-only | --test-only] [--keep]" >&2; exit 2 ;;
   esac
 done
+if [ "$test_only" = yes ] && [ ! -d "${FRESH_WORK_DIR:-/nonexistent}/root/src/latchkey" ]; then
+  echo "fresh-debian-check: --test-only needs FRESH_WORK_DIR naming a kept --run-only run" >&2
+  exit 2
+fi
 [ "$(id -u)" -eq 0 ] || { echo "fresh-debian-check: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }
 src=$(cd "$(dirname "$0")/.." && pwd)
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -37,7 +44,7 @@ work=${FRESH_WORK_DIR:-$(mktemp -d /var/tmp/latchkey-fresh.XXXXXX)}
 root="$work/root"
 times="$work/times.txt"
 mkdir -p "$work"
-: >"$times"
+[ "$test_only" = yes ] || : >"$times"
 
 mounted=()
 server_pid=""
@@ -66,7 +73,9 @@ fi
 
 # 1. A clean Debian 12 root.
 t0=$(date +%s)
-if [ -n "${FRESH_BASE_TARBALL:-}" ] && [ -f "$FRESH_BASE_TARBALL" ]; then
+if [ "$test_only" = yes ]; then
+  note "continuing the kept root $root"
+elif [ -n "${FRESH_BASE_TARBALL:-}" ] && [ -f "$FRESH_BASE_TARBALL" ]; then
   mkdir -p "$root"
   tar -xpf "$FRESH_BASE_TARBALL" -C "$root"
   note "root from $FRESH_BASE_TARBALL in $(elapsed "$t0") s"
@@ -92,10 +101,12 @@ mkdir -p "$root/dev/shm" 2>/dev/null || true
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 # 2. A clone of HEAD (committed work only), owned by the user who will build and test.
-git clone -q --no-hardlinks "$src" "$root/src/latchkey"
-git -C "$root/src/latchkey" checkout -q --detach "$(git -C "$src" rev-parse HEAD)"
-note "testing $(git -C "$src" rev-parse --short HEAD) ($(git -C "$src" log -1 --format=%s | cut -c1-60))"
-if [ -n "${FRESH_TEST_USER:-}" ]; then chroot "$root" useradd -m "$FRESH_TEST_USER"; fi
+if [ "$test_only" = no ]; then
+  git clone -q --no-hardlinks "$src" "$root/src/latchkey"
+  git -C "$root/src/latchkey" checkout -q --detach "$(git -C "$src" rev-parse HEAD)"
+  if [ -n "${FRESH_TEST_USER:-}" ]; then chroot "$root" useradd -m "$FRESH_TEST_USER"; fi
+fi
+note "testing $(git -C "$root/src/latchkey" rev-parse --short HEAD) ($(git -C "$root/src/latchkey" log -1 --format=%s | cut -c1-60))"
 
 env_for() { echo /usr/bin/env -i HOME="$1" LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; }
@@ -116,38 +127,47 @@ offline() {
   fi
 }
 
-# 3. make run: what README says to install first (make: Debian 12 does not ship it), its
-# packages (with the network), then make run itself until the first token.
-t0=$(date +%s)
-in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null" \
-  >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log"; exit 1; }
-note "apt-get install make (README's prerequisite) in $(elapsed "$t0") s"
-t0=$(date +%s)
-in_root "make deps-run" >"$work/deps-run.log" 2>&1 || { tail -n 30 "$work/deps-run.log"; exit 1; }
-note "make run's packages (install-deps.sh run) in $(elapsed "$t0") s"
-t0=$(date +%s)
-setsid bash -c "$(declare -f env_for offline); root=$root netns=$netns; offline 'make run'" \
-  >"$work/make-run.log" 2>&1 &
-server_pid=$!
-first_token='B=.latchkey/bootstrap.json
-  curl -sS --fail-with-body --cacert "$(jq -r .ca_cert $B)" "$(jq -r .authority $B)/api/2.0/token/create" \
-    -H "Authorization: Bearer $(jq -r .admin.token $B)" -d "{\"comment\":\"first\",\"lifetime_seconds\":600}" |
-  jq -r .token_value'
-token=""
-for _ in $(seq 1 3600); do
-  if grep -q 'Ctrl-C stops the server' "$work/make-run.log"; then
-    token=$(offline "$first_token" 2>/dev/null || true)
-    [[ "$token" == dapi* ]] && break
-  fi
-  kill -0 "$server_pid" 2>/dev/null || { echo "make run exited:"; tail -n 40 "$work/make-run.log"; exit 1; }
-  sleep 1
-done
-[[ "$token" == dapi* ]] || { echo "no first token:"; tail -n 40 "$work/make-run.log"; exit 1; }
-note "make run to the first token (configure + build of latchkeyd and latchkey) in $(elapsed "$t0") s"
-sed -n '/^latchkeyd is starting/,/Ctrl-C/p' "$work/make-run.log"
-kill -TERM -- "-$server_pid" 2>/dev/null || true
-wait "$server_pid" 2>/dev/null || true
-server_pid=""
+if [ "$test_only" = no ]; then
+  # 3. make run: what README says to install first (make: Debian 12 does not ship it), its
+  # packages (with the network), then make run itself until the first token.
+  t0=$(date +%s)
+  in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null" \
+    >"$work/make.log" 2>&1 || { tail -n 30 "$work/make.log"; exit 1; }
+  note "apt-get install make (README's prerequisite) in $(elapsed "$t0") s"
+  t0=$(date +%s)
+  in_root "make deps-run" >"$work/deps-run.log" 2>&1 || { tail -n 30 "$work/deps-run.log"; exit 1; }
+  note "make run's packages (install-deps.sh run) in $(elapsed "$t0") s"
+  t0=$(date +%s)
+  setsid bash -c "$(declare -f env_for offline); root=$root netns=$netns; offline 'make run'" \
+    >"$work/make-run.log" 2>&1 &
+  server_pid=$!
+  first_token='B=.latchkey/bootstrap.json
+    curl -sS --fail-with-body --cacert "$(jq -r .ca_cert $B)" "$(jq -r .authority $B)/api/2.0/token/create" \
+      -H "Authorization: Bearer $(jq -r .admin.token $B)" -d "{\"comment\":\"first\",\"lifetime_seconds\":600}" |
+    jq -r .token_value'
+  token=""
+  for _ in $(seq 1 3600); do
+    if grep -q 'Ctrl-C stops the server' "$work/make-run.log"; then
+      token=$(offline "$first_token" 2>/dev/null || true)
+      [[ "$token" == dapi* ]] && break
+    fi
+    kill -0 "$server_pid" 2>/dev/null || { echo "make run exited:"; tail -n 40 "$work/make-run.log"; exit 1; }
+    sleep 1
+  done
+  [[ "$token" == dapi* ]] || { echo "no first token:"; tail -n 40 "$work/make-run.log"; exit 1; }
+  note "make run to the first token (configure + build of latchkeyd and latchkey) in $(elapsed "$t0") s"
+  # The CPU time `make run` spent so far (its children: cmake, the compilers), which does not
+  # depend on what else the machine is doing: divided by the cores, an idle machine's build time.
+  for pid in $(pgrep -x make || true); do
+    [ "$(readlink "/proc/$pid/root")" = "$root" ] || continue
+    read -ra stat <"/proc/$pid/stat"
+    note "make run's CPU time (user+sys of its children) $(( (stat[15] + stat[16]) / $(getconf CLK_TCK) )) s on $(nproc) cores"
+  done
+  sed -n '/^latchkeyd is starting/,/Ctrl-C/p' "$work/make-run.log"
+  kill -TERM -- "-$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+fi
 
 [ "$run_only" = yes ] && { note "--run-only: make test not run"; exit 0; }
 
