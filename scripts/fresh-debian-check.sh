@@ -23,6 +23,9 @@
 # network namespace with only loopback, so that they neither collide with ports used on the
 # host (8443, 443) nor reach anything outside. Times are printed and written to
 # $FRESH_WORK_DIR/times.txt.
+# The whole script is one { } block, read before it runs: editing this file during a run (it
+# takes long) cannot change what the run does.
+{
 set -euo pipefail
 run_only=no keep=no test_only=no
 for arg in "$@"; do
@@ -182,3 +185,4 @@ offline "make test" "${FRESH_TEST_USER:-}" >"$work/make-test.log" 2>&1 || rc=$?
 note "make test exited $rc in $(elapsed "$t0") s (as ${FRESH_TEST_USER:-root})"
 grep -E 'tests passed|tests failed|Skipped|\*\*\*Failed|SKIPPED' "$work/make-test.log" | tail -n 30 | tee -a "$times"
 exit "$rc"
+}
