@@ -16,7 +16,9 @@
 # of a bare debootstrap root: used instead of debootstrap when it exists, written after
 # debootstrap when it does not; lets repeated runs skip the download), FRESH_TEST_USER (run
 # `make test` as this unprivileged user created in the root, after installing its packages as
-# root: proves no test needs root; default: as root, as `sudo make test` would).
+# root: proves no test needs root; default: as root, as `sudo make test` would), FRESH_EXTRA_CA
+# (a PEM CA certificate the root must trust to reach the npm registry, on a network that
+# intercepts TLS, as this project's sandbox does; not needed on an ordinary network).
 #
 # Package installation (what `make run` / `make test` do first: scripts/install-deps.sh,
 # scripts/node-deps.sh) runs with the network; the server and the tests then run in their own
@@ -114,7 +116,17 @@ note "testing $(git -C "$root/src/latchkey" rev-parse --short HEAD) ($(git -C "$
 env_for() { echo /usr/bin/env -i HOME="$1" LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; }
 # With the network, as root (package installation).
-in_root() { chroot "$root" $(env_for /root) bash -c "cd /src/latchkey && $1"; }
+extra_ca_env=()
+if [ -n "${FRESH_EXTRA_CA:-}" ]; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp "$FRESH_EXTRA_CA" "$root/usr/local/share/ca-certificates/fresh-check-extra.crt"
+  extra_ca_env=(NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt)
+fi
+in_root() {
+  # update-ca-certificates once ca-certificates is installed (it adds FRESH_EXTRA_CA)
+  chroot "$root" $(env_for /root) "${extra_ca_env[@]}" bash -c \
+    "{ [ ! -e /usr/local/share/ca-certificates/fresh-check-extra.crt ] || ! command -v update-ca-certificates >/dev/null || update-ca-certificates >/dev/null; } && cd /src/latchkey && $1"
+}
 # Loopback only, in this run's own network namespace; as FRESH_TEST_USER when $2 says so.
 netns=latchkey-fresh-$$
 ip netns add "$netns"
