@@ -6,12 +6,16 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 RUN_DIR ?= $(CURDIR)/.latchkey
 LISTEN ?= 127.0.0.1:8443
 
-.PHONY: all deps deps-test build run test unit e2e bench fuzz asan tsan clean node-deps package
+.PHONY: all deps deps-run deps-test build build-run run test unit e2e bench fuzz asan tsan clean node-deps package
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh build
+
+# What `make run` needs: the build packages, and curl and jq for scripts/run.sh and the quickstart.
+deps-run:
+	@bash scripts/install-deps.sh run
 
 deps-test:
 	@bash scripts/install-deps.sh test
@@ -22,9 +26,14 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Installs what is missing, builds, creates a data dir on first use and serves it in the
-# foreground on https://127.0.0.1:8443 (Ctrl-C stops it).
-run: build
+# Only the server and the CLI (not the tests and benchmarks): what `make run` needs.
+build-run: deps-run $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target latchkeyd latchkey
+
+# Installs what is missing, builds latchkeyd and latchkey, creates a data dir on first use,
+# prints the quickstart with this machine's values and serves in the foreground on
+# https://127.0.0.1:8443 (Ctrl-C stops it).
+run: build-run
 	@bash scripts/run.sh "$(BUILD_DIR)" "$(RUN_DIR)" "$(LISTEN)"
 
 node-deps:

@@ -14,6 +14,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
 jobs=${JOBS:-$(nproc)}
 read -ra extra <<<"${SANITIZE_CTEST_ARGS:-}"
+# The Node >= 20 that scripts/node-deps.sh fetched when the system's is older (Debian 12: 18).
+if [ -x "$root/tests/node/.runtime/bin/node" ]; then export PATH="$root/tests/node/.runtime/bin:$PATH"; fi
 
 case $mode in
   asan)

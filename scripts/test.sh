@@ -7,6 +7,9 @@
 # line says how many, so the total is what ran.
 set -euo pipefail
 build=${1:-build}
+# The Node >= 20 that scripts/node-deps.sh fetched when the system's is older (Debian 12: 18).
+node_runtime="$(cd "$(dirname "$0")/.." && pwd)/tests/node/.runtime/bin"
+if [ -x "$node_runtime/node" ]; then export PATH="$node_runtime:$PATH"; fi
 cd "$build"
 rc=0
 ctest --output-on-failure -j 2 --timeout 600 || rc=$?

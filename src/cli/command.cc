@@ -20,6 +20,26 @@ CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string
   return ctx.Print(*answer, spec);
 }
 
+CliResult<std::string> ReadSecretInput(CommandContext& ctx, const char* env_var,
+                                       const std::string& prompt, const std::string& what) {
+  std::string value;
+  if (auto from_env = EnvValue(ctx.env(), env_var)) {
+    value = *from_env;
+  } else if (ctx.terminal().IsInteractive()) {
+    value = ctx.terminal().ReadSecret(prompt);
+  } else {
+    value = ctx.terminal().ReadAll();
+  }
+  const size_t start = value.find_first_not_of(" \t\r\n");
+  value = start == std::string::npos ? "" : value.substr(start);
+  value = value.substr(0, value.find_first_of(" \t\r\n"));
+  if (value.empty()) {
+    return Fail(ExitCode::kAuthentication,
+                "no " + what + ": set " + env_var + " or type it when asked");
+  }
+  return value;
+}
+
 std::optional<std::string> CommandContext::profile_flag() const {
   if (profile_override_) return profile_override_;
   if (options_.profile.empty()) return std::nullopt;

@@ -123,6 +123,12 @@ int RunCli(const std::vector<std::string>& args, CliDeps& deps);
 CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string_view path,
                        const Json* body = nullptr, const TableSpec& spec = {});
 
+// A secret for `what` (e.g. "client secret") from the environment variable `env_var`, else a
+// no-echo `prompt` on a terminal, else the first word of standard input. Secrets are not
+// taken from the command line, where /proc/<pid>/cmdline shows them to every local user.
+CliResult<std::string> ReadSecretInput(CommandContext& ctx, const char* env_var,
+                                       const std::string& prompt, const std::string& what);
+
 // True when the option was given on the command line.
 bool Given(const CLI::Option* option);
 

@@ -1,6 +1,10 @@
 // `latchkey configure`: writes a ~/.databrickscfg profile that the Databricks SDKs and CLIs read
 // as well (spec §9.1-§9.3). Secrets never come from the command line: they come from the
 // environment variable of their kind, a no-echo prompt on a terminal, or standard input.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include <CLI/CLI.hpp>
@@ -35,27 +39,6 @@ struct Options {
   std::string authority;
   std::string ca_cert;
 };
-
-// The secret from `env_var`, else a no-echo prompt on a terminal, else the first word of stdin.
-CliResult<std::string> ReadSecretInput(CommandContext& ctx, const char* env_var,
-                                       const std::string& prompt, const std::string& what) {
-  std::string value;
-  if (auto from_env = EnvValue(ctx.env(), env_var)) {
-    value = *from_env;
-  } else if (ctx.terminal().IsInteractive()) {
-    value = ctx.terminal().ReadSecret(prompt);
-  } else {
-    value = ctx.terminal().ReadAll();
-  }
-  const size_t start = value.find_first_not_of(" \t\r\n");
-  value = start == std::string::npos ? "" : value.substr(start);
-  value = value.substr(0, value.find_first_of(" \t\r\n"));
-  if (value.empty()) {
-    return Fail(ExitCode::kAuthentication,
-                "no " + what + ": set " + env_var + " or type it when asked");
-  }
-  return value;
-}
 
 CliResult<std::string> ResolveHost(CommandContext& ctx, const Options& o) {
   std::string host = o.host;
@@ -123,10 +106,42 @@ CliStatus Configure(CommandContext& ctx, const Options& o) {
   if (!text) return std::unexpected(text.error());
   IniFile ini = IniFile::Parse(text->value_or(kNewFile));
   const std::string profile = ProfileName(ctx.env(), ctx.profile_flag());
-  for (const char* key : kAuthKeys) ini.Remove(profile, key);
+  // What the user is told: which of the profile's keys were replaced or removed (names only).
+  std::vector<std::string> replaced;
+  std::vector<std::string> removed;
+  for (const auto& [key, value] : entries) {
+    if (ini.Get(profile, key)) replaced.push_back(key);
+  }
+  for (const char* key : kAuthKeys) {
+    const bool set_again =
+        std::ranges::any_of(entries, [&](const auto& e) { return e.first == key; });
+    if (!set_again && ini.Get(profile, key)) removed.emplace_back(key);
+    ini.Remove(profile, key);
+  }
   for (const auto& [key, value] : entries) ini.Set(profile, key, value);
-  if (auto written = WriteFileAtomically(path, ini.Serialize()); !written) return written;
-  ctx.err() << "Saved profile " << profile << " in " << path << '\n';
+  struct stat before {};
+  const bool existed = text->has_value() && ::stat(path.c_str(), &before) == 0;
+  if (auto written = WriteFileAtomically(path, ini.Serialize(), /*holds_secrets=*/true); !written) {
+    return written;
+  }
+  std::vector<std::string> notes;
+  auto join = [](const std::vector<std::string>& names, const char* separator = ", ") {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : separator) + n;
+    return out;
+  };
+  if (!existed) notes.push_back("new file, mode 0600");
+  if (existed && replaced.empty() && removed.empty()) notes.push_back("new profile");
+  if (!replaced.empty()) notes.push_back("replaced: " + join(replaced));
+  if (!removed.empty()) notes.push_back("removed: " + join(removed));
+  if (existed && (before.st_mode & 077) != 0) {
+    char tightened[64];
+    std::snprintf(tightened, sizeof tightened, "mode tightened from %04o to %04o",
+                  static_cast<unsigned>(before.st_mode & 07777),
+                  static_cast<unsigned>(before.st_mode & 07700));
+    notes.emplace_back(tightened);
+  }
+  ctx.err() << "Saved profile " << profile << " in " << path << " (" << join(notes, "; ") << ")\n";
   return {};
 }
 
@@ -137,7 +152,8 @@ void AddConfigureCommand(CLI::App& root, CommandRegistry& registry) {
   CLI::App* cmd = root.add_subcommand(
       "configure",
       "Write a profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE); other profiles and "
-      "comments are kept, a new file gets mode 0600. Secrets come from the environment "
+      "comments are kept, the file gets mode 0600 (a group- or world-readable one is "
+      "tightened), and it says which keys it replaced. Secrets come from the environment "
       "variable named below, else a no-echo prompt on a terminal, else standard input.");
   cmd->add_flag("--token", o->token, "A PAT from DATABRICKS_TOKEN (the default mode)");
   cmd->add_flag("--aad-token", o->aad_token,

@@ -28,7 +28,8 @@ CliResult<std::optional<std::string>> ReadFileIfExists(const std::string& path) 
   return std::optional<std::string>(contents.str());
 }
 
-CliStatus WriteFileAtomically(const std::string& path, const std::string& contents) {
+CliStatus WriteFileAtomically(const std::string& path, const std::string& contents,
+                              bool holds_secrets) {
   std::error_code ec;
   std::filesystem::path target(path);
   if (std::filesystem::is_symlink(target, ec)) {
@@ -38,6 +39,7 @@ CliStatus WriteFileAtomically(const std::string& path, const std::string& conten
   mode_t mode = 0600;
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0) mode = st.st_mode & 07777;
+  if (holds_secrets) mode &= ~static_cast<mode_t>(077);
 
   std::string tmp_name = target.string() + ".tmp.XXXXXX";
   std::vector<char> tmp(tmp_name.begin(), tmp_name.end());

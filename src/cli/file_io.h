@@ -13,8 +13,10 @@ namespace latchkey::cli {
 CliResult<std::optional<std::string>> ReadFileIfExists(const std::string& path);
 
 // Replaces `path` atomically (temporary file in the same directory, fsync, rename). A new file
-// gets mode 0600; an existing file keeps its mode. A symlink is followed, not replaced.
-CliStatus WriteFileAtomically(const std::string& path, const std::string& contents);
+// gets mode 0600; an existing file keeps its mode, except that with `holds_secrets` its group
+// and other bits are dropped (0644 becomes 0600). A symlink is followed, not replaced.
+CliStatus WriteFileAtomically(const std::string& path, const std::string& contents,
+                              bool holds_secrets = false);
 
 // Creates `dir` and missing parents with mode 0700.
 CliStatus MakePrivateDirectory(const std::string& dir);

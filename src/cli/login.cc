@@ -1,8 +1,12 @@
 // `latchkey login --service-principal` and `latchkey account get-access-token`: the two az
 // commands of the article, against latchkey's Entra-compatible token endpoint, so that no az
 // installation is needed. The session (client secret included) is saved with mode 0600, as az
-// saves service_principal_entries.json.
+// saves service_principal_entries.json. The secret is best not passed as `-p SECRET` (every local
+// user can read a process's command line): `-p @FILE`, `-p -` (standard input), or no -p at all
+// (AZURE_CLIENT_SECRET, else a no-echo prompt, else standard input) keep it out of it.
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -17,7 +21,7 @@ struct LoginOptions {
   bool allow_no_subscriptions = false;  // accepted for az compatibility; there are none
   std::string tenant;
   std::string username;
-  std::string password;
+  std::string password;  // literal, "@FILE", "-" (stdin), or empty (environment, prompt, stdin)
   std::string authority;
 };
 
@@ -47,15 +51,48 @@ CliResult<std::string> ResolveAuthority(CommandContext& ctx, const std::string& 
   return NormalizeHost(authority);
 }
 
+constexpr const char* kSecretVariable = "AZURE_CLIENT_SECRET";
+
+// The first word of `text`, or "" when it has none.
+std::string FirstWord(const std::string& text) {
+  const size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos) return "";
+  return text.substr(start, text.find_first_of(" \t\r\n", start) - start);
+}
+
+CliResult<std::string> ResolveSecret(CommandContext& ctx, const std::string& password) {
+  if (password.empty()) {
+    return ReadSecretInput(ctx, kSecretVariable, "Client secret: ", "client secret");
+  }
+  std::string secret = password;
+  if (password == "-") {
+    secret = FirstWord(ctx.terminal().ReadAll());
+  } else if (password.starts_with('@')) {  // az reads any argument value from @FILE
+    const std::string path = password.substr(1);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Fail(ExitCode::kUsage, "cannot read the client secret from " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    secret = FirstWord(text.str());
+  }
+  if (secret.empty()) {
+    const std::string source = password == "-" ? "standard input" : password.substr(1);
+    return Fail(ExitCode::kAuthentication, "no client secret in " + source);
+  }
+  return secret;
+}
+
 CliStatus Login(CommandContext& ctx, const LoginOptions& o) {
   if (!o.service_principal) {
     return Fail(ExitCode::kUsage, "only `login --service-principal` is supported");
   }
   CliResult<std::string> authority = ResolveAuthority(ctx, o.authority);
   if (!authority) return std::unexpected(authority.error());
+  CliResult<std::string> secret = ResolveSecret(ctx, o.password);
+  if (!secret) return std::unexpected(secret.error());
   CliResult<Transport*> http = ctx.Http();
   if (!http) return std::unexpected(http.error());
-  LoginSession session{*authority, o.tenant, o.username, Secret(o.password)};
+  LoginSession session{*authority, o.tenant, o.username, Secret(*secret)};
   // Checks the credentials by getting the token the article asks for next, and caches it.
   ClientCredentials credentials{session.client_id, session.client_secret};
   CliResult<AccessToken> token = RequestEntraToken(**http, ctx.clock(), session.authority,
@@ -108,7 +145,10 @@ void AddLoginCommands(CLI::App& root, CommandRegistry& registry) {
   cmd->add_flag("--service-principal", o->service_principal, "Log in as a service principal");
   cmd->add_option("-t,--tenant", o->tenant, "Tenant id")->required();
   cmd->add_option("-u,--username", o->username, "Client (application) id")->required();
-  cmd->add_option("-p,--password", o->password, "Client secret")->required();
+  cmd->add_option("-p,--password", o->password,
+                  "Client secret: @FILE reads it from a file, - from standard input. Without "
+                  "-p: AZURE_CLIENT_SECRET, else a no-echo prompt, else standard input. A "
+                  "literal secret here is visible to other local users (/proc/PID/cmdline).");
   cmd->add_option("--authority", o->authority,
                   "Identity provider URL (default: LATCHKEY_AUTHORITY, the profile's "
                   "azure_login_endpoint, else its host)");

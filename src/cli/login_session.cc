@@ -35,7 +35,8 @@ CliStatus SaveLoginSession(const std::string& state_dir, const LoginSession& ses
                   {"tenant", session.tenant},
                   {"client_id", session.client_id},
                   {"client_secret", session.client_secret.reveal()}};
-  return WriteFileAtomically(LoginSessionPath(state_dir), json.dump(2) + "\n");
+  return WriteFileAtomically(LoginSessionPath(state_dir), json.dump(2) + "\n",
+                             /*holds_secrets=*/true);
 }
 
 }  // namespace latchkey::cli

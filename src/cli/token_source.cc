@@ -98,7 +98,7 @@ CliStatus TokenCache::Store(const std::string& key, const AccessToken& token, Ti
   if (slash != std::string::npos) {
     if (auto made = MakePrivateDirectory(path_.substr(0, slash)); !made) return made;
   }
-  return WriteFileAtomically(path_, cache.dump(2) + "\n");
+  return WriteFileAtomically(path_, cache.dump(2) + "\n", /*holds_secrets=*/true);
 }
 
 CliResult<AccessToken> RequestEntraToken(Transport& transport, const Clock& clock,

@@ -106,6 +106,49 @@ TEST(ConfigureTest, NoHostIsAUsageError) {
   EXPECT_EQ(h.Run({"configure", "--aad-token"}).exit_code, 2);
 }
 
+// Issue 25 finding 10: a PAT written into an existing world-readable file must not stay
+// world-readable.
+TEST(ConfigureTest, TightensAnExistingWorldReadableFileTo0600) {
+  CliHarness h;
+  std::ofstream(h.ConfigPath()) << "[DEFAULT]\nhost = https://old\n";
+  ASSERT_EQ(::chmod(h.ConfigPath().c_str(), 0644), 0);
+  h.env["DATABRICKS_TOKEN"] = "dapiSECRET";
+
+  const auto r = h.Run({"configure", "--token", "--host", "https://new"});
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Mode(h.ConfigPath()), 0600u);
+  EXPECT_NE(r.err.find("0644 to 0600"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("dapiSECRET"), std::string::npos);
+}
+
+// Issue 19: configure says which file it wrote and which of the profile's keys it replaced
+// (names only, never values).
+TEST(ConfigureTest, SaysWhereItWroteAndWhatItReplaced) {
+  CliHarness h;
+  std::ofstream(h.ConfigPath()) << "[DEFAULT]\nhost = https://old\ntoken = dapiOLD\n"
+                                   "client_id = c\n";
+  ::chmod(h.ConfigPath().c_str(), 0600);
+  h.env["DATABRICKS_TOKEN"] = "dapiNEW";
+
+  const auto r = h.Run({"configure", "--token", "--host", "https://new"});
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "Saved profile DEFAULT in " + h.ConfigPath() +
+                       " (replaced: host, token; removed: client_id)\n");
+  EXPECT_EQ(r.err.find("dapiOLD"), std::string::npos);
+}
+
+TEST(ConfigureTest, SaysWhenItCreatedTheFile) {
+  CliHarness h;
+  h.env["DATABRICKS_TOKEN"] = "dapiNEW";
+
+  const auto r = h.Run({"configure", "--token", "--host", "https://new"});
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "Saved profile DEFAULT in " + h.ConfigPath() + " (new file, mode 0600)\n");
+}
+
 TEST(ConfigureTest, ConfigFileAndProfileFromEnvironment) {
   CliHarness h;
   h.env["DATABRICKS_CONFIG_FILE"] = h.home.path() + "/custom.cfg";
@@ -175,6 +218,81 @@ TEST_F(LoginTest, LoginSavesAPrivateSessionAndPrintsNoSecret) {
   EXPECT_EQ(r.out.find("pw"), std::string::npos);
   EXPECT_EQ(r.out.find("eyJ"), std::string::npos);
   EXPECT_EQ(h_.transport.requests[0].url, "https://127.0.0.1:8443/tid/oauth2/v2.0/token");
+}
+
+// Issue 25 finding 10: a secret on the command line is visible in /proc/<pid>/cmdline. Like
+// az, `-p` also takes `@FILE`, `-` reads standard input, and without -p the secret comes from
+// AZURE_CLIENT_SECRET, a no-echo prompt, or standard input.
+std::vector<std::string> WithoutPassword() {
+  return {"login", "--service-principal", "--tenant", "tid", "--username", "cid"};
+}
+
+TEST_F(LoginTest, SecretFromTheEnvironment) {
+  h_.env["AZURE_CLIENT_SECRET"] = "env.secret";
+
+  const auto r = h_.Run(WithoutPassword());
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(last_body_.find("client_secret=env.secret&"), std::string::npos) << last_body_;
+}
+
+TEST_F(LoginTest, SecretFromStandardInputWithDash) {
+  h_.terminal.stdin_text = "piped.secret\n";
+  auto args = WithoutPassword();
+  args.insert(args.end(), {"-p", "-"});
+
+  const auto r = h_.Run(args);
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(last_body_.find("client_secret=piped.secret&"), std::string::npos) << last_body_;
+}
+
+TEST_F(LoginTest, SecretFromStandardInputWithoutPassword) {
+  h_.terminal.stdin_text = "piped.secret\n";
+
+  const auto r = h_.Run(WithoutPassword());
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(last_body_.find("client_secret=piped.secret&"), std::string::npos) << last_body_;
+}
+
+TEST_F(LoginTest, SecretFromAFileWithAt) {
+  const std::string file = h_.home.path() + "/secret.txt";
+  std::ofstream(file) << "file_secret\n";
+  auto args = WithoutPassword();
+  args.insert(args.end(), {"--password", "@" + file});
+
+  const auto r = h_.Run(args);
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(last_body_.find("client_secret=file_secret&"), std::string::npos) << last_body_;
+}
+
+TEST_F(LoginTest, SecretPromptedWithoutEchoOnATerminal) {
+  h_.terminal.interactive = true;
+  h_.terminal.lines = {"typed-secret"};
+
+  const auto r = h_.Run(WithoutPassword());
+
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(h_.terminal.secret_prompts.size(), 1u);
+  EXPECT_NE(last_body_.find("client_secret=typed-secret&"), std::string::npos) << last_body_;
+}
+
+TEST_F(LoginTest, NoSecretAnywhereIsAnAuthenticationErrorAndSendsNothing) {
+  const auto r = h_.Run(WithoutPassword());
+
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("AZURE_CLIENT_SECRET"), std::string::npos) << r.err;
+  EXPECT_EQ(token_requests_, 0);
+}
+
+TEST_F(LoginTest, MissingSecretFileIsAUsageError) {
+  auto args = WithoutPassword();
+  args.insert(args.end(), {"-p", "@" + h_.home.path() + "/nope"});
+
+  EXPECT_EQ(h_.Run(args).exit_code, 2);
+  EXPECT_EQ(token_requests_, 0);
 }
 
 TEST_F(LoginTest, GetAccessTokenReusesTheLoginToken) {
