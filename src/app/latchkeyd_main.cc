@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/config.h"
+#include "app/doctor.h"
 #include "app/init.h"
 #include "app/logging.h"
 #include "app/serve.h"
@@ -156,6 +157,10 @@ int main(int argc, char** argv) {
   recover->add_option("--user", recover_user, "User name of the admin to restore")
       ->capture_default_str();
 
+  auto* doctor = app.add_subcommand(
+      "doctor", "Check the data dir, key files, certificate, listeners and database; print what to fix");
+  AddCommonOptions(doctor, o);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -178,6 +183,16 @@ int main(int argc, char** argv) {
     return latchkey::app::Serve(LoadOrExit(o), [o] {
       return latchkey::app::LoadConfig(o, latchkey::app::ProcessEnvironment());
     });
+  }
+  if (doctor->parsed()) {
+    auto config = latchkey::app::LoadConfig(o, latchkey::app::ProcessEnvironment());
+    if (!config) {
+      std::cout << "FAIL  configuration: " << config.error().message
+                << " -> fix the setting it names (docs/operations.md, configuration reference)\n";
+      return 1;
+    }
+    latchkey::SystemClock doctor_clock;
+    return latchkey::app::RunDoctor(*config, doctor_clock, std::cout);
   }
   if (migrate->parsed()) {
     Config config = LoadOrExit(o);

@@ -1,5 +1,7 @@
 #include "crypto/x509.h"
 
+#include <arpa/inet.h>
+
 #include <ctime>
 #include <utility>
 
@@ -216,6 +218,34 @@ Result<CertificateAndKey> IssueServerCertificate(const CertificateAndKey& ca,
     return Internal("cannot build server certificate");
   }
   return CertificateAndKey{ToPem(c), WritePrivateKeyPem(key->get())};
+}
+
+Result<std::vector<std::string>> CertificateNamesPem(std::string_view pem) {
+  Result<UniqueX509> cert = ReadCertificatePem(pem);
+  if (!cert) return std::unexpected(cert.error());
+  std::vector<std::string> names;
+  auto* sans = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert->get(), NID_subject_alt_name, nullptr, nullptr));
+  if (sans == nullptr) return names;
+  for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      names.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                         static_cast<size_t>(ASN1_STRING_length(dns)));
+    } else if (name->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+      const int length = ASN1_STRING_length(ip);
+      char text[INET6_ADDRSTRLEN] = {};
+      if ((length == 4 || length == 16) &&
+          inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text,
+                    sizeof text) != nullptr) {
+        names.emplace_back(text);
+      }
+    }
+  }
+  GENERAL_NAMES_free(sans);
+  return names;
 }
 
 Result<Certificate> ParseCertificatePem(std::string_view pem) {

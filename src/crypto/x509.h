@@ -54,4 +54,8 @@ struct Certificate {
 // RSA. Does not check validity dates or trust: callers decide that.
 Result<Certificate> ParseCertificatePem(std::string_view pem);
 
+// The subject alternative names of the first certificate of a PEM: DNS names as written, IP
+// addresses in text form ("127.0.0.1", "::1").
+Result<std::vector<std::string>> CertificateNamesPem(std::string_view pem);
+
 }  // namespace latchkey::crypto
