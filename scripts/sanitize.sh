@@ -2,7 +2,8 @@
 # `make asan` / `make tsan`: builds latchkey with sanitizers in its own tree and runs ctest.
 #
 #   bash scripts/sanitize.sh asan   # ASan+UBSan, Debug, build-asan: every test but the heavy
-#                                   # real-client ones (label `clients`)
+#                                   # real-client ones (label `clients`) and the release build's
+#                                   # memory bound (label `rss`)
 #   bash scripts/sanitize.sh tsan   # TSan, build-tsan: the HTTP server tests (concurrent
 #                                   # sessions, stop, limits) and the store tests
 #
@@ -22,7 +23,7 @@ case $mode in
     build=${SANITIZE_BUILD_DIR:-$root/build-asan}
     sanitize=address,undefined
     build_targets=(all)
-    ctest_args=(-LE clients)
+    ctest_args=(-LE '^(clients|rss)$')
     ;;
   tsan)
     build=${SANITIZE_BUILD_DIR:-$root/build-tsan}

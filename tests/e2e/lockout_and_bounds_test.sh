@@ -100,8 +100,13 @@ for i in $(seq 0 39); do
 done
 rss_after=$(rss_kb)
 echo "RSS before ${rss_before} kB, after 40 x 1 MB client ids ${rss_after} kB"
-check "40 x 1 MB client ids grew RSS by less than 16 MB ($(( (rss_after - rss_before) / 1024 )) MB)" \
-  test $((rss_after - rss_before)) -lt 16384
+if ldd "$LATCHKEYD" | grep -q libasan; then
+  # ASan's quarantine keeps freed blocks (256 MB) on purpose: RSS says nothing there.
+  echo "# RSS bound not checked: latchkeyd is built with AddressSanitizer"
+else
+  check "40 x 1 MB client ids grew RSS by less than 16 MB ($(( (rss_after - rss_before) / 1024 )) MB)" \
+    test $((rss_after - rss_before)) -lt 16384
+fi
 expect_eq "a 1 MB client id is answered as an unknown application" \
   "unauthorized_client" "$(lkcurl -X POST "$LK_URL/$LK_TENANT/oauth2/v2.0/token" --data-binary "@$LK_TMP/big.0" | jq -r .error)"
 
