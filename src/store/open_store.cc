@@ -1,4 +1,4 @@
-// OpenStore: picks the backend from the URL scheme.
+// OpenStore: picks the backend from the URL scheme. Also the contract's shared helpers.
 #include <memory>
 #include <string>
 #include <string_view>
@@ -9,6 +9,16 @@
 #include "store/store.h"
 
 namespace latchkey::store {
+
+AuditEvent RevokedByPermissionEvent(const AuditEvent& cause, const std::string& token_id,
+                                    int64_t owner_id) {
+  AuditEvent event = cause;
+  event.seq = 0;
+  event.action = "token.revoked_by_permission";
+  event.target = "token:" + token_id;
+  event.detail = "{\"owner_id\":" + std::to_string(owner_id) + "}";
+  return event;
+}
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
   std::string_view view = url;
