@@ -195,8 +195,10 @@ class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, pub
   virtual PoolUsage pool_usage() const { return {}; }
 };
 
-// Opens "sqlite:/path/to/file.db", "sqlite::memory:" or "postgresql://..." and applies the
-// numbered migrations. kInvalidArgument for an unknown scheme, kUnavailable if unreachable.
+// Opens "sqlite:/path/to/file.db", "sqlite::memory:" or PostgreSQL, named by either of libpq's
+// forms ("postgresql://..." or key=value pairs such as "host=h1,h2 dbname=latchkey
+// target_session_attrs=read-write"), and applies the numbered migrations. kInvalidArgument for
+// an unknown scheme, kUnavailable if unreachable. Messages never contain a password.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 
 }  // namespace latchkey::store

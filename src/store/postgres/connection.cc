@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "store/sqlite/codec.h"
 
 namespace latchkey::store::postgres {
@@ -23,6 +25,28 @@ std::string SqlState(const PGresult* result) {
   if (result == nullptr) return {};
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   return state != nullptr ? state : "";
+}
+
+// libpq's notice receiver: server notices and warnings, and errors that arrive while no
+// query runs (e.g. "terminating connection due to unexpected postmaster exit"), would go to
+// stderr as raw lines by default. Here they become log events. Only the primary message, with
+// the password scrubbed: DETAIL lines may quote values.
+void ReceiveNotice(void* arg, const PGresult* result) {
+  const auto* config = static_cast<const ConnectionConfig*>(arg);
+  auto field = [result](int code) {
+    const char* value = PQresultErrorField(result, code);
+    return std::string(value != nullptr ? value : "");
+  };
+  std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+  std::string message = config->Redact(Trim(field(PG_DIAG_MESSAGE_PRIMARY)));
+  std::string sqlstate = field(PG_DIAG_SQLSTATE);
+  spdlog::level::level_enum level = spdlog::level::debug;  // NOTICE, INFO, LOG, DEBUG
+  if (severity == "WARNING") level = spdlog::level::warn;
+  if (severity == "ERROR" || severity == "FATAL" || severity == "PANIC") {
+    level = spdlog::level::err;
+  }
+  spdlog::log(level, "event=postgresql_notice severity={} sqlstate={} message=\"{}\"", severity,
+              sqlstate, message);
 }
 
 }  // namespace
@@ -184,6 +208,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& con
                      "postgresql: cannot connect: " + config.Redact(Trim(PQerrorMessage(raw))));
   }
   conn->backend_pid_ = PQbackendPID(raw);
+  // The config outlives every connection made from it (the pool and the listener own both).
+  PQsetNoticeReceiver(raw, &ReceiveNotice, const_cast<ConnectionConfig*>(&config));
   return conn;
 }
 
