@@ -181,9 +181,9 @@ int main(int argc, char** argv) {
   }
   if (migrate->parsed()) {
     Config config = LoadOrExit(o);
-    auto from = latchkey::store::OpenStore(config.database_url);
+    auto from = latchkey::store::OpenStore(config.database_url, config.StoreOptions());
     if (!from) return Fail(from.error());
-    auto to = latchkey::store::OpenStore(migrate_to);
+    auto to = latchkey::store::OpenStore(migrate_to, config.StoreOptions());
     if (!to) return Fail(to.error());
     if (auto st = latchkey::store::CopyStore(**from, **to); !st) return Fail(st.error());
     // Never echo the URLs: they may carry a password.
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
   }
 
   Config config = LoadOrExit(o);
-  auto store = latchkey::store::OpenStore(config.database_url);
+  auto store = latchkey::store::OpenStore(config.database_url, config.StoreOptions());
   if (!store) return Fail(store.error());
   latchkey::SystemClock clock;
   latchkey::crypto::OpenSslRandom random;

@@ -42,7 +42,7 @@ AuditEvent RevokedByPermissionEvent(const AuditEvent& cause, const std::string& 
   return event;
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options) {
   std::string_view view = url;
   if (view.starts_with("sqlite:")) {
     std::string path(view.substr(std::string_view("sqlite:").size()));
@@ -52,7 +52,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
     return std::unique_ptr<Store>(std::move(*store));
   }
   if (IsPostgresConninfo(view)) {
-    Result<std::unique_ptr<postgres::PostgresStore>> store = postgres::PostgresStore::Open(url);
+    Result<std::unique_ptr<postgres::PostgresStore>> store = postgres::PostgresStore::Open(url, {}, options);
     if (!store) return std::unexpected(std::move(store).error());
     return std::unique_ptr<Store>(std::move(*store));
   }

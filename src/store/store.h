@@ -14,6 +14,7 @@
 // audit insert fails the write, with nothing changed). The default, nullptr, stores none.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -199,6 +200,15 @@ class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, pub
 // forms ("postgresql://..." or key=value pairs such as "host=h1,h2 dbname=latchkey
 // target_session_attrs=read-write"), and applies the numbered migrations. kInvalidArgument for
 // an unknown scheme, kUnavailable if unreachable. Messages never contain a password.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+// How long a PostgreSQL session may take (SQLite ignores these). Every session runs with
+// statement_timeout; a call whose query gets no answer for statement_timeout + 1 s (a server
+// or network that stopped answering, which no server-side timeout can catch) drops its session
+// and fails with kUnavailable. tcp_user_timeout bounds how long sent data may stay
+// unacknowledged before the kernel drops the connection; TCP keepalives are always on.
+struct StoreOptions {
+  std::chrono::milliseconds statement_timeout{5000};
+  std::chrono::milliseconds tcp_user_timeout{10000};
+};
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options = {});
 
 }  // namespace latchkey::store

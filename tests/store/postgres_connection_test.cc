@@ -2,7 +2,10 @@
 // password file, libpq's notices in the log (never raw on stderr), and never a password in a
 // message. Needs LATCHKEY_TEST_POSTGRES_URL (skipped otherwise); the password-file test also
 // needs LATCHKEY_TEST_PG_CLUSTER (run_with_postgres.sh sets both).
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,17 +13,22 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 
 #include <libpq-fe.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "store/postgres/connection.h"
 #include "store/postgres_test_support.h"
 #include "store/store.h"
 #include "store/store_test_support.h"
 
 namespace latchkey::store::testing {
 namespace {
+
+// Whole milliseconds, as the store keeps them.
+TimePoint At(int64_t seconds) { return FromUnixMillis(1'700'000'000'000 + seconds * 1000); }
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -151,6 +159,107 @@ TEST_F(PostgresConnectionTest, PasswordComesFromAPasswordFile) {
   EXPECT_THAT(from_env, IsOk());
   EXPECT_THAT(from_keyword, IsOk());
   EXPECT_THAT(from_url_keyword, IsOk());
+}
+
+// tests/support/tcp_stall_proxy.py between the store and the server, stalled on command.
+class StallProxy {
+ public:
+  StallProxy(const std::string& script, const Endpoint& target) {
+    std::string command = "python3 " + script + " --target " + target.host + ":" + target.port;
+    out_ = ::popen(command.c_str(), "r");
+    char line[128];
+    while (out_ != nullptr && std::fgets(line, sizeof line, out_) != nullptr) {
+      std::string text(line);
+      if (text.starts_with("PORT=")) port_ = std::stoi(text.substr(5));
+      if (text.starts_with("PID=")) pid_ = std::stoi(text.substr(4));
+      if (port_ != 0 && pid_ != 0) break;
+    }
+  }
+  ~StallProxy() {
+    if (pid_ != 0) ::kill(pid_, SIGTERM);
+    if (out_ != nullptr) ::pclose(out_);
+  }
+  bool started() const { return port_ != 0 && pid_ != 0; }
+  int port() const { return port_; }
+  void Stall() { ::kill(pid_, SIGUSR1); }
+  void Resume() { ::kill(pid_, SIGUSR2); }
+
+ private:
+  FILE* out_ = nullptr;
+  int port_ = 0;
+  int pid_ = 0;
+};
+
+TEST_F(PostgresConnectionTest, AServerThatStopsAnsweringFailsCallsWithinTheTimeout) {
+  const char* cluster_script = std::getenv("LATCHKEY_TEST_PG_CLUSTER_SCRIPT");
+  if (cluster_script == nullptr) GTEST_SKIP() << "needs LATCHKEY_TEST_PG_CLUSTER_SCRIPT";
+  const std::string proxy_script =
+      (std::filesystem::path(cluster_script).parent_path() / "tcp_stall_proxy.py").string();
+  StallProxy proxy(proxy_script, endpoint_);
+  ASSERT_TRUE(proxy.started());
+  const std::string conninfo = "host=127.0.0.1 port=" + std::to_string(proxy.port()) +
+                               " dbname=postgres user=postgres connect_timeout=2 options='"
+                               "-csearch_path=" + schema_->name() + "'";
+  Result<std::unique_ptr<Store>> opened =
+      OpenStore(conninfo, {.statement_timeout = std::chrono::milliseconds(1000),
+                           .tcp_user_timeout = std::chrono::milliseconds(2000)});
+  ASSERT_THAT(opened, IsOk());
+  Store& store = **opened;
+  ASSERT_THAT(store.CreatePrincipal({.id = 1, .user_name = "a@x"}), IsOk());
+  ASSERT_THAT(store.GetPrincipal(1), IsOk());
+  // Every session runs with the configured statement_timeout.
+  Result<postgres::ConnectionConfig> config = postgres::ConnectionConfig::FromUrl(
+      conninfo, {.statement_timeout = std::chrono::milliseconds(1000)});
+  ASSERT_THAT(config, IsOk());
+  Result<std::unique_ptr<postgres::Connection>> session =
+      postgres::Connection::Open(*config, "latchkey-test");
+  ASSERT_THAT(session, IsOk());
+  EXPECT_THAT((*session)->Prepare("SHOW statement_timeout").One(
+                  [](const postgres::Row& row) -> Result<std::string> { return row.Text(0); },
+                  "setting"),
+              ::testing::Optional(std::string("1s")));
+  session->reset();
+
+  proxy.Stall();
+  // If a call hung, the test would hang: resume after 20 s so that it fails instead.
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 200 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    proxy.Resume();
+  });
+  using Clock = std::chrono::steady_clock;
+  auto timed = [](auto&& call) {
+    Clock::time_point start = Clock::now();
+    auto result = call();
+    return std::pair{std::move(result), Clock::now() - start};
+  };
+  auto [write, write_took] = timed([&] {
+    return store.CreatePat({.token_id = "t1", .owner_id = 1, .created_by_id = 1}, 10, At(0));
+  });
+  auto [read, read_took] = timed([&] { return store.GetPrincipal(1); });
+  auto [ping, ping_took] = timed([&] { return store.Ping(); });
+  done = true;
+  watchdog.join();  // resumes the proxy
+  proxy.Resume();
+
+  // A reply timeout is statement_timeout + 1 s = 2 s; a new session gives up after 2 s
+  // (connect_timeout). No call waits for the partition to end.
+  EXPECT_THAT(write, ErrorIs(ErrorCode::kUnavailable));
+  EXPECT_LT(write_took, std::chrono::milliseconds(3500));
+  EXPECT_THAT(read, ErrorIs(ErrorCode::kUnavailable));
+  EXPECT_LT(read_took, std::chrono::milliseconds(3500));
+  EXPECT_THAT(ping, ErrorIs(ErrorCode::kUnavailable));  // so /readyz answers 503
+  EXPECT_LT(ping_took, std::chrono::milliseconds(3500));
+  // Once the network heals, new sessions replace the abandoned ones.
+  Status healed = store.Ping();
+  for (int i = 0; i < 50 && !healed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    healed = store.Ping();
+  }
+  EXPECT_THAT(healed, IsOk());
+  EXPECT_THAT(store.GetPrincipal(1), IsOk());
+  EXPECT_THAT(store.CreatePat({.token_id = "t2", .owner_id = 1, .created_by_id = 1}, 10, At(0)),
+              IsOk());
 }
 
 // No server needed: nothing listens on port 1.

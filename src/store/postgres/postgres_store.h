@@ -36,8 +36,10 @@ class PostgresStore final : public Store {
   // numbered migrations and starts listening for other replicas' changes. kInvalidArgument for
   // a malformed URL, kUnavailable if the server cannot be reached, kFailedPrecondition if the
   // schema is newer than this binary. Messages never contain the URL's password.
+  // `timeouts`: store.h's StoreOptions.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url,
-                                                     PoolOptions options = {});
+                                                     PoolOptions options = {},
+                                                     StoreOptions timeouts = {});
   ~PostgresStore() override;
 
   // True once the notification session listens (tests; readiness is Ping's business).
