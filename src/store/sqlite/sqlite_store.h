@@ -143,6 +143,7 @@ class SqliteStore final : public Store {
   std::condition_variable watch_cv_;
   bool stop_watching_ = false;
   std::thread watcher_;  // joined by the destructor, before anything it uses goes
+  int open_lock_fd_ = -1;  // <path>.lock, held shared while open (backup.h: Restore)
 };
 
 // IntegrityCheck of a Store opened on the SQLite backend; kFailedPrecondition for any other.
