@@ -84,6 +84,12 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["server"]["idle_timeout_ms"].value<int64_t>()) c.idle_timeout = std::chrono::milliseconds(*v);
   if (auto v = t["server"]["body_timeout_ms"].value<int64_t>()) c.body_timeout = std::chrono::milliseconds(*v);
   if (auto v = t["database"]["url"].value<std::string>()) c.database_url = *v;
+  if (auto v = t["database"]["statement_timeout_ms"].value<int64_t>()) {
+    c.database_statement_timeout = std::chrono::milliseconds(*v);
+  }
+  if (auto v = t["database"]["tcp_user_timeout_ms"].value<int64_t>()) {
+    c.database_tcp_user_timeout = std::chrono::milliseconds(*v);
+  }
   if (auto v = t["log"]["format"].value<std::string>()) c.log_format = *v;
   if (auto v = t["log"]["level"].value<std::string>()) c.log_level = *v;
   if (auto v = t["workspace"]["id"].value<int64_t>()) c.workspace_id = *v;
@@ -452,6 +458,16 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     return MakeError(ErrorCode::kInvalidArgument,
                      "audit.failures_per_minute must be between 0 and 100000");
   }
+  if (c.database_statement_timeout < std::chrono::milliseconds(100) ||
+      c.database_statement_timeout > std::chrono::milliseconds(600'000)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database.statement_timeout_ms must be between 100 and 600000");
+  }
+  if (c.database_tcp_user_timeout < std::chrono::milliseconds(0) ||
+      c.database_tcp_user_timeout > std::chrono::milliseconds(600'000)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database.tcp_user_timeout_ms must be between 0 and 600000");
+  }
   return c;
 }
 
@@ -469,7 +485,9 @@ std::string RenderConfigFile(const Config& c) {
          "# public_hosts = []      # other host[:port] names clients use to reach this server\n"
          "# public_url = \"https://latchkey.example.com\"   # the name in issued workspace tokens\n\n"
          "[database]\n"
-         "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n\n"
+         "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n"
+         "# statement_timeout_ms = 5000   # PostgreSQL: a query unanswered for this + 1 s fails\n"
+         "# tcp_user_timeout_ms = 10000\n\n"
          "[log]\n"
          "format = \"" + c.log_format + "\"\n"
          "level = \"" + c.log_level + "\"\n\n"

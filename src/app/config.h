@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/store.h"
 
 namespace latchkey::app {
 
@@ -52,9 +53,18 @@ struct FederationConfig {
 };
 
 struct Config {
+  // The store settings OpenStore takes from [database].
+  store::StoreOptions StoreOptions() const {
+    return {.statement_timeout = database_statement_timeout,
+            .tcp_user_timeout = database_tcp_user_timeout};
+  }
+
   std::string data_dir;
   std::vector<ListenAddress> listen;
   std::string database_url;  // default sqlite:<data_dir>/latchkey.db
+  // [database] statement_timeout_ms, tcp_user_timeout_ms (PostgreSQL; store.h StoreOptions).
+  std::chrono::milliseconds database_statement_timeout{5000};
+  std::chrono::milliseconds database_tcp_user_timeout{10000};
   std::string tls_cert_file;  // default <data_dir>/tls/server.pem
   std::string tls_key_file;   // default <data_dir>/tls/server.key
   std::vector<std::string> public_hosts;  // extra "host[:port]" names clients use for us

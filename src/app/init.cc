@@ -90,7 +90,7 @@ Result<std::string> InitDataDir(Config config, InitMode mode) {
     return std::unexpected(st.error());
   }
 
-  auto store = store::OpenStore(config.database_url);
+  auto store = store::OpenStore(config.database_url, config.StoreOptions());
   if (!store) return std::unexpected(store.error());
   auto keys = keys::SigningKeys::Open(**store, config.KeyDir(), clock,
                                       config.access_token_lifetime * 2);

@@ -44,8 +44,10 @@ Status InstrumentedStore::DeleteApplication(const std::string& object_id) {
   return Timed("DeleteApplication", [&] { return inner_->DeleteApplication(object_id); });
 }
 
-Status InstrumentedStore::AddPasswordCredential(const store::PasswordCredential& credential) {
-  return Timed("AddPasswordCredential", [&] { return inner_->AddPasswordCredential(credential); });
+Status InstrumentedStore::AddPasswordCredential(const store::PasswordCredential& credential,
+                                                const store::AuditEvent* audit) {
+  return Timed("AddPasswordCredential",
+               [&] { return inner_->AddPasswordCredential(credential, audit); });
 }
 
 Result<std::vector<store::PasswordCredential>> InstrumentedStore::ListPasswordCredentials(
@@ -55,14 +57,16 @@ Result<std::vector<store::PasswordCredential>> InstrumentedStore::ListPasswordCr
 }
 
 Status InstrumentedStore::RemovePasswordCredential(const std::string& app_object_id,
-                                                   const std::string& key_id) {
+                                                   const std::string& key_id,
+                                                   const store::AuditEvent* audit) {
   return Timed("RemovePasswordCredential",
-               [&] { return inner_->RemovePasswordCredential(app_object_id, key_id); });
+               [&] { return inner_->RemovePasswordCredential(app_object_id, key_id, audit); });
 }
 
-Status InstrumentedStore::AddCertificateCredential(const store::CertificateCredential& credential) {
+Status InstrumentedStore::AddCertificateCredential(const store::CertificateCredential& credential,
+                                                   const store::AuditEvent* audit) {
   return Timed("AddCertificateCredential",
-               [&] { return inner_->AddCertificateCredential(credential); });
+               [&] { return inner_->AddCertificateCredential(credential, audit); });
 }
 
 Result<std::vector<store::CertificateCredential>> InstrumentedStore::ListCertificateCredentials(
@@ -72,9 +76,10 @@ Result<std::vector<store::CertificateCredential>> InstrumentedStore::ListCertifi
 }
 
 Status InstrumentedStore::RemoveCertificateCredential(const std::string& app_object_id,
-                                                      const std::string& key_id) {
+                                                      const std::string& key_id,
+                                                      const store::AuditEvent* audit) {
   return Timed("RemoveCertificateCredential",
-               [&] { return inner_->RemoveCertificateCredential(app_object_id, key_id); });
+               [&] { return inner_->RemoveCertificateCredential(app_object_id, key_id, audit); });
 }
 
 Status InstrumentedStore::CreateDirectoryServicePrincipal(
@@ -154,8 +159,9 @@ Status InstrumentedStore::DeleteSigningKey(const std::string& kid) {
   return Timed("DeleteSigningKey", [&] { return inner_->DeleteSigningKey(kid); });
 }
 
-Status InstrumentedStore::CreatePrincipal(const store::Principal& principal) {
-  return Timed("CreatePrincipal", [&] { return inner_->CreatePrincipal(principal); });
+Status InstrumentedStore::CreatePrincipal(const store::Principal& principal,
+                                          const store::AuditEvent* audit) {
+  return Timed("CreatePrincipal", [&] { return inner_->CreatePrincipal(principal, audit); });
 }
 
 Result<store::Principal> InstrumentedStore::GetPrincipal(int64_t id) {
@@ -176,16 +182,17 @@ Result<std::vector<store::Principal>> InstrumentedStore::ListPrincipals(store::P
   return Timed("ListPrincipals", [&] { return inner_->ListPrincipals(kind); });
 }
 
-Status InstrumentedStore::UpdatePrincipal(const store::Principal& principal) {
-  return Timed("UpdatePrincipal", [&] { return inner_->UpdatePrincipal(principal); });
+Status InstrumentedStore::UpdatePrincipal(const store::Principal& principal,
+                                          const store::AuditEvent* audit) {
+  return Timed("UpdatePrincipal", [&] { return inner_->UpdatePrincipal(principal, audit); });
 }
 
-Status InstrumentedStore::DeletePrincipal(int64_t id) {
-  return Timed("DeletePrincipal", [&] { return inner_->DeletePrincipal(id); });
+Status InstrumentedStore::DeletePrincipal(int64_t id, const store::AuditEvent* audit) {
+  return Timed("DeletePrincipal", [&] { return inner_->DeletePrincipal(id, audit); });
 }
 
-Status InstrumentedStore::CreateGroup(const store::Group& group) {
-  return Timed("CreateGroup", [&] { return inner_->CreateGroup(group); });
+Status InstrumentedStore::CreateGroup(const store::Group& group, const store::AuditEvent* audit) {
+  return Timed("CreateGroup", [&] { return inner_->CreateGroup(group, audit); });
 }
 
 Result<store::Group> InstrumentedStore::GetGroup(int64_t id) {
@@ -200,12 +207,12 @@ Result<std::vector<store::Group>> InstrumentedStore::ListGroups() {
   return Timed("ListGroups", [&] { return inner_->ListGroups(); });
 }
 
-Status InstrumentedStore::UpdateGroup(const store::Group& group) {
-  return Timed("UpdateGroup", [&] { return inner_->UpdateGroup(group); });
+Status InstrumentedStore::UpdateGroup(const store::Group& group, const store::AuditEvent* audit) {
+  return Timed("UpdateGroup", [&] { return inner_->UpdateGroup(group, audit); });
 }
 
-Status InstrumentedStore::DeleteGroup(int64_t id) {
-  return Timed("DeleteGroup", [&] { return inner_->DeleteGroup(id); });
+Status InstrumentedStore::DeleteGroup(int64_t id, const store::AuditEvent* audit) {
+  return Timed("DeleteGroup", [&] { return inner_->DeleteGroup(id, audit); });
 }
 
 Result<std::vector<int64_t>> InstrumentedStore::GroupsOfPrincipal(int64_t principal_id) {
@@ -217,13 +224,15 @@ Result<std::vector<store::TokenPermission>> InstrumentedStore::ListTokenPermissi
 }
 
 Status InstrumentedStore::ReplaceTokenPermissions(const std::vector<store::TokenPermission>& grants,
-                                                  const std::vector<int64_t>& revoke_owner_ids) {
+                                                  const std::vector<int64_t>& revoke_owner_ids,
+                                                  const store::AuditEvent* audit) {
   return Timed("ReplaceTokenPermissions",
-               [&] { return inner_->ReplaceTokenPermissions(grants, revoke_owner_ids); });
+               [&] { return inner_->ReplaceTokenPermissions(grants, revoke_owner_ids, audit); });
 }
 
-Status InstrumentedStore::CreatePat(const store::Pat& pat, int quota, TimePoint now) {
-  return Timed("CreatePat", [&] { return inner_->CreatePat(pat, quota, now); });
+Status InstrumentedStore::CreatePat(const store::Pat& pat, int quota, TimePoint now,
+                                    const store::AuditEvent* audit) {
+  return Timed("CreatePat", [&] { return inner_->CreatePat(pat, quota, now, audit); });
 }
 
 Result<store::Pat> InstrumentedStore::GetPat(const std::string& token_id) {
@@ -234,8 +243,8 @@ Result<std::vector<store::Pat>> InstrumentedStore::ListPats(int64_t owner_id, Ti
   return Timed("ListPats", [&] { return inner_->ListPats(owner_id, now); });
 }
 
-Status InstrumentedStore::DeletePat(const std::string& token_id) {
-  return Timed("DeletePat", [&] { return inner_->DeletePat(token_id); });
+Status InstrumentedStore::DeletePat(const std::string& token_id, const store::AuditEvent* audit) {
+  return Timed("DeletePat", [&] { return inner_->DeletePat(token_id, audit); });
 }
 
 Status InstrumentedStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
@@ -250,8 +259,9 @@ Result<int64_t> InstrumentedStore::PurgeExpiredPats(TimePoint now) {
   return Timed("PurgeExpiredPats", [&] { return inner_->PurgeExpiredPats(now); });
 }
 
-Status InstrumentedStore::CreateOAuthSecret(const store::OAuthSecret& secret) {
-  return Timed("CreateOAuthSecret", [&] { return inner_->CreateOAuthSecret(secret); });
+Status InstrumentedStore::CreateOAuthSecret(const store::OAuthSecret& secret,
+                                            const store::AuditEvent* audit) {
+  return Timed("CreateOAuthSecret", [&] { return inner_->CreateOAuthSecret(secret, audit); });
 }
 
 Result<store::OAuthSecret> InstrumentedStore::GetOAuthSecret(const std::string& id) {
@@ -262,20 +272,21 @@ Result<std::vector<store::OAuthSecret>> InstrumentedStore::ListOAuthSecrets(int6
   return Timed("ListOAuthSecrets", [&] { return inner_->ListOAuthSecrets(principal_id); });
 }
 
-Status InstrumentedStore::DeleteOAuthSecret(const std::string& id) {
-  return Timed("DeleteOAuthSecret", [&] { return inner_->DeleteOAuthSecret(id); });
+Status InstrumentedStore::DeleteOAuthSecret(const std::string& id, const store::AuditEvent* audit) {
+  return Timed("DeleteOAuthSecret", [&] { return inner_->DeleteOAuthSecret(id, audit); });
 }
 
 Result<std::string> InstrumentedStore::GetConf(const std::string& key) {
   return Timed("GetConf", [&] { return inner_->GetConf(key); });
 }
 
-Status InstrumentedStore::SetConf(const std::string& key, const std::string& value) {
-  return Timed("SetConf", [&] { return inner_->SetConf(key, value); });
+Status InstrumentedStore::SetConf(const std::string& key, const std::string& value,
+                                  const store::AuditEvent* audit) {
+  return Timed("SetConf", [&] { return inner_->SetConf(key, value, audit); });
 }
 
-Status InstrumentedStore::DeleteConf(const std::string& key) {
-  return Timed("DeleteConf", [&] { return inner_->DeleteConf(key); });
+Status InstrumentedStore::DeleteConf(const std::string& key, const store::AuditEvent* audit) {
+  return Timed("DeleteConf", [&] { return inner_->DeleteConf(key, audit); });
 }
 
 Status InstrumentedStore::AppendAudit(const store::AuditEvent& event) {

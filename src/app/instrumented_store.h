@@ -30,16 +30,18 @@ class InstrumentedStore final : public store::Store {
   Result<std::vector<store::Application>> ListApplications(const std::string& tenant_id) override;
   Result<store::Application> FindApplicationByIdentifierUri(const std::string& uri) override;
   Status DeleteApplication(const std::string& object_id) override;
-  Status AddPasswordCredential(const store::PasswordCredential& credential) override;
+  Status AddPasswordCredential(const store::PasswordCredential& credential,
+                               const store::AuditEvent* audit = nullptr) override;
   Result<std::vector<store::PasswordCredential>> ListPasswordCredentials(
       const std::string& app_object_id) override;
-  Status RemovePasswordCredential(const std::string& app_object_id,
-                                  const std::string& key_id) override;
-  Status AddCertificateCredential(const store::CertificateCredential& credential) override;
+  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
+                                  const store::AuditEvent* audit = nullptr) override;
+  Status AddCertificateCredential(const store::CertificateCredential& credential,
+                                  const store::AuditEvent* audit = nullptr) override;
   Result<std::vector<store::CertificateCredential>> ListCertificateCredentials(
       const std::string& app_object_id) override;
-  Status RemoveCertificateCredential(const std::string& app_object_id,
-                                     const std::string& key_id) override;
+  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
+                                     const store::AuditEvent* audit = nullptr) override;
   Status CreateDirectoryServicePrincipal(const store::DirectoryServicePrincipal& sp) override;
   Result<store::DirectoryServicePrincipal> GetDirectoryServicePrincipal(
       const std::string& object_id) override;
@@ -60,37 +62,44 @@ class InstrumentedStore final : public store::Store {
   Result<std::vector<store::SigningKey>> ListSigningKeys() override;
   Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;
   Status DeleteSigningKey(const std::string& kid) override;
-  Status CreatePrincipal(const store::Principal& principal) override;
+  Status CreatePrincipal(const store::Principal& principal,
+                         const store::AuditEvent* audit = nullptr) override;
   Result<store::Principal> GetPrincipal(int64_t id) override;
   Result<store::Principal> FindUserByName(const std::string& user_name) override;
   Result<store::Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
   Result<std::vector<store::Principal>> ListPrincipals(store::PrincipalKind kind) override;
-  Status UpdatePrincipal(const store::Principal& principal) override;
-  Status DeletePrincipal(int64_t id) override;
-  Status CreateGroup(const store::Group& group) override;
+  Status UpdatePrincipal(const store::Principal& principal,
+                         const store::AuditEvent* audit = nullptr) override;
+  Status DeletePrincipal(int64_t id, const store::AuditEvent* audit = nullptr) override;
+  Status CreateGroup(const store::Group& group, const store::AuditEvent* audit = nullptr) override;
   Result<store::Group> GetGroup(int64_t id) override;
   Result<store::Group> FindGroupByName(const std::string& display_name) override;
   Result<std::vector<store::Group>> ListGroups() override;
-  Status UpdateGroup(const store::Group& group) override;
-  Status DeleteGroup(int64_t id) override;
+  Status UpdateGroup(const store::Group& group, const store::AuditEvent* audit = nullptr) override;
+  Status DeleteGroup(int64_t id, const store::AuditEvent* audit = nullptr) override;
   Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
   Result<std::vector<store::TokenPermission>> ListTokenPermissions() override;
   Status ReplaceTokenPermissions(const std::vector<store::TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids) override;
-  Status CreatePat(const store::Pat& pat, int quota, TimePoint now) override;
+                                 const std::vector<int64_t>& revoke_owner_ids,
+                                 const store::AuditEvent* audit = nullptr) override;
+  Status CreatePat(const store::Pat& pat, int quota, TimePoint now,
+                   const store::AuditEvent* audit = nullptr) override;
   Result<store::Pat> GetPat(const std::string& token_id) override;
   Result<std::vector<store::Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id) override;
+  Status DeletePat(const std::string& token_id, const store::AuditEvent* audit = nullptr) override;
   Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
   Result<int64_t> CountPats() override;
   Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const store::OAuthSecret& secret) override;
+  Status CreateOAuthSecret(const store::OAuthSecret& secret,
+                           const store::AuditEvent* audit = nullptr) override;
   Result<store::OAuthSecret> GetOAuthSecret(const std::string& id) override;
   Result<std::vector<store::OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id) override;
+  Status DeleteOAuthSecret(const std::string& id,
+                           const store::AuditEvent* audit = nullptr) override;
   Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value) override;
-  Status DeleteConf(const std::string& key) override;
+  Status SetConf(const std::string& key, const std::string& value,
+                 const store::AuditEvent* audit = nullptr) override;
+  Status DeleteConf(const std::string& key, const store::AuditEvent* audit = nullptr) override;
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;

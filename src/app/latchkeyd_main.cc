@@ -1,9 +1,8 @@
 // latchkeyd: the latchkey server. Subcommands: init, serve, keys rotate|remove|list,
 // migrate-store, tenants create|list, recover-admin.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "app/config.h"
@@ -16,6 +15,7 @@
 #include "idp/directory.h"
 #include "keys/signing_keys.h"
 #include "store/copy_store.h"
+#include "store/sqlite/backup.h"
 #include "store/store.h"
 #include "workspace/workspace.h"
 
@@ -138,6 +138,26 @@ int main(int argc, char** argv) {
       ->type_name("URL")
       ->required();
 
+  auto* backup = app.add_subcommand(
+      "backup",
+      "Copy this data dir's SQLite database into a new file (mode 0600) with SQLite's online "
+      "backup API; safe while latchkeyd serves. PostgreSQL: use pg_dump (docs/deployment.md)");
+  AddCommonOptions(backup, o);
+  std::string backup_to;
+  backup->add_option("--to", backup_to, "The backup file to create (must not exist)")
+      ->type_name("FILE")
+      ->required();
+  auto* restore = app.add_subcommand(
+      "restore",
+      "Replace this data dir's SQLite database with a backup. Refused while latchkeyd (or any "
+      "latchkeyd command) has the database open: stop the server first");
+  AddCommonOptions(restore, o);
+  std::string restore_from;
+  restore->add_option("--from", restore_from, "The backup file")
+      ->type_name("FILE")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   auto* tenants = app.add_subcommand("tenants", "Identity-provider tenants");
   tenants->require_subcommand(1);
   auto* tenant_create = tenants->add_subcommand("create", "Create a tenant and print it as JSON");
@@ -196,9 +216,9 @@ int main(int argc, char** argv) {
   }
   if (migrate->parsed()) {
     Config config = LoadOrExit(o);
-    auto from = latchkey::store::OpenStore(config.database_url);
+    auto from = latchkey::store::OpenStore(config.database_url, config.StoreOptions());
     if (!from) return Fail(from.error());
-    auto to = latchkey::store::OpenStore(migrate_to);
+    auto to = latchkey::store::OpenStore(migrate_to, config.StoreOptions());
     if (!to) return Fail(to.error());
     if (auto st = latchkey::store::CopyStore(**from, **to); !st) return Fail(st.error());
     // Never echo the URLs: they may carry a password.
@@ -207,8 +227,28 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (backup->parsed() || restore->parsed()) {
+    Config config = LoadOrExit(o);
+    constexpr std::string_view kScheme = "sqlite:";
+    if (!config.database_url.starts_with(kScheme) || config.database_url == "sqlite::memory:") {
+      return Fail({latchkey::ErrorCode::kFailedPrecondition,
+                   "backup and restore are for a SQLite database file; for PostgreSQL use pg_dump "
+                   "and point-in-time recovery (docs/deployment.md)"});
+    }
+    const std::string db_path = config.database_url.substr(kScheme.size());
+    latchkey::Status done = backup->parsed()
+                                ? latchkey::store::sqlite::Backup(db_path, backup_to)
+                                : latchkey::store::sqlite::Restore(restore_from, db_path);
+    if (!done) return Fail(done.error());
+    nlohmann::json out =
+        backup->parsed() ? nlohmann::json{{"backup", backup_to}, {"integrity_check", "ok"}}
+                         : nlohmann::json{{"restored", restore_from}, {"integrity_check", "ok"}};
+    std::cout << out.dump() << std::endl;
+    return 0;
+  }
+
   Config config = LoadOrExit(o);
-  auto store = latchkey::store::OpenStore(config.database_url);
+  auto store = latchkey::store::OpenStore(config.database_url, config.StoreOptions());
   if (!store) return Fail(store.error());
   latchkey::SystemClock clock;
   latchkey::crypto::OpenSslRandom random;

@@ -106,6 +106,8 @@ void ApplyReloadableSettings(Config& running, const Config& next, OwnAuthorities
   const std::pair<const char*, bool> restart_only[] = {
       {"listen / metrics listen", listen_text(next) != listen_text(running)},
       {"database url", next.database_url != running.database_url},
+      {"database timeouts", next.database_statement_timeout != running.database_statement_timeout ||
+                                next.database_tcp_user_timeout != running.database_tcp_user_timeout},
       {"public url", next.public_url != running.public_url},
       {"audit retention", next.audit_retention != running.audit_retention ||
                               next.audit_max_rows != running.audit_max_rows ||
@@ -197,7 +199,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   metrics::Registry registry;
   metrics::ServiceMetrics metrics(registry);
 
-  auto opened = store::OpenStore(config.database_url);
+  auto opened = store::OpenStore(config.database_url, config.StoreOptions());
   if (!opened) {
     spdlog::critical("cannot open the database: {}", opened.error().message);
     return 1;

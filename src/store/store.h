@@ -7,8 +7,14 @@
 // write is durable; errors are kNotFound (missing row), kAlreadyExists (unique key taken),
 // kResourceExhausted (quota), kUnavailable (database unreachable or busy past its timeout),
 // kInternal (anything else). All methods are thread-safe.
+//
+// Audited writes: a write method with a trailing `const AuditEvent* audit` stores that event
+// (when not null) in the same transaction as the change it records, after the change: both
+// commit or neither does, so an acknowledged change always has its audit row (and a failed
+// audit insert fails the write, with nothing changed). The default, nullptr, stores none.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,17 +48,21 @@ class DirectoryStore {
   // Deletes the application with its credentials and service principals.
   virtual Status DeleteApplication(const std::string& object_id) = 0;
 
-  virtual Status AddPasswordCredential(const PasswordCredential& credential) = 0;
+  virtual Status AddPasswordCredential(const PasswordCredential& credential,
+                                       const AuditEvent* audit = nullptr) = 0;
   virtual Result<std::vector<PasswordCredential>> ListPasswordCredentials(
       const std::string& app_object_id) = 0;
   virtual Status RemovePasswordCredential(const std::string& app_object_id,
-                                          const std::string& key_id) = 0;
+                                          const std::string& key_id,
+                                          const AuditEvent* audit = nullptr) = 0;
 
-  virtual Status AddCertificateCredential(const CertificateCredential& credential) = 0;
+  virtual Status AddCertificateCredential(const CertificateCredential& credential,
+                                          const AuditEvent* audit = nullptr) = 0;
   virtual Result<std::vector<CertificateCredential>> ListCertificateCredentials(
       const std::string& app_object_id) = 0;
   virtual Status RemoveCertificateCredential(const std::string& app_object_id,
-                                             const std::string& key_id) = 0;
+                                             const std::string& key_id,
+                                             const AuditEvent* audit = nullptr) = 0;
 
   // Federated identity credentials. Add: kNotFound if the application is missing,
   // kAlreadyExists if its name (case-insensitive) or its issuer and subject together are taken
@@ -104,57 +114,63 @@ class WorkspaceStore {
   virtual ~WorkspaceStore() = default;
 
   // kAlreadyExists when the user_name (case-insensitive) or application_id is taken.
-  virtual Status CreatePrincipal(const Principal& principal) = 0;
+  virtual Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
   virtual Result<Principal> GetPrincipal(int64_t id) = 0;
   virtual Result<Principal> FindUserByName(const std::string& user_name) = 0;  // case-insensitive
   virtual Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) = 0;
   // Principals of one kind ordered by id.
   virtual Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) = 0;
   // Replaces every field but id, kind and created_at.
-  virtual Status UpdatePrincipal(const Principal& principal) = 0;
+  virtual Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
   // Deletes the principal with its PATs, OAuth secrets, group memberships and token grants.
-  virtual Status DeletePrincipal(int64_t id) = 0;
+  virtual Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) = 0;
 
-  virtual Status CreateGroup(const Group& group) = 0;  // kAlreadyExists on display_name
+  // kAlreadyExists on display_name.
+  virtual Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) = 0;
   virtual Result<Group> GetGroup(int64_t id) = 0;
   virtual Result<Group> FindGroupByName(const std::string& display_name) = 0;
   virtual Result<std::vector<Group>> ListGroups() = 0;
   // Replaces name and members. kNotFound if a member id is no principal.
-  virtual Status UpdateGroup(const Group& group) = 0;
-  virtual Status DeleteGroup(int64_t id) = 0;
+  virtual Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) = 0;
+  virtual Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) = 0;
   // Ids of the groups the principal is a direct member of.
   virtual Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) = 0;
 
   virtual Result<std::vector<TokenPermission>> ListTokenPermissions() = 0;
   // Replaces all grants with `grants` and deletes every PAT owned by `revoke_owner_ids`,
-  // in one transaction.
+  // in one transaction. With `audit`, each PAT deleted gets its own event in that transaction
+  // too (RevokedByPermissionEvent: `audit`'s actor, time and address, target token:<id>).
   virtual Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                         const std::vector<int64_t>& revoke_owner_ids) = 0;
+                                         const std::vector<int64_t>& revoke_owner_ids,
+                                         const AuditEvent* audit = nullptr) = 0;
 
   // Deletes the owner's PATs expired at `now`, then inserts the PAT unless the owner still has
   // `quota` or more PATs: then kResourceExhausted. Every stored row counts, so short-lived
   // tokens created in a loop cannot pile up past the quota. Purge, check and insert are atomic.
-  virtual Status CreatePat(const Pat& pat, int quota, TimePoint now) = 0;
+  virtual Status CreatePat(const Pat& pat, int quota, TimePoint now,
+                           const AuditEvent* audit = nullptr) = 0;
   // Deletes every PAT expired at `now` (housekeeping) and returns how many. Nothing is notified:
   // an expired PAT is refused on sight. The audit table keeps its token.create record.
   virtual Result<int64_t> PurgeExpiredPats(TimePoint now) = 0;
   virtual Result<Pat> GetPat(const std::string& token_id) = 0;
   // PATs unexpired at `now`, oldest first; `owner_id` 0 = every owner.
   virtual Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) = 0;
-  virtual Status DeletePat(const std::string& token_id) = 0;
+  virtual Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) = 0;
   // Sets last_used_day of the given tokens (missing ids are ignored).
   virtual Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) = 0;
   virtual Result<int64_t> CountPats() = 0;
 
-  virtual Status CreateOAuthSecret(const OAuthSecret& secret) = 0;
+  virtual Status CreateOAuthSecret(const OAuthSecret& secret,
+                                   const AuditEvent* audit = nullptr) = 0;
   virtual Result<OAuthSecret> GetOAuthSecret(const std::string& id) = 0;
   virtual Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) = 0;
-  virtual Status DeleteOAuthSecret(const std::string& id) = 0;
+  virtual Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) = 0;
 
   // Workspace configuration (string values). Missing key: kNotFound.
   virtual Result<std::string> GetConf(const std::string& key) = 0;
-  virtual Status SetConf(const std::string& key, const std::string& value) = 0;
-  virtual Status DeleteConf(const std::string& key) = 0;
+  virtual Status SetConf(const std::string& key, const std::string& value,
+                         const AuditEvent* audit = nullptr) = 0;
+  virtual Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) = 0;
 };
 
 class AuditStore {
@@ -167,6 +183,11 @@ class AuditStore {
   // `keep_at_most` (by seq). Returns how many were deleted. Cost ~ the rows deleted.
   virtual Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) = 0;
 };
+
+// The event ReplaceTokenPermissions stores for each PAT it deletes: action
+// "token.revoked_by_permission", target "token:<id>", detail {"owner_id":N}, the rest from `cause`.
+AuditEvent RevokedByPermissionEvent(const AuditEvent& cause, const std::string& token_id,
+                                    int64_t owner_id);
 
 // How busy a backend's connections are, read at /metrics scrape time.
 struct PoolUsage {
@@ -190,8 +211,19 @@ class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, pub
   virtual PoolUsage pool_usage() const { return {}; }
 };
 
-// Opens "sqlite:/path/to/file.db", "sqlite::memory:" or "postgresql://..." and applies the
-// numbered migrations. kInvalidArgument for an unknown scheme, kUnavailable if unreachable.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+// Opens "sqlite:/path/to/file.db", "sqlite::memory:" or PostgreSQL, named by either of libpq's
+// forms ("postgresql://..." or key=value pairs such as "host=h1,h2 dbname=latchkey
+// target_session_attrs=read-write"), and applies the numbered migrations. kInvalidArgument for
+// an unknown scheme, kUnavailable if unreachable. Messages never contain a password.
+// How long a PostgreSQL session may take (SQLite ignores these). Every session runs with
+// statement_timeout; a call whose query gets no answer for statement_timeout + 1 s (a server
+// or network that stopped answering, which no server-side timeout can catch) drops its session
+// and fails with kUnavailable. tcp_user_timeout bounds how long sent data may stay
+// unacknowledged before the kernel drops the connection; TCP keepalives are always on.
+struct StoreOptions {
+  std::chrono::milliseconds statement_timeout{5000};
+  std::chrono::milliseconds tcp_user_timeout{10000};
+};
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, const StoreOptions& options = {});
 
 }  // namespace latchkey::store

@@ -11,17 +11,20 @@ namespace latchkey::workspace {
 
 using nlohmann::json;
 
-void AuditLog::Record(std::string actor, std::string action, std::string target, json detail,
-                      std::string remote_address) {
+store::AuditEvent AuditLog::Event(std::string actor, std::string action, std::string target,
+                                  json detail, std::string remote_address) const {
   if (!detail.is_object()) detail = json::object();
-  std::string detail_text = detail.dump(-1, ' ', false, json::error_handler_t::replace);
   store::AuditEvent event;
   event.at = clock_.Now();
   event.actor = std::move(actor);
   event.action = std::move(action);
   event.target = std::move(target);
-  event.detail = std::move(detail_text);
+  event.detail = detail.dump(-1, ' ', false, json::error_handler_t::replace);
   event.remote_address = std::move(remote_address);
+  return event;
+}
+
+void AuditLog::Committed(const store::AuditEvent& event) {
   if (sink_) {
     sink_(event);
   } else {
@@ -29,6 +32,13 @@ void AuditLog::Record(std::string actor, std::string action, std::string target,
                  event.actor, event.target, event.remote_address, event.detail);
   }
   if (metrics_ != nullptr) metrics_->CountAuditAction(event.action);
+}
+
+void AuditLog::Record(std::string actor, std::string action, std::string target, json detail,
+                      std::string remote_address) {
+  store::AuditEvent event = Event(std::move(actor), std::move(action), std::move(target),
+                                  std::move(detail), std::move(remote_address));
+  Committed(event);
   Status stored = store_.AppendAudit(event);
   if (!stored) {
     spdlog::error("event=audit_store_failed action={} target={} error=\"{}\"", event.action,

@@ -2,6 +2,12 @@
 // value), every permission, principal, group, secret and conf change. Each event goes to the
 // log as a structured spdlog line and to the store (AuditStore), where admins list it through
 // GET /api/2.0/latchkey/audit. Thread-safe.
+//
+// A change's event is stored in the change's own transaction: build it with Event, pass it to
+// the store's audited write (its `audit` argument), and call Committed once the write
+// succeeded (or use Write, which does both). A change is then acknowledged only if its audit
+// row committed with it. Record (a separate, best-effort append) is for events that change no
+// data (token issuance, failures).
 #pragma once
 
 #include <functional>
@@ -33,8 +39,23 @@ class AuditLog {
         failures_per_minute_(failures_per_minute),
         failure_tokens_(failures_per_minute) {}
 
-  // A store failure is logged, never returned: auditing must not turn a done change into an
-  // error response.
+  // The event of a change, for the store to write in the change's transaction. Nothing is
+  // logged or stored yet. A non-object `detail` becomes {}.
+  store::AuditEvent Event(std::string actor, std::string action, std::string target,
+                          nlohmann::json detail, std::string remote_address) const;
+  // After the audited write committed (with `event`): the log line (sink) and the metric.
+  void Committed(const store::AuditEvent& event);
+  // Runs write(const store::AuditEvent*) -> Status, an audited store write given `event`, and
+  // calls Committed once it succeeded. Returns write's status.
+  template <class Fn>
+  Status Write(const store::AuditEvent& event, Fn&& write) {
+    Status status = write(&event);
+    if (status) Committed(event);
+    return status;
+  }
+
+  // An event with no data change of its own, appended on its own. A store failure is logged,
+  // never returned.
   void Record(std::string actor, std::string action, std::string target, nlohmann::json detail,
               std::string remote_address);
   // A failed authentication: nothing changed, and anyone can cause one, so these are written

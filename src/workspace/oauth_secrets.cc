@@ -88,12 +88,16 @@ Result<json> OAuthSecretService::Create(const std::string& sp_id, const CreateSe
   record.created_at = deps_.clock.Now();
   record.expires_at =
       record.created_at + input.lifetime.value_or(deps_.options.oauth_secret_default_lifetime);
-  if (Status created = deps_.store.CreateOAuthSecret(record); !created) {
+  store::AuditEvent event = deps_.audit.Event(
+      ctx.Actor(), "oauth_secret.create", "oauth_secret:" + record.id,
+      {{"principal_id", sp->id}, {"expire_time", Rfc3339(record.expires_at)}}, ctx.remote_address);
+  if (Status created = deps_.audit.Write(event,
+                                         [&](const store::AuditEvent* audit) {
+                                           return deps_.store.CreateOAuthSecret(record, audit);
+                                         });
+      !created) {
     return std::unexpected(created.error());
   }
-  deps_.audit.Record(ctx.Actor(), "oauth_secret.create", "oauth_secret:" + record.id,
-                     {{"principal_id", sp->id}, {"expire_time", Rfc3339(record.expires_at)}},
-                     ctx.remote_address);
   json out = SecretInfo(record);
   out["secret"] = secret.reveal();
   return out;
@@ -131,10 +135,12 @@ Status OAuthSecretService::Delete(const std::string& sp_id, const std::string& s
                      "Secret " + (IsGuid(secret_id) ? secret_id : std::string("<malformed>")) +
                          " does not exist.");
   }
-  if (Status deleted = deps_.store.DeleteOAuthSecret(secret_id); !deleted) return deleted;
-  deps_.audit.Record(ctx.Actor(), "oauth_secret.delete", "oauth_secret:" + secret_id,
-                     {{"principal_id", sp->id}}, ctx.remote_address);
-  return Ok();
+  store::AuditEvent event =
+      deps_.audit.Event(ctx.Actor(), "oauth_secret.delete", "oauth_secret:" + secret_id,
+                        {{"principal_id", sp->id}}, ctx.remote_address);
+  return deps_.audit.Write(event, [&](const store::AuditEvent* audit) {
+    return deps_.store.DeleteOAuthSecret(secret_id, audit);
+  });
 }
 
 }  // namespace latchkey::workspace

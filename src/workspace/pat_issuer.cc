@@ -91,12 +91,19 @@ Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext&
   issued.pat.created_at = now;
   issued.pat.expires_at = *expiry;
   issued.pat.scopes = std::move(*scopes);
+  nlohmann::json detail = {{"owner_id", request.owner_id},
+                           {"expiry_time", expiry->has_value() ? ToUnixMillis(**expiry) : -1},
+                           {"auth", AuthKindName(context.auth.kind)}};
+  store::AuditEvent event;
   Status created = MakeError(ErrorCode::kInternal, "not attempted");
   // A token id collision (2^-128) is retried once rather than reported.
   for (int attempt = 0; attempt < 2; ++attempt) {
     issued.value = GeneratePat(deps_.random);
     issued.pat.token_id = HashSecretValue(issued.value.reveal());
-    created = deps_.store.CreatePat(issued.pat, deps_.options.pat_quota, now);
+    // Stored with the PAT, in its transaction: no acknowledged PAT lacks its audit row.
+    event = deps_.audit.Event(context.Actor(), std::string(audit_action),
+                              "token:" + issued.pat.token_id, detail, context.remote_address);
+    created = deps_.store.CreatePat(issued.pat, deps_.options.pat_quota, now, &event);
     if (created || created.error().code != ErrorCode::kAlreadyExists) break;
   }
   if (!created) {
@@ -108,11 +115,7 @@ Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext&
     }
     return std::unexpected(created.error());
   }
-  nlohmann::json detail = {{"owner_id", request.owner_id},
-                           {"expiry_time", expiry->has_value() ? ToUnixMillis(**expiry) : -1},
-                           {"auth", AuthKindName(context.auth.kind)}};
-  deps_.audit.Record(context.Actor(), std::string(audit_action), "token:" + issued.pat.token_id,
-                     std::move(detail), context.remote_address);
+  deps_.audit.Committed(event);
   return issued;
 }
 

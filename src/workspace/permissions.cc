@@ -218,27 +218,29 @@ Result<json> PermissionsService::Set(const SetPermissionsInput& input, Mode mode
       deps_.store, std::vector<int64_t>(owners.begin(), owners.end()), grants);
   if (!lost) return std::unexpected(lost.error());
   std::vector<int64_t> revoke = std::move(*lost);
-  Status replaced = deps_.store.ReplaceTokenPermissions(grants, revoke);
-  if (!replaced) return std::unexpected(replaced.error());
-  deps_.Invalidate();
-  if (!revoke.empty()) deps_.pats.Clear();
-
   json summary = json::array();
   for (const store::TokenPermission& g : grants) {
     summary.push_back({{"subject_kind", SubjectKindName(g.subject_kind)},
                        {"subject_id", g.subject_id},
                        {"permission_level", g.permission_level}});
   }
-  deps_.audit.Record(context.Actor(),
-                     mode == Mode::kReplace ? "token_permissions.replace"
-                                            : "token_permissions.update",
-                     "permissions:/authorization/tokens",
-                     {{"grants", summary}, {"revoked_owner_ids", revoke}},
-                     context.remote_address);
+  // Stored in the replacement's transaction, with one token.revoked_by_permission event per
+  // PAT the store deletes (store.h: RevokedByPermissionEvent).
+  store::AuditEvent event = deps_.audit.Event(
+      context.Actor(),
+      mode == Mode::kReplace ? "token_permissions.replace" : "token_permissions.update",
+      "permissions:/authorization/tokens", {{"grants", summary}, {"revoked_owner_ids", revoke}},
+      context.remote_address);
+  Status replaced = deps_.store.ReplaceTokenPermissions(grants, revoke, &event);
+  if (!replaced) return std::unexpected(replaced.error());
+  deps_.Invalidate();
+  if (!revoke.empty()) deps_.pats.Clear();
+
+  deps_.audit.Committed(event);
+  // Log lines for the revoked PATs this call listed (the store's rows cover every one).
   for (const store::Pat& pat : *pats) {
     if (std::find(revoke.begin(), revoke.end(), pat.owner_id) == revoke.end()) continue;
-    deps_.audit.Record(context.Actor(), "token.revoked_by_permission", "token:" + pat.token_id,
-                       {{"owner_id", pat.owner_id}}, context.remote_address);
+    deps_.audit.Committed(store::RevokedByPermissionEvent(event, pat.token_id, pat.owner_id));
   }
   return Render();
 }

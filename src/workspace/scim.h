@@ -130,8 +130,11 @@ class ScimService {
   Status SaveGroup(const store::Group& group, const CallContext& ctx, std::string_view action);
   Result<Reply> RenderPrincipal(const store::Principal& principal, int status);
   Result<Reply> RenderGroup(const store::Group& group, int status);
-  void Changed(const CallContext& ctx, std::string action, std::string target,
-               nlohmann::json detail);
+  // The audit event of a change, for the store write that makes it.
+  store::AuditEvent Event(const CallContext& ctx, std::string action, std::string target,
+                          nlohmann::json detail);
+  // After the change (and `event`) committed: invalidates the caches and logs the event.
+  void Changed(const store::AuditEvent& event);
 
   const ServiceDeps& deps_;
   // Serialized /Me bodies by principal id, valid while AccessControl::epoch() is unchanged

@@ -96,7 +96,11 @@ Status ScimService::SaveGroup(const store::Group& group, const CallContext& ctx,
       }
     }
   }
-  Status saved = create ? deps_.store.CreateGroup(group) : deps_.store.UpdateGroup(group);
+  store::AuditEvent event =
+      Event(ctx, std::string(action), "group:" + std::to_string(group.id),
+            {{"display_name", group.display_name}, {"member_ids", group.member_ids}});
+  Status saved =
+      create ? deps_.store.CreateGroup(group, &event) : deps_.store.UpdateGroup(group, &event);
   if (!saved) {
     if (saved.error().code == ErrorCode::kAlreadyExists) {
       return MakeError(ErrorCode::kAlreadyExists,
@@ -104,8 +108,7 @@ Status ScimService::SaveGroup(const store::Group& group, const CallContext& ctx,
     }
     return saved;
   }
-  Changed(ctx, std::string(action), "group:" + std::to_string(group.id),
-          {{"display_name", group.display_name}, {"member_ids", group.member_ids}});
+  Changed(event);
   return RevokeLostTokenPermissions(deps_, removed, ctx, action);
 }
 

@@ -176,7 +176,10 @@ Result<Reply> ScimService::CreatePrincipal(ScimResource resource, const Principa
   }
   std::vector<int64_t> groups = input.group_ids.value_or(std::vector<int64_t>{});
   if (Status ok = ValidateGroupIds(groups); !ok) return std::unexpected(ok.error());
-  Status created = deps_.store.CreatePrincipal(p);
+  store::AuditEvent event = Event(
+      ctx, "principal.create", "principal:" + std::to_string(p.id),
+      {{"name", PrincipalName(p)}, {"kind", resource == ScimResource::kUsers ? "user" : "sp"}});
+  Status created = deps_.store.CreatePrincipal(p, &event);
   if (!created) {
     if (created.error().code == ErrorCode::kAlreadyExists) {
       return MakeError(ErrorCode::kAlreadyExists, conflict);
@@ -190,8 +193,7 @@ Result<Reply> ScimService::CreatePrincipal(ScimResource resource, const Principa
     }
   }
   Status joined = SetMemberships(p.id, groups);
-  Changed(ctx, "principal.create", "principal:" + std::to_string(p.id),
-          {{"name", PrincipalName(p)}, {"kind", resource == ScimResource::kUsers ? "user" : "sp"}});
+  Changed(event);
   if (!joined) return std::unexpected(joined.error());
   return RenderPrincipal(p, 201);
 }
@@ -223,7 +225,9 @@ Result<Reply> ScimService::ReplacePrincipal(ScimResource resource, const std::st
   if (input.external_id) p.external_id = *input.external_id;
   if (input.entitlements) p.entitlements = *input.entitlements;
   if (Status ok = CheckNotSelfDeactivation(was_active, p, ctx); !ok) return std::unexpected(ok.error());
-  Status updated = deps_.store.UpdatePrincipal(p);
+  store::AuditEvent event = Event(ctx, "principal.update", "principal:" + std::to_string(p.id),
+                                  {{"name", PrincipalName(p)}, {"active", p.active}});
+  Status updated = deps_.store.UpdatePrincipal(p, &event);
   if (!updated) {
     if (updated.error().code == ErrorCode::kAlreadyExists) {
       return MakeError(ErrorCode::kAlreadyExists, "User with username " + p.user_name +
@@ -232,8 +236,7 @@ Result<Reply> ScimService::ReplacePrincipal(ScimResource resource, const std::st
     return std::unexpected(updated.error());
   }
   Status joined = input.group_ids ? SetMemberships(p.id, *input.group_ids) : Ok();
-  Changed(ctx, "principal.update", "principal:" + std::to_string(p.id),
-          {{"name", PrincipalName(p)}, {"active", p.active}});
+  Changed(event);
   if (!joined) return std::unexpected(joined.error());
   // Deactivation or leaving a group may take its token permission.
   if (Status s = RevokeLostTokenPermissions(deps_, {p.id}, ctx, "principal.update"); !s) {
@@ -272,7 +275,10 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
   if (Status ok = CheckNotSelfDeactivation(was_active, state.principal, ctx); !ok) {
     return std::unexpected(ok.error());
   }
-  Status updated = deps_.store.UpdatePrincipal(state.principal);
+  store::AuditEvent event =
+      Event(ctx, "principal.update", "principal:" + std::to_string(state.principal.id),
+            {{"name", PrincipalName(state.principal)}, {"active", state.principal.active}});
+  Status updated = deps_.store.UpdatePrincipal(state.principal, &event);
   if (!updated) {
     if (updated.error().code == ErrorCode::kAlreadyExists) {
       return MakeError(ErrorCode::kAlreadyExists,
@@ -281,8 +287,7 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
     return std::unexpected(updated.error());
   }
   Status joined = state.groups_changed ? SetMemberships(state.principal.id, state.group_ids) : Ok();
-  Changed(ctx, "principal.update", "principal:" + std::to_string(state.principal.id),
-          {{"name", PrincipalName(state.principal)}, {"active", state.principal.active}});
+  Changed(event);
   if (!joined) return std::unexpected(joined.error());
   // Deactivation or leaving a group may take its token permission.
   if (Status s = RevokeLostTokenPermissions(deps_, {state.principal.id}, ctx, "principal.update");

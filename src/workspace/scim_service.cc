@@ -91,11 +91,15 @@ Result<store::Group> ScimService::FindGroup(const std::string& id) {
   return MakeError(ErrorCode::kNotFound, "Group " + id + " not found.");
 }
 
-void ScimService::Changed(const CallContext& ctx, std::string action, std::string target,
-                          json detail) {
+store::AuditEvent ScimService::Event(const CallContext& ctx, std::string action, std::string target,
+                                     json detail) {
+  return deps_.audit.Event(ctx.Actor(), std::move(action), std::move(target), std::move(detail),
+                           ctx.remote_address);
+}
+
+void ScimService::Changed(const store::AuditEvent& event) {
   deps_.Invalidate();
-  deps_.audit.Record(ctx.Actor(), std::move(action), std::move(target), std::move(detail),
-                     ctx.remote_address);
+  deps_.audit.Committed(event);
 }
 
 Result<Reply> ScimService::RenderPrincipal(const store::Principal& principal, int status) {
@@ -191,10 +195,11 @@ Status ScimService::Delete(ScimResource resource, const std::string& id, const C
       return MakeError(ErrorCode::kInvalidArgument,
                        "The system group '" + g->display_name + "' cannot be deleted.");
     }
-    Status deleted = deps_.store.DeleteGroup(g->id);
+    store::AuditEvent event = Event(ctx, "group.delete", "group:" + std::to_string(g->id),
+                                    {{"display_name", g->display_name}});
+    Status deleted = deps_.store.DeleteGroup(g->id, &event);
     if (!deleted) return deleted;
-    Changed(ctx, "group.delete", "group:" + std::to_string(g->id),
-            {{"display_name", g->display_name}});
+    Changed(event);
     return RevokeLostTokenPermissions(deps_, g->member_ids, ctx, "group.delete");
   }
   Result<store::Principal> p = FindPrincipal(resource, id);
@@ -204,11 +209,12 @@ Status ScimService::Delete(ScimResource resource, const std::string& id, const C
     return MakeError(ErrorCode::kInvalidArgument, "A principal cannot delete itself.");
   }
   // §7.4 [U]: the store deletes the principal's PATs, OAuth secrets, memberships and grants.
-  Status deleted = deps_.store.DeletePrincipal(p->id);
+  store::AuditEvent event = Event(ctx, "principal.delete", "principal:" + std::to_string(p->id),
+                                  {{"name", PrincipalName(*p)}});
+  Status deleted = deps_.store.DeletePrincipal(p->id, &event);
   if (!deleted) return deleted;
   deps_.pats.Clear();
-  Changed(ctx, "principal.delete", "principal:" + std::to_string(p->id),
-          {{"name", PrincipalName(*p)}});
+  Changed(event);
   return Ok();
 }
 

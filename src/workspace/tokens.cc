@@ -69,7 +69,10 @@ std::unexpected<Error> TokenNotFound(std::string_view token_id) {
 
 Status RevokePat(const ServiceDeps& deps, const store::Pat& pat, const CallContext& context,
                  std::string_view action) {
-  Status deleted = deps.store.DeletePat(pat.token_id);
+  store::AuditEvent event =
+      deps.audit.Event(context.Actor(), std::string(action), "token:" + pat.token_id,
+                       {{"owner_id", pat.owner_id}}, context.remote_address);
+  Status deleted = deps.store.DeletePat(pat.token_id, &event);
   if (!deleted) {
     if (deleted.error().code == ErrorCode::kNotFound) return TokenNotFound(pat.token_id);
     return deleted;
@@ -77,8 +80,7 @@ Status RevokePat(const ServiceDeps& deps, const store::Pat& pat, const CallConte
   // The store's listener already evicted it; evicting here too keeps the guarantee ("refused
   // the moment delete returned") independent of the backend's notification path.
   deps.pats.Evict(pat.token_id);
-  deps.audit.Record(context.Actor(), std::string(action), "token:" + pat.token_id,
-                    {{"owner_id", pat.owner_id}}, context.remote_address);
+  deps.audit.Committed(event);
   return Ok();
 }
 
@@ -127,13 +129,14 @@ Status RevokeLostTokenPermissions(const ServiceDeps& deps, const std::vector<int
   if (!lost) return std::unexpected(lost.error());
   for (int64_t owner : *lost) {
     for (const store::Pat& pat : held[owner]) {
-      Status deleted = deps.store.DeletePat(pat.token_id);
+      store::AuditEvent event = deps.audit.Event(
+          context.Actor(), "token.revoked_by_permission", "token:" + pat.token_id,
+          {{"owner_id", owner}, {"cause", std::string(cause)}}, context.remote_address);
+      Status deleted = deps.store.DeletePat(pat.token_id, &event);
       if (!deleted && deleted.error().code != ErrorCode::kNotFound) return deleted;
       deps.pats.Evict(pat.token_id);
       if (!deleted) continue;  // deleted meanwhile by someone else, who audited it
-      deps.audit.Record(context.Actor(), "token.revoked_by_permission", "token:" + pat.token_id,
-                        {{"owner_id", owner}, {"cause", std::string(cause)}},
-                        context.remote_address);
+      deps.audit.Committed(event);
     }
   }
   return Ok();

@@ -138,11 +138,30 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   admin.display_name = admin_user_name;
   admin.entitlements = {"workspace-access", "allow-cluster-create"};
   admin.created_at = now;
-  if (Status s = store.CreatePrincipal(admin); !s) return std::unexpected(s.error());
+  // Each write stores its audit event in its own transaction.
+  store::AuditEvent admin_created =
+      audit.Event("system", "principal.create", "principal:" + std::to_string(admin.id),
+                  {{"name", admin_user_name}, {"kind", "user"}}, "");
+  if (Status s = audit.Write(
+          admin_created,
+          [&](const store::AuditEvent* event) { return store.CreatePrincipal(admin, event); });
+      !s) {
+    return std::unexpected(s.error());
+  }
   store::Group admins{NewScimId(random), kAdminsGroup, {admin.id}, now};
   store::Group users{NewScimId(random), kUsersGroup, {admin.id}, now};
-  if (Status s = store.CreateGroup(admins); !s) return std::unexpected(s.error());
-  if (Status s = store.CreateGroup(users); !s) return std::unexpected(s.error());
+  for (const store::Group* group : {&admins, &users}) {
+    store::AuditEvent created = audit.Event(
+        "system", "group.create", "group:" + std::to_string(group->id),
+        {{"display_name", group->display_name}, {"member_ids", nlohmann::json::array({admin.id})}},
+        "");
+    if (Status s = audit.Write(
+            created,
+            [&](const store::AuditEvent* event) { return store.CreateGroup(*group, event); });
+        !s) {
+      return std::unexpected(s.error());
+    }
+  }
 
   store::Pat pat;
   result.admin_token = GeneratePat(random);
@@ -151,16 +170,14 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   pat.created_by_id = admin.id;
   pat.comment = "bootstrap admin token";
   pat.created_at = now;
-  if (Status s = store.CreatePat(pat, 600, now); !s) return std::unexpected(s.error());
-
-  audit.Record("system", "principal.create", "principal:" + std::to_string(admin.id),
-               {{"name", admin_user_name}, {"kind", "user"}}, "");
-  audit.Record("system", "group.create", "group:" + std::to_string(admins.id),
-               {{"display_name", kAdminsGroup}, {"member_ids", nlohmann::json::array({admin.id})}}, "");
-  audit.Record("system", "group.create", "group:" + std::to_string(users.id),
-               {{"display_name", kUsersGroup}, {"member_ids", nlohmann::json::array({admin.id})}}, "");
-  audit.Record("system", "token.create", "token:" + pat.token_id,
-               {{"owner_id", admin.id}, {"expiry_time", -1}}, "");
+  store::AuditEvent pat_created = audit.Event("system", "token.create", "token:" + pat.token_id,
+                                              {{"owner_id", admin.id}, {"expiry_time", -1}}, "");
+  if (Status s = audit.Write(
+          pat_created,
+          [&](const store::AuditEvent* event) { return store.CreatePat(pat, 600, now, event); });
+      !s) {
+    return std::unexpected(s.error());
+  }
   result.admin_id = admin.id;
   result.admin_user_name = std::move(admin_user_name);
   result.admins_group_id = admins.id;
@@ -193,9 +210,16 @@ Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Ran
     created.display_name = admin_user_name;
     created.entitlements = {"workspace-access"};
     created.created_at = now;
-    if (Status s = store.CreatePrincipal(created); !s) return std::unexpected(s.error());
-    audit.Record("system", "principal.create", "principal:" + std::to_string(created.id),
-                 {{"name", admin_user_name}, {"kind", "user"}, {"by", "recover-admin"}}, "");
+    store::AuditEvent event =
+        audit.Event("system", "principal.create", "principal:" + std::to_string(created.id),
+                    {{"name", admin_user_name}, {"kind", "user"}, {"by", "recover-admin"}}, "");
+    if (Status s = audit.Write(event,
+                               [&](const store::AuditEvent* audit_event) {
+                                 return store.CreatePrincipal(created, audit_event);
+                               });
+        !s) {
+      return std::unexpected(s.error());
+    }
     user = std::move(created);
     result.created = true;
   } else if (!user->active) {
@@ -213,7 +237,14 @@ Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Ran
     members.push_back(user->id);
     if (Status s = store.UpdateGroup(*group); !s) return std::unexpected(s.error());
   }
-  if (Status s = store.SetConf("enableTokensConfig", "true"); !s) {
+  store::AuditEvent recovered =
+      audit.Event("system", "admin.recover", "principal:" + std::to_string(user->id),
+                  {{"name", admin_user_name}, {"enableTokensConfig", "true"}}, "");
+  if (Status s = audit.Write(recovered,
+                             [&](const store::AuditEvent* event) {
+                               return store.SetConf("enableTokensConfig", "true", event);
+                             });
+      !s) {
     return std::unexpected(s.error());
   }
   store::Pat pat;
@@ -224,12 +255,16 @@ Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Ran
   pat.comment = "recover-admin break-glass token";
   pat.created_at = now;
   pat.expires_at = now + token_lifetime;
-  if (Status s = store.CreatePat(pat, INT_MAX, now); !s) return std::unexpected(s.error());
-
-  audit.Record("system", "admin.recover", "principal:" + std::to_string(user->id),
-               {{"name", admin_user_name}, {"enableTokensConfig", "true"}}, "");
-  audit.Record("system", "token.create", "token:" + pat.token_id,
-               {{"owner_id", user->id}, {"expiry_time", ToUnixMillis(*pat.expires_at)}}, "");
+  store::AuditEvent pat_created =
+      audit.Event("system", "token.create", "token:" + pat.token_id,
+                  {{"owner_id", user->id}, {"expiry_time", ToUnixMillis(*pat.expires_at)}}, "");
+  if (Status s = audit.Write(pat_created,
+                             [&](const store::AuditEvent* event) {
+                               return store.CreatePat(pat, INT_MAX, now, event);
+                             });
+      !s) {
+    return std::unexpected(s.error());
+  }
   result.admin_id = user->id;
   result.admin_user_name = std::move(admin_user_name);
   result.expires_at = *pat.expires_at;

@@ -125,10 +125,15 @@ Status WorkspaceConfService::Set(const SetConfInput& input, const CallContext& c
   }
   for (const auto& [key, value] : input.values) {
     // §6: "" erases the key (Terraform's way to reset it).
-    Status written = value.empty() ? deps_.store.DeleteConf(key) : deps_.store.SetConf(key, value);
+    // The event is stored in the write's transaction; erasing a missing key changes nothing
+    // and stores nothing.
+    store::AuditEvent event = deps_.audit.Event(context.Actor(), "conf.update", "conf:" + key,
+                                                {{"value", value}}, context.remote_address);
+    Status written = deps_.audit.Write(event, [&](const store::AuditEvent* audit) {
+      return value.empty() ? deps_.store.DeleteConf(key, audit)
+                           : deps_.store.SetConf(key, value, audit);
+    });
     if (!written && written.error().code != ErrorCode::kNotFound) return written;
-    deps_.audit.Record(context.Actor(), "conf.update", "conf:" + key, {{"value", value}},
-                       context.remote_address);
   }
   deps_.Invalidate();
   return Ok();

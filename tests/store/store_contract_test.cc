@@ -2,12 +2,13 @@
 // audit, Ping. Part 2 is store_contract_workspace_test.cc.
 #include "store/store_contract_test.h"
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <memory>
-#include <unistd.h>
-
-#include <libpq-fe.h>
 
 namespace latchkey::store::testing {
 namespace {
@@ -81,6 +82,44 @@ void StoreContractTest::TearDown() {
     PostgresExec(postgres_admin_url_, "SET client_min_messages TO warning; DROP SCHEMA " +
                                           postgres_schema_ + " CASCADE");
   }
+}
+
+bool StoreContractTest::RefuseAuditAction(const std::string& action) {
+  switch (GetParam()) {
+    case Backend::kSqliteMemory:
+      return false;
+    case Backend::kSqliteFile: {
+      sqlite3* db = nullptr;
+      const std::string path = (dir_->path() / "store.db").string();
+      EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+      char* error = nullptr;
+      const std::string sql =
+          "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events WHEN "
+          "NEW.action = '" +
+          action + "' BEGIN SELECT RAISE(ABORT, 'refused'); END";
+      EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+          << (error ? error : "");
+      sqlite3_free(error);
+      sqlite3_close(db);
+      return true;
+    }
+    case Backend::kPostgres: {
+      const std::string url = postgres_admin_url_ +
+                              (postgres_admin_url_.find('?') == std::string::npos ? "?" : "&") +
+                              "options=-csearch_path%3D" + postgres_schema_;
+      PostgresExec(url,
+                   "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   "IF NEW.action = '" +
+                       action +
+                       "' THEN RAISE EXCEPTION 'refused'; END IF; "
+                       "RETURN NEW; END $$");
+      PostgresExec(url,
+                   "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW "
+                   "EXECUTE FUNCTION refuse_audit()");
+      return true;
+    }
+  }
+  return false;
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,

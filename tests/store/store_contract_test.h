@@ -113,6 +113,11 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
                .scopes = {"all-apis"}};
   }
 
+  // Makes the database itself refuse (a trigger) every audit event whose action is `action`,
+  // so an audited write's audit insert fails after its change ran. False on sqlite::memory:
+  // (no second connection reaches it).
+  bool RefuseAuditAction(const std::string& action);
+
  private:
   std::unique_ptr<TempDir> dir_;
   std::string postgres_admin_url_;

@@ -1,4 +1,7 @@
 // Workspace-conf (§6), audit records and bootstrap.
+#include <map>
+
+#include "workspace/pat_format.h"
 #include "workspace_test_support.h"
 
 namespace latchkey::workspace::testing {
@@ -157,6 +160,67 @@ TEST_F(ConfTest, ChangesTokensAndPermissionsAreAudited) {
                 .size(),
             0u);
   EXPECT_EQ(Admin("GET", "/api/2.0/latchkey/audit?limit=0").status, 400);
+}
+
+TEST_F(ConfTest, EveryAcknowledgedTokenCreateAndDeleteHasItsAuditRow) {
+  const int64_t sp = CreateServicePrincipal(kSpAppId);
+  GrantCanUse("service_principal_name", kSpAppId);
+  std::map<std::string, std::string> expected;  // "token:<id>" -> the action of its last event
+  std::map<std::string, std::string> created;   // "token:<id>" -> the action that created it
+  auto id_of = [](const json& body) {
+    return "token:" + body["token_info"]["token_id"].get<std::string>();
+  };
+  auto obo = [&] {
+    http::Response r = Admin("POST", "/api/2.0/token-management/on-behalf-of/tokens",
+                             json{{"application_id", kSpAppId}, {"lifetime_seconds", 3600}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    created[id_of(Body(r))] = expected[id_of(Body(r))] = "token.obo_create";
+    return Body(r)["token_info"]["token_id"].get<std::string>();
+  };
+  for (int i = 0; i < 2; ++i) {
+    json pat = CreatePat(admin_token_);
+    created[id_of(pat)] = expected[id_of(pat)] = "token.create";
+  }
+  const std::string own = expected.begin()->first.substr(6);
+  const std::string deleted_by_admin = obo();
+  const std::string revoked_by_acl = obo();
+  // Deleted by its owner, by an admin, by a permission change, by a deactivation.
+  ASSERT_EQ(Admin("POST", "/api/2.0/token/delete", json{{"token_id", own}}.dump()).status, 200);
+  expected["token:" + own] = "token.delete";
+  ASSERT_EQ(Admin("DELETE", "/api/2.0/token-management/tokens/" + deleted_by_admin).status, 200);
+  expected["token:" + deleted_by_admin] = "token.admin_delete";
+  ASSERT_EQ(
+      Admin("PUT", "/api/2.0/permissions/authorization/tokens", R"({"access_control_list": []})")
+          .status,
+      200);
+  expected["token:" + revoked_by_acl] = "token.revoked_by_permission";
+  GrantCanUse("service_principal_name", kSpAppId);
+  const std::string revoked_by_deactivation = obo();
+  ASSERT_EQ(Admin("PATCH", "/api/2.0/preview/scim/v2/ServicePrincipals/" + std::to_string(sp),
+                  R"({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                      "Operations": [{"op": "replace", "path": "active", "value": false}]})")
+                .status,
+            200);
+  expected["token:" + revoked_by_deactivation] = "token.revoked_by_permission";
+
+  // Every token event in the store, in order: each created token's first event is its
+  // creation, and its last is the expected one; no token event names anything else.
+  std::map<std::string, std::vector<std::string>> seen;
+  Result<std::vector<store::AuditEvent>> events = store_->ListAudit(0, 1000);
+  ASSERT_TRUE(events);
+  for (const store::AuditEvent& e : *events) {
+    if (e.target.starts_with("token:") && e.action != "token.auth_failed") {
+      seen[e.target].push_back(e.action);
+    }
+  }
+  seen.erase("token:" + HashSecretValue(admin_token_));  // the bootstrap token
+  ASSERT_EQ(seen.size(), expected.size());
+  for (const auto& [target, action] : expected) {
+    ASSERT_TRUE(seen.contains(target)) << target;
+    EXPECT_EQ(seen[target].front(), created[target]) << target;
+    EXPECT_EQ(seen[target].back(), action) << target;
+    EXPECT_LE(seen[target].size(), 2u) << target;
+  }
 }
 
 TEST_F(ConfTest, AuditIsAdminOnly) {

@@ -1,9 +1,13 @@
 #include "store/postgres/connection.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <poll.h>
 #include <string>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "store/sqlite/codec.h"
 
@@ -25,6 +29,28 @@ std::string SqlState(const PGresult* result) {
   return state != nullptr ? state : "";
 }
 
+// libpq's notice receiver: server notices and warnings, and errors that arrive while no
+// query runs (e.g. "terminating connection due to unexpected postmaster exit"), would go to
+// stderr as raw lines by default. Here they become log events. Only the primary message, with
+// the password scrubbed: DETAIL lines may quote values.
+void ReceiveNotice(void* arg, const PGresult* result) {
+  const auto* config = static_cast<const ConnectionConfig*>(arg);
+  auto field = [result](int code) {
+    const char* value = PQresultErrorField(result, code);
+    return std::string(value != nullptr ? value : "");
+  };
+  std::string severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
+  std::string message = config->Redact(Trim(field(PG_DIAG_MESSAGE_PRIMARY)));
+  std::string sqlstate = field(PG_DIAG_SQLSTATE);
+  spdlog::level::level_enum level = spdlog::level::debug;  // NOTICE, INFO, LOG, DEBUG
+  if (severity == "WARNING") level = spdlog::level::warn;
+  if (severity == "ERROR" || severity == "FATAL" || severity == "PANIC") {
+    level = spdlog::level::err;
+  }
+  spdlog::log(level, "event=postgresql_notice severity={} sqlstate={} message=\"{}\"", severity,
+              sqlstate, message);
+}
+
 }  // namespace
 
 ErrorCode ErrorCodeForSqlState(std::string_view state) {
@@ -40,7 +66,7 @@ ErrorCode ErrorCodeForSqlState(std::string_view state) {
 
 bool IsRetryableSqlState(std::string_view state) { return state == "40001" || state == "40P01"; }
 
-Result<ConnectionConfig> ConnectionConfig::FromUrl(const std::string& url) {
+Result<ConnectionConfig> ConnectionConfig::FromUrl(const std::string& url, StoreOptions timeouts) {
   // libpq's parse errors may quote parts of the URL (the password among them): not ours.
   char* parse_error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
@@ -50,6 +76,9 @@ Result<ConnectionConfig> ConnectionConfig::FromUrl(const std::string& url) {
   }
   ConnectionConfig config;
   config.url_ = url;
+  config.statement_timeout_ = std::max(timeouts.statement_timeout, std::chrono::milliseconds(1));
+  config.tcp_user_timeout_ms_ =
+      std::to_string(std::max<int64_t>(timeouts.tcp_user_timeout.count(), 0));
   for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
     if (std::string_view(option->keyword) == "password" && option->val != nullptr) {
       config.password_ = option->val;
@@ -71,8 +100,8 @@ PGconn* ConnectionConfig::Connect(const char* application_name) const {
                             "tcp_user_timeout",
                             "dbname",
                             nullptr};
-  const char* values[] = {"3", application_name, "1",          "10",   "5",
-                          "3", "10000",          url_.c_str(), nullptr};
+  const char* values[] = {"3", application_name,  "1",          "10",   "5",
+                          "3", tcp_user_timeout_ms_.c_str(), url_.c_str(), nullptr};
   return PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
 }
 
@@ -151,8 +180,9 @@ Result<ResultPtr> Statement::Execute() {
   for (const std::optional<std::string>& value : values_) {
     params.push_back(value ? value->c_str() : nullptr);
   }
-  return conn_.Check(PQexecPrepared(conn_.raw(), name->c_str(), static_cast<int>(params.size()),
-                                    params.data(), nullptr, nullptr, /*resultFormat=*/0),
+  return conn_.Await(PQsendQueryPrepared(conn_.raw(), name->c_str(),
+                                         static_cast<int>(params.size()), params.data(), nullptr,
+                                         nullptr, /*resultFormat=*/0),
                      "query");
 }
 
@@ -184,6 +214,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& con
                      "postgresql: cannot connect: " + config.Redact(Trim(PQerrorMessage(raw))));
   }
   conn->backend_pid_ = PQbackendPID(raw);
+  // The config outlives every connection made from it (the pool and the listener own both).
+  PQsetNoticeReceiver(raw, &ReceiveNotice, const_cast<ConnectionConfig*>(&config));
+  LATCHKEY_RETURN_IF_ERROR(conn->Exec("SET statement_timeout = " +
+                                      std::to_string(config.statement_timeout().count())));
   return conn;
 }
 
@@ -205,12 +239,54 @@ Result<ResultPtr> Connection::Check(PGresult* raw, std::string_view context) {
       Error{code, "postgresql: " + std::string(context) + ": " + config_.Redact(message)});
 }
 
+Result<ResultPtr> Connection::Await(int sent, std::string_view context) {
+  if (sent == 0) return Check(nullptr, context);  // PQerrorMessage says why
+  const auto timeout = reply_timeout_.value_or(config_.reply_timeout());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  PGresult* kept = nullptr;  // the error result if any, else the last one (as PQexec)
+  for (;;) {
+    while (PQisBusy(conn_.get()) != 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd fd{.fd = PQsocket(conn_.get()), .events = POLLIN, .revents = 0};
+      int ready = left.count() > 0 ? ::poll(&fd, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        // The server or the network stopped answering: the session's state is unknown, and
+        // the pool must replace it. The query may still run when the network heals; a
+        // transaction's COMMIT that was not sent cannot.
+        broken_ = true;
+        PQclear(kept);
+        return std::unexpected(
+            Error{ErrorCode::kUnavailable, "postgresql: " + std::string(context) +
+                                               ": no answer within " +
+                                               std::to_string(timeout.count()) + " ms"});
+      }
+      if (ready < 0 || PQconsumeInput(conn_.get()) == 0) break;  // lost: PQgetResult reports
+    }
+    PGresult* next = PQgetResult(conn_.get());
+    if (next == nullptr) break;
+    bool next_failed = PQresultStatus(next) != PGRES_COMMAND_OK &&
+                       PQresultStatus(next) != PGRES_TUPLES_OK;
+    bool kept_failed = kept != nullptr && PQresultStatus(kept) != PGRES_COMMAND_OK &&
+                       PQresultStatus(kept) != PGRES_TUPLES_OK;
+    if (kept_failed && !next_failed) {
+      PQclear(next);
+    } else {
+      PQclear(kept);
+      kept = next;
+    }
+    if (PQstatus(conn_.get()) != CONNECTION_OK) break;
+  }
+  return Check(kept, context);
+}
+
 Result<std::string> Connection::PreparedName(std::string_view sql, const std::vector<Oid>& types) {
   std::string key(sql);
   if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
   std::string name = "lk" + std::to_string(prepared_.size() + 1);
-  Result<ResultPtr> prepared = Check(PQprepare(conn_.get(), name.c_str(), key.c_str(),
-                                               static_cast<int>(types.size()), types.data()),
+  Result<ResultPtr> prepared = Await(PQsendPrepare(conn_.get(), name.c_str(), key.c_str(),
+                                                   static_cast<int>(types.size()), types.data()),
                                      "prepare");
   if (!prepared) return std::unexpected(std::move(prepared).error());
   prepared_.emplace(std::move(key), name);
@@ -218,7 +294,7 @@ Result<std::string> Connection::PreparedName(std::string_view sql, const std::ve
 }
 
 Status Connection::Exec(const std::string& sql) {
-  Result<ResultPtr> result = Check(PQexec(conn_.get(), sql.c_str()), "exec");
+  Result<ResultPtr> result = Await(PQsendQuery(conn_.get(), sql.c_str()), "exec");
   if (!result) return std::unexpected(std::move(result).error());
   return Ok();
 }
@@ -254,7 +330,7 @@ Status Connection::Ping(std::chrono::milliseconds timeout) {
 void Connection::RollbackIfActive() {
   if (!ok() || idle()) return;
   // A failed ROLLBACK leaves nothing to undo: the caller already reports the original error.
-  ResultPtr result(PQexec(conn_.get(), "ROLLBACK"), &PQclear);
+  (void)Await(PQsendQuery(conn_.get(), "ROLLBACK"), "rollback");
 }
 
 bool Connection::StillConnected() {

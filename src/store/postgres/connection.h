@@ -19,6 +19,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "store/store.h"
 
 // Returns the error of a Status-like expression from the enclosing function (which returns a
 // Status or a Result<T>). Same as the SQLite backend's macro, which this one may meet in a
@@ -47,7 +48,7 @@ bool IsRetryableSqlState(std::string_view sqlstate);
 class ConnectionConfig {
  public:
   // kInvalidArgument if libpq cannot parse `url` (the message never quotes the URL).
-  static Result<ConnectionConfig> FromUrl(const std::string& url);
+  static Result<ConnectionConfig> FromUrl(const std::string& url, StoreOptions timeouts = {});
 
   // A new blocking connection; nullptr only if libpq is out of memory. The caller checks
   // PQstatus. `application_name` tells the pool's sessions from the listener's in pg_stat_activity.
@@ -55,9 +56,18 @@ class ConnectionConfig {
   // `message` with every occurrence of the password replaced by "***".
   std::string Redact(std::string message) const;
 
+  // The session's statement_timeout, and how long a query may go without an answer before the
+  // session is given up (statement_timeout + 1 s: the server's own timeout answers first).
+  std::chrono::milliseconds statement_timeout() const { return statement_timeout_; }
+  std::chrono::milliseconds reply_timeout() const {
+    return statement_timeout_ + std::chrono::milliseconds(1000);
+  }
+
  private:
   std::string url_;
   std::string password_;
+  std::chrono::milliseconds statement_timeout_{5000};
+  std::string tcp_user_timeout_ms_ = "10000";
 };
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
@@ -164,6 +174,12 @@ class Connection {
 
   // False once the session is lost; the pool then drops the connection.
   bool ok() const { return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+  // True once a query went unanswered past the reply timeout (the session is then not ok()):
+  // the server or the network stopped answering, so retrying on a new session is pointless.
+  bool timed_out() const { return broken_; }
+  // Replaces the config's reply timeout for this session (nullopt: back to the config's), for
+  // work that may rightly take long, such as migrations.
+  void SetReplyTimeout(std::optional<std::chrono::milliseconds> timeout) { reply_timeout_ = timeout; }
   bool idle() const { return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE; }
   // Checks, without blocking, that the server has not closed the idle session (e.g. after a
   // restart), so that a stale pooled connection is replaced before a query is sent on it.
@@ -179,6 +195,10 @@ class Connection {
   Connection(PGconn* conn, const ConnectionConfig& config);
   // Turns a finished result into Ok or an Error (recording its SQLSTATE); `result` may be null.
   Result<ResultPtr> Check(PGresult* result, std::string_view context);
+  // After PQsend*(): waits for the answer, at most config_.reply_timeout(), and returns what the
+  // blocking call would have (the error result if any, else the last one), through Check. No
+  // answer in time: the session is marked broken and the error is kUnavailable.
+  Result<ResultPtr> Await(int sent, std::string_view context);
   // The prepared statement's name for `sql`, preparing it on first use.
   Result<std::string> PreparedName(std::string_view sql, const std::vector<Oid>& types);
 
@@ -186,6 +206,7 @@ class Connection {
   const ConnectionConfig& config_;
   int backend_pid_ = 0;
   bool broken_ = false;  // set when a timed-out query left the session in an unknown state
+  std::optional<std::chrono::milliseconds> reply_timeout_;
   std::string last_sqlstate_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };

@@ -71,7 +71,8 @@ class ConnectionPool {
       Result<Lease> lease = Acquire();
       if (!lease) return std::unexpected(std::move(lease).error());
       auto result = fn(**lease);
-      if (result || (*lease)->ok() || attempt > 0) return result;
+      // A session the server closed is retried on a new one; one that stopped answering is not.
+      if (result || (*lease)->ok() || (*lease)->timed_out() || attempt > 0) return result;
     }
   }
 
@@ -89,7 +90,7 @@ class ConnectionPool {
         if (!lease) return std::unexpected(std::move(lease).error());
         Connection& conn = **lease;
         if (Status begun = conn.Exec(BeginSql(isolation)); !begun) {
-          if (!conn.ok() && !reconnected) {
+          if (!conn.ok() && !conn.timed_out() && !reconnected) {
             reconnected = true;
             --attempt;
             continue;

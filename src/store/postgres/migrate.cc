@@ -1,5 +1,6 @@
 #include "store/postgres/migrate.h"
 
+#include <chrono>
 #include <string>
 
 namespace latchkey::store::postgres {
@@ -45,10 +46,14 @@ Status Apply(Connection& conn, std::span<const Migration> migrations) {
 }  // namespace
 
 Status ApplyMigrations(Connection& conn, std::span<const Migration> migrations) {
+  // A migration, or the wait for another replica's, may rightly outlast the statement timeout.
+  conn.SetReplyTimeout(std::chrono::minutes(30));
   LATCHKEY_RETURN_IF_ERROR(conn.Exec("BEGIN"));
-  Status applied = Apply(conn, migrations);
+  Status applied = conn.Exec("SET LOCAL statement_timeout = 0");
+  if (applied) applied = Apply(conn, migrations);
   if (applied) applied = conn.Exec("COMMIT");
   conn.RollbackIfActive();
+  conn.SetReplyTimeout(std::nullopt);
   return applied;
 }
 

@@ -149,8 +149,9 @@ Status PostgresStore::DeleteApplication(const std::string& object_id) {
   });
 }
 
-Status PostgresStore::AddPasswordCredential(const PasswordCredential& credential) {
-  return Write([&](Connection& conn) {
+Status PostgresStore::AddPasswordCredential(const PasswordCredential& credential,
+                                            const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare(
             "INSERT INTO password_credentials (key_id, app_object_id, display_name, hint,"
@@ -179,16 +180,17 @@ Result<std::vector<PasswordCredential>> PostgresStore::ListPasswordCredentials(
 }
 
 Status PostgresStore::RemovePasswordCredential(const std::string& app_object_id,
-                                               const std::string& key_id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) {
+                                               const std::string& key_id, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) {
     return RemoveCredential(
         conn, "DELETE FROM password_credentials WHERE app_object_id = $1 AND key_id = $2",
         app_object_id, key_id, changes);
   });
 }
 
-Status PostgresStore::AddCertificateCredential(const CertificateCredential& credential) {
-  return Write([&](Connection& conn) {
+Status PostgresStore::AddCertificateCredential(const CertificateCredential& credential,
+                                               const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare(
             "INSERT INTO certificate_credentials (key_id, app_object_id, display_name,"
@@ -219,8 +221,9 @@ Result<std::vector<CertificateCredential>> PostgresStore::ListCertificateCredent
 }
 
 Status PostgresStore::RemoveCertificateCredential(const std::string& app_object_id,
-                                                  const std::string& key_id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) {
+                                                  const std::string& key_id,
+                                                  const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) {
     return RemoveCredential(
         conn, "DELETE FROM certificate_credentials WHERE app_object_id = $1 AND key_id = $2",
         app_object_id, key_id, changes);

@@ -62,24 +62,24 @@ Status PostgresStore::DeleteSigningKey(const std::string& kid) {
   });
 }
 
+Status PostgresStore::InsertAudit(Connection& conn, const AuditEvent& event) {
+  LATCHKEY_RETURN_IF_ERROR(
+      conn.Exec("SELECT pg_advisory_xact_lock(27756, hashtext(coalesce(current_schema(), '')))"));
+  return conn
+      .Prepare(
+          "INSERT INTO audit_events (at, actor, action, target, detail, remote_address)"
+          " VALUES ($1, $2, $3, $4, $5, $6)")
+      .Bind(event.at)
+      .Bind(event.actor)
+      .Bind(event.action)
+      .Bind(event.target)
+      .Bind(event.detail)
+      .Bind(event.remote_address)
+      .Run();
+}
+
 Status PostgresStore::AppendAudit(const AuditEvent& event) {
-  return Write([&](Connection& conn) -> Status {
-    // Appends take turns (a transaction-level advisory lock), so seq order is commit order and
-    // a reader paging with ListAudit(after_seq) never skips an event that commits late.
-    LATCHKEY_RETURN_IF_ERROR(
-        conn.Exec("SELECT pg_advisory_xact_lock(27756, hashtext(coalesce(current_schema(), '')))"));
-    return conn
-        .Prepare(
-            "INSERT INTO audit_events (at, actor, action, target, detail, remote_address)"
-            " VALUES ($1, $2, $3, $4, $5, $6)")
-        .Bind(event.at)
-        .Bind(event.actor)
-        .Bind(event.action)
-        .Bind(event.target)
-        .Bind(event.detail)
-        .Bind(event.remote_address)
-        .Run();
-  });
+  return Write([&](Connection& conn) -> Status { return InsertAudit(conn, event); });
 }
 
 Result<std::vector<AuditEvent>> PostgresStore::ListAudit(int64_t after_seq, int limit) {

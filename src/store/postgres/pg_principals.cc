@@ -47,8 +47,8 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 }  // namespace
 
-Status PostgresStore::CreatePrincipal(const Principal& principal) {
-  return Write([&](Connection& conn) {
+Status PostgresStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
                  ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
@@ -106,8 +106,8 @@ Result<std::vector<Principal>> PostgresStore::ListPrincipals(PrincipalKind kind)
   });
 }
 
-Status PostgresStore::UpdatePrincipal(const Principal& principal) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<int64_t> updated =
         conn.Prepare(
                 "UPDATE principals SET user_name = $1, application_id = $2, display_name = $3,"
@@ -127,8 +127,8 @@ Status PostgresStore::UpdatePrincipal(const Principal& principal) {
   });
 }
 
-Status PostgresStore::DeletePrincipal(int64_t id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     // The row lock keeps CreatePat (which takes it too) from adding a PAT that the cascade
     // below would delete without a change event.
     LATCHKEY_RETURN_IF_ERROR(
@@ -163,8 +163,8 @@ Status PostgresStore::DeletePrincipal(int64_t id) {
   });
 }
 
-Status PostgresStore::CreateGroup(const Group& group) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::CreateGroup(const Group& group, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
         conn.Prepare(
                 "INSERT INTO workspace_groups (id, display_name, created_at) VALUES ($1, $2, $3)")
@@ -233,8 +233,8 @@ Result<std::vector<Group>> PostgresStore::ListGroups() {
       });
 }
 
-Status PostgresStore::UpdateGroup(const Group& group) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<int64_t> updated =
         conn.Prepare("UPDATE workspace_groups SET display_name = $1 WHERE id = $2")
             .Bind(group.display_name)
@@ -259,8 +259,8 @@ Status PostgresStore::UpdateGroup(const Group& group) {
   });
 }
 
-Status PostgresStore::DeleteGroup(int64_t id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<std::vector<int64_t>> members = MembersOf(conn, id);
     if (!members) return std::unexpected(std::move(members).error());
     Result<int64_t> grants = conn.Prepare(

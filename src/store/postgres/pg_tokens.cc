@@ -25,12 +25,13 @@ Result<std::vector<TokenPermission>> PostgresStore::ListTokenPermissions() {
 }
 
 Status PostgresStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                              const std::vector<int64_t>& revoke_owner_ids) {
+                                              const std::vector<int64_t>& revoke_owner_ids,
+                                              const AuditEvent* audit) {
   // Two replicas replacing the grants at once must not interleave their delete-all and inserts.
   // The table lock (self-conflicting, readers unaffected), taken before the transaction's
   // snapshot, makes replacements take turns, each seeing the last one's result; SERIALIZABLE
   // covers what remains (e.g. a PAT created meanwhile for a revoked owner: retried).
-  return Write(Isolation::kSerializable,
+  return Write(Isolation::kSerializable, audit,
                [&](Connection& conn, std::vector<Change>& changes) -> Status {
                  LATCHKEY_RETURN_IF_ERROR(
                      conn.Exec("LOCK TABLE token_permissions IN SHARE ROW EXCLUSIVE MODE"));
@@ -53,6 +54,10 @@ Status PostgresStore::ReplaceTokenPermissions(const std::vector<TokenPermission>
                            .All(TextFromRow<Row>);
                    if (!revoked) return std::unexpected(std::move(revoked).error());
                    for (std::string& token : *revoked) {
+                     if (audit != nullptr) {
+                       LATCHKEY_RETURN_IF_ERROR(
+                           InsertAudit(conn, RevokedByPermissionEvent(*audit, token, owner)));
+                     }
                      changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
                    }
                  }
@@ -60,8 +65,8 @@ Status PostgresStore::ReplaceTokenPermissions(const std::vector<TokenPermission>
                });
 }
 
-Status PostgresStore::CreatePat(const Pat& pat, int quota, TimePoint now) {
-  return Write([&](Connection& conn) -> Status {
+Status PostgresStore::CreatePat(const Pat& pat, int quota, TimePoint now, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) -> Status {
     // Locking the owner's row serializes CreatePat per owner across every replica, so no other
     // PAT can slip in between the count and the insert. A missing owner locks nothing; the
     // insert then fails on the foreign key (kNotFound).
@@ -118,8 +123,8 @@ Result<std::vector<Pat>> PostgresStore::ListPats(int64_t owner_id, TimePoint now
   });
 }
 
-Status PostgresStore::DeletePat(const std::string& token_id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::DeletePat(const std::string& token_id, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<int64_t> deleted =
         conn.Prepare("DELETE FROM pats WHERE token_id = $1").Bind(token_id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
@@ -163,8 +168,8 @@ Result<int64_t> PostgresStore::PurgeExpiredPats(TimePoint now) {
   return purged;
 }
 
-Status PostgresStore::CreateOAuthSecret(const OAuthSecret& secret) {
-  return Write([&](Connection& conn) {
+Status PostgresStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare(
             "INSERT INTO oauth_secrets (id, principal_id, secret_hash, created_at,"
@@ -200,8 +205,8 @@ Result<std::vector<OAuthSecret>> PostgresStore::ListOAuthSecrets(int64_t princip
   });
 }
 
-Status PostgresStore::DeleteOAuthSecret(const std::string& id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::DeleteOAuthSecret(const std::string& id, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<int64_t> deleted =
         conn.Prepare("DELETE FROM oauth_secrets WHERE id = $1").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
@@ -219,8 +224,9 @@ Result<std::string> PostgresStore::GetConf(const std::string& key) {
   });
 }
 
-Status PostgresStore::SetConf(const std::string& key, const std::string& value) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::SetConf(const std::string& key, const std::string& value,
+                              const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(conn.Prepare("INSERT INTO conf (key, value) VALUES ($1, $2)"
                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                                  .Bind(key)
@@ -231,8 +237,8 @@ Status PostgresStore::SetConf(const std::string& key, const std::string& value) 
   });
 }
 
-Status PostgresStore::DeleteConf(const std::string& key) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::DeleteConf(const std::string& key, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<int64_t> deleted = conn.Prepare("DELETE FROM conf WHERE key = $1").Bind(key).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "configuration key not found");

@@ -20,8 +20,9 @@ Result<std::string> CurrentSchema(Connection& conn) {
 }  // namespace
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url,
-                                                           PoolOptions options) {
-  Result<ConnectionConfig> config = ConnectionConfig::FromUrl(url);
+                                                           PoolOptions options,
+                                                           StoreOptions timeouts) {
+  Result<ConnectionConfig> config = ConnectionConfig::FromUrl(url, timeouts);
   if (!config) return std::unexpected(std::move(config).error());
   Result<std::unique_ptr<ConnectionPool>> pool = ConnectionPool::Open(std::move(*config), options);
   if (!pool) return std::unexpected(std::move(pool).error());

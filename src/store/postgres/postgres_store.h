@@ -36,8 +36,10 @@ class PostgresStore final : public Store {
   // numbered migrations and starts listening for other replicas' changes. kInvalidArgument for
   // a malformed URL, kUnavailable if the server cannot be reached, kFailedPrecondition if the
   // schema is newer than this binary. Messages never contain the URL's password.
+  // `timeouts`: store.h's StoreOptions.
   static Result<std::unique_ptr<PostgresStore>> Open(const std::string& url,
-                                                     PoolOptions options = {});
+                                                     PoolOptions options = {},
+                                                     StoreOptions timeouts = {});
   ~PostgresStore() override;
 
   // True once the notification session listens (tests; readiness is Ping's business).
@@ -53,16 +55,18 @@ class PostgresStore final : public Store {
   Result<std::vector<Application>> ListApplications(const std::string& tenant_id) override;
   Result<Application> FindApplicationByIdentifierUri(const std::string& uri) override;
   Status DeleteApplication(const std::string& object_id) override;
-  Status AddPasswordCredential(const PasswordCredential& credential) override;
+  Status AddPasswordCredential(const PasswordCredential& credential,
+                               const AuditEvent* audit = nullptr) override;
   Result<std::vector<PasswordCredential>> ListPasswordCredentials(
       const std::string& app_object_id) override;
-  Status RemovePasswordCredential(const std::string& app_object_id,
-                                  const std::string& key_id) override;
-  Status AddCertificateCredential(const CertificateCredential& credential) override;
+  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
+                                  const AuditEvent* audit = nullptr) override;
+  Status AddCertificateCredential(const CertificateCredential& credential,
+                                  const AuditEvent* audit = nullptr) override;
   Result<std::vector<CertificateCredential>> ListCertificateCredentials(
       const std::string& app_object_id) override;
-  Status RemoveCertificateCredential(const std::string& app_object_id,
-                                     const std::string& key_id) override;
+  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
+                                     const AuditEvent* audit = nullptr) override;
   Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) override;
   Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
       const std::string& object_id) override;
@@ -87,37 +91,40 @@ class PostgresStore final : public Store {
   Status DeleteSigningKey(const std::string& kid) override;
 
   // WorkspaceStore.
-  Status CreatePrincipal(const Principal& principal) override;
+  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
   Result<Principal> GetPrincipal(int64_t id) override;
   Result<Principal> FindUserByName(const std::string& user_name) override;
   Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
   Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) override;
-  Status UpdatePrincipal(const Principal& principal) override;
-  Status DeletePrincipal(int64_t id) override;
-  Status CreateGroup(const Group& group) override;
+  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
+  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) override;
+  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
   Result<Group> GetGroup(int64_t id) override;
   Result<Group> FindGroupByName(const std::string& display_name) override;
   Result<std::vector<Group>> ListGroups() override;
-  Status UpdateGroup(const Group& group) override;
-  Status DeleteGroup(int64_t id) override;
+  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
+  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) override;
   Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
   Result<std::vector<TokenPermission>> ListTokenPermissions() override;
   Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids) override;
-  Status CreatePat(const Pat& pat, int quota, TimePoint now) override;
+                                 const std::vector<int64_t>& revoke_owner_ids,
+                                 const AuditEvent* audit = nullptr) override;
+  Status CreatePat(const Pat& pat, int quota, TimePoint now,
+                   const AuditEvent* audit = nullptr) override;
   Result<Pat> GetPat(const std::string& token_id) override;
   Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id) override;
+  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) override;
   Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
   Result<int64_t> CountPats() override;
   Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const OAuthSecret& secret) override;
+  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr) override;
   Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
   Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id) override;
+  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) override;
   Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value) override;
-  Status DeleteConf(const std::string& key) override;
+  Status SetConf(const std::string& key, const std::string& value,
+                 const AuditEvent* audit = nullptr) override;
+  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
 
   // AuditStore.
   Status AppendAudit(const AuditEvent& event) override;
@@ -138,10 +145,11 @@ class PostgresStore final : public Store {
 
   // Runs fn(Connection&, std::vector<Change>&) -> Status, or fn(Connection&) -> Status for a
   // write nobody needs to hear of, in one transaction; fn lists the changes it made (cleared
-  // before each attempt). The changes are sent with pg_notify inside the transaction and, once
-  // it committed, given to the local listeners.
+  // before each attempt). `audit` (if not null) is inserted after fn, in the same transaction
+  // (InsertAudit). The changes are sent with pg_notify inside the transaction and, once it
+  // committed, given to the local listeners.
   template <class Fn>
-  Status Write(Isolation isolation, Fn&& fn) {
+  Status Write(Isolation isolation, const AuditEvent* audit, Fn&& fn) {
     std::vector<Change> changes;
     Status status = pool_->Transaction(isolation, [&](Connection& conn) -> Status {
       changes.clear();
@@ -150,16 +158,29 @@ class PostgresStore final : public Store {
       } else {
         LATCHKEY_RETURN_IF_ERROR(fn(conn));
       }
+      if (audit != nullptr) LATCHKEY_RETURN_IF_ERROR(InsertAudit(conn, *audit));
       return SendNotifications(conn, changes);
     });
     if (status) NotifyLocal(changes);
     return status;
   }
   template <class Fn>
+  Status Write(Isolation isolation, Fn&& fn) {
+    return Write(isolation, nullptr, std::forward<Fn>(fn));
+  }
+  template <class Fn>
+  Status Write(const AuditEvent* audit, Fn&& fn) {
+    return Write(Isolation::kReadCommitted, audit, std::forward<Fn>(fn));
+  }
+  template <class Fn>
   Status Write(Fn&& fn) {
-    return Write(Isolation::kReadCommitted, std::forward<Fn>(fn));
+    return Write(Isolation::kReadCommitted, nullptr, std::forward<Fn>(fn));
   }
 
+  // Inserts one audit event. Inserts take turns (a transaction-level advisory lock held until
+  // commit), so seq order is commit order and a reader paging with ListAudit(after_seq) never
+  // skips an event that commits late.
+  static Status InsertAudit(Connection& conn, const AuditEvent& event);
   Status SendNotifications(Connection& conn, const std::vector<Change>& changes);
   void NotifyLocal(const std::vector<Change>& changes);
 

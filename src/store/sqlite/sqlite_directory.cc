@@ -151,8 +151,9 @@ Status SqliteStore::DeleteApplication(const std::string& object_id) {
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::AddPasswordCredential(const PasswordCredential& credential) {
-  return pool_->Write([&](Connection& conn) {
+Status SqliteStore::AddPasswordCredential(const PasswordCredential& credential,
+                                          const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare(
             "INSERT INTO password_credentials (key_id, app_object_id, display_name, hint,"
@@ -181,9 +182,9 @@ Result<std::vector<PasswordCredential>> SqliteStore::ListPasswordCredentials(
 }
 
 Status SqliteStore::RemovePasswordCredential(const std::string& app_object_id,
-                                             const std::string& key_id) {
+                                             const std::string& key_id, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) {
+  Status status = Write(audit, [&](Connection& conn) {
     return RemoveCredential(
         conn, "DELETE FROM password_credentials WHERE app_object_id = ? AND key_id = ?",
         app_object_id, key_id, changes);
@@ -191,8 +192,9 @@ Status SqliteStore::RemovePasswordCredential(const std::string& app_object_id,
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::AddCertificateCredential(const CertificateCredential& credential) {
-  return pool_->Write([&](Connection& conn) {
+Status SqliteStore::AddCertificateCredential(const CertificateCredential& credential,
+                                             const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare(
             "INSERT INTO certificate_credentials (key_id, app_object_id, display_name,"
@@ -223,9 +225,10 @@ Result<std::vector<CertificateCredential>> SqliteStore::ListCertificateCredentia
 }
 
 Status SqliteStore::RemoveCertificateCredential(const std::string& app_object_id,
-                                                const std::string& key_id) {
+                                                const std::string& key_id,
+                                                const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) {
+  Status status = Write(audit, [&](Connection& conn) {
     return RemoveCredential(
         conn, "DELETE FROM certificate_credentials WHERE app_object_id = ? AND key_id = ?",
         app_object_id, key_id, changes);

@@ -69,20 +69,23 @@ Status SqliteStore::DeleteSigningKey(const std::string& kid) {
   return Notify(std::move(status), changes);
 }
 
+Status SqliteStore::InsertAudit(Connection& conn, const AuditEvent& event) {
+  // The writer is one connection: inserts take turns, so seq order is commit order.
+  return conn
+      .Prepare(
+          "INSERT INTO audit_events (at, actor, action, target, detail, remote_address)"
+          " VALUES (?, ?, ?, ?, ?, ?)")
+      .Bind(event.at)
+      .Bind(event.actor)
+      .Bind(event.action)
+      .Bind(event.target)
+      .Bind(event.detail)
+      .Bind(event.remote_address)
+      .Run();
+}
+
 Status SqliteStore::AppendAudit(const AuditEvent& event) {
-  return pool_->Write([&](Connection& conn) {
-    return conn
-        .Prepare(
-            "INSERT INTO audit_events (at, actor, action, target, detail, remote_address)"
-            " VALUES (?, ?, ?, ?, ?, ?)")
-        .Bind(event.at)
-        .Bind(event.actor)
-        .Bind(event.action)
-        .Bind(event.target)
-        .Bind(event.detail)
-        .Bind(event.remote_address)
-        .Run();
-  });
+  return pool_->Write([&](Connection& conn) { return InsertAudit(conn, event); });
 }
 
 Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int limit) {

@@ -46,8 +46,8 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 }  // namespace
 
-Status SqliteStore::CreatePrincipal(const Principal& principal) {
-  return pool_->Write([&](Connection& conn) {
+Status SqliteStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
@@ -103,9 +103,9 @@ Result<std::vector<Principal>> SqliteStore::ListPrincipals(PrincipalKind kind) {
   });
 }
 
-Status SqliteStore::UpdatePrincipal(const Principal& principal) {
+Status SqliteStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<int64_t> updated =
         conn.Prepare(
                 "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
@@ -126,9 +126,9 @@ Status SqliteStore::UpdatePrincipal(const Principal& principal) {
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::DeletePrincipal(int64_t id) {
+Status SqliteStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     auto text = [](const Statement& row) -> Result<std::string> { return row.Text(0); };
     Result<std::vector<std::string>> tokens =
         conn.Prepare("SELECT token_id FROM pats WHERE owner_id = ?").Bind(id).All(text);
@@ -159,9 +159,9 @@ Status SqliteStore::DeletePrincipal(int64_t id) {
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::CreateGroup(const Group& group) {
+Status SqliteStore::CreateGroup(const Group& group, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
         conn.Prepare("INSERT INTO workspace_groups (id, display_name, created_at) VALUES (?, ?, ?)")
             .Bind(group.id)
@@ -225,9 +225,9 @@ Result<std::vector<Group>> SqliteStore::ListGroups() {
   });
 }
 
-Status SqliteStore::UpdateGroup(const Group& group) {
+Status SqliteStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<int64_t> updated =
         conn.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
             .Bind(group.display_name)
@@ -253,9 +253,9 @@ Status SqliteStore::UpdateGroup(const Group& group) {
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::DeleteGroup(int64_t id) {
+Status SqliteStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<std::vector<int64_t>> members = MembersOf(conn, id);
     if (!members) return std::unexpected(std::move(members).error());
     Result<int64_t> grants = conn.Prepare(

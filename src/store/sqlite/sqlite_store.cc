@@ -1,15 +1,18 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <optional>
 #include <utility>
 
 #include "store/migration.h"
+#include "store/sqlite/backup.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/migrate.h"
 
@@ -46,17 +49,40 @@ Status CreateFileIfMissing(const std::string& path) {
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
   Result<std::unique_ptr<ConnectionPool>> pool;
+  int open_lock = -1;
+  if (path != ":memory:") {
+    // Held shared while the store is open, so that `latchkeyd restore` (exclusive) never
+    // replaces a database under a running server. A separate file: closing any descriptor of
+    // the database file itself would drop SQLite's own POSIX locks.
+    open_lock = ::open(OpenLockPath(path).c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (open_lock < 0) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "sqlite: cannot open " + OpenLockPath(path) + ": " + std::strerror(errno));
+    }
+    if (::flock(open_lock, LOCK_SH | LOCK_NB) != 0) {
+      ::close(open_lock);
+      return MakeError(ErrorCode::kUnavailable, "sqlite: " + path + " is being restored");
+    }
+  }
   if (path == ":memory:") {
     pool = ConnectionPool::Open(path);
   } else {
     ScopedUmask umask(077);
-    LATCHKEY_RETURN_IF_ERROR(CreateFileIfMissing(path));
+    if (Status created = CreateFileIfMissing(path); !created) {
+      ::close(open_lock);
+      return std::unexpected(std::move(created).error());
+    }
     pool = ConnectionPool::Open(path);
   }
-  if (!pool) return std::unexpected(std::move(pool).error());
-  LATCHKEY_RETURN_IF_ERROR(
-      (*pool)->Write([](Connection& conn) { return ApplyMigrations(conn, Migrations()); }));
+  Status migrated =
+      pool ? (*pool)->Write([](Connection& conn) { return ApplyMigrations(conn, Migrations()); })
+           : Status(std::unexpected(pool.error()));
+  if (!migrated) {
+    if (open_lock >= 0) ::close(open_lock);
+    return std::unexpected(std::move(migrated).error());
+  }
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(*pool)));
+  store->open_lock_fd_ = open_lock;
   if (path != ":memory:") {
     SqliteStore* self = store.get();
     store->watcher_ = std::thread([self] { self->WatchOtherProcesses(); });
@@ -74,6 +100,7 @@ SqliteStore::~SqliteStore() {
   }
   watch_cv_.notify_all();
   if (watcher_.joinable()) watcher_.join();
+  if (open_lock_fd_ >= 0) ::close(open_lock_fd_);
 }
 
 Result<std::string> SqliteStore::KeysFingerprint() {
@@ -104,6 +131,14 @@ void SqliteStore::WatchOtherProcesses() {
 
 ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
   return listeners_.Add(std::move(listener));
+}
+
+Status SqliteStore::Write(const AuditEvent* audit, const std::function<Status(Connection&)>& fn) {
+  return pool_->Write([&](Connection& conn) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(fn(conn));
+    if (audit != nullptr) return InsertAudit(conn, *audit);
+    return Ok();
+  });
 }
 
 Status SqliteStore::Notify(Status status, const std::vector<Change>& changes) {

@@ -12,10 +12,11 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/result.h"
@@ -23,6 +24,7 @@
 
 namespace latchkey::store::sqlite {
 
+class Connection;
 class ConnectionPool;
 
 class SqliteStore final : public Store {
@@ -47,16 +49,18 @@ class SqliteStore final : public Store {
   Result<std::vector<Application>> ListApplications(const std::string& tenant_id) override;
   Result<Application> FindApplicationByIdentifierUri(const std::string& uri) override;
   Status DeleteApplication(const std::string& object_id) override;
-  Status AddPasswordCredential(const PasswordCredential& credential) override;
+  Status AddPasswordCredential(const PasswordCredential& credential,
+                               const AuditEvent* audit = nullptr) override;
   Result<std::vector<PasswordCredential>> ListPasswordCredentials(
       const std::string& app_object_id) override;
-  Status RemovePasswordCredential(const std::string& app_object_id,
-                                  const std::string& key_id) override;
-  Status AddCertificateCredential(const CertificateCredential& credential) override;
+  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
+                                  const AuditEvent* audit = nullptr) override;
+  Status AddCertificateCredential(const CertificateCredential& credential,
+                                  const AuditEvent* audit = nullptr) override;
   Result<std::vector<CertificateCredential>> ListCertificateCredentials(
       const std::string& app_object_id) override;
-  Status RemoveCertificateCredential(const std::string& app_object_id,
-                                     const std::string& key_id) override;
+  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
+                                     const AuditEvent* audit = nullptr) override;
   Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) override;
   Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
       const std::string& object_id) override;
@@ -81,37 +85,40 @@ class SqliteStore final : public Store {
   Status DeleteSigningKey(const std::string& kid) override;
 
   // WorkspaceStore.
-  Status CreatePrincipal(const Principal& principal) override;
+  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
   Result<Principal> GetPrincipal(int64_t id) override;
   Result<Principal> FindUserByName(const std::string& user_name) override;
   Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
   Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) override;
-  Status UpdatePrincipal(const Principal& principal) override;
-  Status DeletePrincipal(int64_t id) override;
-  Status CreateGroup(const Group& group) override;
+  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
+  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) override;
+  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
   Result<Group> GetGroup(int64_t id) override;
   Result<Group> FindGroupByName(const std::string& display_name) override;
   Result<std::vector<Group>> ListGroups() override;
-  Status UpdateGroup(const Group& group) override;
-  Status DeleteGroup(int64_t id) override;
+  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
+  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) override;
   Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
   Result<std::vector<TokenPermission>> ListTokenPermissions() override;
   Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids) override;
-  Status CreatePat(const Pat& pat, int quota, TimePoint now) override;
+                                 const std::vector<int64_t>& revoke_owner_ids,
+                                 const AuditEvent* audit = nullptr) override;
+  Status CreatePat(const Pat& pat, int quota, TimePoint now,
+                   const AuditEvent* audit = nullptr) override;
   Result<Pat> GetPat(const std::string& token_id) override;
   Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id) override;
+  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) override;
   Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
   Result<int64_t> CountPats() override;
   Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const OAuthSecret& secret) override;
+  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr) override;
   Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
   Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id) override;
+  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) override;
   Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value) override;
-  Status DeleteConf(const std::string& key) override;
+  Status SetConf(const std::string& key, const std::string& value,
+                 const AuditEvent* audit = nullptr) override;
+  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
 
   // AuditStore.
   Status AppendAudit(const AuditEvent& event) override;
@@ -127,6 +134,9 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
 
+  // pool_->Write(fn), inserting `audit` (if not null) after fn in the same transaction.
+  Status Write(const AuditEvent* audit, const std::function<Status(Connection&)>& fn);
+  static Status InsertAudit(Connection& conn, const AuditEvent& event);
   // Returns `status`; when it is Ok, first tells every listener about `changes`.
   Status Notify(Status status, const std::vector<Change>& changes);
   // The watcher of changes made by other processes (file databases only).
@@ -139,6 +149,7 @@ class SqliteStore final : public Store {
   std::condition_variable watch_cv_;
   bool stop_watching_ = false;
   std::thread watcher_;  // joined by the destructor, before anything it uses goes
+  int open_lock_fd_ = -1;  // <path>.lock, held shared while open (backup.h: Restore)
 };
 
 // IntegrityCheck of a Store opened on the SQLite backend; kFailedPrecondition for any other.

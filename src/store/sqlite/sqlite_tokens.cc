@@ -21,9 +21,10 @@ Result<std::vector<TokenPermission>> SqliteStore::ListTokenPermissions() {
 }
 
 Status SqliteStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                            const std::vector<int64_t>& revoke_owner_ids) {
+                                            const std::vector<int64_t>& revoke_owner_ids,
+                                            const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     LATCHKEY_RETURN_IF_ERROR(conn.Prepare("DELETE FROM token_permissions").Run());
     for (size_t i = 0; i < grants.size(); ++i) {
       LATCHKEY_RETURN_IF_ERROR(
@@ -43,6 +44,10 @@ Status SqliteStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& 
               .All(TextFromRow<Statement>);
       if (!revoked) return std::unexpected(std::move(revoked).error());
       for (std::string& token : *revoked) {
+        if (audit != nullptr) {
+          LATCHKEY_RETURN_IF_ERROR(
+              InsertAudit(conn, RevokedByPermissionEvent(*audit, token, owner)));
+        }
         changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
       }
     }
@@ -51,8 +56,8 @@ Status SqliteStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& 
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::CreatePat(const Pat& pat, int quota, TimePoint now) {
-  return pool_->Write([&](Connection& conn) -> Status {
+Status SqliteStore::CreatePat(const Pat& pat, int quota, TimePoint now, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) -> Status {
     // Both statements run in the same BEGIN IMMEDIATE transaction: no other writer can slip a
     // PAT in between the count and the insert.
     LATCHKEY_RETURN_IF_ERROR(
@@ -105,9 +110,9 @@ Result<std::vector<Pat>> SqliteStore::ListPats(int64_t owner_id, TimePoint now) 
   });
 }
 
-Status SqliteStore::DeletePat(const std::string& token_id) {
+Status SqliteStore::DeletePat(const std::string& token_id, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<int64_t> deleted =
         conn.Prepare("DELETE FROM pats WHERE token_id = ?").Bind(token_id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
@@ -144,8 +149,8 @@ Result<int64_t> SqliteStore::PurgeExpiredPats(TimePoint now) {
   });
 }
 
-Status SqliteStore::CreateOAuthSecret(const OAuthSecret& secret) {
-  return pool_->Write([&](Connection& conn) {
+Status SqliteStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn) {
     return conn
         .Prepare(
             "INSERT INTO oauth_secrets (id, principal_id, secret_hash, created_at,"
@@ -181,9 +186,9 @@ Result<std::vector<OAuthSecret>> SqliteStore::ListOAuthSecrets(int64_t principal
   });
 }
 
-Status SqliteStore::DeleteOAuthSecret(const std::string& id) {
+Status SqliteStore::DeleteOAuthSecret(const std::string& id, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<int64_t> deleted =
         conn.Prepare("DELETE FROM oauth_secrets WHERE id = ?").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
@@ -202,9 +207,10 @@ Result<std::string> SqliteStore::GetConf(const std::string& key) {
   });
 }
 
-Status SqliteStore::SetConf(const std::string& key, const std::string& value) {
+Status SqliteStore::SetConf(const std::string& key, const std::string& value,
+                            const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     LATCHKEY_RETURN_IF_ERROR(conn.Prepare("INSERT INTO conf (key, value) VALUES (?, ?)"
                                           " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                                  .Bind(key)
@@ -216,9 +222,9 @@ Status SqliteStore::SetConf(const std::string& key, const std::string& value) {
   return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::DeleteConf(const std::string& key) {
+Status SqliteStore::DeleteConf(const std::string& key, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<int64_t> deleted = conn.Prepare("DELETE FROM conf WHERE key = ?").Bind(key).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "configuration key not found");
