@@ -9,6 +9,7 @@ build_pkgs=(build-essential cmake pkg-config git libboost-dev libssl-dev nlohman
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev ca-certificates)
 test_pkgs=(curl jq openssl python3 python3-msal azure-cli nodejs postgresql postgresql-client
   nginx procps iproute2 clang libclang-rt-14-dev chromium)
+test_pkgs+=(patroni etcd-server etcd-client)  # tests/e2e/failover_test.sh (issue 22)
 bench_pkgs=(wrk nginx)
 
 pkgs=("${build_pkgs[@]}")
