@@ -133,6 +133,9 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["audit"]["failures_per_minute"].value<int64_t>()) {
     c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*v, -1, 1'000'000));
   }
+  if (auto v = t["database"]["outage_grace_seconds"].value<int64_t>()) {
+    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
   if (auto v = t["metrics"]["listen"].value<std::string>()) {
     if (Status st = SetMetricsListen(c, *v); !st) return st;
   }
@@ -240,6 +243,11 @@ Status ApplyEnv(Config& c, const Environment& env) {
     auto n = ParseInt(*v, "LATCHKEY_AUDIT_MAX_ROWS");
     if (!n) return std::unexpected(n.error());
     c.audit_max_rows = *n;
+  }
+  if (auto v = get("LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS")) {
+    auto n = ParseInt(*v, "LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS");
+    if (!n) return std::unexpected(n.error());
+    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*n, -1, 1'000'000));
   }
   if (auto v = get("LATCHKEY_PAT_QUOTA")) {
     auto n = ParseInt(*v, "LATCHKEY_PAT_QUOTA");
@@ -420,6 +428,11 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     return MakeError(ErrorCode::kInvalidArgument,
                      "audit.failures_per_minute must be between 0 and 100000");
   }
+  if (c.database_outage_grace < std::chrono::seconds(0) ||
+      c.database_outage_grace > std::chrono::seconds(3600)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database.outage_grace_seconds must be between 0 and 3600");
+  }
   return c;
 }
 
@@ -437,7 +450,8 @@ std::string RenderConfigFile(const Config& c) {
          "# public_hosts = []      # other host[:port] names clients use to reach this server\n"
          "# public_url = \"https://latchkey.example.com\"   # the name in issued workspace tokens\n\n"
          "[database]\n"
-         "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n\n"
+         "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n"
+         "# outage_grace_seconds = 60   # cached credentials while the database is unreachable\n\n"
          "[log]\n"
          "format = \"" + c.log_format + "\"\n"
          "level = \"" + c.log_level + "\"\n\n"

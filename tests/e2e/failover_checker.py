@@ -118,11 +118,26 @@ def run(args):
                     record(op="delete", replica=me, sent=sent, done=now_ms(), status=status,
                            token_id=token_id)
                     if status == 200:
+                        deleted = now_ms()
                         for name, client in ((me, own), (other, peer)):
                             sent = now_ms()
                             record(op="auth_after_delete", replica=name, sent=sent,
                                    status=auth_status(client, pat), done=now_ms(),
                                    token_id=token_id)
+                        # How long the other replica keeps accepting it (the revocation's
+                        # propagation): polled until refused (401/403/429; a 503 accepts
+                        # nothing either, and is polled on), for at most 30 s.
+                        last_accept, status = None, 0
+                        while now_ms() - deleted < 30000:
+                            status = auth_status(peer, pat)
+                            if status == 200:
+                                last_accept = now_ms()
+                            elif status in (401, 403, 429):
+                                break
+                            time.sleep(0.02)
+                        record(op="revocation_heard", replica=other, sent=deleted,
+                               done=now_ms(), status=status if status in (401, 403, 429) else 0,
+                               last_accept=last_accept, token_id=token_id)
             time.sleep(args.pause)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(urls))]
@@ -158,6 +173,40 @@ def probe(args):
         time.sleep(0.05)
     print("propagating_after_ms=-1")
     return 1
+
+
+def watch(args):
+    """Every `pause` seconds until STOPFILE exists: authenticate one PAT (cached by both
+    replicas before the first kill) on each replica; one JSON line per answer."""
+    urls = args.urls.split(",")
+    ctx = context(args.ca)
+    clients = {url: Client(url, ctx) for url in urls}
+    with open(args.log, "a", buffering=1) as out:
+        while not os.path.exists(args.stop):
+            for url, client in clients.items():
+                sent = now_ms()
+                status = auth_status(client, args.pat)
+                out.write(json.dumps({"replica": url, "sent": sent, "done": now_ms(),
+                                      "status": status}) + "\n")
+            time.sleep(args.pause)
+
+
+def outage(args):
+    """From a watch log and KILLS: per round and replica, what a cached PAT got between the
+    kill and the new leader: "round=N replica=URL accepted=A refused=R last_accept_ms=L
+    first_refusal_ms=F" (ms after the kill; -1: none)."""
+    entries = read_log(args.log)
+    with open(args.kills) as f:
+        kills = [tuple(int(x) for x in line.split()[:2]) for line in f if line.strip()]
+    for index, (kill_ms, leader_ms) in enumerate(kills):
+        for url in sorted({e["replica"] for e in entries}):
+            window = [e for e in entries
+                      if e["replica"] == url and kill_ms <= e["sent"] and e["done"] <= leader_ms]
+            accepted = [e["done"] - kill_ms for e in window if e["status"] == 200]
+            refused = [e["done"] - kill_ms for e in window if e["status"] != 200]
+            print("round=%d replica=%s accepted=%d refused=%d last_accept_ms=%d first_refusal_ms=%d"
+                  % (index + 1, url, len(accepted), len(refused),
+                     max(accepted) if accepted else -1, min(refused) if refused else -1))
 
 
 def read_log(path):
@@ -210,6 +259,11 @@ def audit_targets(client, admin):
         if not page["events"]:
             return seen
         after = page["next_after"]
+
+
+def accepted_for(e):
+    """How long after the delete's acknowledgement the other replica still accepted it."""
+    return e["last_accept"] - e["sent"] if e.get("last_accept") else 0
 
 
 def percentile(values, q):
@@ -275,14 +329,10 @@ def verify(args):
     unavailable, patroni, stale_windows = [], [], []
     for index, (kill_ms, leader_ms) in enumerate(kills):
         until = kills[index + 1][0] if index + 1 < len(kills) else float("inf")
-        # The last accept, on the other replica, of a PAT whose delete was acknowledged after
-        # this kill: how long after the new leader revocations still went unheard there.
-        late = [e["done"] - leader_ms for e in entries
-                if e["op"] == "auth_after_delete" and e["status"] == 200
-                and e["token_id"] in deletes
-                and kill_ms <= deletes[e["token_id"]]["done"] < until
-                and e["replica"] != deletes[e["token_id"]]["replica"]]
-        stale_windows.append(max(late) if late else 0)
+        # How long the other replica kept accepting a PAT deleted in this round.
+        delays = [accepted_for(e) for e in entries
+                  if e["op"] == "revocation_heard" and kill_ms <= e["sent"] < until]
+        stale_windows.append(max(delays) if delays else 0)
         patroni.append(leader_ms - kill_ms)
         first = first_acks(entries, kill_ms)
         for url in urls:
@@ -304,6 +354,34 @@ def verify(args):
     for item in accepted_after_revoke[:10]:
         print("# accepted after revoke: on %s, token %s deleted on %s at %d" % item)
     print("accepted_after_delete_same_replica=%d" % same_replica_violations)
+    # Revocations: how long the other replica kept accepting each deleted PAT. Beyond 1 s only
+    # for a delete acknowledged just before a kill (its notification died with the primary)
+    # and then at most until the other replica's outage grace ran out (grace + 2.5 s after the
+    # kill) or the new leader came (+ 1 s: the outage guard reads through once it answers).
+    grace = dict(item.split("=", 1) for item in args.grace.split(",")) if args.grace else {}
+    heard = [e for e in entries if e["op"] == "revocation_heard"]
+    delays = sorted(accepted_for(e) for e in heard)
+    late_unexplained = []
+    for e in heard:
+        if accepted_for(e) <= 1000:
+            continue
+        explained = False
+        for kill_ms, leader_ms in kills:
+            if kill_ms - 2000 <= e["sent"] <= leader_ms:
+                until = leader_ms + 1000
+                if e["replica"] in grace:
+                    until = min(until, kill_ms + int(grace[e["replica"]]) * 1000 + 2500)
+                explained = e["last_accept"] <= until
+        if not explained:
+            late_unexplained.append(e)
+    print("revocations_timed=%d never_heard=%d revocation_delay_p50_ms=%d revocation_delay_max_ms=%d"
+          " revocation_late_unexplained=%d"
+          % (len(heard), sum(1 for e in heard if e["status"] == 0),
+             percentile(delays, 0.5) if delays else 0, delays[-1] if delays else 0,
+             len(late_unexplained)))
+    for e in late_unexplained[:10]:
+        print("# revocation accepted for %d ms by %s (deleted at %d)" %
+              (accepted_for(e), e["replica"], e["sent"]))
     if propagation:
         print("propagation_accepts=%d propagation_max_ms=%d" % (len(propagation), max(propagation)))
     else:
@@ -325,7 +403,7 @@ def verify(args):
               (percentile(unavailable, 0.5), max(unavailable)))
         print("patroni_p50_ms=%.0f patroni_max_ms=%.0f" %
               (percentile(patroni, 0.5), max(patroni)))
-        print("stale_window_ms=%s stale_window_max_ms=%d" %
+        print("revocation_delay_after_kill_ms=%s revocation_delay_after_kill_max_ms=%d" %
               (" ".join(str(v) for v in stale_windows), max(stale_windows)))
         after_leader = []
         for (kill_ms, leader_ms), i in zip(kills, range(len(kills))):
@@ -351,6 +429,16 @@ def main():
     p.add_argument("--urls", required=True)
     p.add_argument("--bearer", required=True)
     p.add_argument("--timeout", type=float, default=30)
+    p = sub.add_parser("watch")
+    p.add_argument("--ca", required=True)
+    p.add_argument("--urls", required=True)
+    p.add_argument("--pat", required=True)
+    p.add_argument("--log", required=True)
+    p.add_argument("--stop", required=True)
+    p.add_argument("--pause", type=float, default=0.1)
+    p = sub.add_parser("outage")
+    p.add_argument("--log", required=True)
+    p.add_argument("--kills", required=True)
     p = sub.add_parser("progress")
     p.add_argument("--log", required=True)
     p.add_argument("--since", type=int, required=True)
@@ -360,8 +448,10 @@ def main():
     p.add_argument("--admin", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--kills")
+    p.add_argument("--grace", help="URL=seconds,...: replicas whose outage grace is not 60 s")
     args = parser.parse_args()
-    return {"run": run, "probe": probe, "progress": progress, "verify": verify}[args.command](args)
+    return {"run": run, "probe": probe, "watch": watch, "outage": outage, "progress": progress,
+            "verify": verify}[args.command](args)
 
 
 if __name__ == "__main__":
