@@ -27,9 +27,34 @@ done
 # Outside LK_TMP (mode 0700, root's): the cluster runs as the postgres user when we are root.
 PG_DIR=$(mktemp -d /tmp/latchkey-patroni.XXXXXX)
 STOP="$LK_TMP/stop"
+LOG="$LK_TMP/ops.jsonl"
+KILLS="$LK_TMP/kills"
+WATCH="$LK_TMP/watch.jsonl"
+PGURL=""
+declare -A URL PID
 CHECKER_PID=""
 WATCH_PID=""
+# On a failure, keep the evidence: the checker's logs, the kills, both replicas' logs,
+# Patroni's logs, and where each replica's sessions are.
+keep_evidence() {
+  local evidence r n
+  evidence=$(mktemp -d /tmp/latchkey-failover-evidence.XXXXXX)
+  cp "$LOG" "$WATCH" "$KILLS" "$LK_TMP"/shared*.log "$evidence/" 2>/dev/null || true
+  for n in "$PG_DIR"/pg*/; do
+    cp "$n/patroni.log" "$evidence/$(basename "$n").log" 2>/dev/null || true
+  done
+  psql "$PGURL" -XAt -c "SELECT now(), pid, application_name, client_port, state, backend_start,
+    left(query, 60) FROM pg_stat_activity WHERE application_name LIKE 'latchkeyd%'" \
+    > "$evidence/pg_stat_activity" 2>&1 || true
+  for r in a b; do
+    echo "replica $r ${URL[$r]:-} pid ${PID[$r]:-}"
+    [ -n "${PID[$r]:-}" ] && ss -tnp | grep "pid=${PID[$r]}," || true
+  done > "$evidence/sockets" 2>&1
+  echo "# evidence kept in $evidence"
+}
 failover_cleanup() {
+  local rc=$?
+  if [ "$rc" -ne 0 ] || [ "$LK_FAILED" -gt 0 ]; then keep_evidence; fi
   touch "$STOP"
   [ -n "$CHECKER_PID" ] && wait "$CHECKER_PID" 2>/dev/null || true
   [ -n "$WATCH_PID" ] && wait "$WATCH_PID" 2>/dev/null || true
@@ -51,7 +76,9 @@ bad=$(LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS=-1 "$LATCHKEYD" serve --data-dir "$
 check "a negative outage grace is refused" grep -q 'outage_grace_seconds must be between 0 and 3600' <<<"$bad"
 # Replica A keeps the default outage grace (60 s: longer than a failover); replica B has 2 s.
 GRACE_B=2
-declare -A URL PID
+# The workload keeps half the PATs it creates (verified at the end): above the default quota
+# (600 live PATs per owner) after about ten rounds.
+export LATCHKEY_PAT_QUOTA=100000
 for r in a b; do
   if [ "$r" = b ]; then export LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS=$GRACE_B; fi
   lk_serve shared --database "$PGURL" --listen 127.0.0.1:0
@@ -69,9 +96,6 @@ AAD_TOKEN=$(lkcurl -X POST "$LK_URL/$LK_TENANT/oauth2/v2.0/token" \
   --data-urlencode "client_secret=$SP_SECRET" | jq -r .access_token)
 check "an Entra token for the workload" grep -Eq '^[^.]+\.[^.]+\.[^.]+$' <<<"$AAD_TOKEN"
 
-LOG="$LK_TMP/ops.jsonl"
-KILLS="$LK_TMP/kills"
-WATCH="$LK_TMP/watch.jsonl"
 : > "$KILLS"
 python3 "$CHECKER" run --ca "$LK_CA" --urls "${URL[a]},${URL[b]}" --bearer "$AAD_TOKEN" \
   --log "$LOG" --stop "$STOP" &
@@ -87,13 +111,13 @@ WATCH_PID=$!
 
 # wait_acks SINCE_MS TIMEOUT_S: until each replica has acknowledged a write sent after SINCE_MS.
 wait_acks() {
-  local since=$1 deadline=$(( $(now_ms) + $2 * 1000 ))
+  local since=$1 deadline=$(( $(now_ms) + $2 * 1000 )) out
   while [ "$(now_ms)" -lt "$deadline" ]; do
-    if [ -s "$LOG" ] && ! python3 "$CHECKER" progress --log "$LOG" --since "$since" |
-        grep -q 'first_ack_ms=-1'; then
-      [ "$(python3 "$CHECKER" progress --log "$LOG" --since "$since" | wc -l)" -eq 2 ] && return 0
+    if [ -s "$LOG" ]; then
+      out=$(python3 "$CHECKER" progress --log "$LOG" --since "$since")
+      [ "$(grep -c 'first_ack_ms=[0-9]' <<<"$out")" -eq 2 ] && return 0
     fi
-    sleep 0.2
+    sleep 0.5
   done
   return 1
 }
@@ -130,8 +154,8 @@ for round in $(seq 1 "$ROUNDS"); do
     break
   fi
   # Until each replica's LISTEN session is back, deletes through the other one go unheard.
-  probe=$(python3 "$CHECKER" probe --ca "$LK_CA" --urls "${URL[a]},${URL[b]}" --bearer "$AAD_TOKEN")
-  probe_ba=$(python3 "$CHECKER" probe --ca "$LK_CA" --urls "${URL[b]},${URL[a]}" --bearer "$AAD_TOKEN")
+  probe=$(python3 "$CHECKER" probe --ca "$LK_CA" --urls "${URL[a]},${URL[b]}" --bearer "$AAD_TOKEN" || true)
+  probe_ba=$(python3 "$CHECKER" probe --ca "$LK_CA" --urls "${URL[b]},${URL[a]}" --bearer "$AAD_TOKEN" || true)
   check "round $round: revocations propagate between the replicas again ($probe, $probe_ba after the acknowledgements)" \
     test "${probe#*=}" != -1 -a "${probe_ba#*=}" != -1
   if [ "$round" -lt "$ROUNDS" ]; then
@@ -203,21 +227,6 @@ if [ "${FAILOVER_AUDIT:-report}" = report ]; then
 else
   expect_eq "every acknowledged create and delete has its audit row, on both replicas" 0 \
     "$(figure audit_missing)"
-fi
-if [ "$LK_FAILED" -gt 0 ]; then
-  # Keep the evidence: the checker's log, the kills, both replicas' logs, Patroni's logs.
-  evidence=$(mktemp -d /tmp/latchkey-failover-evidence.XXXXXX)
-  cp "$LOG" "$KILLS" "$LK_TMP"/shared*.log "$evidence/" 2>/dev/null || true
-  for n in "$PG_DIR"/pg*/; do cp "$n/patroni.log" "$evidence/$(basename "$n").log" 2>/dev/null || true; done
-  psql "$PGURL" -XAt -c "SELECT now(), pid, application_name, client_port, state, backend_start,
-    left(query, 60) FROM pg_stat_activity WHERE application_name LIKE 'latchkeyd%'" \
-    > "$evidence/pg_stat_activity" 2>&1 || true
-  for r in a b; do
-    echo "replica $r ${URL[$r]} pid ${PID[$r]}"
-    ss -tnp | grep "pid=${PID[$r]}," || true
-  done > "$evidence/sockets" 2>&1
-  cp "$PG_DIR/url" "$evidence/" 2>/dev/null || true
-  echo "# evidence kept in $evidence"
 fi
 echo "# failover test took $(( $(now_ms) - started )) ms for $ROUNDS round(s)"
 finish
