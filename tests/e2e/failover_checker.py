@@ -176,18 +176,32 @@ def probe(args):
 
 
 def watch(args):
-    """Every `pause` seconds until STOPFILE exists: authenticate one PAT (cached by both
-    replicas before the first kill) on each replica; one JSON line per answer."""
+    """Every `pause` seconds until STOPFILE exists, on each replica: authenticate one PAT
+    (cached by both replicas before the first kill; op "cached_auth") and create a PAT (op
+    "create", a steady write that never waits on anything else: the write unavailability is
+    measured on it). One JSON line per answer; the creates are verified like the workload's."""
     urls = args.urls.split(",")
     ctx = context(args.ca)
     clients = {url: Client(url, ctx) for url in urls}
+    n = 0
     with open(args.log, "a", buffering=1) as out:
         while not os.path.exists(args.stop):
+            n += 1
             for url, client in clients.items():
                 sent = now_ms()
                 status = auth_status(client, args.pat)
-                out.write(json.dumps({"replica": url, "sent": sent, "done": now_ms(),
-                                      "status": status}) + "\n")
+                out.write(json.dumps({"op": "cached_auth", "replica": url, "sent": sent,
+                                      "done": now_ms(), "status": status}) + "\n")
+                sent = now_ms()
+                status, body = client.call("POST", "/api/2.0/token/create", args.bearer,
+                                           {"lifetime_seconds": 7200, "comment": "watch-%d" % n})
+                entry = {"op": "create", "replica": url, "sent": sent, "done": now_ms(),
+                         "status": status, "steady": True}
+                if status == 200:
+                    created = json.loads(body)
+                    entry["token"] = created["token_value"]
+                    entry["token_id"] = created["token_info"]["token_id"]
+                out.write(json.dumps(entry) + "\n")
             time.sleep(args.pause)
 
 
@@ -195,7 +209,7 @@ def outage(args):
     """From a watch log and KILLS: per round and replica, what a cached PAT got between the
     kill and the new leader: "round=N replica=URL accepted=A refused=R last_accept_ms=L
     first_refusal_ms=F" (ms after the kill; -1: none)."""
-    entries = read_log(args.log)
+    entries = [e for e in read_log(args.log) if e.get("op") == "cached_auth"]
     with open(args.kills) as f:
         kills = [tuple(int(x) for x in line.split()[:2]) for line in f if line.strip()]
     for index, (kill_ms, leader_ms) in enumerate(kills):
@@ -218,17 +232,18 @@ def is_write(entry):
     return entry["op"] in ("create", "delete")
 
 
-def first_acks(entries, since):
-    """Per replica: when it acknowledged writes again after `since` (a kill). Writes sent just
-    after a kill may still be acknowledged by the dying primary's backends (they outlive the
-    postmaster by milliseconds, and the synchronous standby has the commit), so the outage
-    starts at the first write the replica refused after `since`; its end is the first
-    acknowledged write sent after that. A replica that refused nothing was never unavailable
-    (its first acknowledgement after `since` is returned)."""
+def first_acks(entries, since, until=float("inf")):
+    """Per replica: when it acknowledged writes again after `since` (a kill), looking at
+    writes sent before `until` (the next kill). Writes sent just after a kill may still be
+    acknowledged by the dying primary's backends (they outlive the postmaster by milliseconds,
+    and the synchronous standby has the commit), so the outage starts at the first write the
+    replica refused after `since`; its end is the first acknowledged write sent after that. A
+    replica that refused nothing was never unavailable (its first acknowledgement after
+    `since` is returned)."""
     first = {}
     for replica in {e["replica"] for e in entries}:
-        writes = sorted((e for e in entries
-                         if is_write(e) and e["replica"] == replica and e["sent"] >= since),
+        writes = sorted((e for e in entries if is_write(e) and e["replica"] == replica
+                         and since <= e["sent"] < until),
                         key=lambda e: e["sent"])
         refused = next((e for e in writes if e["status"] != 200), None)
         start = refused["sent"] if refused else since
@@ -275,6 +290,8 @@ def verify(args):
     urls = args.urls.split(",")
     ctx = context(args.ca)
     entries = read_log(args.log)
+    if args.watch:
+        entries += [e for e in read_log(args.watch) if e.get("op") == "create"]
     creates = {e["token_id"]: e for e in entries if e["op"] == "create" and e["status"] == 200}
     deletes = {e["token_id"]: e for e in entries if e["op"] == "delete" and e["status"] == 200}
     # A delete that got no answer (or 5xx) may or may not have been committed: its token is
@@ -334,7 +351,9 @@ def verify(args):
                   if e["op"] == "revocation_heard" and kill_ms <= e["sent"] < until]
         stale_windows.append(max(delays) if delays else 0)
         patroni.append(leader_ms - kill_ms)
-        first = first_acks(entries, kill_ms)
+        # Measured on the watch's steady creates (the workload's threads may be busy polling a
+        # revocation through an outage, and then make no write in it).
+        first = first_acks([e for e in entries if e.get("steady")], kill_ms, until)
         for url in urls:
             unavailable.append(first[url] - kill_ms if url in first else float("inf"))
 
@@ -433,9 +452,10 @@ def main():
     p.add_argument("--ca", required=True)
     p.add_argument("--urls", required=True)
     p.add_argument("--pat", required=True)
+    p.add_argument("--bearer", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--stop", required=True)
-    p.add_argument("--pause", type=float, default=0.1)
+    p.add_argument("--pause", type=float, default=0.2)
     p = sub.add_parser("outage")
     p.add_argument("--log", required=True)
     p.add_argument("--kills", required=True)
@@ -449,6 +469,7 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--kills")
     p.add_argument("--grace", help="URL=seconds,...: replicas whose outage grace is not 60 s")
+    p.add_argument("--watch", help="the watch log: its creates are verified too")
     args = parser.parse_args()
     return {"run": run, "probe": probe, "watch": watch, "outage": outage, "progress": progress,
             "verify": verify}[args.command](args)
