@@ -157,6 +157,9 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["audit"]["failures_per_minute"].value<int64_t>()) {
     c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*v, -1, 1'000'000));
   }
+  if (auto v = t["database"]["outage_grace_seconds"].value<int64_t>()) {
+    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
   if (auto v = t["metrics"]["listen"].value<std::string>()) {
     if (Status st = SetMetricsListen(c, *v); !st) return st;
   }
@@ -264,6 +267,11 @@ Status ApplyEnv(Config& c, const Environment& env) {
     auto n = ParseInt(*v, "LATCHKEY_AUDIT_MAX_ROWS");
     if (!n) return std::unexpected(n.error());
     c.audit_max_rows = *n;
+  }
+  if (auto v = get("LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS")) {
+    auto n = ParseInt(*v, "LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS");
+    if (!n) return std::unexpected(n.error());
+    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*n, -1, 1'000'000));
   }
   if (auto v = get("LATCHKEY_PAT_QUOTA")) {
     auto n = ParseInt(*v, "LATCHKEY_PAT_QUOTA");
@@ -468,6 +476,11 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     return MakeError(ErrorCode::kInvalidArgument,
                      "database.tcp_user_timeout_ms must be between 0 and 600000");
   }
+  if (c.database_outage_grace < std::chrono::seconds(0) ||
+      c.database_outage_grace > std::chrono::seconds(3600)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "database.outage_grace_seconds must be between 0 and 3600");
+  }
   return c;
 }
 
@@ -487,7 +500,8 @@ std::string RenderConfigFile(const Config& c) {
          "[database]\n"
          "# url = \"postgresql://user@host/db\"   # default: sqlite in the data dir\n"
          "# statement_timeout_ms = 5000   # PostgreSQL: a query unanswered for this + 1 s fails\n"
-         "# tcp_user_timeout_ms = 10000\n\n"
+         "# tcp_user_timeout_ms = 10000\n"
+         "# outage_grace_seconds = 60   # cached credentials while the database is unreachable\n\n"
          "[log]\n"
          "format = \"" + c.log_format + "\"\n"
          "level = \"" + c.log_level + "\"\n\n"

@@ -104,6 +104,9 @@ struct Config {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds body_timeout{30000};  // a request body; writing a response
   size_t max_connections_per_ip = 256;
+  // [database] outage_grace_seconds: while the database is unreachable, cached credentials keep
+  // authenticating this long, then fail closed (503); 0 = at once (app/outage_guard.h).
+  std::chrono::seconds database_outage_grace{60};
 
   std::string KeyDir() const { return data_dir + "/keys"; }
   std::string CaCertFile() const { return data_dir + "/tls/ca.pem"; }

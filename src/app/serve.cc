@@ -15,6 +15,7 @@
 #include "app/instrumented_store.h"
 #include "app/logging.h"
 #include "app/ops_routes.h"
+#include "app/outage_guard.h"
 #include "app/own_authorities.h"
 #include "app/trusted_issuers.h"
 #include "base/clock.h"
@@ -25,6 +26,7 @@
 #include "idp/identity_provider.h"
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
+#include "store/postgres/postgres_store.h"
 #include "store/store.h"
 #include "workspace/audit.h"
 #include "workspace/workspace.h"
@@ -204,6 +206,8 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     spdlog::critical("cannot open the database: {}", opened.error().message);
     return 1;
   }
+  // The PostgreSQL store says whether it hears other replicas' changes (the outage guard).
+  const auto* postgres = dynamic_cast<const store::postgres::PostgresStore*>(opened->get());
   // Every store call is timed (latchkey_db_operation_duration_seconds).
   auto db = std::make_unique<InstrumentedStore>(std::move(*opened), metrics);
   auto opened_keys = keys::SigningKeys::Open(*db, config.KeyDir(), clock,
@@ -433,6 +437,18 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   spdlog::info("latchkeyd serving {} on {} ({} store)", config.data_dir, listeners.dump(),
                db->backend());
   {
+    // Cached credentials while other replicas' revocations cannot be heard: read through
+    // while the database answers, served for at most outage_grace while it does not.
+    OutageGuard outage_guard(
+        {.listening = [postgres] { return postgres == nullptr || postgres->ListeningForChanges(); },
+         .reachable = [&db] { return db->Ping().has_value(); },
+         .flush =
+             [&workspace, &idp] {
+               workspace.FlushAuthCaches();
+               idp.token_service().FlushClientCache();
+             }},
+        clock, config.database_outage_grace);
+    outage_guard.Start(std::chrono::milliseconds(250));
     Housekeeping housekeeping([&] {
       workspace.FlushLastUsed();
       workspace.PurgeExpiredPats();

@@ -77,6 +77,8 @@ class TokenService {
                IdpOptions options);
 
   http::Response Handle(const http::Request& request, TokenEndpoint endpoint);
+  // Drops the cached clients (app/outage_guard.h: their secrets are read again).
+  void FlushClientCache() { clients_->Clear(); }
 
   const IdpOptions& options() const { return options_; }
 

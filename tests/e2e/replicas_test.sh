@@ -5,8 +5,9 @@
 #   2. a PAT created through replica A works on B at once;
 #   3. PATs deleted through C are refused by A and B within 100 ms (p50/p99 measured);
 #   4. kill -9 of a replica during a create loop loses no acknowledged PAT;
-#   5. PostgreSQL stopped: readyz 503 and API calls fail closed (503, never 200); started
-#      again: requests succeed without restarting latchkeyd;
+#   5. PostgreSQL stopped: readyz 503 and API calls fail closed (503, never 200; the replicas
+#      run with [database] outage_grace_seconds = 0, so cached credentials fail closed too);
+#      started again: requests succeed without restarting latchkeyd;
 #   6. one issuer whatever the name (issue 18): Entra and workspace OAuth tokens minted on A
 #      through four names (with and without the port, localhost, the nginx alias) carry the
 #      same issuer, are accepted by A and C, and are refused by both once the SP is removed.
@@ -36,6 +37,9 @@ export LATCHKEY_PUBLIC_HOSTS="127.0.0.1:$NGINX_PORT"  # an alias: the name behin
 export LATCHKEY_PUBLIC_URL="https://127.0.0.1:$NGINX_PORT"  # the same public name on every replica
 lk_init shared --database "$PGURL"
 DATA="$LK_TMP/shared"
+# No outage grace: cached credentials fail closed as soon as the database is gone (section 5;
+# the grace itself is tested by failover_test.sh).
+export LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS=0
 declare -A URL PID
 for r in a b c; do
   lk_serve shared --database "$PGURL" --listen 127.0.0.1:0
@@ -252,8 +256,20 @@ lk_new_sp outage-sp
 OUTAGE_ID=$SP_CLIENT_ID OUTAGE_SECRET=$SP_SECRET
 SP_CLIENT_ID=$saved_id SP_SECRET=$saved_secret SP_SCIM_ID=$saved_scim
 expect_eq "a PAT works before the outage" 200 "$(list_status "$NGINX" "$PAT_OK")"
+expect_eq "the PAT authenticates on A before the outage" 200 \
+  "$(lkstatus -H "Authorization: Bearer $PAT_OK" "${URL[a]}/api/2.0/preview/scim/v2/Me")"
 bash "$PG_CLUSTER" pause "$PG_DIR"
+# The outage guard checks every 250 ms: a cached PAT on an authentication-only route (SCIM
+# /Me, answered from the caches while they are trusted) turns 503 within about a second.
+paused_at=$(now_ms)
+while [ "$(lkstatus -H "Authorization: Bearer $PAT_OK" "${URL[a]}/api/2.0/preview/scim/v2/Me")" = 200 ] &&
+      [ $(( $(now_ms) - paused_at )) -lt 5000 ]; do
+  sleep 0.05
+done
+echo "# the cached PAT failed closed on A $(( $(now_ms) - paused_at )) ms after PostgreSQL stopped"
 for r in a c; do
+  expect_eq "replica ${r^^}: a cached PAT fails closed on /Me too (outage grace 0)" 503 \
+    "$(lkstatus -H "Authorization: Bearer $PAT_OK" "${URL[$r]}/api/2.0/preview/scim/v2/Me")"
   expect_eq "replica ${r^^} readyz is 503 while PostgreSQL is down" 503 "$(lkstatus "${URL[$r]}/readyz")"
   expect_eq "replica ${r^^}: a cached PAT's call fails closed (503)" 503 \
     "$(list_status "${URL[$r]}" "$PAT_OK")"
