@@ -1,5 +1,6 @@
 #include "idp/token_service.h"
 
+#include <limits>
 #include <memory>
 
 #include "base/encoding.h"
@@ -42,9 +43,11 @@ EntraError StoreDown() {
 // Federated-token failures: ten times the password policy's counts (they cannot be guessed;
 // the throttle only bounds the work a flood causes), the same windows and memory bound.
 auth::LockoutPolicy FederationLockout(auth::LockoutPolicy p) {
-  p.address_failures *= 10;
-  p.client_failures *= 10;
-  p.familiar_failures *= 10;
+  // Saturating: a policy that means "never" (a huge count) stays "never".
+  auto times_ten = [](int n) { return n > std::numeric_limits<int>::max() / 10 ? n : n * 10; };
+  p.address_failures = times_ten(p.address_failures);
+  p.client_failures = times_ten(p.client_failures);
+  p.familiar_failures = times_ten(p.familiar_failures);
   return p;
 }
 
