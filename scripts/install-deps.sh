@@ -11,7 +11,7 @@ build_pkgs=(build-essential cmake pkg-config git libboost-dev libssl-dev nlohman
 run_pkgs=(curl jq)
 test_pkgs=(curl jq openssl python3 python3-msal azure-cli nodejs postgresql postgresql-client
   nginx procps iproute2 clang libclang-rt-14-dev chromium)
-test_pkgs+=(patroni etcd-server etcd-client)  # tests/e2e/failover_test.sh (issue 22)
+test_pkgs+=(patroni python3-etcd etcd-server etcd-client)  # tests/e2e/failover_test.sh (issue 22)
 bench_pkgs=(wrk nginx)
 
 pkgs=("${build_pkgs[@]}")
