@@ -176,6 +176,9 @@ await attempt("generate, copy and see a token", async () => {
   ok(clip === uiToken, "Copy puts exactly the shown value on the clipboard");
   await dialog().getByRole("button", { name: "Done" }).click();
   await dialog().waitFor({ state: "detached" });
+  // The dialog loses `open` at once and leaves the DOM on its `close` event, a task later:
+  // wait (bounded) for the value to go, then check that it did.
+  await page.getByTestId("new-token-value").waitFor({ state: "detached", timeout: 5000 }).catch(() => {});
   ok((await page.getByTestId("new-token-value").count()) === 0, "the value is gone once the dialog closes");
   await rowWithComment("ui-token").waitFor();
   ok(true, "the new token is in the list");
