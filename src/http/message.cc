@@ -13,6 +13,17 @@ std::string_view Request::Header(std::string_view name) const {
 
 std::string Request::Host() const { return std::string(Header("host")); }
 
+std::string_view Request::UrlAuthority() const {
+  constexpr std::string_view kAuthorityChars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+  std::string_view host = Header("host");
+  if (host.empty() || host.size() > 262 ||
+      host.find_first_not_of(kAuthorityChars) != std::string_view::npos) {
+    return {};
+  }
+  return host;
+}
+
 void Response::SetHeader(std::string name, std::string value) {
   bool replaced = false;
   for (auto it = headers.begin(); it != headers.end();) {

@@ -40,6 +40,9 @@ struct Request {
   std::string_view Header(std::string_view name) const;
   // The Host header ("" if absent).
   std::string Host() const;
+  // The Host header when it is a plain URL authority (letters, digits, ".-:[]", at most 262
+  // bytes), fit to be echoed into a URL; "" otherwise. The parser admits more of RFC 3986.
+  std::string_view UrlAuthority() const;
 };
 
 struct Response {

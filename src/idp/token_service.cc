@@ -75,18 +75,11 @@ struct TokenService::Issued {
   TimePoint expires_at;
 };
 
-bool IsUrlAuthority(std::string_view host) {
-  constexpr std::string_view kAuthorityChars =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
-  return !host.empty() && host.size() <= 262 &&
-         host.find_first_not_of(kAuthorityChars) == std::string_view::npos;
-}
-
 std::string RequestBaseUrl(const http::Request& request) {
-  std::string host = request.Host();
   // Only a well-formed authority is echoed into URLs; anything else (empty, non-ASCII, a
   // path or user info) names the listener the request came in on.
-  if (!IsUrlAuthority(host)) host = "127.0.0.1:" + std::to_string(request.local_port);
+  std::string host(request.UrlAuthority());
+  if (host.empty()) host = "127.0.0.1:" + std::to_string(request.local_port);
   return std::string(request.tls ? "https://" : "http://") + host;
 }
 

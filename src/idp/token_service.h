@@ -64,7 +64,6 @@ enum class TokenEndpoint { kV2, kV1, kAdfs };
 // from the Host header when it is a well-formed authority, else the listener's 127.0.0.1:port).
 // For endpoint URLs in discovery documents only: nothing signed depends on it.
 std::string RequestBaseUrl(const http::Request& request);
-bool IsUrlAuthority(std::string_view host);
 
 // The issuer of every token this identity provider signs for `tenant_id`: Entra's canonical
 // forms, https://sts.windows.net/{tid}/ (v1) and https://login.microsoftonline.com/{tid}/v2.0

@@ -42,15 +42,10 @@ OidcService::OidcService(const ServiceDeps& deps)
                                 .lockout = deps.options.oauth_lockout}) {}
 
 std::string OidcService::BaseUrl(const http::Request& request) const {
-  std::string host = request.Host();
-  constexpr std::string_view kAuthorityChars =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
   // Only a well-formed authority is echoed into URLs; otherwise the public URL.
-  if (host.empty() || host.size() > 262 ||
-      host.find_first_not_of(kAuthorityChars) != std::string::npos) {
-    return PublicUrl(request);
-  }
-  return std::string(request.tls ? "https://" : "http://") + host;
+  std::string_view host = request.UrlAuthority();
+  if (host.empty()) return PublicUrl(request);
+  return std::string(request.tls ? "https://" : "http://") + std::string(host);
 }
 
 std::string OidcService::PublicUrl(const http::Request& request) const {
