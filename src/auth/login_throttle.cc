@@ -1,7 +1,6 @@
 #include "auth/login_throttle.h"
 
 #include <algorithm>
-#include <random>
 #include <string>
 
 #include "base/encoding.h"
@@ -23,17 +22,13 @@ LoginThrottle::LoginThrottle(const Clock& clock, LockoutPolicy policy)
       by_address_(clock, policy.address_failures, policy.window, policy.lockout, Quarter(policy)),
       by_client_(clock, policy.client_failures, policy.window, policy.lockout, Quarter(policy)),
       by_pair_(clock, policy.familiar_failures, policy.window, policy.lockout, Quarter(policy)),
-      max_familiar_(std::max<size_t>(1, Quarter(policy) / kBytesPerFamiliar)) {
-  std::random_device seed;
-  k0_ = (uint64_t{seed()} << 32) | seed();
-  k1_ = (uint64_t{seed()} << 32) | seed();
-}
+      max_familiar_(std::max<size_t>(1, Quarter(policy) / kBytesPerFamiliar)) {}
 
 uint64_t LoginThrottle::PairHash(std::string_view client_id, std::string_view address) const {
   // Length-prefixed, so ("ab", "c") and ("a", "bc") differ.
   std::string data = std::to_string(client_id.size()) + ":" + ClientKey(client_id);
   data.append(address);
-  return SipHash24(k0_, k1_, data);
+  return hash_(data);
 }
 
 bool LoginThrottle::IsFamiliar(uint64_t pair) const {

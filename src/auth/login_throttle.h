@@ -64,8 +64,7 @@ class LoginThrottle {
   FailureThrottle by_client_;  // failures from unfamiliar addresses only
   FailureThrottle by_pair_;    // failures from familiar addresses only
   const size_t max_familiar_;
-  uint64_t k0_ = 0;
-  uint64_t k1_ = 0;
+  const KeyedHash hash_;
   mutable std::mutex mu_;
   struct Familiar {
     TimePoint until;

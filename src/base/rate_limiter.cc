@@ -45,6 +45,12 @@ uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view data) {
   return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
+KeyedHash::KeyedHash() {
+  std::random_device seed;  // /dev/urandom
+  k0_ = (uint64_t{seed()} << 32) | seed();
+  k1_ = (uint64_t{seed()} << 32) | seed();
+}
+
 FailureThrottle::FailureThrottle(const Clock& clock, int max_failures, std::chrono::seconds window,
                                  std::chrono::seconds lockout, size_t max_bytes)
     : clock_(clock),
@@ -52,9 +58,6 @@ FailureThrottle::FailureThrottle(const Clock& clock, int max_failures, std::chro
       window_(window),
       lockout_(lockout),
       max_entries_(std::max<size_t>(1, max_bytes / kBytesPerEntry)) {
-  std::random_device seed;  // /dev/urandom: the key only has to be unknown to clients
-  k0_ = (uint64_t{seed()} << 32) | seed();
-  k1_ = (uint64_t{seed()} << 32) | seed();
   entries_.reserve(std::min<size_t>(max_entries_, 1024));
 }
 

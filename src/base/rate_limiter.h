@@ -23,6 +23,18 @@ namespace latchkey {
 // 64-bit SipHash-2-4 of `data` under a 128-bit key (k0, k1).
 uint64_t SipHash24(uint64_t k0, uint64_t k1, std::string_view data);
 
+// SipHash-2-4 under a key drawn from /dev/urandom when constructed: it only has to be unknown
+// to clients, so that they can neither read the hashes nor aim collisions.
+class KeyedHash {
+ public:
+  KeyedHash();
+  uint64_t operator()(std::string_view data) const { return SipHash24(k0_, k1_, data); }
+
+ private:
+  uint64_t k0_ = 0;
+  uint64_t k1_ = 0;
+};
+
 class FailureThrottle {
  public:
   // What one tracked key costs at most: the map node, its bucket and its LRU list node, with
@@ -48,15 +60,14 @@ class FailureThrottle {
     TimePoint locked_until;
     std::list<uint64_t>::iterator lru;
   };
-  uint64_t Hash(std::string_view key) const { return SipHash24(k0_, k1_, key); }
+  uint64_t Hash(std::string_view key) const { return hash_(key); }
 
   const Clock& clock_;
   const int max_failures_;
   const std::chrono::seconds window_;
   const std::chrono::seconds lockout_;
   const size_t max_entries_;
-  uint64_t k0_ = 0;
-  uint64_t k1_ = 0;
+  const KeyedHash hash_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Entry> entries_;
   std::list<uint64_t> lru_;  // front = most recent
