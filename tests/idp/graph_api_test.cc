@@ -62,9 +62,9 @@ TEST_F(GraphApiTest, AddPasswordRefusesAnEndDateOutOfRange) {
                            json{{"endDateTime", "1970-01-01T00:00:00Z"}},
                            json{{"startDateTime", "2028-01-01T00:00:00Z"},
                                 {"endDateTime", "2027-06-01T00:00:00Z"}}}) {
-    http::Response r = AddPassword(id, cred);
-    EXPECT_EQ(r.status, 400) << cred << ": " << r.body;
-    EXPECT_THAT(Body(r)["error"].value("message", ""), ::testing::HasSubstr("endDateTime"));
+    http::Response refused = AddPassword(id, cred);
+    EXPECT_EQ(refused.status, 400) << cred << ": " << refused.body;
+    EXPECT_THAT(Body(refused)["error"].value("message", ""), ::testing::HasSubstr("endDateTime"));
   }
   EXPECT_EQ(PasswordCount(id), before);
 }
