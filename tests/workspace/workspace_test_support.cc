@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "support/seeded_signing_keys.h"
+
 #include "crypto/files.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
@@ -46,13 +48,8 @@ void WorkspaceTest::SetUp() {
   char dir_template[] = "/tmp/latchkey-ws-XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
   key_dir_ = dir_template;
-  const crypto::RsaPrivateKey& key = WorkspaceKey();
-  std::string kid = jose::Rfc7638Thumbprint(key.PublicKey());
-  ASSERT_TRUE(crypto::WritePrivateFile(key_dir_ + "/" + kid + ".pem", key.ToPem().reveal()));
-  ASSERT_TRUE(store_->AddSigningKey({kid, key.PublicKey().ToPem(), clock_.Now(), std::nullopt}));
-  ASSERT_TRUE(store_->ActivateSigningKey(kid, clock_.Now()));
   Result<std::unique_ptr<keys::SigningKeys>> signing =
-      keys::SigningKeys::Open(*store_, key_dir_, clock_, std::chrono::hours(24));
+      latchkey::testing::OpenSeededSigningKeys(*store_, WorkspaceKey(), key_dir_, clock_);
   ASSERT_TRUE(signing.has_value()) << signing.error().message;
   signing_keys_ = std::move(*signing);
 
