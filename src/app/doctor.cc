@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "crypto/x509.h"
+#include "store/postgres/connection.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -22,20 +23,36 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// One line per check: a multi-line message (libpq's are) is folded onto its line.
 class Report {
  public:
   explicit Report(std::ostream& out) : out_(out) {}
-  void Ok(const std::string& what) { out_ << "ok    " << what << "\n"; }
+  void Ok(const std::string& what) { out_ << "ok    " << OneLine(what) << "\n"; }
   void Warn(const std::string& what, const std::string& fix) {
-    out_ << "warn  " << what << " -> " << fix << "\n";
+    out_ << "warn  " << OneLine(what) << " -> " << fix << "\n";
   }
   void Fail(const std::string& what, const std::string& fix) {
-    out_ << "FAIL  " << what << " -> " << fix << "\n";
+    out_ << "FAIL  " << OneLine(what) << " -> " << fix << "\n";
     ++failures_;
   }
   int failures() const { return failures_; }
 
  private:
+  static std::string OneLine(const std::string& text) {
+    std::string out;
+    bool space = false;
+    for (char c : text) {
+      if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out += ' ';
+      space = false;
+      out += c;
+    }
+    return out;
+  }
+
   std::ostream& out_;
   int failures_ = 0;
 };
@@ -184,7 +201,46 @@ void CheckListeners(const Config& config, Report& r) {
   }
 }
 
-void CheckDatabase(const Config& config, Report& r) {
+std::string Millis(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
+
+// PostgreSQL's clock against this machine's (SQLite is in-process: same clock, nothing to check).
+void CheckClockSkew(const Config& config, const Clock& clock, Report& r) {
+  Result<store::postgres::ConnectionConfig> conn_config =
+      store::postgres::ConnectionConfig::FromUrl(config.database_url);
+  if (!conn_config) return;  // CheckDatabase has said what is wrong with the URL
+  Result<std::unique_ptr<store::postgres::Connection>> conn =
+      store::postgres::Connection::Open(*conn_config, "latchkeyd doctor");
+  if (!conn) {
+    r.Fail("clock: cannot reach the database to compare clocks", "see the database line above");
+    return;
+  }
+  TimePoint before = clock.Now();
+  Result<TimePoint> database =
+      (*conn)
+          ->Prepare("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+          .One([](const store::postgres::Row& row) -> Result<TimePoint> { return row.Time(0); },
+               "clock reading");
+  TimePoint after = clock.Now();
+  if (!database) {
+    r.Fail("clock: the database did not say its time: " + database.error().message,
+           "check the database server");
+    return;
+  }
+  ClockSkew skew = JudgeClockSkew(before, *database, after);
+  std::string what = "clock: " + Millis(std::chrono::abs(skew.skew)) +
+                     (skew.skew.count() >= 0 ? " behind" : " ahead of") +
+                     " the database's (round trip " + Millis(skew.round_trip) + ")";
+  const std::string fix =
+      "synchronise this machine's and the database server's clocks (NTP: systemd-timesyncd or "
+      "chrony); every replica judges expiry by its own clock";
+  switch (skew.verdict) {
+    case ClockSkew::Verdict::kOk: r.Ok(what); break;
+    case ClockSkew::Verdict::kWarn: r.Warn(what, fix); break;
+    case ClockSkew::Verdict::kFail: r.Fail(what, fix); break;
+  }
+}
+
+void CheckDatabase(const Config& config, const Clock& clock, Report& r) {
   Result<std::unique_ptr<store::Store>> db = store::OpenStore(config.database_url);
   if (!db) {
     r.Fail("database: " + db.error().message,
@@ -206,6 +262,7 @@ void CheckDatabase(const Config& config, Report& r) {
     r.Ok("database (SQLite) opens, schema is current, integrity_check ok");
   } else {
     r.Ok("database (PostgreSQL) reachable, schema is current");
+    CheckClockSkew(config, clock, r);
   }
   Result<std::vector<store::SigningKey>> keys = (*db)->ListSigningKeys();
   if (!keys || keys->empty()) {
@@ -217,12 +274,25 @@ void CheckDatabase(const Config& config, Report& r) {
 
 }  // namespace
 
+ClockSkew JudgeClockSkew(TimePoint local_before, TimePoint database, TimePoint local_after) {
+  using std::chrono::milliseconds;
+  auto round_trip = std::chrono::duration_cast<milliseconds>(local_after - local_before);
+  TimePoint midpoint = local_before + (local_after - local_before) / 2;
+  auto skew = std::chrono::duration_cast<milliseconds>(database - midpoint);
+  // Only what the round trip cannot explain counts against the clocks.
+  milliseconds beyond = std::max(milliseconds(0), std::chrono::abs(skew) - round_trip / 2);
+  ClockSkew::Verdict verdict = beyond > kClockSkewFail   ? ClockSkew::Verdict::kFail
+                               : beyond > kClockSkewWarn ? ClockSkew::Verdict::kWarn
+                                                         : ClockSkew::Verdict::kOk;
+  return ClockSkew{skew, round_trip, verdict};
+}
+
 int RunDoctor(const Config& config, const Clock& clock, std::ostream& out) {
   Report report(out);
   CheckDataDir(config, report);
   CheckCertificate(config, clock.Now(), report);
   CheckListeners(config, report);
-  CheckDatabase(config, report);
+  CheckDatabase(config, clock, report);
   out << (report.failures() == 0 ? "no problem found\n"
                                  : std::to_string(report.failures()) + " problem(s) to fix\n");
   return report.failures() == 0 ? 0 : 1;

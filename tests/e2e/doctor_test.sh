@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # `latchkeyd doctor` (issue 19 item 5): all "ok" on a fresh data dir, and one FAIL line naming
 # the fix for each thing broken on purpose (data dir mode, a key file's mode, a public URL the
-# certificate does not name, a database that is not one), with a non-zero exit.
+# certificate does not name, a database that is not one), with a non-zero exit. On PostgreSQL
+# it also compares this machine's clock with the database's.
 source "$(dirname "$0")/lib.sh"
+PG_CLUSTER="$LK_SRC/tests/support/pg_cluster.sh"
+PG_DIR=$(mktemp -d /tmp/latchkey-pg.XXXXXX)
+trap 'lk_cleanup; bash "$PG_CLUSTER" stop "$PG_DIR" || true' EXIT
 lk_init lk
 doctor() { "$LATCHKEYD" doctor --data-dir "$LK_TMP/lk" "$@" >"$LK_TMP/doctor.out" 2>&1; }
 doctor && rc=0 || rc=$?
@@ -27,4 +31,19 @@ echo "not a database" >"$LK_TMP/not.db"
 doctor --database "sqlite:$LK_TMP/not.db" && rc=0 || rc=$?
 expect_eq "a file that is not a database: exit 1" 1 "$rc"
 check "... said on a FAIL line" grep -q "^FAIL  database" "$LK_TMP/doctor.out"
+
+# PostgreSQL: reachable, schema current, and the two clocks compared (same machine: within the
+# round trip). A database nobody has initialised has no signing key yet: that FAIL is expected.
+PGURL=$(bash "$PG_CLUSTER" start "$PG_DIR" | sed -n 's/^PGURL=//p')
+doctor --database "$PGURL" || true
+cat "$LK_TMP/doctor.out"
+check "PostgreSQL: reachable, schema current" grep -q "^ok    database (PostgreSQL)" "$LK_TMP/doctor.out"
+check "PostgreSQL: the clocks compared, ok, with the round trip" \
+  grep -Eq "^ok    clock: [0-9]+ ms (behind|ahead of) the database's \(round trip [0-9]+ ms\)$" \
+  "$LK_TMP/doctor.out"
+bash "$PG_CLUSTER" pause "$PG_DIR"
+doctor --database "$PGURL" && rc=0 || rc=$?
+expect_eq "PostgreSQL down: exit 1" 1 "$rc"
+check "... said on a FAIL line, with what to check" \
+  grep -q "^FAIL  database.* -> check that PostgreSQL is reachable" "$LK_TMP/doctor.out"
 finish
