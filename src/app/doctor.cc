@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/encoding.h"
 #include "crypto/x509.h"
 #include "store/postgres/connection.h"
 #include "store/sqlite/sqlite_store.h"
@@ -38,20 +39,6 @@ class Report {
   int failures() const { return failures_; }
 
  private:
-  static std::string OneLine(const std::string& text) {
-    std::string out;
-    bool space = false;
-    for (char c : text) {
-      if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
-        space = !out.empty();
-        continue;
-      }
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-    return out;
-  }
 
   std::ostream& out_;
   int failures_ = 0;

@@ -43,4 +43,8 @@ bool IEquals(std::string_view a, std::string_view b);
 // True for a canonical lowercase-or-uppercase 8-4-4-4-12 hex GUID.
 bool IsGuid(std::string_view s);
 
+// `text` on one line: each run of CR, LF and tab becomes one space (none at the start or end),
+// for multi-line messages from libraries (libpq's) shown on a line of their own.
+std::string OneLine(std::string_view text);
+
 }  // namespace latchkey

@@ -1,22 +1,9 @@
 #include "cli/api_client.h"
 
+#include "base/encoding.h"
+
 namespace latchkey::cli {
 namespace {
-
-std::string OneLine(std::string_view text) {
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (c == '\r' || c == '\n' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
 
 std::string AsText(const Json& value) {
   if (value.is_string()) return value.get<std::string>();

@@ -87,5 +87,12 @@ TEST(EncodingTest, IsGuidAcceptsOnlyCanonicalForm) {
   EXPECT_FALSE(IsGuid("2ff814a6-3304-4ab8-85cb-cd0e6f879c1x"));
 }
 
+TEST(EncodingTest, OneLineFoldsLineBreaksAndTabsIntoOneSpace) {
+  EXPECT_EQ(OneLine("connection refused\n\tIs the server running?\n"),
+            "connection refused Is the server running?");
+  EXPECT_EQ(OneLine("\r\nleading and  two spaces kept"), "leading and  two spaces kept");
+  EXPECT_EQ(OneLine(""), "");
+}
+
 }  // namespace
 }  // namespace latchkey
