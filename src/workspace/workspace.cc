@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/result_macros.h"
 #include "workspace/pat_format.h"
 #include "workspace/workspace_services.h"
 
@@ -185,6 +186,79 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   return result;
 }
 
+namespace {
+
+// The named user, created (audited) when missing and reactivated when deactivated; `created`
+// says which.
+Result<store::Principal> EnsureActiveUser(store::Store& store, AuditLog& audit, Random& random,
+                                          const std::string& user_name, TimePoint now,
+                                          bool& created) {
+  Result<store::Principal> user = store.FindUserByName(user_name);
+  if (!user && user.error().code != ErrorCode::kNotFound) return std::unexpected(user.error());
+  if (user) {
+    if (!user->active) {
+      user->active = true;
+      RETURN_IF_ERROR(store.UpdatePrincipal(*user));
+    }
+    return user;
+  }
+  store::Principal fresh;
+  fresh.id = NewScimId(random);
+  fresh.kind = store::PrincipalKind::kUser;
+  fresh.user_name = user_name;
+  fresh.display_name = user_name;
+  fresh.entitlements = {"workspace-access"};
+  fresh.created_at = now;
+  store::AuditEvent event =
+      audit.Event("system", "principal.create", "principal:" + std::to_string(fresh.id),
+                  {{"name", user_name}, {"kind", "user"}, {"by", "recover-admin"}}, "");
+  RETURN_IF_ERROR(audit.Write(event, [&](const store::AuditEvent* audit_event) {
+    return store.CreatePrincipal(fresh, audit_event);
+  }));
+  created = true;
+  return fresh;
+}
+
+// Adds `user_id` to the admins and users groups it is not yet in (a missing group is skipped).
+Status JoinWorkspaceGroups(store::Store& store, int64_t user_id) {
+  for (const char* name : {kAdminsGroup, kUsersGroup}) {
+    Result<store::Group> group = store.FindGroupByName(name);
+    if (!group) {
+      if (group.error().code == ErrorCode::kNotFound) continue;
+      return std::unexpected(group.error());
+    }
+    auto& members = group->member_ids;
+    if (std::find(members.begin(), members.end(), user_id) != members.end()) continue;
+    members.push_back(user_id);
+    RETURN_IF_ERROR(store.UpdateGroup(*group));
+  }
+  return {};
+}
+
+// A new break-glass PAT for `owner_id` (audited); returns the token, shown once.
+Result<Secret> IssueBreakGlassPat(store::Store& store, AuditLog& audit, Random& random,
+                                        int64_t owner_id, TimePoint now,
+                                        std::chrono::seconds lifetime, TimePoint& expires_at) {
+  Secret token = GeneratePat(random);
+  store::Pat pat;
+  pat.token_id = HashSecretValue(token.reveal());
+  pat.owner_id = owner_id;
+  pat.created_by_id = owner_id;
+  pat.comment = "recover-admin break-glass token";
+  pat.created_at = now;
+  pat.expires_at = now + lifetime;
+  store::AuditEvent event =
+      audit.Event("system", "token.create", "token:" + pat.token_id,
+                  {{"owner_id", owner_id}, {"expiry_time", ToUnixMillis(*pat.expires_at)}}, "");
+  RETURN_IF_ERROR(audit.Write(event, [&](const store::AuditEvent* audit_event) {
+    return store.CreatePat(pat, INT_MAX, now, audit_event);
+  }));
+  expires_at = *pat.expires_at;
+  return token;
+}
+
+}  // namespace
+
 Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Random& random,
                                     std::string admin_user_name,
                                     std::chrono::seconds token_lifetime) {
@@ -200,74 +274,19 @@ Result<RecoveryResult> RecoverAdmin(store::Store& store, const Clock& clock, Ran
   AuditLog audit(store, clock);
   TimePoint now = clock.Now();
   RecoveryResult result;
-  Result<store::Principal> user = store.FindUserByName(admin_user_name);
-  if (!user && user.error().code != ErrorCode::kNotFound) return std::unexpected(user.error());
-  if (!user) {
-    store::Principal created;
-    created.id = NewScimId(random);
-    created.kind = store::PrincipalKind::kUser;
-    created.user_name = admin_user_name;
-    created.display_name = admin_user_name;
-    created.entitlements = {"workspace-access"};
-    created.created_at = now;
-    store::AuditEvent event =
-        audit.Event("system", "principal.create", "principal:" + std::to_string(created.id),
-                    {{"name", admin_user_name}, {"kind", "user"}, {"by", "recover-admin"}}, "");
-    if (Status s = audit.Write(event,
-                               [&](const store::AuditEvent* audit_event) {
-                                 return store.CreatePrincipal(created, audit_event);
-                               });
-        !s) {
-      return std::unexpected(s.error());
-    }
-    user = std::move(created);
-    result.created = true;
-  } else if (!user->active) {
-    user->active = true;
-    if (Status s = store.UpdatePrincipal(*user); !s) return std::unexpected(s.error());
-  }
-  for (const char* name : {kAdminsGroup, kUsersGroup}) {
-    Result<store::Group> group = store.FindGroupByName(name);
-    if (!group) {
-      if (group.error().code == ErrorCode::kNotFound) continue;
-      return std::unexpected(group.error());
-    }
-    auto& members = group->member_ids;
-    if (std::find(members.begin(), members.end(), user->id) != members.end()) continue;
-    members.push_back(user->id);
-    if (Status s = store.UpdateGroup(*group); !s) return std::unexpected(s.error());
-  }
+  ASSIGN_OR_RETURN(store::Principal user,
+                   EnsureActiveUser(store, audit, random, admin_user_name, now, result.created));
+  RETURN_IF_ERROR(JoinWorkspaceGroups(store, user.id));
   store::AuditEvent recovered =
-      audit.Event("system", "admin.recover", "principal:" + std::to_string(user->id),
+      audit.Event("system", "admin.recover", "principal:" + std::to_string(user.id),
                   {{"name", admin_user_name}, {"enableTokensConfig", "true"}}, "");
-  if (Status s = audit.Write(recovered,
-                             [&](const store::AuditEvent* event) {
-                               return store.SetConf("enableTokensConfig", "true", event);
-                             });
-      !s) {
-    return std::unexpected(s.error());
-  }
-  store::Pat pat;
-  result.admin_token = GeneratePat(random);
-  pat.token_id = HashSecretValue(result.admin_token.reveal());
-  pat.owner_id = user->id;
-  pat.created_by_id = user->id;
-  pat.comment = "recover-admin break-glass token";
-  pat.created_at = now;
-  pat.expires_at = now + token_lifetime;
-  store::AuditEvent pat_created =
-      audit.Event("system", "token.create", "token:" + pat.token_id,
-                  {{"owner_id", user->id}, {"expiry_time", ToUnixMillis(*pat.expires_at)}}, "");
-  if (Status s = audit.Write(pat_created,
-                             [&](const store::AuditEvent* event) {
-                               return store.CreatePat(pat, INT_MAX, now, event);
-                             });
-      !s) {
-    return std::unexpected(s.error());
-  }
-  result.admin_id = user->id;
+  RETURN_IF_ERROR(audit.Write(recovered, [&](const store::AuditEvent* event) {
+    return store.SetConf("enableTokensConfig", "true", event);
+  }));
+  ASSIGN_OR_RETURN(result.admin_token, IssueBreakGlassPat(store, audit, random, user.id, now,
+                                                         token_lifetime, result.expires_at));
+  result.admin_id = user.id;
   result.admin_user_name = std::move(admin_user_name);
-  result.expires_at = *pat.expires_at;
   return result;
 }
 
