@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
+#include "base/result_macros.h"
 #include "crypto/files.h"
 #include "crypto/openssl_random.h"
 #include "crypto/x509.h"
@@ -57,92 +58,91 @@ std::string AuthorityUrl(const Config& c) {
   return first.ToString();
 }
 
+// Refuses a non-empty `dir` unless `mode` says to replace it, then removes what init writes.
+Status PrepareDataDir(const std::string& dir, InitMode mode) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec) || fs::is_empty(dir, ec)) return {};
+  if (mode == InitMode::kRefuseExisting) {
+    return MakeError(ErrorCode::kAlreadyExists,
+                     "data dir " + dir + " already exists and is not empty; "
+                     "use `latchkeyd serve --data-dir " + dir +
+                     "` to serve it, or `latchkeyd init --force` to replace it");
+  }
+  for (const char* name : {"latchkey.db", "latchkey.db-wal", "latchkey.db-shm", "latchkey.toml",
+                           "keys", "tls", "bootstrap.json"}) {
+    fs::remove_all(fs::path(dir) / name, ec);
+  }
+  return {};
+}
+
+// A local CA and a server certificate for every name a client may use, written to the data dir
+// (private keys 0600).
+Status WriteTlsFiles(const Config& config, Random& random, const Clock& clock) {
+  ASSIGN_OR_RETURN(auto ca, crypto::CreateCaCertificate("latchkey local CA",
+                                                        std::chrono::days(3650), random,
+                                                        clock.Now()));
+  std::vector<std::string> dns, ips;
+  CertificateNames(config, dns, ips);
+  ASSIGN_OR_RETURN(auto leaf, crypto::IssueServerCertificate(ca, dns, ips, std::chrono::days(825),
+                                                             random, clock.Now()));
+  RETURN_IF_ERROR(crypto::WriteFileAtomic(config.CaCertFile(), ca.cert_pem, 0644));
+  RETURN_IF_ERROR(crypto::WritePrivateFile(config.data_dir + "/tls/ca.key", ca.key_pem.reveal()));
+  RETURN_IF_ERROR(crypto::WriteFileAtomic(config.tls_cert_file, leaf.cert_pem, 0644));
+  RETURN_IF_ERROR(crypto::WritePrivateFile(config.tls_key_file, leaf.key_pem.reveal()));
+  return {};
+}
+
+// The default tenant, the directory-admin app (Graph admin role) with a secret, and the
+// workspace (groups, the admin user and the admin's PAT), as the bootstrap JSON.
+Result<std::string> SeedDirectoryAndWorkspace(const Config& config, store::Store& store,
+                                              const Clock& clock, Random& random) {
+  idp::Directory directory(store, clock, random);
+  ASSIGN_OR_RETURN(auto tenant, directory.CreateTenant("latchkey"));
+  ASSIGN_OR_RETURN(auto admin_app,
+                   directory.CreateApplication(tenant.id, "latchkey-directory-admin", {},
+                                               {"Application.ReadWrite.All"}));
+  ASSIGN_OR_RETURN(auto admin_secret,
+                   directory.AddPassword(admin_app.object_id, "bootstrap", std::nullopt));
+  ASSIGN_OR_RETURN(auto ws,
+                   workspace::BootstrapWorkspace(store, clock, random, "admin@latchkey.local"));
+  const std::string url = AuthorityUrl(config);
+  nlohmann::json out = {
+      {"authority", url},
+      {"tenant_id", tenant.id},
+      {"workspace_url", url},
+      {"ca_cert", config.CaCertFile()},
+      {"admin", {{"user_name", ws.admin_user_name}, {"token", ws.admin_token.reveal()}}},
+      {"directory_admin",
+       {{"client_id", admin_app.app_id}, {"client_secret", admin_secret.secret_text.reveal()}}},
+  };
+  return out.dump();
+}
+
 }  // namespace
 
 Result<std::string> InitDataDir(Config config, InitMode mode) {
   const std::string dir = config.data_dir;
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-    if (mode == InitMode::kRefuseExisting) {
-      return MakeError(ErrorCode::kAlreadyExists,
-                       "data dir " + dir + " already exists and is not empty; "
-                       "use `latchkeyd serve --data-dir " + dir +
-                       "` to serve it, or `latchkeyd init --force` to replace it");
-    }
-    for (const char* name : {"latchkey.db", "latchkey.db-wal", "latchkey.db-shm", "latchkey.toml",
-                             "keys", "tls", "bootstrap.json"}) {
-      fs::remove_all(fs::path(dir) / name, ec);
-    }
-  }
+  RETURN_IF_ERROR(PrepareDataDir(dir, mode));
   if (config.listen.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "at least one --listen address is needed");
   }
-  if (auto st = MakePrivateDir(dir); !st) return std::unexpected(st.error());
-  if (auto st = MakePrivateDir(config.KeyDir()); !st) return std::unexpected(st.error());
-  if (auto st = MakePrivateDir(dir + "/tls"); !st) return std::unexpected(st.error());
+  RETURN_IF_ERROR(MakePrivateDir(dir));
+  RETURN_IF_ERROR(MakePrivateDir(config.KeyDir()));
+  RETURN_IF_ERROR(MakePrivateDir(dir + "/tls"));
 
   SystemClock clock;
   crypto::OpenSslRandom random;
 
   // A 16-digit workspace id, like Azure Databricks' adb-<id> hosts.
   config.workspace_id = 1000000000000000 + static_cast<int64_t>(random.Uniform(8999999999999999ULL));
-  if (auto st = crypto::WriteFileAtomic(config.ConfigFile(), RenderConfigFile(config), 0600); !st) {
-    return std::unexpected(st.error());
-  }
+  RETURN_IF_ERROR(crypto::WriteFileAtomic(config.ConfigFile(), RenderConfigFile(config), 0600));
 
-  auto store = store::OpenStore(config.database_url, config.StoreOptions());
-  if (!store) return std::unexpected(store.error());
-  auto keys = keys::SigningKeys::Open(**store, config.KeyDir(), clock,
-                                      config.access_token_lifetime * 2);
-  if (!keys) return std::unexpected(keys.error());
-
-  // TLS: a local CA and a server certificate for every name a client may use.
-  auto ca = crypto::CreateCaCertificate("latchkey local CA", std::chrono::days(3650), random,
-                                        clock.Now());
-  if (!ca) return std::unexpected(ca.error());
-  std::vector<std::string> dns, ips;
-  CertificateNames(config, dns, ips);
-  auto leaf = crypto::IssueServerCertificate(*ca, dns, ips, std::chrono::days(825), random,
-                                             clock.Now());
-  if (!leaf) return std::unexpected(leaf.error());
-  if (auto st = crypto::WriteFileAtomic(config.CaCertFile(), ca->cert_pem, 0644); !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = crypto::WritePrivateFile(dir + "/tls/ca.key", ca->key_pem.reveal()); !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = crypto::WriteFileAtomic(config.tls_cert_file, leaf->cert_pem, 0644); !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = crypto::WritePrivateFile(config.tls_key_file, leaf->key_pem.reveal()); !st) {
-    return std::unexpected(st.error());
-  }
-
-  // The directory: the default tenant and the directory-admin app (Graph admin role).
-  idp::Directory directory(**store, clock, random);
-  auto tenant = directory.CreateTenant("latchkey");
-  if (!tenant) return std::unexpected(tenant.error());
-  auto admin_app = directory.CreateApplication(tenant->id, "latchkey-directory-admin", {},
-                                               {"Application.ReadWrite.All"});
-  if (!admin_app) return std::unexpected(admin_app.error());
-  auto admin_secret = directory.AddPassword(admin_app->object_id, "bootstrap", std::nullopt);
-  if (!admin_secret) return std::unexpected(admin_secret.error());
-
-  // The workspace: groups, the admin user and the admin's PAT.
-  auto ws = workspace::BootstrapWorkspace(**store, clock, random, "admin@latchkey.local");
-  if (!ws) return std::unexpected(ws.error());
-
-  const std::string url = AuthorityUrl(config);
-  nlohmann::json out = {
-      {"authority", url},
-      {"tenant_id", tenant->id},
-      {"workspace_url", url},
-      {"ca_cert", config.CaCertFile()},
-      {"admin", {{"user_name", ws->admin_user_name}, {"token", ws->admin_token.reveal()}}},
-      {"directory_admin",
-       {{"client_id", admin_app->app_id}, {"client_secret", admin_secret->secret_text.reveal()}}},
-  };
-  return out.dump();
+  ASSIGN_OR_RETURN(auto store, store::OpenStore(config.database_url, config.StoreOptions()));
+  // Creates the first signing key; kept open until the data dir is complete, as before.
+  ASSIGN_OR_RETURN(auto keys, keys::SigningKeys::Open(*store, config.KeyDir(), clock,
+                                                      config.access_token_lifetime * 2));
+  RETURN_IF_ERROR(WriteTlsFiles(config, random, clock));
+  return SeedDirectoryAndWorkspace(config, *store, clock, random);
 }
 
 }  // namespace latchkey::app
