@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result_macros.h"
 #include "crypto/hash.h"
 #include "crypto/x509.h"
 #include "jose/jws.h"
@@ -112,23 +113,20 @@ std::expected<void, EntraError> VerifyClientSecret(
   return {};
 }
 
-std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
-                                                      const store::Application& app,
-                                                      const std::string& assertion,
-                                                      const std::string& base_url,
-                                                      const std::string& tenant, TimePoint now) {
-  auto jwt = jose::ParseJwt(assertion);
-  if (!jwt) return std::unexpected(InvalidClientAssertion("the assertion is not a valid JWT"));
-  if (!jwt->header.contains("alg") || jwt->header["alg"] != "RS256") {
-    return std::unexpected(InvalidClientAssertion("only RS256 assertions are accepted"));
-  }
+namespace {
+
+// The assertion's signature verifies with one of the app's registered, currently valid, strong
+// certificates (the one its x5t names, when it names one).
+std::expected<void, EntraError> VerifyAssertionSignature(store::Store& store,
+                                                         const store::Application& app,
+                                                         const jose::ParsedJwt& jwt, TimePoint now) {
   auto certs = store.ListCertificateCredentials(app.object_id);
   if (!certs || certs->empty()) {
     return std::unexpected(InvalidClientAssertion("the app has no registered certificate"));
   }
   std::string x5t;
-  if (jwt->header.contains("x5t") && jwt->header["x5t"].is_string()) {
-    auto raw = Base64UrlDecode(jwt->header["x5t"].get<std::string>());
+  if (jwt.header.contains("x5t") && jwt.header["x5t"].is_string()) {
+    auto raw = Base64UrlDecode(jwt.header["x5t"].get<std::string>());
     if (!raw || raw->size() != 20) {
       return std::unexpected(InvalidClientAssertion("the x5t header is not a SHA-1 thumbprint"));
     }
@@ -146,7 +144,7 @@ std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
       weak = true;
       continue;
     }
-    if (cert->public_key.VerifyRs256(jwt->signing_input, jwt->signature)) {
+    if (cert->public_key.VerifyRs256(jwt.signing_input, jwt.signature)) {
       verified = true;
       break;
     }
@@ -160,7 +158,14 @@ std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
         weak ? "the registered certificate's key is shorter than RSA 2048 bits"
              : "no registered certificate verifies the signature"));
   }
-  const auto& c = jwt->claims;
+  return {};
+}
+
+// iss, sub, aud, exp and nbf as Entra checks them; returns exp.
+std::expected<double, EntraError> CheckAssertionClaims(const nlohmann::json& c,
+                                                       const store::Application& app,
+                                                       const std::string& base_url,
+                                                       const std::string& tenant, TimePoint now) {
   auto str = [&](const char* k) {
     return c.contains(k) && c[k].is_string() ? c[k].get<std::string>() : std::string();
   };
@@ -199,9 +204,17 @@ std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
       (!c["nbf"].is_number() || c["nbf"].get<double>() > t + kAssertionSkewSeconds)) {
     return std::unexpected(ClientAssertionOutsideTime("the assertion is not valid yet"));
   }
-  // Replay: each jti is accepted once, remembered (in the store, so on every replica) until
-  // the assertion could no longer be accepted anyway.
-  const std::string jti = str("jti");
+  return exp;
+}
+
+// Replay: each jti is accepted once, remembered (in the store, so on every replica) until the
+// assertion could no longer be accepted anyway.
+std::expected<void, EntraError> RecordAssertionJti(store::Store& store,
+                                                   const store::Application& app,
+                                                   const nlohmann::json& c, double exp,
+                                                   TimePoint now) {
+  const std::string jti = c.contains("jti") && c["jti"].is_string() ? c["jti"].get<std::string>()
+                                                                    : std::string();
   if (jti.empty() || jti.size() > kMaxJtiLength) {
     return std::unexpected(
         InvalidClientAssertion("the assertion needs a jti of 1 to 256 characters"));
@@ -211,18 +224,33 @@ std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
       FromUnixSeconds(static_cast<int64_t>(exp) + 1 + kAssertionSkewSeconds);
   auto recorded = store.RecordAssertionJti(AsciiLower(app.app_id), jti_hash, remember_until,
                                            kMaxLiveAssertionsPerClient, now);
-  if (!recorded) {
-    switch (recorded.error().code) {
-      case ErrorCode::kAlreadyExists:
-        return std::unexpected(ReplayedClientAssertion());
-      case ErrorCode::kResourceExhausted:
-        return std::unexpected(TooManyClientAssertions(60));
-      default:
-        return std::unexpected(EntraError{503, "temporarily_unavailable", 90033,
-                                          "A transient error has occurred. Please try again."});
-    }
+  if (recorded) return {};
+  switch (recorded.error().code) {
+    case ErrorCode::kAlreadyExists:
+      return std::unexpected(ReplayedClientAssertion());
+    case ErrorCode::kResourceExhausted:
+      return std::unexpected(TooManyClientAssertions(60));
+    default:
+      return std::unexpected(EntraError{503, "temporarily_unavailable", 90033,
+                                        "A transient error has occurred. Please try again."});
   }
-  return {};
+}
+
+}  // namespace
+
+std::expected<void, EntraError> VerifyClientAssertion(store::Store& store,
+                                                      const store::Application& app,
+                                                      const std::string& assertion,
+                                                      const std::string& base_url,
+                                                      const std::string& tenant, TimePoint now) {
+  auto jwt = jose::ParseJwt(assertion);
+  if (!jwt) return std::unexpected(InvalidClientAssertion("the assertion is not a valid JWT"));
+  if (!jwt->header.contains("alg") || jwt->header["alg"] != "RS256") {
+    return std::unexpected(InvalidClientAssertion("only RS256 assertions are accepted"));
+  }
+  RETURN_IF_ERROR(VerifyAssertionSignature(store, app, *jwt, now));
+  ASSIGN_OR_RETURN(double exp, CheckAssertionClaims(jwt->claims, app, base_url, tenant, now));
+  return RecordAssertionJti(store, app, jwt->claims, exp, now);
 }
 
 }  // namespace latchkey::idp
