@@ -1,8 +1,6 @@
 #include "cli/file_io.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "base/files.h"
 
 namespace latchkey::cli {
 namespace {
@@ -40,38 +40,8 @@ CliStatus WriteFileAtomically(const std::string& path, const std::string& conten
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0) mode = st.st_mode & 07777;
   if (holds_secrets) mode &= ~static_cast<mode_t>(077);
-
-  std::string tmp_name = target.string() + ".tmp.XXXXXX";
-  std::vector<char> tmp(tmp_name.begin(), tmp_name.end());
-  tmp.push_back('\0');
-  const int fd = ::mkstemp(tmp.data());  // created with mode 0600
-  if (fd < 0) return Fail(ExitCode::kUsage, "cannot write " + path + ": " + Why(errno));
-  const std::string tmp_path(tmp.data());
-  auto fail = [&](const std::string& what) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp_path.c_str());
-    return Fail(ExitCode::kUsage, "cannot " + what + " " + path + ": " + Why(err));
-  };
-  size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fchmod(fd, mode) != 0) return fail("chmod");
-  if (::fsync(fd) != 0) return fail("sync");
-  if (::close(fd) != 0) {
-    ::unlink(tmp_path.c_str());
-    return Fail(ExitCode::kUsage, "cannot write " + path + ": " + Why(errno));
-  }
-  if (::rename(tmp_path.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp_path.c_str());
-    return Fail(ExitCode::kUsage, "cannot replace " + path + ": " + Why(err));
+  if (Status written = WriteFileAtomic(target.string(), contents, mode); !written) {
+    return Fail(ExitCode::kUsage, written.error().message);
   }
   return {};
 }

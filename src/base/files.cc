@@ -1,4 +1,4 @@
-#include "crypto/files.h"
+#include "base/files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace latchkey::crypto {
+namespace latchkey {
 namespace {
 
 constexpr off_t kMaxReadSize = 64 << 20;
@@ -111,4 +111,4 @@ Result<std::string> ReadFile(const std::string& path) {
   return content;
 }
 
-}  // namespace latchkey::crypto
+}  // namespace latchkey
