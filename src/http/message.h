@@ -69,7 +69,4 @@ std::string_view ReasonPhrase(int status);
 // Splits a raw request target into Request::path and Request::query as described above.
 void SplitTarget(std::string_view target, std::string& path, std::string& query);
 
-// `text` as the contents of a JSON string literal (quotes not included).
-std::string JsonEscape(std::string_view text);
-
 }  // namespace latchkey::http

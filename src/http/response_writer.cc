@@ -5,6 +5,7 @@
 #include <random>
 
 #include "base/encoding.h"
+#include "base/json_writer.h"
 
 namespace latchkey::http {
 
@@ -106,9 +107,13 @@ Response DefaultErrorResponse(int status, std::string_view message) {
   }
   std::string body = "{\"error_code\":\"";
   body.append(code);
-  body.append("\",\"message\":\"");
-  body.append(JsonEscape(message));
-  body.append("\"}");
+  body.append("\",\"message\":");
+  const size_t message_at = body.size();
+  if (!AppendJsonString(body, message)) {  // not UTF-8: said without the bytes
+    body.resize(message_at);
+    AppendJsonString(body, "the request could not be read");
+  }
+  body.append("}");
   return Response::Json(status, std::move(body));
 }
 

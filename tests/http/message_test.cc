@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "http/response_writer.h"
+
 namespace latchkey::http {
 namespace {
 
@@ -74,8 +78,17 @@ TEST(HttpStatusTest, MapsErrorCodesInEnumOrder) {
   EXPECT_EQ(HttpStatus(ErrorCode::kInternal), 500);
 }
 
-TEST(HttpJsonEscapeTest, EscapesQuotesBackslashesAndControls) {
-  EXPECT_EQ(JsonEscape("a\"b\\c\n\x01"), "a\\\"b\\\\c\\n\\u0001");
+TEST(HttpDefaultErrorResponseTest, TheMessageIsOneJsonStringWhateverItHolds) {
+  Response r = DefaultErrorResponse(400, "a\"b\\c\n\x01 \xc3\xa9");
+  EXPECT_EQ(r.status, 400);
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["error_code"], "BAD_REQUEST");
+  EXPECT_EQ(body["message"], "a\"b\\c\n\x01 \xc3\xa9");
+  // Bytes that are not UTF-8 are not echoed: the body stays valid JSON.
+  Response bad = DefaultErrorResponse(431, "header \xff\xfe");
+  auto bad_body = nlohmann::json::parse(bad.body);
+  EXPECT_EQ(bad_body["error_code"], "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  EXPECT_EQ(bad_body["message"], "the request could not be read");
 }
 
 }  // namespace
