@@ -14,12 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/ttl_cache.h"
 #include "store/records.h"
 
 namespace latchkey::idp {
@@ -32,28 +31,26 @@ struct CachedClient {
 
 class ClientCache {
  public:
-  ClientCache(std::chrono::seconds ttl, size_t capacity) : ttl_(ttl), capacity_(capacity) {}
+  ClientCache(std::chrono::seconds ttl, size_t capacity) : ttl_(ttl), cache_(capacity) {}
 
   // Read before the store reads whose result goes to Put.
-  uint64_t generation() const;
-  std::shared_ptr<const CachedClient> Get(const std::string& key, TimePoint now) const;
+  uint64_t generation() const { return cache_.generation(); }
+  std::shared_ptr<const CachedClient> Get(const std::string& key, TimePoint now) const {
+    auto hit = cache_.Get(key, now);
+    return hit ? std::move(*hit) : nullptr;
+  }
   void Put(const std::string& key, std::shared_ptr<const CachedClient> value, TimePoint now,
-           uint64_t generation);
-  void Clear();
+           uint64_t generation) {
+    cache_.Put(key, std::move(value), now + ttl_, generation);
+  }
+  void Clear() { cache_.Clear(); }
 
   // "<tenant from the path, or empty on /adfs>|<lower-case client id>".
   static std::string Key(const std::string& tenant, const std::string& client_id);
 
  private:
-  struct Entry {
-    std::shared_ptr<const CachedClient> value;
-    TimePoint expires_at;
-  };
   const std::chrono::seconds ttl_;
-  const size_t capacity_;
-  mutable std::mutex mu_;
-  uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> map_;
+  TtlCache<std::shared_ptr<const CachedClient>> cache_;
 };
 
 }  // namespace latchkey::idp
