@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "http/offload_context.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
 
@@ -111,6 +112,17 @@ class InstrumentedStore final : public store::Store {
  private:
   template <class F>
   auto Timed(const char* operation, F&& call) {
+    using R = decltype(call());
+    // On an HTTP worker's fast path a store call would block the worker: the request goes to
+    // the store pool instead (http/offload.h). On the pool, a request that is not going to be
+    // answered (deadline passed, client gone) starts no store call.
+    if (http::DeferToPool()) {
+      return R(MakeError(ErrorCode::kUnavailable, "store call deferred to the store pool"));
+    }
+    if (http::Abandoned()) {
+      return R(MakeError(ErrorCode::kUnavailable,
+                         "request abandoned: its deadline has passed or its client has gone"));
+    }
     const auto start = std::chrono::steady_clock::now();
     auto result = call();
     metrics_.RecordDbOperation(
