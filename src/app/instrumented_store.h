@@ -52,11 +52,13 @@ class InstrumentedStore final : public store::Store {
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
   Status AddFederatedCredential(const store::FederatedIdentityCredential& credential,
-                                int max_per_app) override;
+                                int max_per_app, const store::AuditEvent* audit = nullptr) override;
   Result<std::vector<store::FederatedIdentityCredential>> ListFederatedCredentials(
       const std::string& app_object_id) override;
-  Status UpdateFederatedCredential(const store::FederatedIdentityCredential& credential) override;
-  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id) override;
+  Status UpdateFederatedCredential(const store::FederatedIdentityCredential& credential,
+                                   const store::AuditEvent* audit = nullptr) override;
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id,
+                                   const store::AuditEvent* audit = nullptr) override;
   Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
                             TimePoint expires_at, int max_live, TimePoint now) override;
   Status AddSigningKey(const store::SigningKey& key) override;

@@ -252,6 +252,9 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     idp_options.federation_keys = federation_keys.get();
   }
   workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
+  idp_options.audit_committed = [&idp_audit](const store::AuditEvent& e) {
+    idp_audit.Committed(e);
+  };
   idp_options.audit = [&idp_audit](idp::IdpAuditEvent e) {
     if (e.failure) {
       idp_audit.RecordFailure(std::move(e.actor), std::move(e.action), std::move(e.target),
