@@ -29,6 +29,8 @@ bool Abandoned() {
          std::chrono::steady_clock::now() >= job->deadline;
 }
 
+bool OnPool() { return tls_state.job != nullptr; }
+
 FastPathScope::FastPathScope(bool enabled) {
   tls_state.fast_path = enabled;
   tls_state.deferred = false;

@@ -12,6 +12,9 @@ bool Deferred();
 // On a pool thread: true once the request being run is not going to be answered (its
 // deadline has passed or its client has gone). Blocking calls then refuse to start.
 bool Abandoned();
+// True on a pool thread running a request: the run after a deferred fast-path attempt, which
+// has already counted what it looked up (auth cache metrics count the attempt only).
+bool OnPool();
 
 // Sets the fast-path state of the calling thread for one handler call (internal).
 class FastPathScope {

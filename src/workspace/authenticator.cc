@@ -201,7 +201,9 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
   TimePoint now = clock_.Now();
   std::string cache_key = HashSecretValue(token);
   std::optional<std::shared_ptr<const CachedJwt>> cached = jwts_.Get(cache_key, now);
-  if (options_.metrics != nullptr) options_.metrics->AuthCacheLookup("jwt", cached.has_value());
+  if (options_.metrics != nullptr && !http::OnPool()) {  // once per request (pat_cache.cc)
+    options_.metrics->AuthCacheLookup("jwt", cached.has_value());
+  }
   if (!cached) {
     uint64_t generation = jwts_.generation();
     Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
