@@ -26,13 +26,14 @@ bool IsOAuthPath(std::string_view path) {
 }  // namespace
 
 void RegisterAppRoutes(http::Router& router, store::Store& store, idp::IdentityProvider& idp,
-                       workspace::Workspace& workspace, OpsRoutes& ops) {
+                       workspace::Workspace& workspace, OpsRoutes& ops,
+                       std::function<bool()> ready) {
   router.Add("GET", "/healthz", [](http::Request&) {
     return http::Response::Json(200, R"({"status":"ok"})");
   });
-  router.Add("GET", "/readyz", [&store](http::Request&) {
-    auto st = store.Ping();
-    if (!st) return http::Response::Json(503, R"({"status":"unavailable","reason":"database"})");
+  router.Add("GET", "/readyz", [&store, ready = std::move(ready)](http::Request&) {
+    const bool ok = ready ? ready() : store.Ping().has_value();
+    if (!ok) return http::Response::Json(503, R"({"status":"unavailable","reason":"database"})");
     return http::Response::Json(200, R"({"status":"ok"})");
   });
   idp.RegisterRoutes(router);

@@ -4,6 +4,7 @@
 // cover exactly the same routes.
 #pragma once
 
+#include <functional>
 #include <string_view>
 
 #include "app/ops_routes.h"
@@ -18,8 +19,11 @@ namespace latchkey::app {
 // /healthz, /readyz, the identity provider (Entra, Graph, ARM), the workspace (Databricks
 // API, SCIM, /oidc), the web UI and the operations endpoints. Everything is borrowed and
 // must outlive the router.
+// `ready`, when given, answers /readyz without a store call (app/readiness.h); otherwise
+// /readyz pings the store itself.
 void RegisterAppRoutes(http::Router& router, store::Store& store, idp::IdentityProvider& idp,
-                       workspace::Workspace& workspace, OpsRoutes& ops);
+                       workspace::Workspace& workspace, OpsRoutes& ops,
+                       std::function<bool()> ready = {});
 
 // The body of an error the HTTP layer answers itself (400 framing, 413, 414, 431, the
 // connection limit's 503, a handler's exception), in the error shape of the protocol that

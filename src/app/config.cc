@@ -83,6 +83,10 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["server"]["header_timeout_ms"].value<int64_t>()) c.header_timeout = std::chrono::milliseconds(*v);
   if (auto v = t["server"]["idle_timeout_ms"].value<int64_t>()) c.idle_timeout = std::chrono::milliseconds(*v);
   if (auto v = t["server"]["body_timeout_ms"].value<int64_t>()) c.body_timeout = std::chrono::milliseconds(*v);
+  if (auto v = t["server"]["request_timeout_ms"].value<int64_t>()) c.request_timeout = std::chrono::milliseconds(*v);
+  if (auto v = t["server"]["store_threads"].value<int64_t>()) c.store_threads = static_cast<int>(std::clamp<int64_t>(*v, -1, 100000));
+  if (auto v = t["server"]["store_queue"].value<int64_t>()) c.store_queue = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 40));
+  if (auto v = t["server"]["store_queue_bytes"].value<int64_t>()) c.store_queue_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 40));
   if (auto v = t["database"]["url"].value<std::string>()) c.database_url = *v;
   if (auto v = t["database"]["statement_timeout_ms"].value<int64_t>()) {
     c.database_statement_timeout = std::chrono::milliseconds(*v);
@@ -412,6 +416,17 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     return MakeError(ErrorCode::kInvalidArgument,
                      "header, body and idle timeouts must be between 1 ms and one day");
   }
+  if (c.request_timeout < std::chrono::milliseconds(100) || c.request_timeout > kDay) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.request_timeout_ms must be between 100 and 86400000");
+  }
+  if (c.store_threads < 1 || c.store_threads > 1024 || c.store_queue < 1 ||
+      c.store_queue > 1'000'000 || c.store_queue_bytes < 64 * 1024 ||
+      c.store_queue_bytes > (size_t{1} << 34)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.store_threads must be between 1 and 1024, store_queue between 1 and "
+                     "1000000, store_queue_bytes between 65536 and 17179869184");
+  }
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (size_t{1} << 30)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "server.max_body_bytes must be between 1024 and 1073741824");
@@ -495,6 +510,8 @@ std::string RenderConfigFile(const Config& c) {
          "[server]\n"
          "listen = [" + listen + "]\n"
          "# threads = 0            # 0 = one worker per core\n"
+         "# request_timeout_ms = 10000   # a request that needs the store: answered (503) by then\n"
+         "# store_threads = 16     # threads that run store calls, off the HTTP workers\n"
          "# public_hosts = []      # other host[:port] names clients use to reach this server\n"
          "# public_url = \"https://latchkey.example.com\"   # the name in issued workspace tokens\n\n"
          "[database]\n"

@@ -103,6 +103,14 @@ struct Config {
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds body_timeout{30000};  // a request body; writing a response
+  // [server] request_timeout_ms, store_threads, store_queue, store_queue_bytes: requests that
+  // call the store run on a pool of store_threads; at most store_queue of them (and
+  // store_queue_bytes) wait, over that 503; each is answered within request_timeout of its
+  // first byte, and one still queued then is never executed (http/offload.h).
+  std::chrono::milliseconds request_timeout{10000};
+  int store_threads = 16;
+  size_t store_queue = 1024;
+  size_t store_queue_bytes = 32 * 1024 * 1024;
   size_t max_connections_per_ip = 256;
   // [database] outage_grace_seconds: while the database is unreachable, cached credentials keep
   // authenticating this long, then fail closed (503); 0 = at once (app/outage_guard.h).

@@ -112,9 +112,10 @@ Status InstrumentedStore::DeleteDirectoryServicePrincipal(const std::string& obj
 }
 
 Status InstrumentedStore::AddFederatedCredential(
-    const store::FederatedIdentityCredential& credential, int max_per_app) {
+    const store::FederatedIdentityCredential& credential, int max_per_app,
+    const store::AuditEvent* audit) {
   return Timed("AddFederatedCredential",
-               [&] { return inner_->AddFederatedCredential(credential, max_per_app); });
+               [&] { return inner_->AddFederatedCredential(credential, max_per_app, audit); });
 }
 
 Result<std::vector<store::FederatedIdentityCredential>>
@@ -124,15 +125,16 @@ InstrumentedStore::ListFederatedCredentials(const std::string& app_object_id) {
 }
 
 Status InstrumentedStore::UpdateFederatedCredential(
-    const store::FederatedIdentityCredential& credential) {
+    const store::FederatedIdentityCredential& credential, const store::AuditEvent* audit) {
   return Timed("UpdateFederatedCredential",
-               [&] { return inner_->UpdateFederatedCredential(credential); });
+               [&] { return inner_->UpdateFederatedCredential(credential, audit); });
 }
 
 Status InstrumentedStore::RemoveFederatedCredential(const std::string& app_object_id,
-                                                    const std::string& id) {
+                                                    const std::string& id,
+                                                    const store::AuditEvent* audit) {
   return Timed("RemoveFederatedCredential",
-               [&] { return inner_->RemoveFederatedCredential(app_object_id, id); });
+               [&] { return inner_->RemoveFederatedCredential(app_object_id, id, audit); });
 }
 
 Status InstrumentedStore::RecordAssertionJti(const std::string& app_id,

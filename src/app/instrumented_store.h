@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "http/offload_context.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
 
@@ -51,11 +52,13 @@ class InstrumentedStore final : public store::Store {
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
   Status AddFederatedCredential(const store::FederatedIdentityCredential& credential,
-                                int max_per_app) override;
+                                int max_per_app, const store::AuditEvent* audit = nullptr) override;
   Result<std::vector<store::FederatedIdentityCredential>> ListFederatedCredentials(
       const std::string& app_object_id) override;
-  Status UpdateFederatedCredential(const store::FederatedIdentityCredential& credential) override;
-  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id) override;
+  Status UpdateFederatedCredential(const store::FederatedIdentityCredential& credential,
+                                   const store::AuditEvent* audit = nullptr) override;
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id,
+                                   const store::AuditEvent* audit = nullptr) override;
   Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
                             TimePoint expires_at, int max_live, TimePoint now) override;
   Status AddSigningKey(const store::SigningKey& key) override;
@@ -111,6 +114,17 @@ class InstrumentedStore final : public store::Store {
  private:
   template <class F>
   auto Timed(const char* operation, F&& call) {
+    using R = decltype(call());
+    // On an HTTP worker's fast path a store call would block the worker: the request goes to
+    // the store pool instead (http/offload.h). On the pool, a request that is not going to be
+    // answered (deadline passed, client gone) starts no store call.
+    if (http::DeferToPool()) {
+      return R(MakeError(ErrorCode::kUnavailable, "store call deferred to the store pool"));
+    }
+    if (http::Abandoned()) {
+      return R(MakeError(ErrorCode::kUnavailable,
+                         "request abandoned: its deadline has passed or its client has gone"));
+    }
     const auto start = std::chrono::steady_clock::now();
     auto result = call();
     metrics_.RecordDbOperation(

@@ -17,6 +17,7 @@
 #include "app/ops_routes.h"
 #include "app/outage_guard.h"
 #include "app/own_authorities.h"
+#include "app/readiness.h"
 #include "app/trusted_issuers.h"
 #include "base/clock.h"
 #include "crypto/files.h"
@@ -129,6 +130,10 @@ void ApplyReloadableSettings(Config& running, const Config& next, OwnAuthorities
                             next.header_timeout != running.header_timeout ||
                             next.idle_timeout != running.idle_timeout ||
                             next.body_timeout != running.body_timeout ||
+                            next.request_timeout != running.request_timeout ||
+                            next.store_threads != running.store_threads ||
+                            next.store_queue != running.store_queue ||
+                            next.store_queue_bytes != running.store_queue_bytes ||
                             next.max_connections_per_ip != running.max_connections_per_ip},
   };
   for (const auto& [what, changed] : restart_only) {
@@ -247,6 +252,9 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     idp_options.federation_keys = federation_keys.get();
   }
   workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
+  idp_options.audit_committed = [&idp_audit](const store::AuditEvent& e) {
+    idp_audit.Committed(e);
+  };
   idp_options.audit = [&idp_audit](idp::IdpAuditEvent e) {
     if (e.failure) {
       idp_audit.RecordFailure(std::move(e.actor), std::move(e.action), std::move(e.target),
@@ -326,7 +334,9 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
 
   http::Router router;
   OpsRoutes ops({workspace, *db, clock, metrics});
-  RegisterAppRoutes(router, *db, idp, workspace, ops);
+  // /readyz from a probe of its own (app/readiness.h): never a store call on the request path.
+  Readiness readiness([&db] { return db->Ping().has_value(); });
+  RegisterAppRoutes(router, *db, idp, workspace, ops, [&readiness] { return readiness.ready(); });
 
   // The optional metrics listener: plain HTTP, no authentication, nothing but these two.
   http::Router metrics_router;
@@ -343,6 +353,12 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   options.header_timeout = config.header_timeout;
   options.idle_timeout = config.idle_timeout;
   options.body_timeout = config.body_timeout;
+  // Store calls leave the I/O threads (http/offload.h): a stuck database never blocks the
+  // connections a worker owns, and cached authentication keeps flowing.
+  options.offload_threads = config.store_threads;
+  options.offload_queue = config.store_queue;
+  options.offload_queue_bytes = config.store_queue_bytes;
+  options.request_timeout = config.request_timeout;
   options.max_connections_per_ip = config.max_connections_per_ip;
   options.tls_cert_file = config.tls_cert_file;
   options.tls_key_file = config.tls_key_file;
@@ -449,6 +465,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
              }},
         clock, config.database_outage_grace);
     outage_guard.Start(std::chrono::milliseconds(250));
+    readiness.Start(std::chrono::milliseconds(500));
     Housekeeping housekeeping([&] {
       workspace.FlushLastUsed();
       workspace.PurgeExpiredPats();

@@ -2,8 +2,9 @@
 //
 // Each worker thread owns an io_context and one SO_REUSEPORT acceptor per listener, so the
 // kernel spreads connections across threads and a connection stays on one thread for its
-// life; the request path takes no lock. The handler runs synchronously on that thread: a slow
-// handler delays the other connections of its thread, not the whole server.
+// life; the request path takes no lock. The handler runs synchronously on that thread, unless
+// it defers to the store pool (http/offload.h): then the thread serves its other connections
+// until the pool answers.
 //
 // Supports keep-alive and pipelining (responses in request order), HTTP/1.0 close semantics,
 // HEAD, Expect: 100-continue and chunked request bodies. Every read has a deadline. Every
@@ -60,6 +61,15 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30000};    // whole body; also writing a response
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive idle
   std::chrono::milliseconds shutdown_grace{10000};  // max wait for in-flight requests on Stop
+  // The store pool (http/offload.h): a handler that calls DeferToPool() on its worker thread
+  // runs again on one of `offload_threads` (0: no pool, every handler runs on its worker).
+  // At most `offload_queue` requests and `offload_queue_bytes` of them wait; over that: 503
+  // with Retry-After. A request is answered (503 if not done) by `request_timeout` after its
+  // first byte, and one still queued then is never executed.
+  int offload_threads = 0;
+  size_t offload_queue = 1024;
+  size_t offload_queue_bytes = 32 * 1024 * 1024;
+  std::chrono::milliseconds request_timeout{10000};
   size_t max_connections = 10000;                   // over it: 503 (plain) or close, at accept
   size_t max_connections_per_ip = 1000;             // over it: accept and close immediately
   std::string tls_cert_file, tls_key_file;          // PEM; required if any listener has tls
@@ -76,6 +86,10 @@ struct ServerStats {
   size_t open_connections = 0;
   uint64_t rejected_connections = 0;  // over max_connections or max_connections_per_ip
   uint64_t failed_tls_handshakes = 0;
+  uint64_t offload_executed = 0;   // requests run on the store pool
+  uint64_t offload_rejected = 0;   // its queue was full: 503
+  uint64_t offload_abandoned = 0;  // never run: deadline passed or client gone
+  size_t offload_queued = 0;
 };
 
 class ServerCore;

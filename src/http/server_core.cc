@@ -52,6 +52,7 @@ ServerCore::ServerCore(ServerOptions options, Handler handler)
       limits_{options_.max_request_line, options_.max_header_bytes, options_.max_body_bytes} {}
 
 ServerCore::~ServerCore() {
+  pool_.reset();
   signals_.reset();
   workers_.clear();
 }
@@ -93,6 +94,14 @@ Status ServerCore::Start() {
   }
   workers_ = std::move(workers);
   ports_ = std::move(ports);
+  if (options_.offload_threads > 0) {
+    pool_ = std::make_unique<OffloadPool>(
+        handler_, options_.offload_threads, std::max<size_t>(options_.offload_queue, 1),
+        options_.offload_queue_bytes,
+        [this](int status, std::string_view message, std::string_view path) {
+          return RenderError(status, message, path);
+        });
+  }
   started_ = true;
   return Ok();
 }
@@ -112,6 +121,9 @@ void ServerCore::Run() {
   }
   workers_[0]->Run();
   for (auto& thread : threads) thread.join();
+  // Every session has ended: what is still queued is abandoned, a running request finishes
+  // (its store calls refuse once its deadline has passed) before Run returns.
+  if (pool_) pool_->Shutdown();
 }
 
 void ServerCore::WaitForSignal() {
@@ -146,9 +158,18 @@ void ServerCore::HandleSignals(std::function<void()> on_hup) {
 }
 
 ServerStats ServerCore::Stats() const {
-  return {.open_connections = open_connections_.load(std::memory_order_relaxed),
-          .rejected_connections = rejected_connections_.load(std::memory_order_relaxed),
-          .failed_tls_handshakes = failed_handshakes_.load(std::memory_order_relaxed)};
+  ServerStats stats{
+      .open_connections = open_connections_.load(std::memory_order_relaxed),
+      .rejected_connections = rejected_connections_.load(std::memory_order_relaxed),
+      .failed_tls_handshakes = failed_handshakes_.load(std::memory_order_relaxed)};
+  if (pool_) {
+    const OffloadStats offload = pool_->Stats();
+    stats.offload_executed = offload.executed;
+    stats.offload_rejected = offload.rejected;
+    stats.offload_abandoned = offload.abandoned;
+    stats.offload_queued = offload.queued;
+  }
+  return stats;
 }
 
 Response ServerCore::RenderError(int status, std::string_view message,

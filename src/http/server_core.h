@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/asio.h"
+#include "http/offload.h"
 #include "http/request_parser.h"
 #include "http/server.h"
 #include "http/worker.h"
@@ -43,6 +44,8 @@ class ServerCore {
   Admission Admit(const std::string& ip);
   void Release(const std::string& ip);
   void CountFailedHandshake() { failed_handshakes_.fetch_add(1, std::memory_order_relaxed); }
+  // The store pool, or null when options().offload_threads is 0.
+  OffloadPool* pool() const { return pool_.get(); }
 
  private:
   void WaitForSignal();
@@ -67,6 +70,8 @@ class ServerCore {
   std::function<void()> on_hup_;
   bool handle_signals_ = false;
   std::unique_ptr<SignalSet> signals_;  // after workers_: destroyed before their io_contexts
+  // Last: shut down (its running requests finished) before the workers' io_contexts go.
+  std::unique_ptr<OffloadPool> pool_;
 };
 
 }  // namespace latchkey::http

@@ -1,12 +1,14 @@
 #include "http/session.h"
 
 #include <array>
+#include <optional>
 #include <chrono>
 #include <string_view>
 #include <type_traits>
 
 #include <openssl/ssl.h>
 
+#include "http/offload.h"
 #include "http/request_parser.h"
 #include "http/response_writer.h"
 #include "http/server_core.h"
@@ -82,6 +84,8 @@ class Session final : public Connection {
     closed_ = true;
     ErrorCodeT ec;
     socket().close(ec);
+    // A request on the store pool: wake the session so that it abandons it.
+    if (std::shared_ptr<OffloadWait> wait = offload_wait_.lock()) wait->timer.cancel();
   }
 
  private:
@@ -102,7 +106,9 @@ class Session final : public Connection {
 
   Awaitable<> Serve();
   Awaitable<int> ReadRequest(RequestParser& parser);
-  Response CallHandler();
+  Response CallHandler(bool& deferred);
+  Awaitable<std::optional<Response>> Offload(steady_clock::time_point start);
+  void WatchPeer(const std::shared_ptr<OffloadWait>& wait);
   void Log(const Response& response, size_t body_bytes, steady_clock::time_point start);
   Awaitable<ErrorCodeT> ReadSome();
   Awaitable<> CloseGracefully(std::chrono::milliseconds linger);
@@ -117,6 +123,7 @@ class Session final : public Connection {
   std::string head_;
   bool idle_ = false;
   bool closed_ = false;
+  std::weak_ptr<OffloadWait> offload_wait_;  // while a request is on the store pool
 };
 
 template <class Stream>
@@ -156,10 +163,23 @@ Awaitable<> Session<Stream>::Serve() {
     request_.local_port = info_.local_port;
     request_.tls = kTls;
     NextRequestId(request_.request_id);
-    Response response =
-        error_status == 0
-            ? CallHandler()
-            : core_.RenderError(error_status, ErrorMessage(error_status), request_.path);
+    Response response;
+    if (error_status != 0) {
+      response = core_.RenderError(error_status, ErrorMessage(error_status), request_.path);
+    } else {
+      bool deferred = false;
+      response = CallHandler(deferred);
+      if (deferred) {
+        // It would block: the store pool runs it while this thread serves other connections.
+        std::optional<Response> offloaded = co_await Offload(start);
+        if (!offloaded) {
+          Close();  // the client has gone: nothing to answer
+          co_return;
+        }
+        response = std::move(*offloaded);
+      }
+      if (closed_) co_return;
+    }
     const bool keep_alive = error_status == 0 && parser.keep_alive() && !core_.stopping();
     const ResponseFraming framing{.version = parser.version(),
                                   .keep_alive = keep_alive,
@@ -234,14 +254,90 @@ Awaitable<int> Session<Stream>::ReadRequest(RequestParser& parser) {
 }
 
 template <class Stream>
-Response Session<Stream>::CallHandler() {
+Response Session<Stream>::CallHandler(bool& deferred) {
+  // The fast path: with a store pool, code about to block defers (http/offload.h).
+  FastPathScope fast_path(core_.pool() != nullptr);
   // The one last-resort catch (STYLE §4): a throwing handler costs its request, not the
   // server. The exception's text may hold anything, so it is not used.
+  Response response;
   try {
-    return core_.handler()(request_);
+    response = core_.handler()(request_);
   } catch (...) {
-    return core_.RenderError(500, "internal error", request_.path);
+    response = core_.RenderError(500, "internal error", request_.path);
   }
+  deferred = fast_path.deferred();
+  return response;
+}
+
+// Runs the request on the store pool and waits for it without blocking the worker. Returns
+// the response, a 503 (queue full, or the request's deadline passed), or nullopt if the
+// client has gone (then the request was not executed, or its further store calls refuse).
+template <class Stream>
+Awaitable<std::optional<Response>> Session<Stream>::Offload(steady_clock::time_point start) {
+  const ServerOptions& options = core_.options();
+  const auto deadline = start + options.request_timeout;
+  size_t bytes = request_.target.size() + request_.body.size() + 256;
+  for (const auto& [name, value] : request_.headers) bytes += name.size() + value.size() + 4;
+  auto job = std::make_shared<OffloadJob>(request_, deadline, worker_.context().get_executor());
+  job->bytes = bytes;
+  auto wait = std::make_shared<OffloadWait>(worker_.context().get_executor());
+  job->waiter = wait;
+  offload_wait_ = wait;
+  if (!core_.pool()->Submit(job)) {
+    Response busy = core_.RenderError(503, "too many requests are waiting for the store; retry",
+                                      request_.path);
+    busy.SetHeader("Retry-After", "1");
+    co_return busy;
+  }
+  // The sweep is a backstop only: the timer below answers at the deadline.
+  SetDeadline(deadline + options.body_timeout);
+  WatchPeer(wait);
+  wait->timer.expires_at(deadline);
+  bool client_gone = false;
+  for (;;) {
+    ErrorCodeT ec;
+    co_await wait->timer.async_wait(Redirect(ec));
+    const int state = job->state.load(std::memory_order_acquire);
+    if (state == OffloadJob::kDone || state == OffloadJob::kExpired) break;
+    if (closed_) break;
+    if (wait->peer_event) {
+      wait->peer_event = false;
+      ErrorCodeT peek_ec;
+      // Readable with nothing to read: the peer closed (or reset) the connection. Readable
+      // with bytes: a pipelined request, which waits its turn (the watch is not re-armed).
+      if (socket().available(peek_ec) == 0 || peek_ec) {
+        client_gone = true;
+        break;
+      }
+    }
+    if (steady_clock::now() >= deadline) break;
+  }
+  ErrorCodeT ignored;
+  if (!closed_) socket().cancel(ignored);  // ends the peer watch
+  if (job->state.load(std::memory_order_acquire) == OffloadJob::kDone) {
+    request_.route = job->request.route;
+    co_return std::move(job->response);
+  }
+  job->Abandon();
+  if (client_gone || closed_) co_return std::nullopt;
+  Response late = core_.RenderError(503, "the request timed out; retry", request_.path);
+  late.SetHeader("Retry-After", "1");
+  co_return late;
+}
+
+// While a request is on the pool nothing reads the connection: a one-shot readiness wait
+// notices the client closing it (curl --max-time, a load balancer's timeout).
+template <class Stream>
+void Session<Stream>::WatchPeer(const std::shared_ptr<OffloadWait>& wait) {
+  if (buffer_.size() > 0) return;  // a pipelined request is already here
+  socket().async_wait(tcp::socket::wait_read,
+                      [weak = std::weak_ptr<OffloadWait>(wait)](const ErrorCodeT& ec) {
+                        if (ec == asio::error::operation_aborted) return;
+                        if (std::shared_ptr<OffloadWait> w = weak.lock()) {
+                          w->peer_event = true;
+                          w->timer.cancel();
+                        }
+                      });
 }
 
 template <class Stream>

@@ -53,7 +53,8 @@ Result<NewPassword> Directory::AddPassword(const std::string& app_object_id,
 
 Result<NewPassword> Directory::AddPassword(const std::string& app_object_id,
                                            std::string display_name, TimePoint start_at,
-                                           std::optional<TimePoint> end_at) {
+                                           std::optional<TimePoint> end_at,
+                                           store::AuditEvent* audit) {
   if (display_name.size() > 256) {
     return MakeError(ErrorCode::kInvalidArgument, "displayName is longer than 256 characters");
   }
@@ -67,7 +68,10 @@ Result<NewPassword> Directory::AddPassword(const std::string& app_object_id,
                                  crypto::Sha256Hex(secret.reveal()),
                                  start_at,
                                  end_at};
-  if (auto st = store_.AddPasswordCredential(cred); !st) return std::unexpected(st.error());
+  if (audit != nullptr) audit->target += ":password:" + cred.key_id;
+  if (auto st = store_.AddPasswordCredential(cred, audit); !st) {
+    return std::unexpected(st.error());
+  }
   return NewPassword{std::move(cred), std::move(secret)};
 }
 

@@ -45,8 +45,10 @@ class Directory {
   Result<NewPassword> AddPassword(const std::string& app_object_id, std::string display_name,
                                   std::optional<TimePoint> end_at);
   // The same, valid from `start_at` (callers check the dates: Graph's rules are in graph_api).
+  // `audit`, when given, is stored in the same transaction; its target gains the new key id.
   Result<NewPassword> AddPassword(const std::string& app_object_id, std::string display_name,
-                                  TimePoint start_at, std::optional<TimePoint> end_at);
+                                  TimePoint start_at, std::optional<TimePoint> end_at,
+                                  store::AuditEvent* audit = nullptr);
   // Registers a PEM certificate whose private key signs client assertions.
   Result<store::CertificateCredential> AddCertificate(const std::string& app_object_id,
                                                       const std::string& certificate_pem,

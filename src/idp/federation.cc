@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/offload_context.h"
 #include "base/encoding.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
@@ -153,6 +154,9 @@ FederationKeys::Lookup FederationKeys::Find(const std::string& issuer, const std
   const auto now = SteadyClock::now();
   const bool fresh = e->keys && now - e->fetched_at < options_.keys_ttl;
   if (fresh && e->keys->contains(kid)) return answer(false);
+  // Waiting for a fetch would hold an I/O thread for up to request_wait: on the fast path the
+  // request runs again on the store pool (http/offload.h), which starts the fetch and waits.
+  if (http::DeferToPool()) return {Outcome::kUnavailable, {}, "deferred to the store pool"};
   // Unknown kid, stale or missing keys: fetch, unless the issuer was fetched within
   // refetch_interval (then answer from what there is: this bounds fetches per issuer).
   if (!StartFetch(*e, issuer, now)) return answer(false);

@@ -32,7 +32,8 @@ IdentityProvider::IdentityProvider(store::Store& store, keys::SigningKeys& keys,
       directory_(store, clock, random),
       token_service_(directory_, keys, clock, random, options),
       is_own_authority_(options.is_own_authority),
-      federation_keys_(options.federation_keys) {}
+      federation_keys_(options.federation_keys),
+      audit_committed_(options.audit_committed) {}
 
 std::optional<std::string> IdentityProvider::ResolveTenant(std::string_view segment) {
   std::string s = AsciiLower(segment);

@@ -42,6 +42,10 @@ class IdentityProvider {
   // External issuers' keys for federated credentials; null when federation is off.
   FederationKeys* federation_keys() { return federation_keys_; }
   TokenService& token_service() { return token_service_; }
+  // After a directory change committed with its audit row (IdpOptions::audit_committed).
+  void AuditCommitted(const store::AuditEvent& event) const {
+    if (audit_committed_) audit_committed_(event);
+  }
 
  private:
   http::Response OpenIdConfiguration(const http::Request& request, std::string_view shape);
@@ -60,6 +64,7 @@ class IdentityProvider {
   TokenService token_service_;
   std::function<bool(std::string_view)> is_own_authority_;
   FederationKeys* federation_keys_ = nullptr;
+  std::function<void(const store::AuditEvent&)> audit_committed_;
 };
 
 // Registers the Graph v1.0 routes (graph_api.cc).

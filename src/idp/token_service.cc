@@ -3,6 +3,7 @@
 #include <limits>
 #include <memory>
 
+#include "http/offload_context.h"
 #include "base/encoding.h"
 #include "base/json_writer.h"
 #include "crypto/hash.h"
@@ -187,6 +188,9 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
   }
   auto fail = [&](EntraError e) -> std::unexpected<EntraError> {
     if (e.status == 401 || e.aadsts == 700016) {
+      // Counted once, off the I/O thread (http/offload.h): on the fast path the request is
+      // run again on the store pool, and this answer is discarded.
+      if (http::DeferToPool()) return std::unexpected(std::move(e));
       throttle_.RecordFailure(client_id, address);
       if (options_.metrics != nullptr) options_.metrics->AuthFailure("client_auth");
     }
@@ -246,7 +250,8 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
                                             clock_.Now());
     if (!matched) {
       AuditFederation(request, *app, tenant, creds->secret.reveal(), nullptr, matched.error());
-      if (matched.error().aadsts != 50166) {  // an issuer that is down is nobody's failure
+      if (matched.error().aadsts != 50166 &&  // an issuer that is down is nobody's failure
+          !http::DeferToPool()) {
         federation_throttle_.RecordFailure(client_id, address);
       }
       if (options_.metrics != nullptr) options_.metrics->AuthFailure("federation");

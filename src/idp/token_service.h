@@ -56,6 +56,9 @@ struct IdpOptions {
   FederationOptions federation;
   // Where audit events go; null: nowhere.
   std::function<void(IdpAuditEvent)> audit;
+  // Called after a Graph credential change has committed together with its audit row (the
+  // row is stored whatever this is; this writes the audit log line and counts it). Null: none.
+  std::function<void(const store::AuditEvent&)> audit_committed;
 };
 
 enum class TokenEndpoint { kV2, kV1, kAdfs };

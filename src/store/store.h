@@ -69,15 +69,18 @@ class DirectoryStore {
   // in the application, kResourceExhausted if the application already holds `max_per_app`.
   // Update replaces issuer, subject, audiences and description of the credential with
   // credential.id in credential.app_object_id (kNotFound; kAlreadyExists as for Add). Add,
-  // update and remove notify kCredentialChanged with the app id.
+  // update and remove notify kCredentialChanged with the app id. `audit`, when given, is
+  // appended in the same transaction.
   virtual Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                        int max_per_app) = 0;
+                                        int max_per_app, const AuditEvent* audit = nullptr) = 0;
   // Oldest first.
   virtual Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
       const std::string& app_object_id) = 0;
-  virtual Status UpdateFederatedCredential(const FederatedIdentityCredential& credential) = 0;
+  virtual Status UpdateFederatedCredential(const FederatedIdentityCredential& credential,
+                                           const AuditEvent* audit = nullptr) = 0;
   virtual Status RemoveFederatedCredential(const std::string& app_object_id,
-                                           const std::string& id) = 0;
+                                           const std::string& id,
+                                           const AuditEvent* audit = nullptr) = 0;
 
   // kAlreadyExists if the app already has a service principal in that tenant.
   virtual Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) = 0;

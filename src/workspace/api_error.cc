@@ -1,4 +1,5 @@
 #include "workspace/api_error.h"
+#include "http/offload_context.h"
 
 #include <string>
 
@@ -43,7 +44,9 @@ std::string PublicMessage(const Error& error, std::string_view request_id) {
     return "Internal error (request id " + std::string(request_id) + ").";
   }
   if (error.code == ErrorCode::kUnavailable) {
-    spdlog::warn("event=unavailable request_id={} detail=\"{}\"", request_id, error.message);
+    if (!http::Deferred()) {
+      spdlog::warn("event=unavailable request_id={} detail=\"{}\"", request_id, error.message);
+    }
     return "The workspace store is temporarily unavailable.";
   }
   return error.message;

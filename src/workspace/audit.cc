@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/offload_context.h"
 #include "workspace/json_input.h"
 
 namespace latchkey::workspace {
@@ -36,6 +37,7 @@ void AuditLog::Committed(const store::AuditEvent& event) {
 
 void AuditLog::Record(std::string actor, std::string action, std::string target, json detail,
                       std::string remote_address) {
+  if (http::DeferToPool()) return;  // see RecordFailure
   store::AuditEvent event = Event(std::move(actor), std::move(action), std::move(target),
                                   std::move(detail), std::move(remote_address));
   Committed(event);
@@ -48,6 +50,9 @@ void AuditLog::Record(std::string actor, std::string action, std::string target,
 
 void AuditLog::RecordFailure(std::string actor, std::string action, std::string target,
                              json detail, std::string remote_address) {
+  // Written once, off the I/O thread: on the fast path the request runs again on the store
+  // pool (http/offload.h), so nothing is counted or logged here.
+  if (http::DeferToPool()) return;
   int64_t suppressed = 0;
   {
     std::lock_guard lock(failure_mu_);

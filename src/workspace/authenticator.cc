@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "http/offload_context.h"
 #include "auth/bearer.h"
 #include "base/encoding.h"
 #include "jose/jws.h"
@@ -124,6 +125,8 @@ GuardResult Authenticator::Guard(std::string_view authorization_header,
     if (options_.metrics != nullptr) options_.metrics->RateLimited("workspace_auth");
     return {MakeError(ErrorCode::kResourceExhausted, "Too many failed attempts."), wait};
   }
+  // A denial is counted and audited once, off the I/O thread (http/offload.h).
+  if (http::DeferToPool()) return {MakeError(ErrorCode::kUnavailable, "deferred")};
   throttle_.RecordFailure("", remote_address);
   if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialReasonName(denial.reason));
   // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
@@ -198,7 +201,9 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
   TimePoint now = clock_.Now();
   std::string cache_key = HashSecretValue(token);
   std::optional<std::shared_ptr<const CachedJwt>> cached = jwts_.Get(cache_key, now);
-  if (options_.metrics != nullptr) options_.metrics->AuthCacheLookup("jwt", cached.has_value());
+  if (options_.metrics != nullptr && !http::OnPool()) {  // once per request (pat_cache.cc)
+    options_.metrics->AuthCacheLookup("jwt", cached.has_value());
+  }
   if (!cached) {
     uint64_t generation = jwts_.generation();
     Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);

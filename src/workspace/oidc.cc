@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/offload_context.h"
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "keys/signing_keys.h"
@@ -102,6 +103,8 @@ http::Response OidcService::Jwks(const http::Request&) const {
 
 http::Response OidcService::Refuse(const http::Request& request, const std::string& client_id,
                                    const store::Principal* known, std::string reason) {
+  // Counted and audited once, off the I/O thread (http/offload.h).
+  if (http::DeferToPool()) return OAuthErrorResponse(503, "temporarily_unavailable", "deferred");
   throttle_.RecordFailure(client_id, request.remote_address);
   // A known client's id is public. Anything else is recorded only by a hash prefix: a client
   // that swapped id and secret sends its secret as the id, and it must not reach the audit.

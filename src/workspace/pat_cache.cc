@@ -1,4 +1,5 @@
 #include "workspace/pat_cache.h"
+#include "http/offload_context.h"
 
 #include <map>
 #include <vector>
@@ -17,7 +18,8 @@ PatCache::PatCache(store::Store& store, const Clock& clock, std::chrono::seconds
 Result<CachedPat> PatCache::Find(const std::string& token_id) {
   TimePoint now = clock_.Now();
   std::optional<CachedPat> cached = cache_.Get(token_id, now);
-  if (metrics_ != nullptr) metrics_->AuthCacheLookup("pat", cached.has_value());
+  // Counted once per request: on its fast-path attempt, not again on the store pool.
+  if (metrics_ != nullptr && !http::OnPool()) metrics_->AuthCacheLookup("pat", cached.has_value());
   if (cached) return *cached;
   uint64_t generation = cache_.generation();
   Result<store::Pat> pat = store_.GetPat(token_id);

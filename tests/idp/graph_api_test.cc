@@ -230,5 +230,61 @@ TEST_F(GraphApiTest, PatchReplacesKeyCredentials) {
   EXPECT_EQ(Graph("PATCH", path, {{"displayName", "certs"}}).status, 204);
 }
 
+// Issue 22 item 2: every credential change commits with its audit row (never a secret), and a
+// change that fails leaves none.
+TEST_F(GraphApiTest, CredentialChangesAreAuditedInTheirOwnTransaction) {
+  const json app = CreateApp("audited");
+  const std::string id = app["id"];
+  const std::string target = "app:" + app["appId"].get<std::string>();
+  auto rows = [&] {
+    Result<std::vector<store::AuditEvent>> all = store_->ListAudit(0, 1000);
+    EXPECT_TRUE(all.has_value());
+    std::vector<store::AuditEvent> mine;
+    for (auto& e : all.value_or(std::vector<store::AuditEvent>{})) {
+      if (e.target.starts_with(target)) mine.push_back(e);
+    }
+    return mine;
+  };
+  ASSERT_TRUE(rows().empty());
+
+  http::Response added = AddPassword(id, {{"displayName", "p"}});
+  ASSERT_EQ(added.status, 200) << added.body;
+  const std::string key_id = Body(added)["keyId"];
+  const std::string secret = Body(added)["secretText"];
+  ASSERT_EQ(Graph("POST", "/v1.0/applications/" + id + "/removePassword", {{"keyId", key_id}})
+                .status,
+            204);
+  const std::string fics = "/v1.0/applications/" + id + "/federatedIdentityCredentials";
+  const json fic = {{"name", "ci-deploy"},
+                    {"issuer", "https://issuer.example"},
+                    {"subject", "repo:x"},
+                    {"audiences", {"api://AzureADTokenExchange"}}};
+  http::Response created = Graph("POST", fics, fic);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string fic_id = Body(created)["id"];
+  // A duplicate fails (409): no row.
+  ASSERT_EQ(Graph("POST", fics, fic).status, 409);
+  ASSERT_EQ(Graph("PATCH", fics + "/" + fic_id, {{"subject", "repo:y"}}).status, 204);
+  ASSERT_EQ(Graph("DELETE", fics + "/" + fic_id).status, 204);
+  // Removing what is gone fails (404): no row.
+  ASSERT_EQ(Graph("DELETE", fics + "/" + fic_id).status, 404);
+
+  const std::vector<store::AuditEvent> events = rows();
+  std::vector<std::string> actions;
+  for (const auto& e : events) {
+    actions.push_back(e.action);
+    EXPECT_EQ(e.actor, "app:" + admin_client_id_) << e.action;
+    EXPECT_EQ(e.detail.find(secret), std::string::npos) << "never the secret";
+  }
+  EXPECT_EQ(actions, (std::vector<std::string>{
+                         "app.password_add", "app.password_remove",
+                         "app.federated_credential_add", "app.federated_credential_update",
+                         "app.federated_credential_remove"}));
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].target, target + ":password:" + key_id);
+  EXPECT_EQ(events[1].target, target + ":password:" + key_id);
+  EXPECT_NE(events[3].detail.find("repo:y"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace latchkey::idp::testing

@@ -324,8 +324,8 @@ Status PostgresStore::RecordAssertionJti(const std::string& app_id,
 // ---- Federated identity credentials ----
 
 Status PostgresStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                     int max_per_app) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+                                     int max_per_app, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<std::string> app_id = conn.Prepare("SELECT app_id FROM applications WHERE object_id = $1 FOR UPDATE")
             .Bind(credential.app_object_id)
             .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
@@ -370,8 +370,9 @@ Result<std::vector<FederatedIdentityCredential>> PostgresStore::ListFederatedCre
   });
 }
 
-Status PostgresStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status PostgresStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential,
+                                                const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
     if (!app_id) return std::unexpected(std::move(app_id).error());
     Result<int64_t> updated =
@@ -393,8 +394,8 @@ Status PostgresStore::UpdateFederatedCredential(const FederatedIdentityCredentia
 }
 
 Status PostgresStore::RemoveFederatedCredential(const std::string& app_object_id,
-                                        const std::string& id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+                                        const std::string& id, const AuditEvent* audit) {
+  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
     return RemoveCredential(
         conn, "DELETE FROM federated_credentials WHERE app_object_id = $1 AND id = $2",
         app_object_id, id, changes);

@@ -76,11 +76,13 @@ class PostgresStore final : public Store {
       const std::string& tenant_id) override;
   Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
   Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                int max_per_app) override;
+                                int max_per_app, const AuditEvent* audit = nullptr) override;
   Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
       const std::string& app_object_id) override;
-  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential) override;
-  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id) override;
+  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential,
+                                   const AuditEvent* audit = nullptr) override;
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id,
+                                   const AuditEvent* audit = nullptr) override;
   Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
                             TimePoint expires_at, int max_live, TimePoint now) override;
 

@@ -332,9 +332,9 @@ Status SqliteStore::RecordAssertionJti(const std::string& app_id,
 // ---- Federated identity credentials ----
 
 Status SqliteStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                     int max_per_app) {
+                                     int max_per_app, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
     if (!app_id) return std::unexpected(std::move(app_id).error());
     // The count and the insert run in one transaction (SQLite has one writer).
@@ -377,9 +377,10 @@ Result<std::vector<FederatedIdentityCredential>> SqliteStore::ListFederatedCrede
   });
 }
 
-Status SqliteStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
+Status SqliteStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential,
+                                              const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
     if (!app_id) return std::unexpected(std::move(app_id).error());
     Result<int64_t> updated =
@@ -402,9 +403,9 @@ Status SqliteStore::UpdateFederatedCredential(const FederatedIdentityCredential&
 }
 
 Status SqliteStore::RemoveFederatedCredential(const std::string& app_object_id,
-                                        const std::string& id) {
+                                        const std::string& id, const AuditEvent* audit) {
   std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+  Status status = Write(audit, [&](Connection& conn) -> Status {
     return RemoveCredential(
         conn, "DELETE FROM federated_credentials WHERE app_object_id = ? AND id = ?",
         app_object_id, id, changes);
