@@ -112,6 +112,7 @@ void AddScimCommands(CLI::App& root, CommandRegistry& registry);
 void AddWorkspaceConfCommands(CLI::App& root, CommandRegistry& registry);
 void AddAuditCommands(CLI::App& root, CommandRegistry& registry);
 void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry);
+void AddFederationCommands(CLI::App& root, CommandRegistry& registry);
 void AddLoginCommands(CLI::App& root, CommandRegistry& registry);
 void AddAppsCommands(CLI::App& root, CommandRegistry& registry);
 void AddAuthCommands(CLI::App& root, CommandRegistry& registry);

@@ -23,11 +23,20 @@ ISS="https://127.0.0.1:$(cat "$LK_TMP/issuer/port")"
 mint() { python3 "$ISSUER_PY" mint "$LK_TMP/issuer" "$@"; }
 mode() { echo "$2" > "$LK_TMP/issuer/$1.mode"; }
 
+# latchkey A: a second server whose service principal's workspace tokens B will trust.
+lk_start a
+A_URL=$LK_URL A_CA=$LK_CA A_ADMIN=$LK_ADMIN_TOKEN
+lk_new_sp remote-workload
+A_APP=$SP_CLIENT_ID
+A_SECRET=$(lkcurl -X POST "$A_URL/api/2.0/accounts/servicePrincipals/$SP_SCIM_ID/credentials/secrets" \
+  -H "Authorization: Bearer $A_ADMIN" -d '{}' | jq -r .secret)
+cat "$ISSUER_CA" "$A_CA" > "$LK_TMP/trusted-cas.pem"
+
 lk_init dbf
 cat >> "$LK_TMP/dbf/latchkey.toml" <<EOT
 
 [federation]
-ca_file = "$ISSUER_CA"
+ca_file = "$LK_TMP/trusted-cas.pem"
 fetch_timeout_ms = 1500
 request_wait_ms = 2500
 refetch_interval_seconds = 3
@@ -173,4 +182,67 @@ expect_eq "client-secret logins are unaffected by all of the above" 200 "$(secre
 check "... and the good federated token still exchanges" jq -e '.token_type=="Bearer"' <<<"$(xchg "$FEDERATED_JWT_TOKEN" "$APP")"
 check "failed exchanges are audited (reason, never the token)" \
   bash -c "curl -sS --cacert '$LK_CA' '$HOST/api/2.0/latchkey/audit?limit=1000' -H 'Authorization: Bearer $LK_ADMIN_TOKEN' | jq -e '[.events[] | select(.action==\"federation.exchange_failed\")] | length >= 10' >/dev/null"
+# ---- Two latchkeys: B (this server) trusts A's workspace tokens as a federated issuer ----
+a_token=$(curl -sS --cacert "$A_CA" -X POST "$A_URL/oidc/v1/token" -u "$A_APP:$A_SECRET" \
+  -d grant_type=client_credentials -d scope=all-apis | jq -r .access_token)
+a_claims=$(python3 -c 'import base64,sys; p=sys.argv[1].split(".")[1]; print(base64.urlsafe_b64decode(p+"="*(-len(p)%4)).decode())' "$a_token")
+A_ISS=$(jq -r .iss <<<"$a_claims" 2>/dev/null || true)
+A_AUD=$(jq -r .aud <<<"$a_claims" 2>/dev/null || true)
+expect_eq "A's workspace token names A's issuer" "$A_URL/oidc" "$A_ISS"
+api POST "$SPP?policy_id=latchkey-a" "{\"oidc_policy\":{\"issuer\":\"$A_ISS\",\"subject\":\"$A_APP\",\"audiences\":[\"$A_AUD\"]}}" >/dev/null
+b=$(xchg "$a_token" "$APP")
+bt=$(jq -r .access_token <<<"$b")
+check "an A-issued workspace token is exchanged at B ($(jq -r '.error_description // "ok"' <<<"$b"))" test -n "$bt" -a "$bt" != null
+expect_eq "... for B's service principal" "$APP" \
+  "$(lkcurl -H "Authorization: Bearer $bt" "$HOST/api/2.0/preview/scim/v2/Me" | jq -r .applicationId)"
+check "A's token alone is no bearer at B (B does not trust A's issuer for bearer auth)" \
+  test "$(lkstatus -H "Authorization: Bearer $a_token" "$HOST/api/2.0/preview/scim/v2/Me")" != 200
+
+# ---- The CLI: federation policies, and env-oidc / file-oidc profiles ----
+CLI=${LATCHKEY_CLI:?LATCHKEY_CLI must name the latchkey binary}
+export SSL_CERT_FILE="$LK_CA"
+admin_cli() { env -u DATABRICKS_AUTH_TYPE HOME="$LK_TMP/home" LATCHKEY_CONFIG_DIR="$LK_TMP/admin-cli" \
+  DATABRICKS_HOST="$HOST" DATABRICKS_TOKEN="$LK_ADMIN_TOKEN" "$CLI" "$@"; }
+mkdir -p "$LK_TMP/home"
+created=$(admin_cli federation policies create --service-principal-id "$SP" --policy-id cli-k8s \
+  --issuer "$ISS/k8s" --subject system:serviceaccount:ci:cli --audience latchkey-ci --description "from the CLI")
+expect_eq "latchkey federation policies create (account id from the host metadata)" \
+  "accounts/$ACCOUNT/servicePrincipals/$SP/federationPolicies/cli-k8s" "$(jq -r .name <<<"$created")"
+check "latchkey federation policies list shows it" \
+  bash -c "$(declare -f admin_cli); CLI='$CLI' HOST='$HOST' LK_ADMIN_TOKEN='$LK_ADMIN_TOKEN' LK_TMP='$LK_TMP' admin_cli federation policies list --service-principal-id '$SP' | jq -e '[.policies[].policy_id] | index(\"cli-k8s\")' >/dev/null"
+updated=$(admin_cli federation policies update --service-principal-id "$SP" --policy-id cli-k8s --description changed)
+check "latchkey federation policies update changes only the field given" \
+  jq -e '.description=="changed" and .oidc_policy.subject=="system:serviceaccount:ci:cli"' <<<"$updated"
+expect_eq "latchkey federation policies get --account-id with the wrong account fails" 1 \
+  "$( (admin_cli federation policies get --account-id 00000000-0000-0000-0000-000000000000 --policy-id corp-idp >/dev/null 2>&1) && echo 0 || echo 1)"
+expect_eq "latchkey federation policies get (account policy)" "email" \
+  "$(admin_cli federation policies get --policy-id corp-idp | jq -r .oidc_policy.subject_claim)"
+
+# file-oidc, as on Kubernetes: the projected service-account token in a file.
+mkdir -p "$LK_TMP/k8s"
+mint "$ISS/k8s" system:serviceaccount:ci:cli latchkey-ci --alg ES256 --exp-in 3600 > "$LK_TMP/k8s/token"
+workload_cli() { env -u DATABRICKS_TOKEN HOME="$LK_TMP/home" LATCHKEY_CONFIG_DIR="$LK_TMP/workload-cli" \
+  DATABRICKS_HOST="$HOST" DATABRICKS_CLIENT_ID="$APP" "$@"; }
+out=$(workload_cli DATABRICKS_AUTH_TYPE=file-oidc DATABRICKS_OIDC_TOKEN_FILEPATH="$LK_TMP/k8s/token" \
+  "$CLI" tokens create --lifetime-seconds 600 --comment from-k8s)
+check "file-oidc: the CLI exchanges the file's token and creates a PAT (the SP has CAN_USE)" \
+  jq -e '.token_value|startswith("dapi")' <<<"$out"
+cache=$(ls "$LK_TMP/workload-cli"/* 2>/dev/null | head -1)
+expect_eq "... its token cache is mode 0600" 600 "$(stat -c %a "$cache")"
+check "... and never holds the workload's token" bash -c "! grep -qF '$(cut -d. -f3 < "$LK_TMP/k8s/token")' '$cache'"
+before=$(grep -c 'federation.exchange"' <<<"$(lkcurl "$HOST/api/2.0/latchkey/audit?limit=1000" -H "Authorization: Bearer $LK_ADMIN_TOKEN" | jq -c '.events[] | {action}')" || true)
+workload_cli DATABRICKS_AUTH_TYPE=file-oidc DATABRICKS_OIDC_TOKEN_FILEPATH="$LK_TMP/k8s/token" "$CLI" tokens list >/dev/null
+after=$(grep -c 'federation.exchange"' <<<"$(lkcurl "$HOST/api/2.0/latchkey/audit?limit=1000" -H "Authorization: Bearer $LK_ADMIN_TOKEN" | jq -c '.events[] | {action}')" || true)
+expect_eq "... a second command reuses the cached token (no new exchange)" "$before" "$after"
+# env-oidc, as in GitHub Actions: the token in a variable named by DATABRICKS_OIDC_TOKEN_ENV.
+export MY_CI_JWT="$FEDERATED_JWT_TOKEN"
+out=$(workload_cli DATABRICKS_OIDC_TOKEN="$FEDERATED_JWT_TOKEN" LATCHKEY_CONFIG_DIR="$LK_TMP/env-cli" "$CLI" tokens list)
+check "env-oidc (DATABRICKS_OIDC_TOKEN, auth type inferred): the CLI exchanges and lists tokens" jq -e 'has("token_infos") or . == {}' <<<"$out"
+out=$(workload_cli DATABRICKS_AUTH_TYPE=env-oidc DATABRICKS_OIDC_TOKEN_ENV=MY_CI_JWT LATCHKEY_CONFIG_DIR="$LK_TMP/env-cli2" "$CLI" tokens list)
+check "env-oidc with DATABRICKS_OIDC_TOKEN_ENV naming another variable" jq -e 'has("token_infos") or . == {}' <<<"$out"
+mint "$ISS/k8s" system:serviceaccount:ci:intruder latchkey-ci --alg ES256 > "$LK_TMP/k8s/bad"
+err=$(workload_cli DATABRICKS_AUTH_TYPE=file-oidc DATABRICKS_OIDC_TOKEN_FILEPATH="$LK_TMP/k8s/bad" LATCHKEY_CONFIG_DIR="$LK_TMP/bad-cli" \
+  "$CLI" tokens list 2>&1 >/dev/null && echo UNEXPECTED-SUCCESS || true)
+check "file-oidc with a token of another subject fails with the server's reason ($err)" grep -q "subject" <<<"$err"
+expect_eq "latchkey federation policies delete" 0 "$(admin_cli federation policies delete --service-principal-id "$SP" --policy-id cli-k8s >/dev/null && echo 0 || echo 1)"
 finish
