@@ -276,11 +276,20 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
     const FederationRefusal& r = verified.error();
     // An issuer that is down or a store outage is not the caller's failure.
     if (r.status != 503) federation_throttle_.RecordFailure(throttle_key, request.remote_address);
-    json detail = {{"reason", r.description}, {"issuer", r.issuer}, {"subject", r.subject}};
+    // What the caller claimed, cut to 256 bytes: a failed exchange is unauthenticated.
+    auto cut = [](const std::string& v) { return v.substr(0, 256); };
+    json detail = {{"reason", cut(r.description)}, {"issuer", cut(r.issuer)},
+                   {"subject", cut(r.subject)}};
     if (!r.policy_id.empty()) detail["policy_id"] = r.policy_id;
-    if (client_id) detail["client_id"] = *client_id;
-    deps_.audit.RecordFailure("anonymous", "federation.exchange_failed",
-                              client_id ? "client:" + *client_id : std::string("account"),
+    // A client id that names no service principal is recorded only by a hash prefix, as for
+    // client secrets (it may be a secret pasted into the wrong field).
+    std::string target = "account";
+    if (client_id) {
+      target = r.error == "invalid_client"
+                   ? "client-hash:" + HashSecretValue(*client_id).substr(0, 16)
+                   : "client:" + *client_id;
+    }
+    deps_.audit.RecordFailure("anonymous", "federation.exchange_failed", std::move(target),
                               std::move(detail), request.remote_address);
     if (deps_.options.metrics != nullptr) deps_.options.metrics->AuthFailure("federation");
     return OAuthErrorResponse(r.status, r.error, r.description);
