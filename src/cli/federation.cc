@@ -117,6 +117,11 @@ CliStatus ListAll(CommandContext& ctx, const Options& o) {
 void AddFederationCommands(CLI::App& root, CommandRegistry& registry) {
   CLI::App* top = root.add_subcommand("federation", "Workload identity federation");
   top->require_subcommand(1);
+  CLI::App* credentials = top->add_subcommand(
+      "credentials", "Entra federated identity credentials of an app (needs `latchkey login` as a "
+                     "directory admin)");
+  credentials->require_subcommand(1);
+  AddFederatedCredentialCommands(*credentials, registry);
   CLI::App* group = top->add_subcommand(
       "policies", "Databricks token federation policies (account or service principal)");
   group->require_subcommand(1);

@@ -245,4 +245,19 @@ err=$(workload_cli DATABRICKS_AUTH_TYPE=file-oidc DATABRICKS_OIDC_TOKEN_FILEPATH
   "$CLI" tokens list 2>&1 >/dev/null && echo UNEXPECTED-SUCCESS || true)
 check "file-oidc with a token of another subject fails with the server's reason ($err)" grep -q "subject" <<<"$err"
 expect_eq "latchkey federation policies delete" 0 "$(admin_cli federation policies delete --service-principal-id "$SP" --policy-id cli-k8s >/dev/null && echo 0 || echo 1)"
+# ---- The CLI: Entra federated identity credentials through Graph ----
+entra_cli() { env -u DATABRICKS_TOKEN -u DATABRICKS_HOST HOME="$LK_TMP/home" LATCHKEY_CONFIG_DIR="$LK_TMP/entra-cli" \
+  LATCHKEY_AUTHORITY="$HOST" "$CLI" "$@"; }
+expect_eq "latchkey login as the directory admin" 0 "$(entra_cli login --service-principal --tenant "$LK_TENANT" \
+  --username "$LK_DIR_CLIENT" --password "$LK_DIR_SECRET" --allow-no-subscriptions >/dev/null 2>&1 && echo 0 || echo 1)"
+fic=$(entra_cli federation credentials create --app-id "$APP" --name gha-main --issuer "$ISS/gha" --subject "$GHA_SUB")
+expect_eq "latchkey federation credentials create (default audience)" "api://AzureADTokenExchange" "$(jq -r '.audiences[0]' <<<"$fic")"
+expect_eq "latchkey federation credentials list" "gha-main" "$(entra_cli federation credentials list --app-id "$APP" | jq -r '.value[0].name')"
+entra=$(lkcurl -X POST "$HOST/$LK_TENANT/oauth2/v2.0/token" -d grant_type=client_credentials -d "client_id=$APP" \
+  -d "scope=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d%2F.default" \
+  -d client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer \
+  --data-urlencode "client_assertion=$(mint "$ISS/gha" "$GHA_SUB" api://AzureADTokenExchange)")
+check "... and a GitHub token exchanges through it on the Entra side" jq -e '.token_type=="Bearer"' <<<"$entra"
+entra_cli federation credentials delete --app-id "$APP" --name gha-main >/dev/null
+expect_eq "latchkey federation credentials delete (by name)" 0 "$(entra_cli federation credentials list --app-id "$APP" | jq '.value|length')"
 finish
