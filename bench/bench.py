@@ -171,6 +171,9 @@ class Bench:
             "scope": "https://graph.microsoft.com/.default"})["access_token"]
         auth = {"Authorization": f"Bearer {graph}"}
         app = self.http(f"{base}/v1.0/applications", "POST", {"displayName": name}, auth)
+        # As in Graph, the application has no service principal in the tenant until one is
+        # created (and without one its client-credentials grant is AADSTS700016).
+        self.http(f"{base}/v1.0/servicePrincipals", "POST", {"appId": app["appId"]}, auth)
         secret = self.http(f"{base}/v1.0/applications/{app['id']}/addPassword", "POST",
                            {"passwordCredential": {"displayName": "bench"}}, auth)["secretText"]
         self.http(f"{base}/api/2.0/preview/scim/v2/ServicePrincipals", "POST",
@@ -448,6 +451,76 @@ class Bench:
         wrote = db_before != db_after
         self.row(s, "database written during issuance", "yes" if wrote else "no", "",
                  "must be no", 0.0 if wrote else 1.0, 1.0)
+
+    def federation(self):
+        """Databricks token federation (issue 21): token exchanges at /oidc/v1/token with the
+        issuer's key cached, against client-secret issuance at the same endpoint, same server,
+        back to back in every round."""
+        d = os.path.join(self.tmp, "issuer")
+        os.makedirs(d)
+        run = lambda *a: subprocess.run(list(a), cwd=d, check=True, capture_output=True)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+            "-out", "ca.pem", "-days", "2", "-subj", "/CN=bench-issuer-ca")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out",
+            "srv.csr", "-subj", "/CN=127.0.0.1")
+        with open(os.path.join(d, "ext.cnf"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf")
+        issuer_py = os.path.join(SRC, "tests/e2e/oidc_issuer.py")
+        port_file = os.path.join(d, "port")
+        ip = self.spawn([sys.executable, issuer_py, "serve", d, port_file,
+                         os.path.join(d, "srv.pem"), os.path.join(d, "srv.key")], "issuer.log")
+        self.wait_file(port_file, ip, "test issuer")
+        iss = "https://127.0.0.1:%s/gha" % open(port_file).read().strip()
+
+        boot = self.init("fed")
+        with open(os.path.join(boot["data_dir"], "latchkey.toml"), "a") as f:
+            f.write('\n[federation]\nca_file = "%s"\n' % os.path.join(d, "ca.pem"))
+        srv = self.serve(boot, tls=False)
+        base = srv["plain"]
+        admin = {"Authorization": f"Bearer {boot['admin']['token']}"}
+        app_id, _ = self.new_sp(srv, boot, "bench-federated")
+        flt = urllib.parse.quote(f'applicationId eq "{app_id}"')
+        sp = self.http(f"{base}/api/2.0/preview/scim/v2/ServicePrincipals?filter={flt}",
+                       headers=admin)["Resources"][0]["id"]
+        secret = self.http(f"{base}/api/2.0/accounts/servicePrincipals/{sp}/credentials/secrets",
+                           "POST", {}, admin)["secret"]
+        account = self.http(f"{base}/.well-known/databricks-config")["account_id"]
+        sub = "repo:bench/app:environment:prod"
+        self.http(f"{base}/api/2.0/accounts/{account}/servicePrincipals/{sp}/federationPolicies"
+                  "?policy_id=bench", "POST",
+                  {"oidc_policy": {"issuer": iss, "subject": sub, "audiences": ["bench"]}}, admin)
+        jwt = subprocess.run([sys.executable, issuer_py, "mint", d, iss, sub, "bench",
+                              "--exp-in", "3600"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        url = f"{base}/oidc/v1/token"
+        exchange_body = urllib.parse.urlencode({
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "subject_token": jwt, "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "scope": "all-apis", "client_id": app_id})
+        secret_body = urllib.parse.urlencode({
+            "grant_type": "client_credentials", "scope": "all-apis", "client_id": app_id,
+            "client_secret": secret})
+        # One exchange first: the issuer's keys are then cached for the whole run.
+        first = self.http(url, "POST", form=dict(urllib.parse.parse_qsl(exchange_body)))
+        if not first or "access_token" not in first:
+            raise RuntimeError("the first token exchange failed")
+        ex, cs = [], []
+        for rnd in range(ROUNDS):
+            log(f"round {rnd + 1}: token exchange (cached issuer key)")
+            ex.append(self.token_run(url, exchange_body, srv["pid"]))
+            log(f"round {rnd + 1}: client-secret issuance at the same endpoint")
+            cs.append(self.token_run(url, secret_body, srv["pid"]))
+        self.stop(srv["proc"])
+        self.stop(ip)
+        self.results["federation"] = {"exchange": ex, "client_secret": cs}
+        s = "8 Databricks token federation, /oidc/v1/token, median of %d rounds" % ROUNDS
+        ex_rps = [r["rps"] for r in ex]
+        cs_rps = [r["rps"] for r in cs]
+        self.row(s, "client_credentials with a secret", median(cs_rps), "tok/s")
+        self.row(s, "token exchange, issuer key cached", median(ex_rps), "tok/s",
+                 "client secret", paired_ratio(ex_rps, cs_rps), 0.8)
 
     def token_run(self, url, body, pid):
         """One wrk run of client-credentials requests after a warm-up, with the server's CPU
@@ -775,6 +848,8 @@ class Bench:
                 self.pat_creation()
             if "scale" not in SKIP:
                 self.scale_and_memory()
+            if "federation" not in SKIP:
+                self.federation()
             if "micro" not in SKIP:
                 self.micro()
         finally:

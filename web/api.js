@@ -55,6 +55,12 @@ export function createApi(token, { onInvalidToken } = {}) {
   const q = encodeURIComponent;
   const scimBase = "/api/2.0/preview/scim/v2";
 
+  let accountId = "";
+  async function federationBase(spId) {
+    if (!accountId) accountId = (await call("GET", "/.well-known/databricks-config")).account_id || "";
+    return `/api/2.0/accounts/${q(accountId)}/servicePrincipals/${q(spId)}/federationPolicies`;
+  }
+
   // SCIM lists page with startIndex/count until a page comes back empty (spec §7.3).
   async function scimAll(resource, pageSize = 500, maxPages = 40) {
     const all = [];
@@ -123,6 +129,26 @@ export function createApi(token, { onInvalidToken } = {}) {
     },
     deleteSecret: (spId, secretId) =>
       call("DELETE", `/api/2.0/accounts/servicePrincipals/${q(spId)}/credentials/secrets/${q(secretId)}`),
+
+    // Databricks token federation policies of a service principal (issue 21), under the
+    // account id the host metadata names.
+    listFederationPolicies: async (spId) => {
+      const base = await federationBase(spId);
+      const all = [];
+      let pageToken = "";
+      for (let page = 0; page < 20; page++) {
+        const query = pageToken ? `?page_token=${q(pageToken)}` : "";
+        const data = await call("GET", `${base}${query}`);
+        all.push(...(data.policies || []));
+        pageToken = data.next_page_token || "";
+        if (!pageToken) break;
+      }
+      return all;
+    },
+    createFederationPolicy: async (spId, oidcPolicy, description) =>
+      call("POST", await federationBase(spId), { description, oidc_policy: oidcPolicy }),
+    deleteFederationPolicy: async (spId, policyId) =>
+      call("DELETE", `${await federationBase(spId)}/${q(policyId)}`),
 
     // latchkey's audit listing (admins): events with seq > after, oldest first.
     listAudit: (after, limit) => call("GET", `/api/2.0/latchkey/audit?after=${after}&limit=${limit}`),

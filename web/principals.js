@@ -15,6 +15,7 @@ export async function renderServicePrincipals(ctx) {
   const status = statusBox();
   const list = el("div", { class: "card" });
   const secretsPanel = el("section", { class: "card card-padded secrets-panel", hidden: true });
+  const policiesPanel = el("section", { class: "card card-padded policies-panel", hidden: true });
   let selected = null;
 
   container.append(
@@ -26,6 +27,7 @@ export async function renderServicePrincipals(ctx) {
     status.node,
     list,
     secretsPanel,
+    policiesPanel,
   );
 
   const sps = await api.listServicePrincipals();
@@ -44,7 +46,15 @@ export async function renderServicePrincipals(ctx) {
         {
           label: "",
           class: "col-actions",
-          cell: (sp) => button("OAuth secrets", () => select(sp), { "aria-label": `OAuth secrets of ${spName(sp)}` }),
+          cell: (sp) =>
+            el(
+              "div",
+              { class: "actions" },
+              button("OAuth secrets", () => select(sp), { "aria-label": `OAuth secrets of ${spName(sp)}` }),
+              button("Federation policies", () => selectPolicies(sp), {
+                "aria-label": `Federation policies of ${spName(sp)}`,
+              }),
+            ),
         },
       ],
     }),
@@ -145,6 +155,103 @@ export async function renderServicePrincipals(ctx) {
       await api.deleteSecret(sp.id, secret.id);
       status.show(`Secret ${secret.id} deleted.`);
       await showSecrets();
+    } catch (err) {
+      errors.show(err);
+    }
+  }
+
+  // Databricks token federation (issue 21): which external workloads may become this service
+  // principal. A policy names the issuer, the subject and the accepted audiences.
+  let policiesOf = null;
+  async function selectPolicies(sp) {
+    policiesOf = sp;
+    errors.clear();
+    status.clear();
+    await showPolicies();
+    const heading = policiesPanel.querySelector("h2");
+    if (heading) heading.focus();
+  }
+
+  async function showPolicies() {
+    const sp = policiesOf;
+    let policies;
+    try {
+      policies = await api.listFederationPolicies(sp.id);
+    } catch (err) {
+      errors.show(err);
+      return;
+    }
+    if (!ctx.isCurrent() || policiesOf !== sp) return;
+    const issuer = el("input", { type: "url", name: "issuer", required: true, placeholder: "https://token.actions.githubusercontent.com" });
+    const subject = el("input", { type: "text", name: "subject", required: true, placeholder: "repo:org/repo:environment:prod" });
+    const audience = el("input", { type: "text", name: "audience", placeholder: "default: the account id" });
+    const add = button("Add policy", undefined, { variant: "primary", type: "submit" });
+    const form = el(
+      "form",
+      {
+        class: "form-row policy-create",
+        "aria-label": `New federation policy for ${spName(sp)}`,
+        onsubmit: async (event) => {
+          event.preventDefault();
+          errors.clear();
+          status.clear();
+          const oidc = { issuer: issuer.value.trim(), subject: subject.value.trim() };
+          if (audience.value.trim()) oidc.audiences = [audience.value.trim()];
+          add.disabled = true;
+          try {
+            const created = await api.createFederationPolicy(sp.id, oidc, "");
+            status.show(`Federation policy ${created.policy_id} added for ${spName(sp)}.`);
+            await showPolicies();
+          } catch (err) {
+            errors.show(err);
+          } finally {
+            add.disabled = false;
+          }
+        },
+      },
+      field({ label: "Issuer", input: issuer }),
+      field({ label: "Subject", input: subject }),
+      field({ label: "Audience", input: audience }),
+      el("div", { class: "form-row-action" }, add),
+    );
+    clear(policiesPanel);
+    policiesPanel.hidden = false;
+    policiesPanel.append(
+      el("h2", { class: "section-title", tabindex: "-1", text: `Federation policies of ${spName(sp)}` }),
+      dataTable({
+        caption: `Federation policies of ${spName(sp)}`,
+        empty: "No federation policies yet.",
+        rows: policies,
+        columns: [
+          { label: "Policy ID", class: "mono", cell: (p) => p.policy_id },
+          { label: "Issuer", class: "mono", cell: (p) => p.oidc_policy?.issuer || "—" },
+          { label: "Subject", class: "mono", cell: (p) => p.oidc_policy?.subject || "—" },
+          { label: "Audiences", cell: (p) => (p.oidc_policy?.audiences || ["(account id)"]).join(", ") },
+          {
+            label: "",
+            class: "col-actions",
+            cell: (p) =>
+              button("Delete", () => removePolicy(sp, p), { variant: "danger-outline", "aria-label": `Delete policy ${p.policy_id}` }),
+          },
+        ],
+      }),
+      form,
+    );
+  }
+
+  async function removePolicy(sp, policy) {
+    const ok = await confirmDialog({
+      title: "Delete federation policy",
+      message: `Delete policy ${policy.policy_id} of ${spName(sp)}? Workloads using it can no longer exchange their tokens.`,
+      confirmLabel: "Delete",
+    });
+    if (!ok) return;
+    errors.clear();
+    status.clear();
+    try {
+      await api.deleteFederationPolicy(sp.id, policy.policy_id);
+      status.show(`Federation policy ${policy.policy_id} deleted.`);
+      await showPolicies();
     } catch (err) {
       errors.show(err);
     }

@@ -311,4 +311,36 @@ store::ChangeSubscription InstrumentedStore::AddChangeListener(ChangeListener li
   return inner_->AddChangeListener(std::move(listener));
 }
 
+Status InstrumentedStore::CreateFederationPolicy(const store::FederationPolicy& policy,
+                                                 int max_per_owner,
+                                                 const store::AuditEvent* audit) {
+  return Timed("CreateFederationPolicy",
+               [&] { return inner_->CreateFederationPolicy(policy, max_per_owner, audit); });
+}
+
+Result<store::FederationPolicy> InstrumentedStore::GetFederationPolicy(
+    int64_t service_principal_id, const std::string& policy_id) {
+  return Timed("GetFederationPolicy",
+               [&] { return inner_->GetFederationPolicy(service_principal_id, policy_id); });
+}
+
+Result<std::vector<store::FederationPolicy>> InstrumentedStore::ListFederationPolicies(
+    int64_t service_principal_id) {
+  return Timed("ListFederationPolicies",
+               [&] { return inner_->ListFederationPolicies(service_principal_id); });
+}
+
+Status InstrumentedStore::UpdateFederationPolicy(const store::FederationPolicy& policy,
+                                                 const store::AuditEvent* audit) {
+  return Timed("UpdateFederationPolicy", [&] { return inner_->UpdateFederationPolicy(policy, audit); });
+}
+
+Status InstrumentedStore::DeleteFederationPolicy(int64_t service_principal_id,
+                                                 const std::string& policy_id,
+                                                 const store::AuditEvent* audit) {
+  return Timed("DeleteFederationPolicy", [&] {
+    return inner_->DeleteFederationPolicy(service_principal_id, policy_id, audit);
+  });
+}
+
 }  // namespace latchkey::app

@@ -103,6 +103,18 @@ class InstrumentedStore final : public store::Store {
   Status SetConf(const std::string& key, const std::string& value,
                  const store::AuditEvent* audit = nullptr) override;
   Status DeleteConf(const std::string& key, const store::AuditEvent* audit = nullptr) override;
+
+  // Federation policies.
+  Status CreateFederationPolicy(const store::FederationPolicy& policy, int max_per_owner,
+                                const store::AuditEvent* audit = nullptr) override;
+  Result<store::FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
+                                               const std::string& policy_id) override;
+  Result<std::vector<store::FederationPolicy>> ListFederationPolicies(
+      int64_t service_principal_id) override;
+  Status UpdateFederationPolicy(const store::FederationPolicy& policy,
+                                const store::AuditEvent* audit = nullptr) override;
+  Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
+                                const store::AuditEvent* audit = nullptr) override;
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;

@@ -281,12 +281,30 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
         }
       }
     }
+    // ... and every issuer a Databricks federation policy names (the account's and each
+    // service principal's).
+    std::vector<int64_t> owners{0};
+    if (auto sps = db->ListPrincipals(store::PrincipalKind::kServicePrincipal)) {
+      for (const auto& sp : *sps) owners.push_back(sp.id);
+    }
+    for (int64_t owner : owners) {
+      auto policies = db->ListFederationPolicies(owner);
+      if (!policies) continue;
+      for (const auto& p : *policies) {
+        federation_keys->Prefetch(p.issuer);
+        ++issuers;
+      }
+    }
     if (issuers > 0) spdlog::info("federation: fetching keys of {} registered issuer(s)", issuers);
   }
   idp::IdentityProvider idp(*db, *keys, clock, random, idp_options);
 
   workspace::WorkspaceOptions ws_options;
   ws_options.workspace_id = config.workspace_id;
+  // Databricks token federation shares the identity provider's external-issuer keys.
+  ws_options.federation_keys = federation_keys.get();
+  ws_options.federation_skew = fed.skew;
+  ws_options.federation_max_token_lifetime = fed.max_token_lifetime;
   ws_options.entra_audiences = config.databricks_audiences;
   // Entra tokens: latchkey's own tenants (signed by our keys) and configured external issuers
   // (signed by theirs); a token verifies only with the keys of the issuer it names.

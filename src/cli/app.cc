@@ -66,6 +66,7 @@ int RunCli(const std::vector<std::string>& args, CliDeps& deps) {
   AddWorkspaceConfCommands(app, registry);
   AddAuditCommands(app, registry);
   AddOAuthSecretsCommands(app, registry);
+  AddFederationCommands(app, registry);
   AddAppsCommands(app, registry);
   AddAuthCommands(app, registry);
 

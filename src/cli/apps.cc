@@ -22,6 +22,12 @@ struct AppOptions {
   std::string end_date;
   std::string cert_file;
   bool skip_service_principal = false;
+  // Federated identity credentials (`latchkey federation credentials`).
+  std::string name;
+  std::string issuer;
+  std::string subject;
+  std::vector<std::string> audiences;
+  std::string description;
 };
 
 // The Graph API as the logged-in identity: one per command run.
@@ -208,6 +214,59 @@ void AddAppsCommands(CLI::App& root, CommandRegistry& registry) {
   cmd->add_option("--cert", o->cert_file, "PEM file with the certificate")->required();
   cmd->add_option("--display-name", o->display_name, "Description of the certificate");
   Bind(registry, cmd, o, AddCertificate);
+}
+
+void AddFederatedCredentialCommands(CLI::App& group, CommandRegistry& registry) {
+  // Entra's federated identity credentials of an app, through Graph (issue 21), as
+  // `az ad app federated-credential` does.
+  const TableSpec list{"value", {{"ID", "id"}, {"NAME", "name"}, {"ISSUER", "issuer"},
+                                 {"SUBJECT", "subject"}}};
+  const TableSpec one{"", list.columns};
+  auto add_target = [](CLI::App* cmd, AppOptions& o) {
+    cmd->add_option("--id", o.id, "The application's object id");
+    cmd->add_option("--app-id", o.app_id, "The application (client) id");
+  };
+  auto base = [](ApiClient& api, const AppOptions& o) -> CliResult<std::string> {
+    CliResult<std::string> id = ObjectId(api, o);
+    if (!id) return std::unexpected(id.error());
+    return "/v1.0/applications/" + Escape(*id) + "/federatedIdentityCredentials";
+  };
+
+  auto o = std::make_shared<AppOptions>();
+  CLI::App* cmd = group.add_subcommand("create", "Add a federated identity credential");
+  add_target(cmd, *o);
+  cmd->add_option("--name", o->name, "Unique name within the app")->required();
+  cmd->add_option("--issuer", o->issuer, "The workload's token issuer (iss), exact")->required();
+  cmd->add_option("--subject", o->subject, "The workload's subject (sub), exact")->required();
+  cmd->add_option("--audience", o->audiences, "aud (default api://AzureADTokenExchange)");
+  cmd->add_option("--description", o->description, "Description");
+  Bind(registry, cmd, o, [base, one](CommandContext& ctx, ApiClient& api, const AppOptions& opts) {
+    CliResult<std::string> path = base(api, opts);
+    if (!path) return CliStatus(std::unexpected(path.error()));
+    Json body{{"name", opts.name}, {"issuer", opts.issuer}, {"subject", opts.subject}};
+    if (!opts.audiences.empty()) body["audiences"] = opts.audiences;
+    if (!opts.description.empty()) body["description"] = opts.description;
+    return PrintResult(ctx, api.Post(*path, body), one);
+  });
+
+  o = std::make_shared<AppOptions>();
+  cmd = group.add_subcommand("list", "List an app's federated identity credentials");
+  add_target(cmd, *o);
+  Bind(registry, cmd, o, [base, list](CommandContext& ctx, ApiClient& api, const AppOptions& opts) {
+    CliResult<std::string> path = base(api, opts);
+    if (!path) return CliStatus(std::unexpected(path.error()));
+    return PrintResult(ctx, api.Get(*path), list);
+  });
+
+  o = std::make_shared<AppOptions>();
+  cmd = group.add_subcommand("delete", "Delete a federated identity credential (by id or name)");
+  add_target(cmd, *o);
+  cmd->add_option("--name", o->name, "The credential's id or name")->required();
+  Bind(registry, cmd, o, [base](CommandContext& ctx, ApiClient& api, const AppOptions& opts) {
+    CliResult<std::string> path = base(api, opts);
+    if (!path) return CliStatus(std::unexpected(path.error()));
+    return PrintResult(ctx, api.Delete(*path + "/" + Escape(opts.name)));
+  });
 }
 
 }  // namespace latchkey::cli

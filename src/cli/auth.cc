@@ -29,6 +29,8 @@ std::string AuthTypeName(AuthType type) {
     case AuthType::kPat: return "pat";
     case AuthType::kOAuthM2m: return "oauth-m2m";
     case AuthType::kAzureClientSecret: return "azure-client-secret";
+    case AuthType::kEnvOidc: return "env-oidc";
+    case AuthType::kFileOidc: return "file-oidc";
   }
   return "unknown";
 }
@@ -113,6 +115,15 @@ CliStatus Env(CommandContext& ctx, const HostOptions& o) {
       env["ARM_CLIENT_ID"] = c.azure_client_id;
       env["ARM_CLIENT_SECRET"] = c.azure_client_secret.reveal();
       env["ARM_TENANT_ID"] = c.azure_tenant_id;
+      break;
+    case AuthType::kEnvOidc:
+    case AuthType::kFileOidc:
+      // Where the workload's token is, never the token itself.
+      if (!c.client_id.empty()) env["DATABRICKS_CLIENT_ID"] = c.client_id;
+      if (!c.oidc_token_env.empty()) env["DATABRICKS_OIDC_TOKEN_ENV"] = c.oidc_token_env;
+      if (!c.oidc_token_filepath.empty()) {
+        env["DATABRICKS_OIDC_TOKEN_FILEPATH"] = c.oidc_token_filepath;
+      }
       break;
   }
   return ctx.Print(Json{{"env", env}});

@@ -106,6 +106,32 @@ CliResult<ApiClient*> CommandContext::Workspace() {
           });
       break;
     }
+    case AuthType::kEnvOidc:
+    case AuthType::kFileOidc: {
+      // The workload's token is read again for every exchange (a kubelet rotates its file),
+      // and the exchanged token is cached (0600) under that subject token's iss, sub and
+      // times, so a rotated token gets a fresh exchange.
+      const bool from_file = *auth == AuthType::kFileOidc;
+      CliResult<Secret> subject = from_file ? ReadSubjectTokenFile(config.oidc_token_filepath)
+                                            : CliResult<Secret>(config.oidc_token);
+      if (!subject) return std::unexpected(subject.error());
+      if (subject->empty()) {
+        return Fail(ExitCode::kAuthentication,
+                    from_file ? "auth_type file-oidc needs oidc_token_filepath "
+                                "(DATABRICKS_OIDC_TOKEN_FILEPATH)"
+                              : "auth_type env-oidc found no token in " +
+                                    (config.oidc_token_env.empty() ? std::string("DATABRICKS_OIDC_TOKEN")
+                                                                   : config.oidc_token_env));
+      }
+      const std::string host = config.host;
+      const std::string client_id = config.client_id;
+      tokens_ = std::make_unique<CachedTokenProvider>(
+          token_cache(), "oidc " + host + " " + client_id + " " + SubjectTokenCacheKey(*subject),
+          clock, [&transport, &clock, host, client_id, token = *subject] {
+            return RequestTokenExchange(transport, clock, host, client_id, token);
+          });
+      break;
+    }
     case AuthType::kAzureClientSecret: {
       // Entra authority: azure_login_endpoint / LATCHKEY_AUTHORITY, else the workspace host.
       const std::string authority =

@@ -112,6 +112,9 @@ void AddScimCommands(CLI::App& root, CommandRegistry& registry);
 void AddWorkspaceConfCommands(CLI::App& root, CommandRegistry& registry);
 void AddAuditCommands(CLI::App& root, CommandRegistry& registry);
 void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry);
+void AddFederationCommands(CLI::App& root, CommandRegistry& registry);
+// `latchkey federation credentials ...` (apps.cc: Entra federated identity credentials).
+void AddFederatedCredentialCommands(CLI::App& group, CommandRegistry& registry);
 void AddLoginCommands(CLI::App& root, CommandRegistry& registry);
 void AddAppsCommands(CLI::App& root, CommandRegistry& registry);
 void AddAuthCommands(CLI::App& root, CommandRegistry& registry);

@@ -30,6 +30,9 @@ constexpr Attribute kAttributes[] = {
     {"azure_client_id", "ARM_CLIENT_ID", true},
     {"azure_client_secret", "ARM_CLIENT_SECRET", true},
     {"auth_type", "DATABRICKS_AUTH_TYPE", false},
+    // Databricks token federation (env-oidc, file-oidc): where the workload's JWT is.
+    {"oidc_token_env", "DATABRICKS_OIDC_TOKEN_ENV", false},
+    {"oidc_token_filepath", "DATABRICKS_OIDC_TOKEN_FILEPATH", true},
     {"azure_login_endpoint", "LATCHKEY_AUTHORITY", false},
     {"ca_cert", "", false},
 };
@@ -157,6 +160,13 @@ CliResult<WorkspaceConfig> LoadWorkspaceConfig(const Environment& env,
   config.azure_client_id = take("azure_client_id");
   config.azure_client_secret = Secret(take("azure_client_secret"));
   config.azure_login_endpoint = take("azure_login_endpoint");
+  config.oidc_token_env = take("oidc_token_env");
+  config.oidc_token_filepath = ExpandHome(env, take("oidc_token_filepath"));
+  {
+    // env-oidc reads the variable oidc_token_env names (default DATABRICKS_OIDC_TOKEN).
+    const std::string var = config.oidc_token_env.empty() ? "DATABRICKS_OIDC_TOKEN" : config.oidc_token_env;
+    config.oidc_token = Secret(EnvValue(env, var).value_or(""));
+  }
   for (const std::string& file : {ExpandHome(env, take("ca_cert")),
                                   EnvValue(env, "SSL_CERT_FILE").value_or(""),
                                   EnvValue(env, "REQUESTS_CA_BUNDLE").value_or("")}) {
@@ -172,9 +182,11 @@ CliResult<AuthType> SelectAuthType(const WorkspaceConfig& c) {
     if (c.auth_type == "pat") return AuthType::kPat;
     if (c.auth_type == "oauth-m2m") return AuthType::kOAuthM2m;
     if (c.auth_type == "azure-client-secret") return AuthType::kAzureClientSecret;
+    if (c.auth_type == "env-oidc") return AuthType::kEnvOidc;
+    if (c.auth_type == "file-oidc") return AuthType::kFileOidc;
     return Fail(ExitCode::kUsage, "auth_type " + c.auth_type +
-                                      " is not supported by latchkey (use pat, oauth-m2m or "
-                                      "azure-client-secret)");
+                                      " is not supported by latchkey (use pat, oauth-m2m, "
+                                      "azure-client-secret, env-oidc or file-oidc)");
   }
   if (!c.token.empty()) return AuthType::kPat;
   if (!c.client_id.empty() && !c.client_secret.empty()) return AuthType::kOAuthM2m;
@@ -182,6 +194,8 @@ CliResult<AuthType> SelectAuthType(const WorkspaceConfig& c) {
       !c.azure_tenant_id.empty()) {
     return AuthType::kAzureClientSecret;
   }
+  if (!c.oidc_token_filepath.empty()) return AuthType::kFileOidc;
+  if (!c.oidc_token.empty()) return AuthType::kEnvOidc;
   std::string where = c.profile.empty() ? "the environment" : "profile " + c.profile;
   return Fail(ExitCode::kAuthentication,
               "no credentials in " + where +

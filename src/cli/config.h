@@ -39,7 +39,10 @@ CliResult<std::string> NormalizeHost(std::string_view host);
 // DATABRICKS_CONFIG_PROFILE, else "DEFAULT".
 std::string ProfileName(const Environment& env, const std::optional<std::string>& profile_flag);
 
-enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret };
+// env-oidc / file-oidc: Databricks token federation, a workload's JWT (from the environment
+// variable oidc_token_env names, default DATABRICKS_OIDC_TOKEN, or from oidc_token_filepath)
+// exchanged at /oidc/v1/token (client_id, when set, selects a service principal's policy).
+enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret, kEnvOidc, kFileOidc };
 
 // Settings for talking to a workspace. Every field may be empty.
 struct WorkspaceConfig {
@@ -52,6 +55,9 @@ struct WorkspaceConfig {
   std::string azure_client_id;
   Secret azure_client_secret;
   std::string azure_login_endpoint;  // Entra authority; LATCHKEY_AUTHORITY; default: the host
+  std::string oidc_token_env;        // DATABRICKS_OIDC_TOKEN_ENV: the variable env-oidc reads
+  std::string oidc_token_filepath;   // DATABRICKS_OIDC_TOKEN_FILEPATH: the file file-oidc reads
+  Secret oidc_token;                 // the value of that variable, if set
   // Trusted CA files, in addition to the system store: the profile's `ca_cert`, then
   // SSL_CERT_FILE, then REQUESTS_CA_BUNDLE.
   std::vector<std::string> ca_files;

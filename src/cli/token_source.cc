@@ -1,6 +1,7 @@
 #include "cli/token_source.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/encoding.h"
 #include "cli/file_io.h"
@@ -141,6 +142,58 @@ CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& c
   CliResult<HttpResponse> response = transport.Send(request);
   if (!response) return std::unexpected(response.error());
   return ParseTokenResponse(*response, clock, endpoint);
+}
+
+CliResult<AccessToken> RequestTokenExchange(Transport& transport, const Clock& clock,
+                                            const std::string& host, const std::string& client_id,
+                                            const Secret& subject_token) {
+  ApiClient discovery(transport, TrimSlash(host), nullptr);
+  CliResult<Json> metadata = discovery.Get("/oidc/.well-known/oauth-authorization-server");
+  if (!metadata) return std::unexpected(metadata.error());
+  if (!metadata->is_object() || !metadata->value("token_endpoint", Json()).is_string()) {
+    return Fail(ExitCode::kServer, "no token_endpoint in " + host +
+                                       "/oidc/.well-known/oauth-authorization-server");
+  }
+  const std::string endpoint = (*metadata)["token_endpoint"].get<std::string>();
+  HttpRequest request{"POST", endpoint, {}, ""};
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  request.headers.emplace_back("Accept", "application/json");
+  request.body = Form({{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+                       {"subject_token", subject_token.reveal()},
+                       {"subject_token_type", "urn:ietf:params:oauth:token-type:jwt"},
+                       {"scope", "all-apis"}});
+  if (!client_id.empty()) request.body += "&" + Form({{"client_id", client_id}});
+  CliResult<HttpResponse> response = transport.Send(request);
+  if (!response) return std::unexpected(response.error());
+  return ParseTokenResponse(*response, clock, endpoint);
+}
+
+CliResult<Secret> ReadSubjectTokenFile(const std::string& path) {
+  CliResult<std::optional<std::string>> text = ReadFileIfExists(path);
+  if (!text) return std::unexpected(text.error());
+  if (!text->has_value()) {
+    return Fail(ExitCode::kUsage, "oidc_token_filepath " + path + " does not exist");
+  }
+  std::string token = std::move(**text);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  size_t start = 0;
+  while (start < token.size() && std::isspace(static_cast<unsigned char>(token[start]))) ++start;
+  return Secret(token.substr(start));
+}
+
+std::string SubjectTokenCacheKey(const Secret& subject_token) {
+  const std::string& token = subject_token.reveal();
+  const size_t a = token.find('.');
+  const size_t b = a == std::string::npos ? a : token.find('.', a + 1);
+  if (b == std::string::npos) return "malformed";
+  std::optional<std::string> payload = Base64UrlDecode(std::string_view(token).substr(a + 1, b - a - 1));
+  Json claims = payload ? Json::parse(*payload, nullptr, false) : Json();
+  if (!claims.is_object()) return "malformed";
+  auto text = [&](const char* name) {
+    const Json& v = claims.value(name, Json());
+    return v.is_string() ? v.get<std::string>() : v.is_number() ? v.dump() : std::string();
+  };
+  return text("iss") + "|" + text("sub") + "|" + text("iat") + "|" + text("exp");
 }
 
 CliResult<AccessToken> CachedTokenProvider::Get() {

@@ -63,6 +63,18 @@ CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& c
                                             const std::string& host,
                                             const ClientCredentials& credentials);
 
+// Databricks token federation (RFC 8693): discovers the token endpoint as RequestOAuthM2mToken
+// does, then POSTs grant_type=urn:ietf:params:oauth:grant-type:token-exchange with the
+// workload's JWT as subject_token, scope=all-apis and, when not empty, client_id (a service
+// principal's federation policy). Refusals are kAuthentication with the server's description.
+CliResult<AccessToken> RequestTokenExchange(Transport& transport, const Clock& clock,
+                                            const std::string& host, const std::string& client_id,
+                                            const Secret& subject_token);
+// A JWT read from a file (file-oidc), surrounding whitespace removed; kUsage if unreadable.
+CliResult<Secret> ReadSubjectTokenFile(const std::string& path);
+// What names a subject token in the token cache without holding it: its iss, sub, iat and exp.
+std::string SubjectTokenCacheKey(const Secret& subject_token);
+
 class StaticTokenProvider final : public TokenProvider {
  public:
   explicit StaticTokenProvider(Secret token) : token_(std::move(token)) {}

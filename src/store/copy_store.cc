@@ -136,7 +136,7 @@ Status CopySigningKeys(Store& from, Store& to) {
   return Ok();
 }
 
-// Principals, their OAuth secrets, groups, grants and PATs.
+// Principals, their federation policies and OAuth secrets, groups, grants and PATs.
 Status CopyWorkspace(Store& from, Store& to) {
   std::vector<Principal> principals;
   for (PrincipalKind kind : {PrincipalKind::kUser, PrincipalKind::kServicePrincipal}) {
@@ -146,6 +146,20 @@ Status CopyWorkspace(Store& from, Store& to) {
   }
   for (const Principal& principal : principals) {
     LATCHKEY_COPY_TRY(to.CreatePrincipal(principal), "principal " + std::to_string(principal.id));
+  }
+  // Federation policies: the account's (owner 0) and each service principal's.
+  std::vector<int64_t> owners{0};
+  for (const Principal& principal : principals) {
+    if (principal.kind == PrincipalKind::kServicePrincipal) owners.push_back(principal.id);
+  }
+  for (int64_t owner : owners) {
+    Result<std::vector<FederationPolicy>> policies =
+        Context(from.ListFederationPolicies(owner), "federation policies");
+    if (!policies) return std::unexpected(policies.error());
+    for (const FederationPolicy& policy : *policies) {
+      LATCHKEY_COPY_TRY(to.CreateFederationPolicy(policy, INT_MAX),
+                        "federation policy " + policy.uid);
+    }
   }
   for (const Principal& principal : principals) {
     Result<std::vector<OAuthSecret>> secrets =

@@ -133,6 +133,23 @@ struct OAuthSecret {
   TimePoint expires_at;
 };
 
+// A Databricks federation policy (OAuth token federation, issue 21): tokens of an external
+// OpenID issuer accepted at /oidc/v1/token. Account-wide (service_principal_id 0: the token's
+// subject_claim names a user by userName) or for one service principal (its `subject` must
+// equal the token's sub). policy_id is unique per owner.
+struct FederationPolicy {
+  std::string policy_id;
+  std::string uid;  // GUID
+  int64_t service_principal_id = 0;  // 0: account-wide
+  std::string description;
+  std::string issuer;
+  std::vector<std::string> audiences;  // empty: the account id
+  std::string subject;                 // service principal policies
+  std::string subject_claim;           // account policies ("sub" when empty)
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
 struct AuditEvent {
   int64_t seq = 0;  // assigned by the store, increasing
   TimePoint at;

@@ -174,6 +174,23 @@ class WorkspaceStore {
   virtual Status SetConf(const std::string& key, const std::string& value,
                          const AuditEvent* audit = nullptr) = 0;
   virtual Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) = 0;
+
+  // Databricks federation policies (issue 21), per owner: service_principal_id, 0 for the
+  // account. Create: kAlreadyExists for a policy_id the owner has, kResourceExhausted past
+  // `max_per_owner`, kNotFound if the service principal is missing. Deleting a service
+  // principal deletes its policies.
+  virtual Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
+                                        const AuditEvent* audit = nullptr) = 0;
+  virtual Result<FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
+                                                       const std::string& policy_id) = 0;
+  // Oldest first.
+  virtual Result<std::vector<FederationPolicy>> ListFederationPolicies(
+      int64_t service_principal_id) = 0;
+  // Replaces description, issuer, audiences, subject, subject_claim and updated_at.
+  virtual Status UpdateFederationPolicy(const FederationPolicy& policy,
+                                        const AuditEvent* audit = nullptr) = 0;
+  virtual Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
+                                        const AuditEvent* audit = nullptr) = 0;
 };
 
 class AuditStore {

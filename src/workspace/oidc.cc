@@ -8,6 +8,7 @@
 #include "keys/signing_keys.h"
 #include "workspace/api_error.h"
 #include "workspace/authenticator.h"
+#include "workspace/federation_policies.h"
 #include "workspace/pat_format.h"
 
 namespace latchkey::workspace {
@@ -17,6 +18,8 @@ using nlohmann::json;
 namespace {
 
 constexpr char kAllApis[] = "all-apis";
+constexpr char kTokenExchange[] = "urn:ietf:params:oauth:grant-type:token-exchange";
+constexpr char kJwtTokenType[] = "urn:ietf:params:oauth:token-type:jwt";
 
 http::Response JsonResponse(const json& body) {
   http::Response response =
@@ -40,7 +43,14 @@ OidcService::OidcService(const ServiceDeps& deps)
                                 .client_failures = deps.options.oauth_max_failures,
                                 .familiar_failures = deps.options.oauth_max_failures,
                                 .window = deps.options.oauth_failure_window,
-                                .lockout = deps.options.oauth_lockout}) {}
+                                .lockout = deps.options.oauth_lockout}),
+      federation_throttle_(deps.clock,
+                           auth::LockoutPolicy{
+                               .address_failures = deps.options.oauth_max_failures * 30,
+                               .client_failures = deps.options.oauth_max_failures * 10,
+                               .familiar_failures = deps.options.oauth_max_failures * 10,
+                               .window = deps.options.oauth_failure_window,
+                               .lockout = deps.options.oauth_lockout}) {}
 
 std::string OidcService::BaseUrl(const http::Request& request) const {
   // Only a well-formed authority is echoed into URLs; otherwise the public URL.
@@ -74,7 +84,9 @@ http::Response OidcService::HostMetadata(const http::Request& request) const {
                {"cloud", "Azure"},
                {"host_type", "WORKSPACE_HOST"},
                {"token_federation_default_oidc_audiences", json::array({base + "/oidc/v1/token"})}};
-  if (!deps_.options.account_id.empty()) body["account_id"] = deps_.options.account_id;
+  // The account id names latchkey's one account in the federation-policy paths (and is the
+  // default audience of a federation policy): configured, or derived from the workspace id.
+  body["account_id"] = AccountId(deps_.options);
   return JsonResponse(body);
 }
 
@@ -86,7 +98,7 @@ http::Response OidcService::Discovery(const http::Request& request) const {
                {"authorization_endpoint", oidc + "/v1/authorize"},
                {"token_endpoint", oidc + "/v1/token"},
                {"jwks_uri", oidc + "/jwks.json"},
-               {"grant_types_supported", json::array({"client_credentials"})},
+               {"grant_types_supported", json::array({"client_credentials", kTokenExchange})},
                {"response_types_supported", json::array({"code"})},
                {"subject_types_supported", json::array({"public"})},
                {"id_token_signing_alg_values_supported", json::array({"RS256"})},
@@ -121,9 +133,10 @@ http::Response OidcService::Token(const http::Request& request) {
 
   std::optional<std::string> grant_type = Field(*form, "grant_type");
   if (!grant_type) return OAuthErrorResponse(400, "invalid_request", "grant_type is missing.");
-  if (*grant_type != "client_credentials") {
+  if (*grant_type != "client_credentials" && *grant_type != kTokenExchange) {
     return OAuthErrorResponse(400, "unsupported_grant_type",
-                              "Only the client_credentials grant is supported.");
+                              "Only the client_credentials and token-exchange grants are "
+                              "supported.");
   }
   // §8.3: scope defaults to all-apis; nothing else is granted.
   std::string scope = Field(*form, "scope").value_or(kAllApis);
@@ -136,6 +149,7 @@ http::Response OidcService::Token(const http::Request& request) {
     }
     start = end + 1;
   }
+  if (*grant_type == kTokenExchange) return TokenExchange(request, *form);
 
   Client client;
   std::optional<std::string> body_id = Field(*form, "client_id");
@@ -224,6 +238,103 @@ http::Response OidcService::Token(const http::Request& request) {
                {"token_type", "Bearer"},
                {"expires_in", deps_.options.oauth_token_lifetime.count()},
                {"scope", kAllApis}};
+  http::Response response = JsonResponse(body);
+  response.SetHeader("Cache-Control", "no-store");
+  response.SetHeader("Pragma", "no-cache");
+  return response;
+}
+
+http::Response OidcService::TokenExchange(const http::Request& request, const FormFields& form) {
+  // RFC 8693 as Databricks documents it (docs "Authenticate with an identity provider token"):
+  // subject_token + subject_token_type jwt; client_id selects a service principal policy.
+  std::optional<std::string> subject_token = Field(form, "subject_token");
+  std::optional<std::string> token_type = Field(form, "subject_token_type");
+  if (!subject_token || subject_token->empty()) {
+    return OAuthErrorResponse(400, "invalid_request", "subject_token is missing.");
+  }
+  if (!token_type || *token_type != kJwtTokenType) {
+    return OAuthErrorResponse(400, "invalid_request",
+                              "subject_token_type must be urn:ietf:params:oauth:token-type:jwt.");
+  }
+  if (Field(form, "actor_token") || Field(form, "client_secret") ||
+      !request.Header("authorization").empty()) {
+    return OAuthErrorResponse(400, "invalid_request",
+                              "A token exchange takes no client secret and no actor token.");
+  }
+  std::optional<std::string> client_id = Field(form, "client_id");
+  if (client_id && (client_id->empty() || client_id->size() > 256)) {
+    return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
+  }
+  // Failures are throttled like failed client secrets: per client id (the policy owner, or
+  // "account") and per address, and an address that exchanged successfully stays familiar.
+  const std::string throttle_key = "federation:" + client_id.value_or("account");
+  if (std::chrono::seconds wait = federation_throttle_.Check(throttle_key, request.remote_address);
+      wait.count() > 0) {
+    if (deps_.options.metrics != nullptr) deps_.options.metrics->RateLimited("oidc_token");
+    return OAuthErrorResponse(429, "slow_down", "Too many failed attempts; retry later.", wait);
+  }
+  auto verified =
+      VerifySubjectToken(deps_, *subject_token, client_id, BaseUrl(request) + "/oidc/v1/token");
+  if (!verified) {
+    const FederationRefusal& r = verified.error();
+    // An issuer that is down or a store outage is not the caller's failure.
+    if (r.status != 503) federation_throttle_.RecordFailure(throttle_key, request.remote_address);
+    // What the caller claimed, cut to 256 bytes: a failed exchange is unauthenticated.
+    auto cut = [](const std::string& v) { return v.substr(0, 256); };
+    json detail = {{"reason", cut(r.description)}, {"issuer", cut(r.issuer)},
+                   {"subject", cut(r.subject)}};
+    if (!r.policy_id.empty()) detail["policy_id"] = r.policy_id;
+    // A client id that names no service principal is recorded only by a hash prefix, as for
+    // client secrets (it may be a secret pasted into the wrong field).
+    std::string target = "account";
+    if (client_id) {
+      target = r.error == "invalid_client"
+                   ? "client-hash:" + HashSecretValue(*client_id).substr(0, 16)
+                   : "client:" + *client_id;
+    }
+    deps_.audit.RecordFailure("anonymous", "federation.exchange_failed", std::move(target),
+                              std::move(detail), request.remote_address);
+    if (deps_.options.metrics != nullptr) deps_.options.metrics->AuthFailure("federation");
+    return OAuthErrorResponse(r.status, r.error, r.description);
+  }
+  if (deps_.options.signing_keys == nullptr) {
+    return OAuthErrorResponse(500, "server_error", "No signing key is configured.");
+  }
+  const store::Principal& p = verified->principal;
+  const bool user = p.kind == store::PrincipalKind::kUser;
+  TimePoint now = deps_.clock.Now();
+  int64_t iat = ToUnixSeconds(now);
+  // The token lives no longer than the subject token it was exchanged for.
+  int64_t exp = std::min(iat + deps_.options.oauth_token_lifetime.count(), verified->expires_at);
+  if (exp <= iat) exp = iat + 1;
+  std::string jti = deps_.random.Uuid();
+  json claims = {{"iss", Issuer(request)},
+                 {"sub", user ? p.user_name : p.application_id},
+                 {"aud", WorkspaceTokenAudience(deps_.options)},
+                 {"scope", kAllApis},
+                 {"iat", iat},
+                 {"nbf", iat},
+                 {"exp", exp},
+                 {"jti", jti}};
+  if (user) {
+    claims["principal_type"] = "user";  // the authenticator maps sub to a userName
+  } else {
+    claims["client_id"] = p.application_id;
+  }
+  Result<std::string> token = deps_.options.signing_keys->Sign(claims);
+  if (!token) return OAuthErrorResponse(500, "server_error", "Token signing failed.");
+  federation_throttle_.RecordSuccess(throttle_key, request.remote_address);
+  deps_.audit.Record("principal:" + std::to_string(p.id), "federation.exchange", "jwt:" + jti,
+                     {{"policy_id", verified->policy.policy_id},
+                      {"policy_uid", verified->policy.uid},
+                      {"issuer", verified->issuer},
+                      {"subject", verified->subject}},
+                     request.remote_address);
+  json body = {{"access_token", *token},
+               {"token_type", "Bearer"},
+               {"expires_in", exp - iat},
+               {"scope", kAllApis},
+               {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}};
   http::Response response = JsonResponse(body);
   response.SetHeader("Cache-Control", "no-store");
   response.SetHeader("Pragma", "no-cache");

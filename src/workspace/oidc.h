@@ -9,6 +9,7 @@
 #include <string>
 
 #include "auth/login_throttle.h"
+#include "base/encoding.h"
 #include "http/message.h"
 #include "workspace/services.h"
 
@@ -36,6 +37,8 @@ class OidcService {
   std::string BaseUrl(const http::Request& request) const;
   std::string PublicUrl(const http::Request& request) const;
   std::string Issuer(const http::Request& request) const;
+  // grant_type token-exchange (Databricks token federation, federation_policies.h).
+  http::Response TokenExchange(const http::Request& request, const FormFields& form);
   // Counts the failure and audits it (rate-bounded). `known` is the service principal the id
   // named, if any: only then is the id recorded as sent (an unknown "id" may be a secret
   // pasted into the wrong field).
@@ -44,6 +47,9 @@ class OidcService {
 
   const ServiceDeps& deps_;
   auth::LoginThrottle throttle_;
+  // Failed token exchanges: ten times throttle_'s counts (a federated token cannot be guessed;
+  // this bounds the work a flood causes), keyed by policy owner and address.
+  auth::LoginThrottle federation_throttle_;
 };
 
 }  // namespace latchkey::workspace

@@ -22,6 +22,9 @@ struct AuditEvent;
 namespace latchkey::keys {
 class SigningKeys;
 }
+namespace latchkey::idp {
+class FederationKeys;
+}
 
 namespace latchkey::workspace {
 
@@ -86,6 +89,11 @@ struct WorkspaceOptions {
   // Receives every audit event (on the request's thread, before it is stored) instead of the
   // default log line; the composition root writes them to the "audit" log stream.
   std::function<void(const store::AuditEvent&)> audit_sink;
+  // Databricks token federation (federation_policies.h): external issuers' keys (shared with
+  // the identity provider's federated credentials); null: token exchange is refused.
+  idp::FederationKeys* federation_keys = nullptr;
+  std::chrono::seconds federation_skew{60};                  // exp, nbf, iat tolerance
+  std::chrono::seconds federation_max_token_lifetime{86400};  // exp - iat of a subject token
 };
 
 }  // namespace latchkey::workspace

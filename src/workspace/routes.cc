@@ -279,6 +279,44 @@ void Workspace::RegisterRoutes(http::Router& router) {
   }
 
   // Audit listing (issue #4 item 10), admins only.
+  // Databricks token federation policies (federation_policies.h): the account's and each
+  // service principal's, under latchkey's one account id.
+  for (std::string base : {"/api/2.0/accounts/{account_id}/federationPolicies",
+                           "/api/2.0/accounts/{account_id}/servicePrincipals/{sp_id}/"
+                           "federationPolicies"}) {
+    auto account_ok = [&s](const ApiCall& call) -> Status {
+      if (call.Param("account_id") == AccountId(s.options)) return Ok();
+      return MakeError(ErrorCode::kNotFound,
+                       "Unknown account: this server's account id is " + AccountId(s.options) + ".");
+    };
+    api("POST", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+      if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+      return AsReply(s.federation_policies.Create(call.Param("sp_id"), call.body,
+                                                  call.Query("policy_id"), ctx));
+    });
+    api("GET", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+      if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+      return AsReply(s.federation_policies.List(call.Param("sp_id"), call.Query("page_size"),
+                                                call.Query("page_token"), ctx));
+    });
+    api("GET", base + "/{policy_id}", [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+      if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+      return AsReply(s.federation_policies.Get(call.Param("sp_id"), call.Param("policy_id"), ctx));
+    });
+    api("PATCH", base + "/{policy_id}",
+        [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+          if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+          return AsReply(s.federation_policies.Update(call.Param("sp_id"), call.Param("policy_id"),
+                                                      call.body, call.Query("update_mask"), ctx));
+        });
+    api("DELETE", base + "/{policy_id}",
+        [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+          if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
+          return AsReply(
+              s.federation_policies.Delete(call.Param("sp_id"), call.Param("policy_id"), ctx));
+        });
+  }
+
   api("GET", "/api/2.0/latchkey/audit", [&s](const ApiCall& call, const CallContext& ctx) {
     if (Status ok = RequireAdmin(ctx, "read the audit log"); !ok) {
       return Result<Reply>(std::unexpected(ok.error()));

@@ -46,6 +46,7 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
       conf(deps),
       scim(deps),
       secrets(deps),
+      federation_policies(deps),
       oidc(deps) {}
 
 void Services::OnChange(const store::Change& change) {

@@ -10,6 +10,7 @@
 #include "workspace/audit.h"
 #include "workspace/authenticator.h"
 #include "workspace/endpoint.h"
+#include "workspace/federation_policies.h"
 #include "workspace/oauth_secrets.h"
 #include "workspace/oidc.h"
 #include "workspace/options.h"
@@ -49,6 +50,7 @@ struct Services {
   WorkspaceConfService conf;
   ScimService scim;
   OAuthSecretService secrets;
+  FederationPolicyService federation_policies;
   OidcService oidc;
 };
 

@@ -152,6 +152,41 @@ TEST_F(ConfigTest, SelectAuthTypeFollowsTheGoSdkOrder) {
   EXPECT_EQ(SelectAuthType(c), AuthType::kOAuthM2m);
 }
 
+TEST_F(ConfigTest, FileOidcProfileReadsDatabricksNames) {
+  WriteConfig("[k8s]\nhost = https://adb.example\nclient_id = app-1\nauth_type = file-oidc\n"
+              "oidc_token_filepath = ~/token\n");
+
+  CliResult<WorkspaceConfig> config = Load("k8s");
+
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(SelectAuthType(*config), AuthType::kFileOidc);
+  EXPECT_EQ(config->oidc_token_filepath, home_.path() + "/token");
+  EXPECT_EQ(config->client_id, "app-1");
+}
+
+TEST_F(ConfigTest, EnvOidcReadsTheVariableOidcTokenEnvNames) {
+  env_["DATABRICKS_HOST"] = "https://adb.example";
+  env_["DATABRICKS_AUTH_TYPE"] = "env-oidc";
+  env_["DATABRICKS_OIDC_TOKEN_ENV"] = "CI_JWT";
+  env_["CI_JWT"] = "a.b.c";
+  env_["DATABRICKS_OIDC_TOKEN"] = "other.token.value";
+
+  CliResult<WorkspaceConfig> config = Load();
+
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(SelectAuthType(*config), AuthType::kEnvOidc);
+  EXPECT_EQ(config->oidc_token.reveal(), "a.b.c");
+}
+
+TEST_F(ConfigTest, AWorkloadTokenAloneSelectsEnvOidcAfterTheOtherCredentials) {
+  env_["DATABRICKS_HOST"] = "https://adb.example";
+  env_["DATABRICKS_OIDC_TOKEN"] = "a.b.c";
+  EXPECT_EQ(SelectAuthType(*Load()), AuthType::kEnvOidc);
+
+  env_["DATABRICKS_TOKEN"] = "dapi1";
+  EXPECT_EQ(SelectAuthType(*Load()), AuthType::kPat);
+}
+
 TEST_F(ConfigTest, NoCredentialIsAnAuthenticationError) {
   EXPECT_EQ(SelectAuthType(WorkspaceConfig{}).error().exit_code, ExitCode::kAuthentication);
 }

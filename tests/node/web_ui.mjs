@@ -302,6 +302,33 @@ await attempt("service principals and OAuth secrets", async () => {
   ok(true, "deleting the secret empties the list");
 });
 
+await attempt("service principals' federation policies", async () => {
+  const row = page.locator(`main tbody tr[data-application-id="${SP_APPLICATION_ID}"]`);
+  await row.getByRole("button", { name: /^Federation policies/ }).click();
+  await page.getByText("No federation policies yet.").waitFor();
+  const panel = page.locator("main section.policies-panel");
+  await panel.getByLabel("Issuer").fill("https://token.actions.githubusercontent.com");
+  await panel.getByLabel("Subject").fill("repo:octo-org/app:environment:prod");
+  await panel.getByLabel("Audience").fill("https://github.com/octo-org");
+  await panel.getByRole("button", { name: "Add policy" }).click();
+  const policyRows = panel.locator("tbody tr");
+  await panel.getByText("repo:octo-org/app:environment:prod").waitFor();
+  ok((await policyRows.count()) === 1, "the added policy is listed");
+  const scim = await fetch(`${BASE}/api/2.0/preview/scim/v2/ServicePrincipals?filter=${encodeURIComponent(`applicationId eq "${SP_APPLICATION_ID}"`)}`,
+    { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json());
+  const meta = await fetch(`${BASE}/.well-known/databricks-config`).then((r) => r.json());
+  const listed = await fetch(`${BASE}/api/2.0/accounts/${meta.account_id}/servicePrincipals/${scim.Resources[0].id}/federationPolicies`,
+    { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json());
+  ok(listed.policies?.length === 1 && listed.policies[0].oidc_policy.issuer === "https://token.actions.githubusercontent.com"
+     && listed.policies[0].oidc_policy.audiences[0] === "https://github.com/octo-org",
+     "the API has the policy the page added", JSON.stringify(listed));
+  await shot("federation-policies");
+  await policyRows.first().getByRole("button", { name: /^Delete/ }).click();
+  await dialog().getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByText("No federation policies yet.").waitFor();
+  ok(true, "deleting the policy empties the list");
+});
+
 await attempt("audit log", async () => {
   await nav("Audit log").click();
   await heading().filter({ hasText: "Audit log" }).waitFor();

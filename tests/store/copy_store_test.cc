@@ -64,6 +64,13 @@ std::string Dump(Store& store) {
       }
     }
   }
+  for (int64_t owner : {int64_t{0}, int64_t{42}}) {
+    for (const FederationPolicy& f : Rows(store.ListFederationPolicies(owner))) {
+      out << "federation " << f.service_principal_id << " " << f.policy_id << " " << f.uid << " "
+          << f.description << " " << f.issuer << " " << Join(f.audiences) << " " << f.subject
+          << " " << f.subject_claim << " " << Ms(f.created_at) << " " << Ms(f.updated_at) << "\n";
+    }
+  }
   for (const Group& g : Rows(store.ListGroups())) {
     out << "group " << g.id << " " << g.display_name << " " << Ms(g.created_at) << " [";
     for (int64_t member : g.member_ids) out << member << ";";
@@ -158,6 +165,25 @@ void Populate(Store& store) {
                .created_at = At(6)};
   ASSERT_THAT(store.CreatePrincipal(user), IsOk());
   ASSERT_THAT(store.CreatePrincipal(sp), IsOk());
+  ASSERT_THAT(store.CreateFederationPolicy({.policy_id = "corp",
+                                            .uid = "fp-1",
+                                            .description = "idp",
+                                            .issuer = "https://idp.example",
+                                            .subject_claim = "email",
+                                            .created_at = At(7),
+                                            .updated_at = At(8)},
+                                           20),
+              IsOk());
+  ASSERT_THAT(store.CreateFederationPolicy({.policy_id = "gha",
+                                            .uid = "fp-2",
+                                            .service_principal_id = 42,
+                                            .issuer = "https://token.actions.example",
+                                            .audiences = {"a1", "a2"},
+                                            .subject = "repo:o/r:ref:main",
+                                            .created_at = At(7),
+                                            .updated_at = At(7)},
+                                           20),
+              IsOk());
   ASSERT_THAT(store.CreateOAuthSecret({.id = "os1",
                                        .principal_id = 42,
                                        .secret_hash = "oh",

@@ -122,6 +122,18 @@ class SqliteStore final : public Store {
                  const AuditEvent* audit = nullptr) override;
   Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
 
+  // Federation policies (sqlite_federation_policies.cc).
+  Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
+                                const AuditEvent* audit = nullptr) override;
+  Result<FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
+                                               const std::string& policy_id) override;
+  Result<std::vector<FederationPolicy>> ListFederationPolicies(
+      int64_t service_principal_id) override;
+  Status UpdateFederationPolicy(const FederationPolicy& policy,
+                                const AuditEvent* audit = nullptr) override;
+  Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
+                                const AuditEvent* audit = nullptr) override;
+
   // AuditStore.
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
