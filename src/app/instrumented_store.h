@@ -100,6 +100,11 @@ class InstrumentedStore final : public store::Store {
   Status SetConf(const std::string& key, const std::string& value,
                  const store::AuditEvent* audit = nullptr) override;
   Status DeleteConf(const std::string& key, const store::AuditEvent* audit = nullptr) override;
+  Status CreateRefreshToken(const store::RefreshToken& token) override;
+  Result<store::RefreshToken> GetRefreshToken(const std::string& token_hash) override;
+  Result<store::RefreshToken> RotateRefreshToken(const std::string& old_hash,
+                                                 const store::RefreshToken& next) override;
+  Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) override;
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;

@@ -243,7 +243,10 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
       jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
   if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().message);
   std::string sub = ClaimString(jwt->claims, "sub");
-  Result<store::Principal> sp = store_.FindServicePrincipalByApplicationId(sub);
+  // U2M tokens (issue 24) stand for a user, named by sub; M2M tokens for a service principal.
+  const bool user = ClaimString(jwt->claims, "idtyp") == "user";
+  Result<store::Principal> sp = user ? store_.FindUserByName(sub)
+                                     : store_.FindServicePrincipalByApplicationId(sub);
   if (!sp) {
     return DeniedUnlessOutage(sp.error(), DenialReason::kUnknownPrincipal,
                               "workspace token for an unknown principal");

@@ -1,5 +1,7 @@
 #include "workspace/oidc.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
@@ -81,6 +83,11 @@ http::Response OidcService::Discovery(const http::Request& request) const {
   std::string oidc = BaseUrl(request) + "/oidc";
   // §8.2 [U]: RFC 8414 fields beyond the two endpoints the clients read. The endpoints follow
   // the name the client used; the issuer is the one every token carries.
+  // Issue 24: the grants that use the authorization endpoint, PKCE and public clients are
+  // advertised only when U2M is configured (an upstream provider). authorization_endpoint and
+  // response_types_supported stay: the Databricks JS SDK refuses a document without
+  // authorization_endpoint even for M2M, and RFC 8414 requires response_types_supported;
+  // without U2M the endpoint answers a clear error, not 404.
   json body = {{"issuer", Issuer(request)},
                {"authorization_endpoint", oidc + "/v1/authorize"},
                {"token_endpoint", oidc + "/v1/token"},
@@ -92,6 +99,13 @@ http::Response OidcService::Discovery(const http::Request& request) const {
                {"token_endpoint_auth_methods_supported",
                 json::array({"client_secret_basic", "client_secret_post"})},
                {"scopes_supported", json::array({kAllApis})}};
+  if (u2m_enabled()) {
+    body["grant_types_supported"] =
+        json::array({"client_credentials", "authorization_code", "refresh_token"});
+    body["code_challenge_methods_supported"] = json::array({"S256"});
+    body["token_endpoint_auth_methods_supported"].push_back("none");
+    body["scopes_supported"] = json::array({kAllApis, "offline_access"});
+  }
   return JsonResponse(body);
 }
 
@@ -118,9 +132,23 @@ http::Response OidcService::Token(const http::Request& request) {
 
   std::optional<std::string> grant_type = Field(*form, "grant_type");
   if (!grant_type) return OAuthErrorResponse(400, "invalid_request", "grant_type is missing.");
+  if ((*grant_type == "authorization_code" || *grant_type == "refresh_token") && u2m_enabled()) {
+    // U2M (oidc_u2m.cc): public clients only, which authenticate with nothing but their id.
+    const auto& clients = deps_.options.u2m.public_clients;
+    std::optional<std::string> id = Field(*form, "client_id");
+    if (!id || std::find(clients.begin(), clients.end(), *id) == clients.end() ||
+        Field(*form, "client_secret") || !request.Header("authorization").empty()) {
+      return OAuthErrorResponse(401, "invalid_client",
+                                "Unknown public client, or a secret sent by a public client.");
+    }
+    return *grant_type == "authorization_code" ? TokenFromCode(request, *form)
+                                               : TokenFromRefresh(request, *form);
+  }
   if (*grant_type != "client_credentials") {
     return OAuthErrorResponse(400, "unsupported_grant_type",
-                              "Only the client_credentials grant is supported.");
+                              u2m_enabled() ? "Supported grants: client_credentials, "
+                                              "authorization_code, refresh_token."
+                                            : "Only the client_credentials grant is supported.");
   }
   // §8.3: scope defaults to all-apis; nothing else is granted.
   std::string scope = Field(*form, "scope").value_or(kAllApis);

@@ -23,6 +23,10 @@ namespace latchkey::keys {
 class SigningKeys;
 }
 
+namespace latchkey::sso {
+class RelyingParty;
+}
+
 namespace latchkey::workspace {
 
 // What one Entra-style issuer may authenticate (WorkspaceOptions::issuer_binding).
@@ -86,6 +90,17 @@ struct WorkspaceOptions {
   // Receives every audit event (on the request's thread, before it is stored) instead of the
   // default log line; the composition root writes them to the "audit" log stream.
   std::function<void(const store::AuditEvent&)> audit_sink;
+  // Databricks U2M (issue 24, oidc_u2m.cc): people sign in through an upstream provider.
+  struct U2m {
+    sso::RelyingParty* relying_party = nullptr;  // null: U2M is off and not advertised
+    // Public clients (no secret) allowed to use the flow: the Databricks CLI and SDKs.
+    std::vector<std::string> public_clients{"databricks-cli"};
+    // Redirect URIs accepted besides loopback ones (RFC 8252 §7.3, any port), exactly.
+    std::vector<std::string> redirect_uris;
+    std::chrono::seconds code_ttl{60};
+    std::chrono::seconds refresh_token_lifetime{30 * 86400};
+    size_t max_code_bytes = 4 << 20;  // one-time codes waiting to be redeemed
+  } u2m;
 };
 
 }  // namespace latchkey::workspace
