@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
+#include "cli/u2m.h"
 
 namespace latchkey::cli {
 namespace {
@@ -29,6 +30,7 @@ std::string AuthTypeName(AuthType type) {
     case AuthType::kPat: return "pat";
     case AuthType::kOAuthM2m: return "oauth-m2m";
     case AuthType::kAzureClientSecret: return "azure-client-secret";
+    case AuthType::kDatabricksCli: return "databricks-cli";
   }
   return "unknown";
 }
@@ -114,6 +116,8 @@ CliStatus Env(CommandContext& ctx, const HostOptions& o) {
       env["ARM_CLIENT_SECRET"] = c.azure_client_secret.reveal();
       env["ARM_TENANT_ID"] = c.azure_tenant_id;
       break;
+    case AuthType::kDatabricksCli:
+      break;  // the token cache holds the credentials
   }
   return ctx.Print(Json{{"env", env}});
 }
@@ -204,6 +208,8 @@ void AddAuthCommands(CLI::App& root, CommandRegistry& registry) {
   cmd = group->add_subcommand("describe", "Show who the configured credentials authenticate as");
   AddHostOptions(cmd, *describe);
   registry.Bind(cmd, [describe](CommandContext& ctx) { return Describe(ctx, *describe); });
+
+  AddU2mCommands(group, registry);  // auth login, auth logout (u2m.h)
 }
 
 }  // namespace latchkey::cli

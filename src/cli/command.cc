@@ -4,6 +4,7 @@
 
 #include "base/encoding.h"
 #include "cli/login_session.h"
+#include "cli/u2m.h"
 
 namespace latchkey::cli {
 
@@ -104,6 +105,15 @@ CliResult<ApiClient*> CommandContext::Workspace() {
           [&transport, &clock, host, credentials] {
             return RequestOAuthM2mToken(transport, clock, host, credentials);
           });
+      break;
+    }
+    case AuthType::kDatabricksCli: {
+      // A person's sign-in (`auth login`): the Databricks CLI's token cache, refreshed.
+      const std::string host = config.host;
+      const Environment& env = deps_.env;
+      tokens_ = std::make_unique<CachedTokenProvider>(
+          token_cache(), "u2m " + host, clock,
+          [&transport, &clock, &env, host] { return U2mAccessToken(transport, clock, env, host); });
       break;
     }
     case AuthType::kAzureClientSecret: {

@@ -172,9 +172,10 @@ CliResult<AuthType> SelectAuthType(const WorkspaceConfig& c) {
     if (c.auth_type == "pat") return AuthType::kPat;
     if (c.auth_type == "oauth-m2m") return AuthType::kOAuthM2m;
     if (c.auth_type == "azure-client-secret") return AuthType::kAzureClientSecret;
+    if (c.auth_type == "databricks-cli") return AuthType::kDatabricksCli;  // auth login (u2m.h)
     return Fail(ExitCode::kUsage, "auth_type " + c.auth_type +
-                                      " is not supported by latchkey (use pat, oauth-m2m or "
-                                      "azure-client-secret)");
+                                      " is not supported by latchkey (use pat, oauth-m2m, "
+                                      "azure-client-secret or databricks-cli)");
   }
   if (!c.token.empty()) return AuthType::kPat;
   if (!c.client_id.empty() && !c.client_secret.empty()) return AuthType::kOAuthM2m;

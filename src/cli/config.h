@@ -39,7 +39,7 @@ CliResult<std::string> NormalizeHost(std::string_view host);
 // DATABRICKS_CONFIG_PROFILE, else "DEFAULT".
 std::string ProfileName(const Environment& env, const std::optional<std::string>& profile_flag);
 
-enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret };
+enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret, kDatabricksCli };
 
 // Settings for talking to a workspace. Every field may be empty.
 struct WorkspaceConfig {

@@ -108,5 +108,40 @@ lkcurl -X PATCH "$LK_URL/api/2.0/preview/scim/v2/Users/$ADA_ID" -H "Authorizatio
 OUT=$(sign_in ada@example.com "$C2")
 check "a deactivated user cannot sign in" bash -c "[[ '$OUT' == 'PAGE 403'* ]]"
 check "the genuine flow still works for others" bash -c "[[ \"\$(python3 '$LK_SRC/tests/e2e/sso_browser.py' '$LK_URL/oidc/v1/authorize?client_id=databricks-cli&response_type=code&redirect_uri=$REDIRECT&code_challenge=$C2&code_challenge_method=S256' '$LK_TMP/bundle.pem' bob@example.com '$REDIRECT')\" == $REDIRECT?code=* ]]"
+# ---- The CLI: latchkey auth login (browser steps automated), auth token, refresh, logout ----
+CLI=${LATCHKEY_CLI:?}
+export_cli() { HOME="$LK_TMP/home" SSL_CERT_FILE="$LK_CA" "$CLI" "$@"; }
+mkdir -p "$LK_TMP/home"
+CLI_PORT=$(free_port)
+export_cli auth login --host "$LK_URL" --profile carol --port "$CLI_PORT" --no-browser --timeout 60 \
+  >"$LK_TMP/login.out" 2>"$LK_TMP/login.err" &
+LOGIN_PID=$!
+for i in $(seq 1 100); do grep -q '/oidc/v1/authorize' "$LK_TMP/login.err" 2>/dev/null && break; sleep 0.1; done
+LOGIN_URL=$(grep '/oidc/v1/authorize' "$LK_TMP/login.err" | head -1)
+CLI_LOC=$(python3 "$LK_SRC/tests/e2e/sso_browser.py" "$LOGIN_URL" "$LK_TMP/bundle.pem" carol@example.com "http://localhost:$CLI_PORT")
+curl -s -o /dev/null "$CLI_LOC" || true
+LOGIN_RC=0; wait "$LOGIN_PID" || LOGIN_RC=$?
+expect_eq "auth login completes the flow through its loopback listener" 0 "$LOGIN_RC"
+CACHE="$LK_TMP/home/.databricks/token-cache.json"
+expect_eq "the token cache is the Databricks CLI's file, mode 0600" 600 "$(stat -c %a "$CACHE" 2>/dev/null)"
+check "... with the host's access and refresh tokens" jq -e --arg h "$LK_URL" '.version == 1 and (.tokens[$h].refresh_token | length > 20) and (.tokens[$h].expiry | length > 0)' "$CACHE"
+expect_eq "the profile says auth_type = databricks-cli" databricks-cli \
+  "$(sed -n '/^\[carol\]/,/^\[/p' "$LK_TMP/home/.databrickscfg" | sed -n 's/^auth_type *= *//p')"
+CLI_TOKEN=$(export_cli auth token --host "$LK_URL" | jq -r .access_token)
+expect_eq "auth token returns the person's token" carol@example.com \
+  "$(lkcurl "$LK_URL/api/2.0/preview/scim/v2/Me" -H "Authorization: Bearer $CLI_TOKEN" | jq -r .userName)"
+expect_eq "a just-in-time user has no token permission yet" 403 \
+  "$(lkstatus "$LK_URL/api/2.0/token/list" -H "Authorization: Bearer $CLI_TOKEN")"
+lkcurl -X PATCH "$LK_URL/api/2.0/permissions/authorization/tokens" -H "Authorization: Bearer $LK_ADMIN_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"access_control_list":[{"user_name":"carol@example.com","permission_level":"CAN_USE"}]}' >/dev/null
+check "latchkey tokens list works as that person (once granted CAN_USE)" bash -c "HOME='$LK_TMP/home' SSL_CERT_FILE='$LK_CA' '$CLI' --profile carol tokens list >/dev/null"
+OLD_R=$(jq -r --arg h "$LK_URL" '.tokens[$h].refresh_token' "$CACHE")
+jq --arg h "$LK_URL" '.tokens[$h].expiry = "2000-01-01T00:00:00Z"' "$CACHE" > "$CACHE.new" && mv "$CACHE.new" "$CACHE" && chmod 600 "$CACHE"
+rm -rf "$LK_TMP/home/.config/latchkey"
+REFRESHED=$(export_cli auth token --host "$LK_URL" | jq -r .access_token)
+check "an expired cached token is refreshed, rotating the refresh token" bash -c "[ -n '$REFRESHED' ] && [ '$REFRESHED' != null ] && [ \"\$(jq -r --arg h '$LK_URL' '.tokens[\$h].refresh_token' '$CACHE')\" != '$OLD_R' ]"
+export_cli auth logout --host "$LK_URL" >/dev/null
+check "auth logout forgets the host's tokens" jq -e --arg h "$LK_URL" '.tokens | has($h) | not' "$CACHE"
 check "no secret, code or token in latchkeyd's log" bash -c "! grep -qF -e '$SECRET' -e '$R1' -e '$CODE' '$LK_LOG'"
 finish
