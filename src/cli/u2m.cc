@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 
 #include <openssl/evp.h>
@@ -49,9 +50,23 @@ std::string Rfc3339(TimePoint t) {
 
 std::optional<TimePoint> ParseRfc3339(const std::string& text) {
   std::tm tm{};
+  // Go's oauth2.Token (the Databricks CLI) writes local time with fractions and an offset:
+  // "2026-12-06T09:00:00.123456+01:00"; latchkey writes "...Z".
   const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   if (end == nullptr) return std::nullopt;
-  return FromUnixSeconds(static_cast<int64_t>(timegm(&tm)));
+  int64_t t = static_cast<int64_t>(timegm(&tm));
+  if (*end == '.') {
+    ++end;
+    while (*end >= '0' && *end <= '9') ++end;
+  }
+  if ((*end == '+' || *end == '-') && std::strlen(end) >= 6 && end[3] == ':') {
+    const int64_t offset = ((end[1] - '0') * 10 + (end[2] - '0')) * 3600 +
+                           ((end[4] - '0') * 10 + (end[5] - '0')) * 60;
+    t += *end == '+' ? -offset : offset;
+  } else if (*end != 'Z') {
+    return std::nullopt;
+  }
+  return FromUnixSeconds(t);
 }
 
 CliResult<Json> ReadCache(const Environment& env) {
