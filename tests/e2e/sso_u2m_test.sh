@@ -136,6 +136,28 @@ lkcurl -X PATCH "$LK_URL/api/2.0/permissions/authorization/tokens" -H "Authoriza
   -H 'Content-Type: application/json' \
   -d '{"access_control_list":[{"user_name":"carol@example.com","permission_level":"CAN_USE"}]}' >/dev/null
 check "latchkey tokens list works as that person (once granted CAN_USE)" bash -c "HOME='$LK_TMP/home' SSL_CERT_FILE='$LK_CA' '$CLI' --profile carol tokens list >/dev/null"
+# The Databricks SDK's databricks-cli auth as that person. The SDK drops a host's port, so, as
+# in databricks_sdk_auth_test.sh, a relay on port 443 stands for the workspace (root only).
+if [ "$(id -u)" -eq 0 ] && [ -d "$LK_SRC/tests/node/node_modules/@databricks/sdk-experimental" ]; then
+  python3 "$LK_SRC/tests/support/tcp_relay.py" 127.0.0.1 443 127.0.0.1 "$LK_PORT" >"$LK_TMP/relay.out" 2>&1 &
+  LK_PIDS+=("$!")
+  for i in $(seq 1 100); do [ -s "$LK_TMP/relay.out" ] && break; sleep 0.05; done
+  P443=$(free_port)
+  export_cli auth login --host https://127.0.0.1 --profile carol443 --port "$P443" --no-browser --timeout 60 \
+    >"$LK_TMP/login443.out" 2>"$LK_TMP/login443.err" &
+  LOGIN_PID=$!
+  for i in $(seq 1 100); do grep -q '/oidc/v1/authorize' "$LK_TMP/login443.err" 2>/dev/null && break; sleep 0.1; done
+  curl -s -o /dev/null "$(python3 "$LK_SRC/tests/e2e/sso_browser.py" "$(grep '/oidc/v1/authorize' "$LK_TMP/login443.err" | head -1)" \
+    "$LK_TMP/bundle.pem" carol@example.com "http://localhost:$P443")" || true
+  wait "$LOGIN_PID" || true
+  HOME="$LK_TMP/home" SSL_CERT_FILE="$LK_CA" NODE_EXTRA_CA_CERTS="$LK_CA" LK_HOST=https://127.0.0.1 MODE=databricks-cli \
+    CLI_PATH="$(dirname "$CLI")/databricks" EXPECT_USER=carol@example.com \
+    node "$LK_SRC/tests/node/databricks_sdk_auth.mjs" \
+    && pass "the Databricks SDK with databricks-cli auth works as the signed-in person" \
+    || fail "the Databricks SDK with databricks-cli auth as the signed-in person"
+else
+  cannot_run "Databricks SDK with databricks-cli auth" "needs root (port-443 relay) and tests/node/node_modules (make node-deps)"
+fi
 OLD_R=$(jq -r --arg h "$LK_URL" '.tokens[$h].refresh_token' "$CACHE")
 jq --arg h "$LK_URL" '.tokens[$h].expiry = "2000-01-01T00:00:00Z"' "$CACHE" > "$CACHE.new" && mv "$CACHE.new" "$CACHE" && chmod 600 "$CACHE"
 rm -rf "$LK_TMP/home/.config/latchkey"
