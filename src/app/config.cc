@@ -53,6 +53,143 @@ Status SetMetricsListen(Config& c, const std::string& text) {
   return Ok();
 }
 
+std::optional<std::vector<std::string>> StringArray(const toml::node_view<const toml::node> v) {
+  std::vector<std::string> out;
+  const toml::array* arr = v.as_array();
+  if (arr == nullptr) return std::nullopt;
+  for (const auto& e : *arr) {
+    auto s = e.value<std::string>();
+    if (!s) return std::nullopt;
+    out.push_back(*s);
+  }
+  return out;
+}
+
+// [sso] and its [[sso.providers]] (validated in ValidateSso, after every source is applied).
+Status ApplySso(SsoConfig& sc, const toml::table& s, const std::string& path) {
+  auto bad = [&](const std::string& what) {
+    return MakeError(ErrorCode::kInvalidArgument, path + ": " + what);
+  };
+  if (auto v = s["ca_file"].value<std::string>()) sc.ca_file = *v;
+  if (auto v = s["fetch_timeout_ms"].value<int64_t>()) sc.fetch_timeout = std::chrono::milliseconds(*v);
+  if (auto v = s["max_document_bytes"].value<int64_t>()) {
+    sc.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
+  }
+  if (auto v = s["state_ttl_seconds"].value<int64_t>()) sc.state_ttl = std::chrono::seconds(*v);
+  if (auto v = s["max_pending_bytes"].value<int64_t>()) {
+    sc.max_pending_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 32));
+  }
+  if (auto v = s["skew_seconds"].value<int64_t>()) sc.skew = std::chrono::seconds(*v);
+  if (auto v = s["refresh_token_lifetime_seconds"].value<int64_t>()) {
+    sc.refresh_token_lifetime = std::chrono::seconds(*v);
+  }
+  if (s.contains("redirect_uris")) {
+    auto list = StringArray(s["redirect_uris"]);
+    if (!list) return bad("sso.redirect_uris must be an array of strings");
+    sc.redirect_uris = *list;
+  }
+  if (!s.contains("providers")) return Ok();
+  const toml::array* arr = s["providers"].as_array();
+  if (arr == nullptr) return bad("[[sso.providers]] must be tables");
+  sc.providers.clear();
+  for (const auto& node : *arr) {
+    const toml::table* e = node.as_table();
+    if (e == nullptr) return bad("[[sso.providers]] must be tables");
+    SsoProviderConfig p;
+    for (const auto& [key, value] : *e) {
+      const std::string k(key.str());
+      static const char* const kKnown[] = {
+          "id", "display_name", "issuer", "client_id", "client_secret_file", "scopes",
+          "username_claim", "groups_claim", "allowed_domains", "allowed_groups", "admin_group",
+          "jit_provisioning"};
+      if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
+        return bad("sso.providers: unknown key '" + k.substr(0, 64) + "'");
+      }
+    }
+    auto str = [&](const char* k, std::string& out) -> Status {
+      if (!e->contains(k)) return Ok();
+      auto v = (*e)[k].value<std::string>();
+      if (!v) return bad(std::string("sso.providers.") + k + " must be a string");
+      out = *v;
+      return Ok();
+    };
+    auto list = [&](const char* k, std::vector<std::string>& out) -> Status {
+      if (!e->contains(k)) return Ok();
+      auto v = StringArray((*e)[k]);
+      if (!v) return bad(std::string("sso.providers.") + k + " must be an array of strings");
+      out = *v;
+      return Ok();
+    };
+    for (Status st : {str("id", p.id), str("display_name", p.display_name), str("issuer", p.issuer),
+                      str("client_id", p.client_id), str("client_secret_file", p.client_secret_file),
+                      str("username_claim", p.username_claim), str("groups_claim", p.groups_claim),
+                      str("admin_group", p.admin_group), list("scopes", p.scopes),
+                      list("allowed_domains", p.allowed_domains),
+                      list("allowed_groups", p.allowed_groups)}) {
+      if (!st) return st;
+    }
+    if (e->contains("jit_provisioning")) {
+      auto v = (*e)["jit_provisioning"].value<bool>();
+      if (!v) return bad("sso.providers.jit_provisioning must be true or false");
+      p.jit_provisioning = *v;
+    }
+    if (p.display_name.empty()) p.display_name = p.id;
+    sc.providers.push_back(std::move(p));
+  }
+  return Ok();
+}
+
+Status ValidateSso(const SsoConfig& sc) {
+  auto bad = [](const std::string& what) { return MakeError(ErrorCode::kInvalidArgument, what); };
+  auto in = [](auto v, int64_t lo, int64_t hi) { return v.count() >= lo && v.count() <= hi; };
+  if (!in(sc.fetch_timeout, 100, 60000) || sc.max_document_bytes < 1024 ||
+      sc.max_document_bytes > 16 * 1024 * 1024 || !in(sc.state_ttl, 30, 3600) ||
+      sc.max_pending_bytes < 64 * 1024 || sc.max_pending_bytes > (size_t{1} << 30) ||
+      !in(sc.skew, 0, 300) || !in(sc.refresh_token_lifetime, 300, 366 * 86400)) {
+    return bad("sso: fetch_timeout_ms 100-60000, max_document_bytes 1024-16777216, "
+               "state_ttl_seconds 30-3600, max_pending_bytes 65536-1073741824, skew_seconds "
+               "0-300, refresh_token_lifetime_seconds 300-31622400");
+  }
+  for (const std::string& uri : sc.redirect_uris) {
+    if (!uri.starts_with("https://") || uri.size() > 2048 || uri.find('#') != std::string::npos) {
+      return bad("sso.redirect_uris: '" + uri.substr(0, 200) +
+                 "' must be an https URL without a fragment (loopback redirects need no entry)");
+    }
+  }
+  std::vector<std::string> ids;
+  for (const SsoProviderConfig& p : sc.providers) {
+    const std::string who = "sso.providers '" + p.id.substr(0, 64) + "': ";
+    if (p.id.empty() || p.id.size() > 64 ||
+        p.id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+      return bad("sso.providers: id must be 1-64 characters of a-z 0-9 _ -");
+    }
+    if (std::find(ids.begin(), ids.end(), p.id) != ids.end()) return bad(who + "id is not unique");
+    ids.push_back(p.id);
+    if (!p.issuer.starts_with("https://") || p.issuer.size() > 512) {
+      return bad(who + "issuer must be an https URL");
+    }
+    if (p.client_id.empty() || p.client_id.size() > 256) return bad(who + "client_id is required");
+    if (p.client_secret_file.empty()) return bad(who + "client_secret_file is required");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p.client_secret_file, ec) ||
+        std::filesystem::file_size(p.client_secret_file, ec) == 0 || ec) {
+      return bad(who + "client_secret_file '" + p.client_secret_file.substr(0, 200) +
+                 "' is not a readable, non-empty file");
+    }
+    if (std::find(p.scopes.begin(), p.scopes.end(), "openid") == p.scopes.end()) {
+      return bad(who + "scopes must contain openid");
+    }
+    for (const std::string& s : p.scopes) {
+      if (s.empty() || s.find_first_of(" \"\\") != std::string::npos) return bad(who + "a scope is malformed");
+    }
+    if (p.username_claim.empty() || p.groups_claim.empty()) {
+      return bad(who + "username_claim and groups_claim must not be empty");
+    }
+    if (p.display_name.size() > 128) return bad(who + "display_name is longer than 128");
+  }
+  return Ok();
+}
+
 Status ApplyFile(Config& c, const std::string& path) {
   if (!std::filesystem::exists(path)) return Ok();
   toml::table t;
@@ -166,6 +303,9 @@ Status ApplyFile(Config& c, const std::string& path) {
   }
   if (auto v = t["metrics"]["listen"].value<std::string>()) {
     if (Status st = SetMetricsListen(c, *v); !st) return st;
+  }
+  if (const toml::table* s = t["sso"].as_table()) {
+    if (Status st = ApplySso(c.sso, *s, path); !st) return st;
   }
   return Ok();
 }
@@ -463,6 +603,7 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
                        "60-604800, skew_seconds 0-300");
     }
   }
+  if (Status st = ValidateSso(c.sso); !st) return std::unexpected(st.error());
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   if (!c.public_url.empty() && !IsPublicUrl(c.public_url)) {
     return MakeError(ErrorCode::kInvalidArgument,

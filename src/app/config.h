@@ -52,6 +52,37 @@ struct FederationConfig {
   std::chrono::seconds skew{60};
 };
 
+// One upstream OpenID provider people sign in with ([[sso.providers]], issue 24; sso/
+// relying_party.h). The client secret is read from client_secret_file when the server starts.
+struct SsoProviderConfig {
+  std::string id;            // [a-z0-9_-], 1-64 characters, unique
+  std::string display_name;  // default: id
+  std::string issuer;        // https URL, exactly the ID tokens' iss
+  std::string client_id;
+  std::string client_secret_file;
+  std::vector<std::string> scopes{"openid", "email", "profile"};  // must contain openid
+  std::string username_claim = "email";
+  std::string groups_claim = "groups";
+  std::vector<std::string> allowed_domains;
+  std::vector<std::string> allowed_groups;
+  std::string admin_group;
+  bool jit_provisioning = false;
+};
+
+// [sso]: sign-in through upstream providers, and Databricks U2M on the workspace.
+struct SsoConfig {
+  std::vector<SsoProviderConfig> providers;
+  std::string ca_file;  // CA bundle for the providers' discovery, JWKS and token endpoints
+  std::chrono::milliseconds fetch_timeout{5000};
+  size_t max_document_bytes = 256 * 1024;
+  std::chrono::seconds state_ttl{600};
+  size_t max_pending_bytes = 4 << 20;
+  std::chrono::seconds skew{60};
+  std::chrono::seconds refresh_token_lifetime{30 * 86400};  // U2M refresh tokens
+  // Redirect URIs U2M clients other than loopback ones may use, matched exactly.
+  std::vector<std::string> redirect_uris;
+};
+
 struct Config {
   // The store settings OpenStore takes from [database].
   store::StoreOptions StoreOptions() const {
@@ -98,6 +129,7 @@ struct Config {
   std::vector<std::string> databricks_audiences{"2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"};
   std::vector<TrustedIssuerConfig> trusted_issuers;
   FederationConfig federation;
+  SsoConfig sso;
 
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};

@@ -343,4 +343,21 @@ Status InstrumentedStore::DeleteFederationPolicy(int64_t service_principal_id,
   });
 }
 
+Status InstrumentedStore::CreateRefreshToken(const store::RefreshToken& token) {
+  return Timed("CreateRefreshToken", [&] { return inner_->CreateRefreshToken(token); });
+}
+
+Result<store::RefreshToken> InstrumentedStore::GetRefreshToken(const std::string& token_hash) {
+  return Timed("GetRefreshToken", [&] { return inner_->GetRefreshToken(token_hash); });
+}
+
+Result<store::RefreshToken> InstrumentedStore::RotateRefreshToken(const std::string& old_hash,
+                                                                  const store::RefreshToken& next) {
+  return Timed("RotateRefreshToken", [&] { return inner_->RotateRefreshToken(old_hash, next); });
+}
+
+Result<int64_t> InstrumentedStore::RevokeRefreshTokenFamily(const std::string& family_id) {
+  return Timed("RevokeRefreshTokenFamily", [&] { return inner_->RevokeRefreshTokenFamily(family_id); });
+}
+
 }  // namespace latchkey::app

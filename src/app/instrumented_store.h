@@ -115,6 +115,11 @@ class InstrumentedStore final : public store::Store {
                                 const store::AuditEvent* audit = nullptr) override;
   Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
                                 const store::AuditEvent* audit = nullptr) override;
+  Status CreateRefreshToken(const store::RefreshToken& token) override;
+  Result<store::RefreshToken> GetRefreshToken(const std::string& token_hash) override;
+  Result<store::RefreshToken> RotateRefreshToken(const std::string& old_hash,
+                                                 const store::RefreshToken& next) override;
+  Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) override;
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;

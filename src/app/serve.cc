@@ -27,6 +27,7 @@
 #include "idp/identity_provider.h"
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
+#include "sso/relying_party.h"
 #include "store/postgres/postgres_store.h"
 #include "store/store.h"
 #include "workspace/audit.h"
@@ -348,6 +349,67 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
         if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
         if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
       });
+  // Upstream sign-in providers (issue 24): their keys through a FederationKeys of their own
+  // (the [sso] CA and limits), discovery and the code exchange over bounded HTTPS.
+  std::unique_ptr<idp::FederationKeys> sso_keys;
+  std::unique_ptr<sso::RelyingParty> relying_party;
+  if (!config.sso.providers.empty()) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const SsoConfig& sc = config.sso;
+    const HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
+    idp::FederationOptions key_options;
+    key_options.skew = sc.skew;
+    sso_keys = std::make_unique<idp::FederationKeys>(
+        [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+        key_options);
+    std::vector<sso::ProviderConfig> providers;
+    for (const SsoProviderConfig& p : sc.providers) {
+      Result<std::string> secret = crypto::ReadFile(p.client_secret_file);
+      if (!secret) {
+        spdlog::critical("sso provider {}: cannot read client_secret_file: {}", p.id,
+                         secret.error().message);
+        return 1;
+      }
+      std::string s = std::move(*secret);
+      while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+      providers.push_back({.id = p.id, .display_name = p.display_name, .issuer = p.issuer,
+                           .client_id = p.client_id, .client_secret = std::move(s),
+                           .scopes = p.scopes, .username_claim = p.username_claim,
+                           .groups_claim = p.groups_claim, .allowed_domains = p.allowed_domains,
+                           .allowed_groups = p.allowed_groups, .admin_group = p.admin_group,
+                           .jit_provisioning = p.jit_provisioning});
+      sso_keys->Prefetch(p.issuer);
+    }
+    relying_party = std::make_unique<sso::RelyingParty>(
+        std::move(providers),
+        sso::RelyingParty::Deps{
+            *db, clock, random,
+            [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+            [ca = sc.ca_file, limits](const std::string& url, const std::string& form,
+                                      const std::string& authorization) -> Result<sso::PostAnswer> {
+              Result<HttpsAnswer> a = HttpsPostForm(url, form, authorization, ca, limits);
+              if (!a) return std::unexpected(a.error());
+              return sso::PostAnswer{a->status, std::move(a->body)};
+            },
+            [keys = sso_keys.get()](const std::string& issuer,
+                                    const std::string& kid) -> Result<sso::UpstreamKey> {
+              idp::FederationKeys::Lookup found = keys->Find(issuer, kid);
+              if (found.outcome == idp::FederationKeys::Outcome::kFound) {
+                return sso::UpstreamKey{found.key.rsa, found.key.ec};
+              }
+              return MakeError(found.outcome == idp::FederationKeys::Outcome::kUnknownKid
+                                   ? ErrorCode::kNotFound
+                                   : ErrorCode::kUnavailable,
+                               found.detail);
+            }},
+        sso::RelyingPartyOptions{.state_ttl = sc.state_ttl,
+                                 .max_pending_bytes = sc.max_pending_bytes,
+                                 .skew = sc.skew});
+    ws_options.u2m.relying_party = relying_party.get();
+    ws_options.u2m.redirect_uris = sc.redirect_uris;
+    ws_options.u2m.refresh_token_lifetime = sc.refresh_token_lifetime;
+    spdlog::info("sso: {} upstream provider(s); Databricks U2M is on", sc.providers.size());
+  }
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   http::Router router;

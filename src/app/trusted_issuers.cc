@@ -66,6 +66,43 @@ Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file,
   return std::move(out.body);
 }
 
+Result<HttpsAnswer> HttpsPostForm(const std::string& url, const std::string& form,
+                                  const std::string& authorization, const std::string& ca_file,
+                                  HttpsLimits limits) {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return MakeError(ErrorCode::kUnavailable, "curl init failed");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(nullptr, curl_slist_free_all);
+  auto add = [&](const std::string& h) {
+    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+  };
+  add("Content-Type: application/x-www-form-urlencoded");
+  add("Accept: application/json");
+  if (!authorization.empty()) add("Authorization: " + authorization);
+  Collector out{.max_bytes = limits.max_bytes};
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, form.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(form.size()));
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &out);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(limits.timeout.count()));
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_file.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file.c_str());
+  CURLcode rc = curl_easy_perform(curl.get());
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (out.too_large) {
+    return MakeError(ErrorCode::kUnavailable,
+                     url + ": the response is larger than " + std::to_string(limits.max_bytes) + " bytes");
+  }
+  if (rc != CURLE_OK) return MakeError(ErrorCode::kUnavailable, url + ": " + curl_easy_strerror(rc));
+  return HttpsAnswer{status, std::move(out.body)};
+}
+
 class TrustedIssuers::IssuerKeys final : public jose::KeySource {
  public:
   explicit IssuerKeys(TrustedIssuerConfig config) : config_(std::move(config)) {}

@@ -62,4 +62,16 @@ struct HttpsLimits {
 Result<std::string> HttpsGet(const std::string& url, const std::string& ca_file,
                              HttpsLimits limits);
 
+// POST an application/x-www-form-urlencoded body over HTTPS with the same limits (CA, bytes,
+// time, no redirects), with an Authorization header when `authorization` is not empty. The
+// body and status of any answer (the caller reads OAuth errors); kUnavailable on transport
+// failures. Used for upstream sign-in providers' token endpoints (sso/relying_party.h).
+struct HttpsAnswer {
+  long status = 0;
+  std::string body;
+};
+Result<HttpsAnswer> HttpsPostForm(const std::string& url, const std::string& form,
+                                  const std::string& authorization, const std::string& ca_file,
+                                  HttpsLimits limits);
+
 }  // namespace latchkey::app

@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
+#include "cli/u2m.h"
 
 namespace latchkey::cli {
 namespace {
@@ -31,6 +32,7 @@ std::string AuthTypeName(AuthType type) {
     case AuthType::kAzureClientSecret: return "azure-client-secret";
     case AuthType::kEnvOidc: return "env-oidc";
     case AuthType::kFileOidc: return "file-oidc";
+    case AuthType::kDatabricksCli: return "databricks-cli";
   }
   return "unknown";
 }
@@ -125,6 +127,8 @@ CliStatus Env(CommandContext& ctx, const HostOptions& o) {
         env["DATABRICKS_OIDC_TOKEN_FILEPATH"] = c.oidc_token_filepath;
       }
       break;
+    case AuthType::kDatabricksCli:
+      break;  // the token cache holds the credentials
   }
   return ctx.Print(Json{{"env", env}});
 }
@@ -215,6 +219,8 @@ void AddAuthCommands(CLI::App& root, CommandRegistry& registry) {
   cmd = group->add_subcommand("describe", "Show who the configured credentials authenticate as");
   AddHostOptions(cmd, *describe);
   registry.Bind(cmd, [describe](CommandContext& ctx) { return Describe(ctx, *describe); });
+
+  AddU2mCommands(group, registry);  // auth login, auth logout (u2m.h)
 }
 
 }  // namespace latchkey::cli

@@ -4,6 +4,7 @@
 
 #include "base/encoding.h"
 #include "cli/login_session.h"
+#include "cli/u2m.h"
 
 namespace latchkey::cli {
 
@@ -130,6 +131,15 @@ CliResult<ApiClient*> CommandContext::Workspace() {
           clock, [&transport, &clock, host, client_id, token = *subject] {
             return RequestTokenExchange(transport, clock, host, client_id, token);
           });
+      break;
+    }
+    case AuthType::kDatabricksCli: {
+      // A person's sign-in (`auth login`): the Databricks CLI's token cache, refreshed.
+      const std::string host = config.host;
+      const Environment& env = deps_.env;
+      tokens_ = std::make_unique<CachedTokenProvider>(
+          token_cache(), "u2m " + host, clock,
+          [&transport, &clock, &env, host] { return U2mAccessToken(transport, clock, env, host); });
       break;
     }
     case AuthType::kAzureClientSecret: {

@@ -184,9 +184,11 @@ CliResult<AuthType> SelectAuthType(const WorkspaceConfig& c) {
     if (c.auth_type == "azure-client-secret") return AuthType::kAzureClientSecret;
     if (c.auth_type == "env-oidc") return AuthType::kEnvOidc;
     if (c.auth_type == "file-oidc") return AuthType::kFileOidc;
+    if (c.auth_type == "databricks-cli") return AuthType::kDatabricksCli;  // auth login (u2m.h)
     return Fail(ExitCode::kUsage, "auth_type " + c.auth_type +
                                       " is not supported by latchkey (use pat, oauth-m2m, "
-                                      "azure-client-secret, env-oidc or file-oidc)");
+                                      "azure-client-secret, env-oidc, file-oidc or "
+                                      "databricks-cli)");
   }
   if (!c.token.empty()) return AuthType::kPat;
   if (!c.client_id.empty() && !c.client_secret.empty()) return AuthType::kOAuthM2m;

@@ -42,7 +42,8 @@ std::string ProfileName(const Environment& env, const std::optional<std::string>
 // env-oidc / file-oidc: Databricks token federation, a workload's JWT (from the environment
 // variable oidc_token_env names, default DATABRICKS_OIDC_TOKEN, or from oidc_token_filepath)
 // exchanged at /oidc/v1/token (client_id, when set, selects a service principal's policy).
-enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret, kEnvOidc, kFileOidc };
+enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret, kEnvOidc, kFileOidc,
+                      kDatabricksCli };
 
 // Settings for talking to a workspace. Every field may be empty.
 struct WorkspaceConfig {

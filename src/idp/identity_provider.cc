@@ -111,22 +111,24 @@ http::Response IdentityProvider::OpenIdConfiguration(const http::Request& reques
   }
   const bool v2 = shape == "v2";
   const std::string oauth = prefix + (v2 ? "/oauth2/v2.0" : "/oauth2");
+  // Issue 24 item 5: latchkey's Entra side serves client credentials only. authorization_endpoint
+  // stays because MSAL refuses a document without it (msal-common isOpenIdConfigResponse,
+  // msal-python Authority), though latchkey answers no authorize request; response types,
+  // response modes, the device-code and end-session endpoints are not advertised (no flow of
+  // theirs works here). docs/operations.md §8c says why Entra interactive sign-in is not built.
   json doc = {
       {"token_endpoint", oauth + "/token"},
       {"token_endpoint_auth_methods_supported",
        {"client_secret_post", "private_key_jwt", "client_secret_basic"}},
       {"jwks_uri", prefix + (v2 ? "/discovery/v2.0/keys" : "/discovery/keys")},
-      {"response_modes_supported", {"query", "fragment", "form_post"}},
       {"subject_types_supported", {"pairwise"}},
       {"id_token_signing_alg_values_supported", {"RS256"}},
-      {"response_types_supported", {"code", "id_token", "code id_token", "token id_token", "token"}},
+      {"response_types_supported", json::array()},
       {"scopes_supported", {"openid", "profile", "email", "offline_access"}},
       {"grant_types_supported", {"client_credentials"}},
       {"issuer", shape == "adfs" ? prefix : EntraIssuer(tenant, v2)},
       {"request_uri_parameter_supported", false},
       {"authorization_endpoint", oauth + "/authorize"},
-      {"device_authorization_endpoint", oauth + "/devicecode"},
-      {"end_session_endpoint", oauth + "/logout"},
       {"tenant_region_scope", nullptr},
       {"cloud_instance_name", request.Host()},
       {"msgraph_host", request.Host()},

@@ -160,6 +160,21 @@ struct AuditEvent {
   std::string remote_address;
 };
 
+// A Databricks U2M refresh token (issue 24), kept only as the SHA-256 hex of its value. Every
+// rotation stores the next token of the same family and marks the old one used; presenting a
+// used token again revokes the whole family (RFC 9700 §4.14.2).
+struct RefreshToken {
+  std::string token_hash;
+  std::string family_id;
+  int64_t principal_id = 0;
+  std::string client_id;
+  std::string scope;
+  TimePoint created_at;
+  TimePoint expires_at;
+  std::optional<TimePoint> used_at;
+  bool revoked = false;
+};
+
 // What changed, for cache invalidation in this process and in other replicas.
 enum class ChangeKind { kPatDeleted, kPrincipalChanged, kPermissionsChanged, kConfChanged,
                         kOAuthSecretDeleted, kCredentialChanged, kSigningKeysChanged };

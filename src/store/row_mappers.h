@@ -172,6 +172,20 @@ Result<OAuthSecret> OAuthSecretFromRow(const Row& row) {
 }
 
 template <class Row>
+Result<RefreshToken> RefreshTokenFromRow(const Row& row) {
+  RefreshToken t{.token_hash = row.Text(0),
+                 .family_id = row.Text(1),
+                 .principal_id = row.Int(2),
+                 .client_id = row.Text(3),
+                 .scope = row.Text(4),
+                 .created_at = row.Time(5),
+                 .expires_at = row.Time(6)};
+  if (row.Int(7) != 0) t.used_at = row.Time(7);
+  t.revoked = row.Int(8) != 0;
+  return t;
+}
+
+template <class Row>
 Result<std::string> TextFromRow(const Row& row) { return row.Text(0); }
 
 }  // namespace latchkey::store

@@ -191,6 +191,17 @@ class WorkspaceStore {
                                         const AuditEvent* audit = nullptr) = 0;
   virtual Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
                                         const AuditEvent* audit = nullptr) = 0;
+  // U2M refresh tokens (issue 24; sqlite_sso.cc, pg_sso.cc). Create also deletes the tokens
+  // expired at token.created_at. Rotate, in one transaction: kNotFound when `old_hash` is
+  // unknown; when it was used before or its family is revoked, revokes the family, commits
+  // that, and returns kFailedPrecondition; otherwise marks it used at next.created_at,
+  // stores `next` in its family and returns the old record. RevokeRefreshTokenFamily: how many
+  // tokens it revoked.
+  virtual Status CreateRefreshToken(const RefreshToken& token) = 0;
+  virtual Result<RefreshToken> GetRefreshToken(const std::string& token_hash) = 0;
+  virtual Result<RefreshToken> RotateRefreshToken(const std::string& old_hash,
+                                                  const RefreshToken& next) = 0;
+  virtual Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) = 0;
 };
 
 class AuditStore {

@@ -248,11 +248,13 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
       jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
   if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().message);
   std::string sub = ClaimString(jwt->claims, "sub");
-  // A token exchanged through an account federation policy may stand for a user (its sub is
-  // the userName); every other workspace token names a service principal's application id.
-  Result<store::Principal> sp = ClaimString(jwt->claims, "principal_type") == "user"
-                                    ? store_.FindUserByName(sub)
-                                    : store_.FindServicePrincipalByApplicationId(sub);
+  // A workspace token stands for a user, named by sub, when it was issued to a person (U2M,
+  // issue 24: idtyp "user") or exchanged through an account federation policy (issue 21:
+  // principal_type "user"); every other one names a service principal's application id.
+  const bool user = ClaimString(jwt->claims, "idtyp") == "user" ||
+                    ClaimString(jwt->claims, "principal_type") == "user";
+  Result<store::Principal> sp = user ? store_.FindUserByName(sub)
+                                     : store_.FindServicePrincipalByApplicationId(sub);
   if (!sp) {
     return DeniedUnlessOutage(sp.error(), DenialReason::kUnknownPrincipal,
                               "workspace token for an unknown principal");

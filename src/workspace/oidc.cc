@@ -1,5 +1,7 @@
 #include "workspace/oidc.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "http/offload_context.h"
@@ -94,17 +96,33 @@ http::Response OidcService::Discovery(const http::Request& request) const {
   std::string oidc = BaseUrl(request) + "/oidc";
   // §8.2 [U]: RFC 8414 fields beyond the two endpoints the clients read. The endpoints follow
   // the name the client used; the issuer is the one every token carries.
+  // Issue 24: the grants that use the authorization endpoint, PKCE and public clients are
+  // advertised only when U2M is configured (an upstream provider). authorization_endpoint and
+  // response_types_supported stay: the Databricks JS SDK refuses a document without
+  // authorization_endpoint even for M2M, and RFC 8414 requires response_types_supported;
+  // without U2M the endpoint answers a clear error, not 404.
   json body = {{"issuer", Issuer(request)},
                {"authorization_endpoint", oidc + "/v1/authorize"},
                {"token_endpoint", oidc + "/v1/token"},
                {"jwks_uri", oidc + "/jwks.json"},
-               {"grant_types_supported", json::array({"client_credentials", kTokenExchange})},
+               {"grant_types_supported", json::array({"client_credentials"})},
                {"response_types_supported", json::array({"code"})},
                {"subject_types_supported", json::array({"public"})},
                {"id_token_signing_alg_values_supported", json::array({"RS256"})},
                {"token_endpoint_auth_methods_supported",
                 json::array({"client_secret_basic", "client_secret_post"})},
                {"scopes_supported", json::array({kAllApis})}};
+  // Token exchange (federation_policies.cc) works only with [federation] enabled.
+  if (deps_.options.federation_keys != nullptr) {
+    body["grant_types_supported"].push_back(kTokenExchange);
+  }
+  if (u2m_enabled()) {
+    body["grant_types_supported"].push_back("authorization_code");
+    body["grant_types_supported"].push_back("refresh_token");
+    body["code_challenge_methods_supported"] = json::array({"S256"});
+    body["token_endpoint_auth_methods_supported"].push_back("none");
+    body["scopes_supported"] = json::array({kAllApis, "offline_access"});
+  }
   return JsonResponse(body);
 }
 
@@ -133,10 +151,25 @@ http::Response OidcService::Token(const http::Request& request) {
 
   std::optional<std::string> grant_type = Field(*form, "grant_type");
   if (!grant_type) return OAuthErrorResponse(400, "invalid_request", "grant_type is missing.");
+  if ((*grant_type == "authorization_code" || *grant_type == "refresh_token") && u2m_enabled()) {
+    // U2M (oidc_u2m.cc): public clients only, which authenticate with nothing but their id.
+    const auto& clients = deps_.options.u2m.public_clients;
+    std::optional<std::string> id = Field(*form, "client_id");
+    if (!id || std::find(clients.begin(), clients.end(), *id) == clients.end() ||
+        Field(*form, "client_secret") || !request.Header("authorization").empty()) {
+      return OAuthErrorResponse(401, "invalid_client",
+                                "Unknown public client, or a secret sent by a public client.");
+    }
+    return *grant_type == "authorization_code" ? TokenFromCode(request, *form)
+                                               : TokenFromRefresh(request, *form);
+  }
   if (*grant_type != "client_credentials" && *grant_type != kTokenExchange) {
     return OAuthErrorResponse(400, "unsupported_grant_type",
-                              "Only the client_credentials and token-exchange grants are "
-                              "supported.");
+                              u2m_enabled() ? "Supported grants: client_credentials, "
+                                              "token-exchange, authorization_code, "
+                                              "refresh_token."
+                                            : "Only the client_credentials and token-exchange "
+                                              "grants are supported.");
   }
   // §8.3: scope defaults to all-apis; nothing else is granted.
   std::string scope = Field(*form, "scope").value_or(kAllApis);
@@ -265,6 +298,9 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
   if (client_id && (client_id->empty() || client_id->size() > 256)) {
     return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
   }
+  // Every exchange reads the store and may wait for an issuer's keys: it runs on the store
+  // pool from here on, so the throttle and the audit below count it once (http/offload.h).
+  if (http::DeferToPool()) return OAuthErrorResponse(503, "temporarily_unavailable", "deferred");
   // Failures are throttled like failed client secrets: per client id (the policy owner, or
   // "account") and per address, and an address that exchanged successfully stays familiar.
   const std::string throttle_key = "federation:" + client_id.value_or("account");

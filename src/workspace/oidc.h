@@ -6,6 +6,9 @@
 // whatever alias or port-less name a client or proxy used). Unauthenticated; thread-safe.
 #pragma once
 
+#include <deque>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "auth/login_throttle.h"
@@ -28,6 +31,16 @@ class OidcService {
   // locked by others' failures; 429 + Retry-After).
   http::Response Token(const http::Request& request);
 
+  // Databricks U2M (oidc_u2m.cc; off unless options.u2m.relying_party is set).
+  // GET /oidc/v1/authorize: response_type=code, a public client id, a loopback or registered
+  // redirect URI, PKCE S256 required; redirects to the upstream provider (a chooser page when
+  // there are several and none is named by ?provider=).
+  http::Response Authorize(const http::Request& request);
+  // GET /sso/callback: the provider's redirect; on success a one-time code (<= code_ttl, bound
+  // to client id, redirect URI and PKCE challenge) goes to the client's redirect URI.
+  http::Response SsoCallback(const http::Request& request);
+  bool u2m_enabled() const { return deps_.options.u2m.relying_party != nullptr; }
+
  private:
   struct Client {
     std::string id;
@@ -45,11 +58,31 @@ class OidcService {
   http::Response Refuse(const http::Request& request, const std::string& client_id,
                         const store::Principal* known, std::string reason);
 
+  // U2M grants at /oidc/v1/token (oidc_u2m.cc).
+  http::Response TokenFromCode(const http::Request& request, const FormFields& form);
+  http::Response TokenFromRefresh(const http::Request& request, const FormFields& form);
+  http::Response UserTokens(const http::Request& request, const store::Principal& user,
+                            const std::string& client_id, const std::string& refresh_token,
+                            const std::string& family);
+  struct PendingCode {
+    int64_t principal_id = 0;
+    std::string client_id;
+    std::string redirect_uri;
+    std::string challenge;
+    std::string scope;
+    TimePoint created;
+    size_t bytes = 0;
+  };
+
   const ServiceDeps& deps_;
   auth::LoginThrottle throttle_;
   // Failed token exchanges: ten times throttle_'s counts (a federated token cannot be guessed;
   // this bounds the work a flood causes), keyed by policy owner and address.
   auth::LoginThrottle federation_throttle_;
+  std::mutex codes_mu_;
+  std::map<std::string, PendingCode, std::less<>> codes_;  // by SHA-256 of the code
+  std::deque<std::string> code_order_;
+  size_t code_bytes_ = 0;
 };
 
 }  // namespace latchkey::workspace

@@ -26,6 +26,10 @@ namespace latchkey::idp {
 class FederationKeys;
 }
 
+namespace latchkey::sso {
+class RelyingParty;
+}
+
 namespace latchkey::workspace {
 
 // What one Entra-style issuer may authenticate (WorkspaceOptions::issuer_binding).
@@ -94,6 +98,17 @@ struct WorkspaceOptions {
   idp::FederationKeys* federation_keys = nullptr;
   std::chrono::seconds federation_skew{60};                  // exp, nbf, iat tolerance
   std::chrono::seconds federation_max_token_lifetime{86400};  // exp - iat of a subject token
+  // Databricks U2M (issue 24, oidc_u2m.cc): people sign in through an upstream provider.
+  struct U2m {
+    sso::RelyingParty* relying_party = nullptr;  // null: U2M is off and not advertised
+    // Public clients (no secret) allowed to use the flow: the Databricks CLI and SDKs.
+    std::vector<std::string> public_clients{"databricks-cli"};
+    // Redirect URIs accepted besides loopback ones (RFC 8252 §7.3, any port), exactly.
+    std::vector<std::string> redirect_uris;
+    std::chrono::seconds code_ttl{60};
+    std::chrono::seconds refresh_token_lifetime{30 * 86400};
+    size_t max_code_bytes = 4 << 20;  // one-time codes waiting to be redeemed
+  } u2m;
 };
 
 }  // namespace latchkey::workspace

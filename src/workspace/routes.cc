@@ -337,6 +337,8 @@ void Workspace::RegisterRoutes(http::Router& router) {
              [&s](http::Request& r) { return s.oidc.Discovery(r); });
   router.Add("GET", "/oidc/jwks.json", [&s](http::Request& r) { return s.oidc.Jwks(r); });
   router.Add("POST", "/oidc/v1/token", [&s](http::Request& r) { return s.oidc.Token(r); });
+  router.Add("GET", "/oidc/v1/authorize", [&s](http::Request& r) { return s.oidc.Authorize(r); });
+  router.Add("GET", "/sso/callback", [&s](http::Request& r) { return s.oidc.SsoCallback(r); });
 }
 
 }  // namespace latchkey::workspace

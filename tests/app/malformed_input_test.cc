@@ -66,6 +66,10 @@ constexpr Rule kRules[] = {
     {"/subscriptions", true, Family::kArm, Credential::kGraphToken},
     {"/tenants", true, Family::kArm, Credential::kGraphToken},
     {"/oidc/v1/token", true, Family::kOAuth, Credential::kOAuthClient},
+    // The authorization endpoint and the sign-in callback answer a person's browser: HTML
+    // pages (RFC 6749 §4.1.2.1: never a redirect to an unvetted redirect_uri), issue 24.
+    {"/oidc/v1/authorize", true, Family::kPlain, Credential::kNone},
+    {"/sso/callback", true, Family::kPlain, Credential::kNone},
     {"/oidc/", false, Family::kOAuth, Credential::kNone},
     {"/.well-known/databricks-config", true, Family::kOAuth, Credential::kNone},
     {"/oauth2/introspect", true, Family::kOAuth, Credential::kPat},

@@ -87,7 +87,9 @@ TEST_F(SqliteStoreTest, MigrationsAreAppliedOnceAndReopenIsIdempotent) {
 
   int64_t versions = static_cast<int64_t>(Migrations().size());
   EXPECT_EQ(QueryInt(db_path_, "SELECT count(*) FROM schema_version"), versions);
-  EXPECT_EQ(QueryInt(db_path_, "SELECT max(version) FROM schema_version"), versions);
+  // The newest version, not the count: numbers assigned to unmerged branches leave gaps.
+  EXPECT_EQ(QueryInt(db_path_, "SELECT max(version) FROM schema_version"),
+            Migrations().back().version);
 }
 
 TEST_F(SqliteStoreTest, DatabaseFromANewerBinaryIsRefused) {

@@ -127,6 +127,11 @@ class PostgresStore final : public Store {
   Status SetConf(const std::string& key, const std::string& value,
                  const AuditEvent* audit = nullptr) override;
   Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
+  Status CreateRefreshToken(const RefreshToken& token) override;
+  Result<RefreshToken> GetRefreshToken(const std::string& token_hash) override;
+  Result<RefreshToken> RotateRefreshToken(const std::string& old_hash,
+                                          const RefreshToken& next) override;
+  Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) override;
 
   // Federation policies (pg_federation_policies.cc).
   Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
