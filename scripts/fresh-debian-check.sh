@@ -92,17 +92,20 @@ else
 fi
 grep -q '^12\.' "$root/etc/debian_version" || { echo "not Debian 12: $(cat "$root/etc/debian_version")"; exit 1; }
 
-for m in proc sys dev dev/pts; do
+# /dev/shm as every Debian 12 machine has it (a tmpfs, mode 1777): the bind of /dev does not
+# carry the host's submounts, and without it Patroni (running as postgres) cannot create
+# Python's multiprocessing semaphores and dies with EACCES.
+for m in proc sys dev dev/pts dev/shm; do
   mkdir -p "$root/$m"
   case $m in
     proc) mount -t proc proc "$root/proc" ;;
     sys) mount -t sysfs sys "$root/sys" ;;
     dev) mount --bind /dev "$root/dev" ;;
     dev/pts) mount --bind /dev/pts "$root/dev/pts" ;;
+    dev/shm) mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm" ;;
   esac
   mounted+=("$root/$m")
 done
-mkdir -p "$root/dev/shm" 2>/dev/null || true
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 # 2. A clone of HEAD (committed work only), owned by the user who will build and test.

@@ -181,8 +181,10 @@ WATCH_PID=""
 outage=$(python3 "$CHECKER" outage --log "$WATCH" --kills "$KILLS")
 sed 's/^/# cached PAT while no primary: /' <<<"$outage"
 ok_a=1; ok_b=1
+[ -n "$outage" ] || { ok_a=0; ok_b=0; }  # no failover recorded: nothing to show either way
 declare -A f
 while read -r line; do
+  [ -n "$line" ] || continue
   f=()
   for kv in $line; do f[${kv%%=*}]=${kv#*=}; done
   if [ "${f[replica]}" = "${URL[a]}" ]; then

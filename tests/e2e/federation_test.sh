@@ -129,11 +129,16 @@ flood=()
 for i in $(seq 1 40); do flood+=("$(mint "$ISS/gha" "$GHA_SUB" api://AzureADTokenExchange --kid "unknown-$i")"); done
 sleep 3.2  # past the refetch interval, so the flood below may cause one fetch
 before=$(hits gha)
+flood_started=$(date +%s%N)
 flood_codes=""
 for t in "${flood[@]}"; do flood_codes+=$(code "$(exchange "$t")")$'\n'; done
+flood_ms=$(( ($(date +%s%N) - flood_started) / 1000000 ))
 expect_eq "40 unknown kids: each AADSTS7000272" 40 "$(grep -c '^7000272$' <<<"$flood_codes")"
 fetched=$(( $(hits gha) - before ))
-check "... and the issuer's JWKS was fetched at most twice for them (got $fetched)" test "$fetched" -le 2
+# One fetch per refetch interval (3 s here) at most, however long the 40 requests took (on a
+# loaded machine they can take longer than one interval): 40 would mean one per unknown kid.
+allowed=$(( 1 + flood_ms / 3000 ))
+check "... and the issuer's JWKS was fetched at most once per 3 s interval for them (got $fetched in $flood_ms ms, allowed $allowed)" test "$fetched" -le "$allowed"
 check "... while its known key still works" test "$(exchange "$gha" | jq -r .token_type)" = Bearer
 
 # Broken before they are registered (registration starts a fetch of the issuer's keys).
