@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -132,7 +132,7 @@ std::optional<TimePoint> Row::OptTime(int col) const {
 }
 
 Result<std::vector<std::string>> Row::Strings(int col) const {
-  return sqlite::DecodeStrings(Text(col));
+  return sql::DecodeStrings(Text(col));
 }
 
 Statement& Statement::Add(std::optional<std::string> value, Oid type) {
@@ -153,7 +153,7 @@ Statement& Statement::Bind(std::optional<TimePoint> value) {
 }
 
 Statement& Statement::Bind(const std::vector<std::string>& values) {
-  Result<std::string> json = sqlite::EncodeStrings(values);
+  Result<std::string> json = sql::EncodeStrings(values);
   if (!json) {
     if (!error_) error_ = std::move(json).error();
     return Add(std::string("[]"), kUnknownOid);

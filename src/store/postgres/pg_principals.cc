@@ -8,12 +8,12 @@
 
 #include "store/postgres/postgres_store.h"
 #include "store/row_mappers.h"
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 
 namespace latchkey::store::postgres {
 namespace {
 
-using sqlite::PrincipalKindName;
+using sql::PrincipalKindName;
 
 Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
   return conn

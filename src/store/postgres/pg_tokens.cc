@@ -5,12 +5,12 @@
 
 #include "store/postgres/postgres_store.h"
 #include "store/row_mappers.h"
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 
 namespace latchkey::store::postgres {
 namespace {
 
-using sqlite::AclSubjectKindName;
+using sql::AclSubjectKindName;
 
 }  // namespace
 

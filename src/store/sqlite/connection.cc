@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 
 namespace latchkey::store::sqlite {
 
@@ -74,7 +74,7 @@ Statement& Statement::Bind(std::optional<TimePoint> value) {
 }
 
 Statement& Statement::Bind(const std::vector<std::string>& values) {
-  Result<std::string> json = EncodeStrings(values);
+  Result<std::string> json = sql::EncodeStrings(values);
   if (!json) {
     if (!error_) error_ = std::move(json).error();
     ++next_index_;
@@ -116,7 +116,7 @@ std::optional<TimePoint> Statement::OptTime(int col) const {
 }
 
 Result<std::vector<std::string>> Statement::Strings(int col) const {
-  return DecodeStrings(Text(col));
+  return sql::DecodeStrings(Text(col));
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int flags) {

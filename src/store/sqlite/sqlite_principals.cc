@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "store/row_mappers.h"
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -52,7 +52,7 @@ Status SqliteStore::CreatePrincipal(const Principal& principal, const AuditEvent
         .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .Bind(principal.id)
-        .Bind(PrincipalKindName(principal.kind))
+        .Bind(sql::PrincipalKindName(principal.kind))
         .Bind(principal.user_name)
         .Bind(principal.application_id)
         .Bind(principal.display_name)
@@ -98,7 +98,7 @@ Result<std::vector<Principal>> SqliteStore::ListPrincipals(PrincipalKind kind) {
   return pool_->Read([&](Connection& conn) {
     return conn
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id")
-        .Bind(PrincipalKindName(kind))
+        .Bind(sql::PrincipalKindName(kind))
         .All(PrincipalFromRow<Statement>);
   });
 }

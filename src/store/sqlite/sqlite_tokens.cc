@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "store/row_mappers.h"
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -30,7 +30,7 @@ Status SqliteStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& 
       LATCHKEY_RETURN_IF_ERROR(
           conn.Prepare("INSERT INTO token_permissions (subject_kind, subject_id,"
                        " permission_level, position) VALUES (?, ?, ?, ?)")
-              .Bind(AclSubjectKindName(grants[i].subject_kind))
+              .Bind(sql::AclSubjectKindName(grants[i].subject_kind))
               .Bind(grants[i].subject_id)
               .Bind(grants[i].permission_level)
               .Bind(static_cast<int64_t>(i))
