@@ -16,7 +16,9 @@ namespace latchkey::app {
 class InstrumentedStore final : public store::Store {
  public:
   InstrumentedStore(std::unique_ptr<store::Store> inner, metrics::ServiceMetrics& metrics)
-      : inner_(std::move(inner)), metrics_(metrics) {}
+      : inner_(std::move(inner)), metrics_(metrics), observer_(metrics) {
+    SetOperationObserver(&observer_);
+  }
 
   store::Store& inner() { return *inner_; }
 
@@ -78,31 +80,22 @@ class InstrumentedStore final : public store::Store {
   Status UpdateGroup(const store::Group& group, const store::AuditEvent* audit = nullptr) override;
   Status DeleteGroup(int64_t id, const store::AuditEvent* audit = nullptr) override;
   Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
-  Result<std::vector<store::TokenPermission>> ListTokenPermissions() override;
-  Status ReplaceTokenPermissions(const std::vector<store::TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids,
-                                 const store::AuditEvent* audit = nullptr) override;
-  Status CreatePat(const store::Pat& pat, int quota, TimePoint now,
-                   const store::AuditEvent* audit = nullptr) override;
-  Result<store::Pat> GetPat(const std::string& token_id) override;
-  Result<std::vector<store::Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id, const store::AuditEvent* audit = nullptr) override;
-  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
-  Result<int64_t> CountPats() override;
-  Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const store::OAuthSecret& secret,
-                           const store::AuditEvent* audit = nullptr) override;
-  Result<store::OAuthSecret> GetOAuthSecret(const std::string& id) override;
-  Result<std::vector<store::OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id,
-                           const store::AuditEvent* audit = nullptr) override;
-  Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value,
-                 const store::AuditEvent* audit = nullptr) override;
-  Status DeleteConf(const std::string& key, const store::AuditEvent* audit = nullptr) override;
   Status AppendAudit(const store::AuditEvent& event) override;
   Result<std::vector<store::AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
+  // The query layer's operations run here, timed by the one seam (store/sql/executor.h), on
+  // the inner store's sessions.
+  Status RunRead(store::sql::FunctionRef<Status(store::sql::Session&)> fn) override {
+    return inner_->RunRead(fn);
+  }
+  Status RunSnapshot(store::sql::FunctionRef<Status(store::sql::Session&)> fn) override {
+    return inner_->RunSnapshot(fn);
+  }
+  Status RunWrite(store::sql::Isolation isolation,
+                  store::sql::FunctionRef<Status(store::sql::Session&,
+                                                 std::vector<store::Change>&)> fn) override {
+    return inner_->RunWrite(isolation, fn);
+  }
   Status Ping() override;
   store::ChangeSubscription AddChangeListener(ChangeListener listener) override;
   std::string backend() const override { return inner_->backend(); }
@@ -118,8 +111,20 @@ class InstrumentedStore final : public store::Store {
     return result;
   }
 
+  class Observer final : public store::OperationObserver {
+   public:
+    explicit Observer(metrics::ServiceMetrics& metrics) : metrics_(metrics) {}
+    void Observe(std::string_view operation, std::chrono::nanoseconds elapsed) override {
+      metrics_.RecordDbOperation(operation, std::chrono::duration<double>(elapsed).count());
+    }
+
+   private:
+    metrics::ServiceMetrics& metrics_;
+  };
+
   std::unique_ptr<store::Store> inner_;
   metrics::ServiceMetrics& metrics_;
+  Observer observer_;
 };
 
 }  // namespace latchkey::app

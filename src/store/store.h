@@ -25,12 +25,12 @@
 #include "base/result.h"
 #include "store/change_listeners.h"
 #include "store/records.h"
+#include "store/sql/executor.h"
 
 namespace latchkey::store {
 
-class DirectoryStore {
+class DirectoryStore : public virtual sql::Executor {
  public:
-  virtual ~DirectoryStore() = default;
 
   virtual Status CreateTenant(const Tenant& tenant) = 0;
   virtual Result<Tenant> GetTenant(const std::string& id) = 0;
@@ -98,9 +98,8 @@ class DirectoryStore {
                                     TimePoint expires_at, int max_live, TimePoint now) = 0;
 };
 
-class KeyStore {
+class KeyStore : public virtual sql::Executor {
  public:
-  virtual ~KeyStore() = default;
   virtual Status AddSigningKey(const SigningKey& key) = 0;
   // All keys, newest first.
   virtual Result<std::vector<SigningKey>> ListSigningKeys() = 0;
@@ -109,9 +108,8 @@ class KeyStore {
   virtual Status DeleteSigningKey(const std::string& kid) = 0;
 };
 
-class WorkspaceStore {
+class WorkspaceStore : public virtual sql::Executor {
  public:
-  virtual ~WorkspaceStore() = default;
 
   // kAlreadyExists when the user_name (case-insensitive) or application_id is taken.
   virtual Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
@@ -136,46 +134,45 @@ class WorkspaceStore {
   // Ids of the groups the principal is a direct member of.
   virtual Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) = 0;
 
-  virtual Result<std::vector<TokenPermission>> ListTokenPermissions() = 0;
+  Result<std::vector<TokenPermission>> ListTokenPermissions();
   // Replaces all grants with `grants` and deletes every PAT owned by `revoke_owner_ids`,
   // in one transaction. With `audit`, each PAT deleted gets its own event in that transaction
   // too (RevokedByPermissionEvent: `audit`'s actor, time and address, target token:<id>).
-  virtual Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
+  Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
                                          const std::vector<int64_t>& revoke_owner_ids,
-                                         const AuditEvent* audit = nullptr) = 0;
+                                         const AuditEvent* audit = nullptr);
 
   // Deletes the owner's PATs expired at `now`, then inserts the PAT unless the owner still has
   // `quota` or more PATs: then kResourceExhausted. Every stored row counts, so short-lived
   // tokens created in a loop cannot pile up past the quota. Purge, check and insert are atomic.
-  virtual Status CreatePat(const Pat& pat, int quota, TimePoint now,
-                           const AuditEvent* audit = nullptr) = 0;
+  Status CreatePat(const Pat& pat, int quota, TimePoint now,
+                           const AuditEvent* audit = nullptr);
   // Deletes every PAT expired at `now` (housekeeping) and returns how many. Nothing is notified:
   // an expired PAT is refused on sight. The audit table keeps its token.create record.
-  virtual Result<int64_t> PurgeExpiredPats(TimePoint now) = 0;
-  virtual Result<Pat> GetPat(const std::string& token_id) = 0;
+  Result<int64_t> PurgeExpiredPats(TimePoint now);
+  Result<Pat> GetPat(const std::string& token_id);
   // PATs unexpired at `now`, oldest first; `owner_id` 0 = every owner.
-  virtual Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) = 0;
-  virtual Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) = 0;
+  Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now);
+  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr);
   // Sets last_used_day of the given tokens (missing ids are ignored).
-  virtual Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) = 0;
-  virtual Result<int64_t> CountPats() = 0;
+  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day);
+  Result<int64_t> CountPats();
 
-  virtual Status CreateOAuthSecret(const OAuthSecret& secret,
-                                   const AuditEvent* audit = nullptr) = 0;
-  virtual Result<OAuthSecret> GetOAuthSecret(const std::string& id) = 0;
-  virtual Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) = 0;
-  virtual Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) = 0;
+  Status CreateOAuthSecret(const OAuthSecret& secret,
+                                   const AuditEvent* audit = nullptr);
+  Result<OAuthSecret> GetOAuthSecret(const std::string& id);
+  Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id);
+  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr);
 
   // Workspace configuration (string values). Missing key: kNotFound.
-  virtual Result<std::string> GetConf(const std::string& key) = 0;
-  virtual Status SetConf(const std::string& key, const std::string& value,
-                         const AuditEvent* audit = nullptr) = 0;
-  virtual Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) = 0;
+  Result<std::string> GetConf(const std::string& key);
+  Status SetConf(const std::string& key, const std::string& value,
+                         const AuditEvent* audit = nullptr);
+  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr);
 };
 
-class AuditStore {
+class AuditStore : public virtual sql::Executor {
  public:
-  virtual ~AuditStore() = default;
   virtual Status AppendAudit(const AuditEvent& event) = 0;  // seq assigned by the store
   // Events with seq > after_seq, oldest first, at most `limit`.
   virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/sql/codec.h"
+#include "store/sql/session.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -285,7 +286,8 @@ Result<std::string> Connection::PreparedName(std::string_view sql, const std::ve
   std::string key(sql);
   if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
   std::string name = "lk" + std::to_string(prepared_.size() + 1);
-  Result<ResultPtr> prepared = Await(PQsendPrepare(conn_.get(), name.c_str(), key.c_str(),
+  std::string text = sql::Translate(key, sql::kPostgres);
+  Result<ResultPtr> prepared = Await(PQsendPrepare(conn_.get(), name.c_str(), text.c_str(),
                                                    static_cast<int>(types.size()), types.data()),
                                      "prepare");
   if (!prepared) return std::unexpected(std::move(prepared).error());

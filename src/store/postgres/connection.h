@@ -94,7 +94,8 @@ class Connection;
 
 // One execution of a prepared statement: binds positionally ($1, $2, ...) in call order; the
 // first bind failure is reported when it runs. Prepares the SQL on the connection on first use
-// (named lk<N>), so a SQL text is parsed and planned once per connection.
+// (named lk<N>; as sql::Translate makes it: `?` numbered, `{seq}`, `{for_update}`), so a SQL
+// text is parsed and planned once per connection.
 class Statement {
  public:
   Statement(Connection& conn, std::string_view sql) : conn_(conn), sql_(sql) {}
@@ -108,6 +109,8 @@ class Statement {
 
   // Runs the statement, ignoring any rows.
   Status Run();
+  // Runs it and returns its result (the rows, PQcmdTuples).
+  Result<ResultPtr> Execute();
   // Runs it and returns the number of rows inserted, updated or deleted.
   Result<int64_t> Update();
 
@@ -141,7 +144,6 @@ class Statement {
   }
 
  private:
-  Result<ResultPtr> Execute();
   Statement& Add(std::optional<std::string> value, Oid type);
 
   Connection& conn_;

@@ -4,6 +4,7 @@
 
 #include "store/postgres/migrate.h"
 #include "store/postgres/notification_listener.h"
+#include "store/postgres/sql_session.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -69,6 +70,30 @@ Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Chan
         conn.Prepare("SELECT pg_notify($1, $2)").Bind(channel_).Bind(EncodeChange(change)).Run());
   }
   return Ok();
+}
+
+Status PostgresStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
+  return pool_->Read([&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session);
+  });
+}
+
+Status PostgresStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
+  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session);
+  });
+}
+
+Status PostgresStore::RunWrite(sql::Isolation isolation,
+                               sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
+  return Write(isolation == sql::Isolation::kSerializable ? Isolation::kSerializable
+                                                          : Isolation::kReadCommitted,
+               nullptr, [&](Connection& conn, std::vector<Change>& changes) -> Status {
+                 SqlSession session(conn);
+                 return fn(session, changes);
+               });
 }
 
 Status PostgresStore::Ping() {

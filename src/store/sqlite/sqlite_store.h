@@ -99,31 +99,17 @@ class SqliteStore final : public Store {
   Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
   Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) override;
   Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
-  Result<std::vector<TokenPermission>> ListTokenPermissions() override;
-  Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids,
-                                 const AuditEvent* audit = nullptr) override;
-  Status CreatePat(const Pat& pat, int quota, TimePoint now,
-                   const AuditEvent* audit = nullptr) override;
-  Result<Pat> GetPat(const std::string& token_id) override;
-  Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) override;
-  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
-  Result<int64_t> CountPats() override;
-  Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr) override;
-  Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
-  Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) override;
-  Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value,
-                 const AuditEvent* audit = nullptr) override;
-  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
 
   // AuditStore.
   Status AppendAudit(const AuditEvent& event) override;
   Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
   Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
+
+  // sql::Executor: the sessions the query layer's operations run on.
+  Status RunRead(sql::FunctionRef<Status(sql::Session&)> fn) override;
+  Status RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) override;
+  Status RunWrite(sql::Isolation isolation,
+                  sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
 
   // Store.
   ChangeSubscription AddChangeListener(ChangeListener listener) override;
