@@ -32,37 +32,37 @@ namespace latchkey::store {
 class DirectoryStore : public virtual sql::Executor {
  public:
 
-  virtual Status CreateTenant(const Tenant& tenant) = 0;
-  virtual Result<Tenant> GetTenant(const std::string& id) = 0;
-  virtual Result<std::vector<Tenant>> ListTenants() = 0;
+  Status CreateTenant(const Tenant& tenant);
+  Result<Tenant> GetTenant(const std::string& id);
+  Result<std::vector<Tenant>> ListTenants();
 
   // Creates the application and its service principal in the home tenant together (no service
   // principal when sp.object_id is empty). kAlreadyExists if the app_id or object ids are taken.
-  virtual Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) = 0;
-  virtual Result<Application> GetApplicationByAppId(const std::string& app_id) = 0;
-  virtual Result<Application> GetApplicationByObjectId(const std::string& object_id) = 0;
+  Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp);
+  Result<Application> GetApplicationByAppId(const std::string& app_id);
+  Result<Application> GetApplicationByObjectId(const std::string& object_id);
   // Applications of one tenant, oldest first.
-  virtual Result<std::vector<Application>> ListApplications(const std::string& tenant_id) = 0;
+  Result<std::vector<Application>> ListApplications(const std::string& tenant_id);
   // The application one of whose identifier URIs equals `uri` exactly.
-  virtual Result<Application> FindApplicationByIdentifierUri(const std::string& uri) = 0;
+  Result<Application> FindApplicationByIdentifierUri(const std::string& uri);
   // Deletes the application with its credentials and service principals.
-  virtual Status DeleteApplication(const std::string& object_id) = 0;
+  Status DeleteApplication(const std::string& object_id);
 
-  virtual Status AddPasswordCredential(const PasswordCredential& credential,
-                                       const AuditEvent* audit = nullptr) = 0;
-  virtual Result<std::vector<PasswordCredential>> ListPasswordCredentials(
-      const std::string& app_object_id) = 0;
-  virtual Status RemovePasswordCredential(const std::string& app_object_id,
+  Status AddPasswordCredential(const PasswordCredential& credential,
+                                       const AuditEvent* audit = nullptr);
+  Result<std::vector<PasswordCredential>> ListPasswordCredentials(
+      const std::string& app_object_id);
+  Status RemovePasswordCredential(const std::string& app_object_id,
                                           const std::string& key_id,
-                                          const AuditEvent* audit = nullptr) = 0;
+                                          const AuditEvent* audit = nullptr);
 
-  virtual Status AddCertificateCredential(const CertificateCredential& credential,
-                                          const AuditEvent* audit = nullptr) = 0;
-  virtual Result<std::vector<CertificateCredential>> ListCertificateCredentials(
-      const std::string& app_object_id) = 0;
-  virtual Status RemoveCertificateCredential(const std::string& app_object_id,
+  Status AddCertificateCredential(const CertificateCredential& credential,
+                                          const AuditEvent* audit = nullptr);
+  Result<std::vector<CertificateCredential>> ListCertificateCredentials(
+      const std::string& app_object_id);
+  Status RemoveCertificateCredential(const std::string& app_object_id,
                                              const std::string& key_id,
-                                             const AuditEvent* audit = nullptr) = 0;
+                                             const AuditEvent* audit = nullptr);
 
   // Federated identity credentials. Add: kNotFound if the application is missing,
   // kAlreadyExists if its name (case-insensitive) or its issuer and subject together are taken
@@ -70,69 +70,69 @@ class DirectoryStore : public virtual sql::Executor {
   // Update replaces issuer, subject, audiences and description of the credential with
   // credential.id in credential.app_object_id (kNotFound; kAlreadyExists as for Add). Add,
   // update and remove notify kCredentialChanged with the app id.
-  virtual Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                        int max_per_app) = 0;
+  Status AddFederatedCredential(const FederatedIdentityCredential& credential,
+                                        int max_per_app);
   // Oldest first.
-  virtual Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
-      const std::string& app_object_id) = 0;
-  virtual Status UpdateFederatedCredential(const FederatedIdentityCredential& credential) = 0;
-  virtual Status RemoveFederatedCredential(const std::string& app_object_id,
-                                           const std::string& id) = 0;
+  Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
+      const std::string& app_object_id);
+  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential);
+  Status RemoveFederatedCredential(const std::string& app_object_id,
+                                           const std::string& id);
 
   // kAlreadyExists if the app already has a service principal in that tenant.
-  virtual Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) = 0;
-  virtual Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
-      const std::string& object_id) = 0;
-  virtual Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
-      const std::string& tenant_id, const std::string& app_id) = 0;
-  virtual Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
-      const std::string& tenant_id) = 0;
-  virtual Status DeleteDirectoryServicePrincipal(const std::string& object_id) = 0;
+  Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp);
+  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
+      const std::string& object_id);
+  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
+      const std::string& tenant_id, const std::string& app_id);
+  Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
+      const std::string& tenant_id);
+  Status DeleteDirectoryServicePrincipal(const std::string& object_id);
 
   // Replay protection for client assertions, shared by every replica. Deletes every record
   // expired at `now`, then records `jti_hash` (a hash of client id and jti) for `app_id` until
   // `expires_at`. kAlreadyExists if `jti_hash` is recorded and unexpired (a replay);
   // kResourceExhausted if `app_id` already holds `max_live` unexpired records. Check and insert
   // are atomic.
-  virtual Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
-                                    TimePoint expires_at, int max_live, TimePoint now) = 0;
+  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                                    TimePoint expires_at, int max_live, TimePoint now);
 };
 
 class KeyStore : public virtual sql::Executor {
  public:
-  virtual Status AddSigningKey(const SigningKey& key) = 0;
+  Status AddSigningKey(const SigningKey& key);
   // All keys, newest first.
-  virtual Result<std::vector<SigningKey>> ListSigningKeys() = 0;
+  Result<std::vector<SigningKey>> ListSigningKeys();
   // Makes `new_kid` the signing key: every other key without retired_at gets retired_at = at.
-  virtual Status ActivateSigningKey(const std::string& new_kid, TimePoint at) = 0;
-  virtual Status DeleteSigningKey(const std::string& kid) = 0;
+  Status ActivateSigningKey(const std::string& new_kid, TimePoint at);
+  Status DeleteSigningKey(const std::string& kid);
 };
 
 class WorkspaceStore : public virtual sql::Executor {
  public:
 
   // kAlreadyExists when the user_name (case-insensitive) or application_id is taken.
-  virtual Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
-  virtual Result<Principal> GetPrincipal(int64_t id) = 0;
-  virtual Result<Principal> FindUserByName(const std::string& user_name) = 0;  // case-insensitive
-  virtual Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) = 0;
+  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr);
+  Result<Principal> GetPrincipal(int64_t id);
+  Result<Principal> FindUserByName(const std::string& user_name);  // case-insensitive
+  Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id);
   // Principals of one kind ordered by id.
-  virtual Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) = 0;
+  Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind);
   // Replaces every field but id, kind and created_at.
-  virtual Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
+  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr);
   // Deletes the principal with its PATs, OAuth secrets, group memberships and token grants.
-  virtual Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) = 0;
+  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr);
 
   // kAlreadyExists on display_name.
-  virtual Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) = 0;
-  virtual Result<Group> GetGroup(int64_t id) = 0;
-  virtual Result<Group> FindGroupByName(const std::string& display_name) = 0;
-  virtual Result<std::vector<Group>> ListGroups() = 0;
+  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr);
+  Result<Group> GetGroup(int64_t id);
+  Result<Group> FindGroupByName(const std::string& display_name);
+  Result<std::vector<Group>> ListGroups();
   // Replaces name and members. kNotFound if a member id is no principal.
-  virtual Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) = 0;
-  virtual Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) = 0;
+  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr);
+  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr);
   // Ids of the groups the principal is a direct member of.
-  virtual Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) = 0;
+  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id);
 
   Result<std::vector<TokenPermission>> ListTokenPermissions();
   // Replaces all grants with `grants` and deletes every PAT owned by `revoke_owner_ids`,
@@ -173,12 +173,12 @@ class WorkspaceStore : public virtual sql::Executor {
 
 class AuditStore : public virtual sql::Executor {
  public:
-  virtual Status AppendAudit(const AuditEvent& event) = 0;  // seq assigned by the store
+  Status AppendAudit(const AuditEvent& event);  // seq assigned by the store
   // Events with seq > after_seq, oldest first, at most `limit`.
-  virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit);
   // Retention: deletes the events recorded before `before`, then the oldest beyond the newest
   // `keep_at_most` (by seq). Returns how many were deleted. Cost ~ the rows deleted.
-  virtual Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) = 0;
+  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most);
 };
 
 // The event ReplaceTokenPermissions stores for each PAT it deletes: action

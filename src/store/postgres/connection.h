@@ -20,17 +20,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "store/store.h"
-
-// Returns the error of a Status-like expression from the enclosing function (which returns a
-// Status or a Result<T>). Same as the SQLite backend's macro, which this one may meet in a
-// translation unit that includes both.
-#ifndef LATCHKEY_RETURN_IF_ERROR
-#define LATCHKEY_RETURN_IF_ERROR(expr)                             \
-  do {                                                             \
-    if (auto latchkey_status_ = (expr); !latchkey_status_)         \
-      return std::unexpected(std::move(latchkey_status_).error()); \
-  } while (0)
-#endif
+#include "store/sql/return_if_error.h"
 
 namespace latchkey::store::postgres {
 

@@ -90,10 +90,20 @@ Status PostgresStore::RunWrite(sql::Isolation isolation,
                                sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
   return Write(isolation == sql::Isolation::kSerializable ? Isolation::kSerializable
                                                           : Isolation::kReadCommitted,
-               nullptr, [&](Connection& conn, std::vector<Change>& changes) -> Status {
-                 SqlSession session(conn);
-                 return fn(session, changes);
-               });
+               fn);
+}
+
+Status PostgresStore::Write(Isolation isolation,
+                            sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
+  std::vector<Change> changes;
+  Status status = pool_->Transaction(isolation, [&](Connection& conn) -> Status {
+    changes.clear();
+    SqlSession session(conn);
+    LATCHKEY_RETURN_IF_ERROR(fn(session, changes));
+    return SendNotifications(conn, changes);
+  });
+  if (status) NotifyLocal(changes);
+  return status;
 }
 
 Status PostgresStore::Ping() {

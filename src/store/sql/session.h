@@ -26,16 +26,7 @@
 #include "base/result.h"
 #include "store/sql/codec.h"
 #include "store/sql/function_ref.h"
-
-// Returns the error of a Status-like expression from the enclosing function (which returns a
-// Status or a Result<T>). The backends' connection headers define the same macro.
-#ifndef LATCHKEY_RETURN_IF_ERROR
-#define LATCHKEY_RETURN_IF_ERROR(expr)                             \
-  do {                                                             \
-    if (auto latchkey_status_ = (expr); !latchkey_status_)         \
-      return std::unexpected(std::move(latchkey_status_).error()); \
-  } while (0)
-#endif
+#include "store/sql/return_if_error.h"
 
 namespace latchkey::store::sql {
 

@@ -17,16 +17,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
-
-// Returns the error of a Status-like expression from the enclosing function (which returns a
-// Status or a Result<T>).
-#ifndef LATCHKEY_RETURN_IF_ERROR
-#define LATCHKEY_RETURN_IF_ERROR(expr)                             \
-  do {                                                             \
-    if (auto latchkey_status_ = (expr); !latchkey_status_)         \
-      return std::unexpected(std::move(latchkey_status_).error()); \
-  } while (0)
-#endif
+#include "store/sql/return_if_error.h"
 
 namespace latchkey::store::sqlite {
 

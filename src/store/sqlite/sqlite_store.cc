@@ -134,14 +134,6 @@ ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
   return listeners_.Add(std::move(listener));
 }
 
-Status SqliteStore::Write(const AuditEvent* audit, const std::function<Status(Connection&)>& fn) {
-  return pool_->Write([&](Connection& conn) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(fn(conn));
-    if (audit != nullptr) return InsertAudit(conn, *audit);
-    return Ok();
-  });
-}
-
 Status SqliteStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
   return pool_->Read([&](Connection& conn) -> Status {
     SqlSession session(conn);

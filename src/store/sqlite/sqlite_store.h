@@ -39,72 +39,6 @@ class SqliteStore final : public Store {
   // PRAGMA integrity_check: Ok when it reports "ok", else kInternal with its first findings.
   Status IntegrityCheck();
 
-  // DirectoryStore.
-  Status CreateTenant(const Tenant& tenant) override;
-  Result<Tenant> GetTenant(const std::string& id) override;
-  Result<std::vector<Tenant>> ListTenants() override;
-  Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) override;
-  Result<Application> GetApplicationByAppId(const std::string& app_id) override;
-  Result<Application> GetApplicationByObjectId(const std::string& object_id) override;
-  Result<std::vector<Application>> ListApplications(const std::string& tenant_id) override;
-  Result<Application> FindApplicationByIdentifierUri(const std::string& uri) override;
-  Status DeleteApplication(const std::string& object_id) override;
-  Status AddPasswordCredential(const PasswordCredential& credential,
-                               const AuditEvent* audit = nullptr) override;
-  Result<std::vector<PasswordCredential>> ListPasswordCredentials(
-      const std::string& app_object_id) override;
-  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
-                                  const AuditEvent* audit = nullptr) override;
-  Status AddCertificateCredential(const CertificateCredential& credential,
-                                  const AuditEvent* audit = nullptr) override;
-  Result<std::vector<CertificateCredential>> ListCertificateCredentials(
-      const std::string& app_object_id) override;
-  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
-                                     const AuditEvent* audit = nullptr) override;
-  Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) override;
-  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
-      const std::string& object_id) override;
-  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
-      const std::string& tenant_id, const std::string& app_id) override;
-  Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
-      const std::string& tenant_id) override;
-  Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
-  Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                int max_per_app) override;
-  Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
-      const std::string& app_object_id) override;
-  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential) override;
-  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id) override;
-  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
-                            TimePoint expires_at, int max_live, TimePoint now) override;
-
-  // KeyStore.
-  Status AddSigningKey(const SigningKey& key) override;
-  Result<std::vector<SigningKey>> ListSigningKeys() override;
-  Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;
-  Status DeleteSigningKey(const std::string& kid) override;
-
-  // WorkspaceStore.
-  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
-  Result<Principal> GetPrincipal(int64_t id) override;
-  Result<Principal> FindUserByName(const std::string& user_name) override;
-  Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
-  Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) override;
-  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
-  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) override;
-  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
-  Result<Group> GetGroup(int64_t id) override;
-  Result<Group> FindGroupByName(const std::string& display_name) override;
-  Result<std::vector<Group>> ListGroups() override;
-  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
-  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) override;
-  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
-
-  // AuditStore.
-  Status AppendAudit(const AuditEvent& event) override;
-  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
-  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
-
   // sql::Executor: the sessions the query layer's operations run on.
   Status RunRead(sql::FunctionRef<Status(sql::Session&)> fn) override;
   Status RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) override;
@@ -120,9 +54,6 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
 
-  // pool_->Write(fn), inserting `audit` (if not null) after fn in the same transaction.
-  Status Write(const AuditEvent* audit, const std::function<Status(Connection&)>& fn);
-  static Status InsertAudit(Connection& conn, const AuditEvent& event);
   // Returns `status`; when it is Ok, first tells every listener about `changes`.
   Status Notify(Status status, const std::vector<Change>& changes);
   // The watcher of changes made by other processes (file databases only).

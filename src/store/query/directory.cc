@@ -1,18 +1,23 @@
-// PostgresStore: tenants, applications, their credentials and directory service principals.
+// Tenants, applications, their credentials and directory service principals, written once
+// for both backends.
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "store/postgres/postgres_store.h"
+#include "store/store.h"
 #include "store/row_mappers.h"
 
-namespace latchkey::store::postgres {
+namespace latchkey::store {
+
+using sql::Row;
+using sql::Session;
+
 namespace {
 
-Status InsertServicePrincipal(Connection& conn, const DirectoryServicePrincipal& sp) {
-  return conn
+Status InsertServicePrincipal(Session& s, const DirectoryServicePrincipal& sp) {
+  return s
       .Prepare("INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS
-               ") VALUES ($1, $2, $3, $4, $5)")
+               ") VALUES (?, ?, ?, ?, ?)")
       .Bind(sp.object_id)
       .Bind(sp.app_id)
       .Bind(sp.tenant_id)
@@ -22,24 +27,23 @@ Status InsertServicePrincipal(Connection& conn, const DirectoryServicePrincipal&
 }
 
 // The client id (app_id) of an application, for change events; kNotFound if it is missing.
-Result<std::string> AppIdOf(Connection& conn, const std::string& object_id) {
-  return conn.Prepare("SELECT app_id FROM applications WHERE object_id = $1")
+Result<std::string> AppIdOf(Session& s, const std::string& object_id) {
+  return s.Prepare("SELECT app_id FROM applications WHERE object_id = ?")
       .Bind(object_id)
       .One([](const Row& row) -> Result<std::string> { return row.Text(0); }, "application");
 }
 
 // Deletes one credential row of an application; the change names the application's app_id.
-Status RemoveCredential(Connection& conn, const char* sql, const std::string& app_object_id,
+Status RemoveCredential(Session& s, const char* sql, const std::string& app_object_id,
                         const std::string& key_id, std::vector<Change>& changes) {
-  Result<std::string> app_id = AppIdOf(conn, app_object_id);
+  Result<std::string> app_id = AppIdOf(s, app_object_id);
   if (!app_id) return std::unexpected(std::move(app_id).error());
-  Result<int64_t> deleted = conn.Prepare(sql).Bind(app_object_id).Bind(key_id).Update();
+  Result<int64_t> deleted = s.Prepare(sql).Bind(app_object_id).Bind(key_id).Update();
   if (!deleted) return std::unexpected(std::move(deleted).error());
   if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "credential not found");
   changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
   return Ok();
 }
-
 
 // ASCII lower case (names compare case-insensitively, as Graph's do).
 std::string AsciiLowerCopy(std::string s) {
@@ -50,9 +54,9 @@ std::string AsciiLowerCopy(std::string s) {
 
 }  // namespace
 
-Status PostgresStore::CreateTenant(const Tenant& tenant) {
-  return Write([&](Connection& conn) {
-    return conn.Prepare("INSERT INTO tenants (id, display_name, created_at) VALUES ($1, $2, $3)")
+Status DirectoryStore::CreateTenant(const Tenant& tenant) {
+  return Write("CreateTenant", [&](Session& s) {
+    return s.Prepare("INSERT INTO tenants (id, display_name, created_at) VALUES (?, ?, ?)")
         .Bind(tenant.id)
         .Bind(tenant.display_name)
         .Bind(tenant.created_at)
@@ -60,26 +64,26 @@ Status PostgresStore::CreateTenant(const Tenant& tenant) {
   });
 }
 
-Result<Tenant> PostgresStore::GetTenant(const std::string& id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = $1")
+Result<Tenant> DirectoryStore::GetTenant(const std::string& id) {
+  return Read("GetTenant", [&](Session& s) {
+    return s.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = ?")
         .Bind(id)
         .One(TenantFromRow<Row>, "tenant");
   });
 }
 
-Result<std::vector<Tenant>> PostgresStore::ListTenants() {
-  return pool_->Read([&](Connection& conn) {
-    return conn.Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, seq")
+Result<std::vector<Tenant>> DirectoryStore::ListTenants() {
+  return Read("ListTenants", [&](Session& s) {
+    return s.Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, {seq}")
         .All(TenantFromRow<Row>);
   });
 }
 
-Status PostgresStore::CreateApplication(const Application& app,
+Status DirectoryStore::CreateApplication(const Application& app,
                                         const DirectoryServicePrincipal& sp) {
-  return Write([&](Connection& conn) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
-                                          ") VALUES ($1, $2, $3, $4, $5, $6, $7)")
+  return Write("CreateApplication", [&](Session& s) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
+                                          ") VALUES (?, ?, ?, ?, ?, ?, ?)")
                                  .Bind(app.object_id)
                                  .Bind(app.app_id)
                                  .Bind(app.tenant_id)
@@ -89,73 +93,77 @@ Status PostgresStore::CreateApplication(const Application& app,
                                  .Bind(app.created_at)
                                  .Run());
     if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
-    return InsertServicePrincipal(conn, sp);
+    return InsertServicePrincipal(s, sp);
   });
 }
 
-Result<Application> PostgresStore::GetApplicationByAppId(const std::string& app_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = $1")
+Result<Application> DirectoryStore::GetApplicationByAppId(const std::string& app_id) {
+  return Read("GetApplicationByAppId", [&](Session& s) {
+    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?")
         .Bind(app_id)
         .One(ApplicationFromRow<Row>, "application");
   });
 }
 
-Result<Application> PostgresStore::GetApplicationByObjectId(const std::string& object_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = $1")
+Result<Application> DirectoryStore::GetApplicationByObjectId(const std::string& object_id) {
+  return Read("GetApplicationByObjectId", [&](Session& s) {
+    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?")
         .Bind(object_id)
         .One(ApplicationFromRow<Row>, "application");
   });
 }
 
-Result<std::vector<Application>> PostgresStore::ListApplications(const std::string& tenant_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+Result<std::vector<Application>> DirectoryStore::ListApplications(const std::string& tenant_id) {
+  return Read("ListApplications", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_APP_COLUMNS
-                 " FROM applications WHERE tenant_id = $1 ORDER BY created_at, seq")
+                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, {seq}")
         .Bind(tenant_id)
         .All(ApplicationFromRow<Row>);
   });
 }
 
-Result<Application> PostgresStore::FindApplicationByIdentifierUri(const std::string& uri) {
+Result<Application> DirectoryStore::FindApplicationByIdentifierUri(const std::string& uri) {
   // Exact (binary) comparison, as the contract asks; applications are few, so a scan of the
   // JSON arrays is fine. The oldest application wins should two share a URI.
-  return pool_->Read([&](Connection& conn) {
-    return conn
-        .Prepare("SELECT " LATCHKEY_APP_COLUMNS
-                 " FROM applications WHERE EXISTS (SELECT 1 FROM"
-                 " json_array_elements_text(identifier_uris::json) AS uri (value)"
-                 " WHERE uri.value = $1) ORDER BY created_at, seq LIMIT 1")
+  return Read("FindApplicationByIdentifierUri", [&](Session& s) {
+    return s
+        .Prepare(s.dialect().Pick(
+            "SELECT " LATCHKEY_APP_COLUMNS
+            " FROM applications WHERE EXISTS (SELECT 1 FROM json_each(identifier_uris)"
+            " WHERE json_each.value = ?) ORDER BY created_at, {seq} LIMIT 1",
+            "SELECT " LATCHKEY_APP_COLUMNS
+            " FROM applications WHERE EXISTS (SELECT 1 FROM"
+            " json_array_elements_text(identifier_uris::json) AS uri (value)"
+            " WHERE uri.value = ?) ORDER BY created_at, {seq} LIMIT 1"))
         .Bind(uri)
         .One(ApplicationFromRow<Row>, "application");
   });
 }
 
-Status PostgresStore::DeleteApplication(const std::string& object_id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
-    Result<std::string> app_id = AppIdOf(conn, object_id);
+Status DirectoryStore::DeleteApplication(const std::string& object_id) {
+  return Write("DeleteApplication", [&](Session& s, std::vector<Change>& changes) -> Status {
+    Result<std::string> app_id = AppIdOf(s, object_id);
     if (!app_id) return std::unexpected(std::move(app_id).error());
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("DELETE FROM directory_service_principals WHERE app_id = $1")
+        s.Prepare("DELETE FROM directory_service_principals WHERE app_id = ?")
             .Bind(*app_id)
             .Run());
     // Credentials go with the application (ON DELETE CASCADE).
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("DELETE FROM applications WHERE object_id = $1").Bind(object_id).Run());
+        s.Prepare("DELETE FROM applications WHERE object_id = ?").Bind(object_id).Run());
     changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
     return Ok();
   });
 }
 
-Status PostgresStore::AddPasswordCredential(const PasswordCredential& credential,
+Status DirectoryStore::AddPasswordCredential(const PasswordCredential& credential,
                                             const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn) {
-    return conn
+  return Write("AddPasswordCredential", audit, [&](Session& s) {
+    return s
         .Prepare(
             "INSERT INTO password_credentials (key_id, app_object_id, display_name, hint,"
-            " secret_hash, start_at, end_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            " secret_hash, start_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .Bind(credential.key_id)
         .Bind(credential.app_object_id)
         .Bind(credential.display_name)
@@ -167,35 +175,35 @@ Status PostgresStore::AddPasswordCredential(const PasswordCredential& credential
   });
 }
 
-Result<std::vector<PasswordCredential>> PostgresStore::ListPasswordCredentials(
+Result<std::vector<PasswordCredential>> DirectoryStore::ListPasswordCredentials(
     const std::string& app_object_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("ListPasswordCredentials", [&](Session& s) {
+    return s
         .Prepare(
             "SELECT key_id, app_object_id, display_name, hint, secret_hash, start_at, end_at"
-            " FROM password_credentials WHERE app_object_id = $1 ORDER BY start_at, seq")
+            " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}")
         .Bind(app_object_id)
         .All(PasswordCredentialFromRow<Row>);
   });
 }
 
-Status PostgresStore::RemovePasswordCredential(const std::string& app_object_id,
+Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id,
                                                const std::string& key_id, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) {
+  return Write("RemovePasswordCredential", audit, [&](Session& s, std::vector<Change>& changes) {
     return RemoveCredential(
-        conn, "DELETE FROM password_credentials WHERE app_object_id = $1 AND key_id = $2",
+        s, "DELETE FROM password_credentials WHERE app_object_id = ? AND key_id = ?",
         app_object_id, key_id, changes);
   });
 }
 
-Status PostgresStore::AddCertificateCredential(const CertificateCredential& credential,
+Status DirectoryStore::AddCertificateCredential(const CertificateCredential& credential,
                                                const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn) {
-    return conn
+  return Write("AddCertificateCredential", audit, [&](Session& s) {
+    return s
         .Prepare(
             "INSERT INTO certificate_credentials (key_id, app_object_id, display_name,"
             " certificate_pem, thumbprint_sha1, start_at, end_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            " VALUES (?, ?, ?, ?, ?, ?, ?)")
         .Bind(credential.key_id)
         .Bind(credential.app_object_id)
         .Bind(credential.display_name)
@@ -207,73 +215,73 @@ Status PostgresStore::AddCertificateCredential(const CertificateCredential& cred
   });
 }
 
-Result<std::vector<CertificateCredential>> PostgresStore::ListCertificateCredentials(
+Result<std::vector<CertificateCredential>> DirectoryStore::ListCertificateCredentials(
     const std::string& app_object_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("ListCertificateCredentials", [&](Session& s) {
+    return s
         .Prepare(
             "SELECT key_id, app_object_id, display_name, certificate_pem, thumbprint_sha1,"
-            " start_at, end_at FROM certificate_credentials WHERE app_object_id = $1"
-            " ORDER BY start_at, seq")
+            " start_at, end_at FROM certificate_credentials WHERE app_object_id = ?"
+            " ORDER BY start_at, {seq}")
         .Bind(app_object_id)
         .All(CertificateCredentialFromRow<Row>);
   });
 }
 
-Status PostgresStore::RemoveCertificateCredential(const std::string& app_object_id,
+Status DirectoryStore::RemoveCertificateCredential(const std::string& app_object_id,
                                                   const std::string& key_id,
                                                   const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) {
+  return Write("RemoveCertificateCredential", audit, [&](Session& s, std::vector<Change>& changes) {
     return RemoveCredential(
-        conn, "DELETE FROM certificate_credentials WHERE app_object_id = $1 AND key_id = $2",
+        s, "DELETE FROM certificate_credentials WHERE app_object_id = ? AND key_id = ?",
         app_object_id, key_id, changes);
   });
 }
 
-Status PostgresStore::CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) {
-  return Write([&](Connection& conn) { return InsertServicePrincipal(conn, sp); });
+Status DirectoryStore::CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) {
+  return Write("CreateDirectoryServicePrincipal", [&](Session& s) { return InsertServicePrincipal(s, sp); });
 }
 
-Result<DirectoryServicePrincipal> PostgresStore::GetDirectoryServicePrincipal(
+Result<DirectoryServicePrincipal> DirectoryStore::GetDirectoryServicePrincipal(
     const std::string& object_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("GetDirectoryServicePrincipal", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE object_id = $1")
+                 " FROM directory_service_principals WHERE object_id = ?")
         .Bind(object_id)
         .One(ServicePrincipalFromRow<Row>, "service principal");
   });
 }
 
-Result<DirectoryServicePrincipal> PostgresStore::FindDirectoryServicePrincipal(
+Result<DirectoryServicePrincipal> DirectoryStore::FindDirectoryServicePrincipal(
     const std::string& tenant_id, const std::string& app_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("FindDirectoryServicePrincipal", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE tenant_id = $1 AND app_id = $2")
+                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?")
         .Bind(tenant_id)
         .Bind(app_id)
         .One(ServicePrincipalFromRow<Row>, "service principal");
   });
 }
 
-Result<std::vector<DirectoryServicePrincipal>> PostgresStore::ListDirectoryServicePrincipals(
+Result<std::vector<DirectoryServicePrincipal>> DirectoryStore::ListDirectoryServicePrincipals(
     const std::string& tenant_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("ListDirectoryServicePrincipals", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE tenant_id = $1"
-                 " ORDER BY created_at, seq")
+                 " FROM directory_service_principals WHERE tenant_id = ?"
+                 " ORDER BY created_at, {seq}")
         .Bind(tenant_id)
         .All(ServicePrincipalFromRow<Row>);
   });
 }
 
-Status PostgresStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status DirectoryStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
+  return Write("DeleteDirectoryServicePrincipal", [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<std::string> app_id =
-        conn.Prepare(
-                "DELETE FROM directory_service_principals WHERE object_id = $1"
+        s.Prepare(
+                "DELETE FROM directory_service_principals WHERE object_id = ?"
                 " RETURNING app_id")
             .Bind(object_id)
             .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
@@ -285,18 +293,18 @@ Status PostgresStore::DeleteDirectoryServicePrincipal(const std::string& object_
   });
 }
 
-Status PostgresStore::RecordAssertionJti(const std::string& app_id,
+Status DirectoryStore::RecordAssertionJti(const std::string& app_id,
                                          const std::string& jti_hash, TimePoint expires_at,
                                          int max_live, TimePoint now) {
   // An error return rolls the whole transaction back, the insert included.
-  return Write([&](Connection& conn) -> Status {
+  return Write("RecordAssertionJti", [&](Session& s) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("DELETE FROM assertion_jtis WHERE expires_at <= $1").Bind(now).Run());
+        s.Prepare("DELETE FROM assertion_jtis WHERE expires_at <= ?").Bind(now).Run());
     // Insert-if-absent is the replay check: a second use of the same jti (here or on another
     // replica) finds the row and inserts nothing.
     Result<int64_t> inserted =
-        conn.Prepare(
-                "INSERT INTO assertion_jtis (jti_hash, app_id, expires_at) VALUES ($1, $2, $3)"
+        s.Prepare(
+                "INSERT INTO assertion_jtis (jti_hash, app_id, expires_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (jti_hash) DO NOTHING")
             .Bind(jti_hash)
             .Bind(app_id)
@@ -306,9 +314,9 @@ Status PostgresStore::RecordAssertionJti(const std::string& app_id,
     if (*inserted == 0) return MakeError(ErrorCode::kAlreadyExists, "assertion already used");
     // This row included; the LIMIT keeps the count's cost bounded by max_live.
     Result<int64_t> live =
-        conn.Prepare(
-                "SELECT count(*) FROM (SELECT 1 FROM assertion_jtis WHERE app_id = $1"
-                " AND expires_at > $2 LIMIT $3) AS live")
+        s.Prepare(
+                "SELECT count(*) FROM (SELECT 1 FROM assertion_jtis WHERE app_id = ?"
+                " AND expires_at > ? LIMIT ?) AS live")
             .Bind(app_id)
             .Bind(now)
             .Bind(static_cast<int64_t>(max_live) + 1)
@@ -323,17 +331,18 @@ Status PostgresStore::RecordAssertionJti(const std::string& app_id,
 
 // ---- Federated identity credentials ----
 
-Status PostgresStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
+Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
                                      int max_per_app) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
-    Result<std::string> app_id = conn.Prepare("SELECT app_id FROM applications WHERE object_id = $1 FOR UPDATE")
+  return Write("AddFederatedCredential", [&](Session& s, std::vector<Change>& changes) -> Status {
+    // The count and the insert run in one transaction, after locking the application row
+    // (PostgreSQL; SQLite has one writer).
+    Result<std::string> app_id =
+        s.Prepare("SELECT app_id FROM applications WHERE object_id = ?{for_update}")
             .Bind(credential.app_object_id)
-            .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
-                 "application");
+            .One(TextFromRow<Row>, "application");
     if (!app_id) return std::unexpected(std::move(app_id).error());
-    // The count and the insert run in one transaction, after locking the application row.
     Result<int64_t> held =
-        conn.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = $1")
+        s.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = ?")
             .Bind(credential.app_object_id)
             .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
     if (!held) return std::unexpected(std::move(held).error());
@@ -342,8 +351,8 @@ Status PostgresStore::AddFederatedCredential(const FederatedIdentityCredential& 
                        "the application already has the most federated credentials allowed");
     }
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
-                     ", name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        s.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
+                     ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .Bind(credential.id)
             .Bind(credential.app_object_id)
             .Bind(credential.name)
@@ -359,25 +368,25 @@ Status PostgresStore::AddFederatedCredential(const FederatedIdentityCredential& 
   });
 }
 
-Result<std::vector<FederatedIdentityCredential>> PostgresStore::ListFederatedCredentials(
+Result<std::vector<FederatedIdentityCredential>> DirectoryStore::ListFederatedCredentials(
     const std::string& app_object_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("ListFederatedCredentials", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_FEDERATED_COLUMNS
-                 " FROM federated_credentials WHERE app_object_id = $1 ORDER BY created_at, seq")
+                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, {seq}")
         .Bind(app_object_id)
         .All(FederatedCredentialFromRow<Row>);
   });
 }
 
-Status PostgresStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
-    Result<std::string> app_id = AppIdOf(conn, credential.app_object_id);
+Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
+  return Write("UpdateFederatedCredential", [&](Session& s, std::vector<Change>& changes) -> Status {
+    Result<std::string> app_id = AppIdOf(s, credential.app_object_id);
     if (!app_id) return std::unexpected(std::move(app_id).error());
     Result<int64_t> updated =
-        conn.Prepare(
-                "UPDATE federated_credentials SET issuer = $1, subject = $2, audiences = $3,"
-                " description = $4 WHERE app_object_id = $5 AND id = $6")
+        s.Prepare(
+                "UPDATE federated_credentials SET issuer = ?, subject = ?, audiences = ?,"
+                " description = ? WHERE app_object_id = ? AND id = ?")
             .Bind(credential.issuer)
             .Bind(credential.subject)
             .Bind(credential.audiences)
@@ -392,13 +401,13 @@ Status PostgresStore::UpdateFederatedCredential(const FederatedIdentityCredentia
   });
 }
 
-Status PostgresStore::RemoveFederatedCredential(const std::string& app_object_id,
+Status DirectoryStore::RemoveFederatedCredential(const std::string& app_object_id,
                                         const std::string& id) {
-  return Write([&](Connection& conn, std::vector<Change>& changes) -> Status {
+  return Write("RemoveFederatedCredential", [&](Session& s, std::vector<Change>& changes) -> Status {
     return RemoveCredential(
-        conn, "DELETE FROM federated_credentials WHERE app_object_id = $1 AND id = $2",
+        s, "DELETE FROM federated_credentials WHERE app_object_id = ? AND id = ?",
         app_object_id, id, changes);
   });
 }
 
-}  // namespace latchkey::store::postgres
+}  // namespace latchkey::store

@@ -1,19 +1,21 @@
-// SqliteStore: signing key metadata and the audit log.
+// Signing key metadata and the audit log, written once for both backends. (The audit insert
+// every audited write shares is sql::Executor::InsertAudit.)
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "store/store.h"
 #include "store/row_mappers.h"
-#include "store/sqlite/connection_pool.h"
-#include "store/sqlite/sqlite_store.h"
 
-namespace latchkey::store::sqlite {
+namespace latchkey::store {
 
-Status SqliteStore::AddSigningKey(const SigningKey& key) {
-  std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+using sql::Row;
+using sql::Session;
+
+Status KeyStore::AddSigningKey(const SigningKey& key) {
+  return Write("AddSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO signing_keys (kid, public_pem, created_at, retired_at)"
+        s.Prepare("INSERT INTO signing_keys (kid, public_pem, created_at, retired_at)"
                      " VALUES (?, ?, ?, ?)")
             .Bind(key.kid)
             .Bind(key.public_pem)
@@ -23,29 +25,27 @@ Status SqliteStore::AddSigningKey(const SigningKey& key) {
     changes.push_back({ChangeKind::kSigningKeysChanged, key.kid});
     return Ok();
   });
-  return Notify(std::move(status), changes);
 }
 
-Result<std::vector<SigningKey>> SqliteStore::ListSigningKeys() {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+Result<std::vector<SigningKey>> KeyStore::ListSigningKeys() {
+  return Read("ListSigningKeys", [&](Session& s) {
+    return s
         .Prepare(
             "SELECT kid, public_pem, created_at, retired_at FROM signing_keys"
-            " ORDER BY created_at DESC, rowid DESC")
-        .All(SigningKeyFromRow<Statement>);
+            " ORDER BY created_at DESC, {seq} DESC")
+        .All(SigningKeyFromRow<Row>);
   });
 }
 
-Status SqliteStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
-  std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+Status KeyStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
+  return Write("ActivateSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
     // The new key signs from now on, so it is not retired (even if it was before).
-    Result<int64_t> found = conn.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?")
+    Result<int64_t> found = s.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?")
                                 .Bind(new_kid)
                                 .Update();
     if (!found) return std::unexpected(std::move(found).error());
     if (*found == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
-    LATCHKEY_RETURN_IF_ERROR(conn.Prepare("UPDATE signing_keys SET retired_at = ?"
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("UPDATE signing_keys SET retired_at = ?"
                                           " WHERE kid <> ? AND retired_at IS NULL")
                                  .Bind(at)
                                  .Bind(new_kid)
@@ -53,77 +53,55 @@ Status SqliteStore::ActivateSigningKey(const std::string& new_kid, TimePoint at)
     changes.push_back({ChangeKind::kSigningKeysChanged, new_kid});
     return Ok();
   });
-  return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::DeleteSigningKey(const std::string& kid) {
-  std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+Status KeyStore::DeleteSigningKey(const std::string& kid) {
+  return Write("DeleteSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<int64_t> deleted =
-        conn.Prepare("DELETE FROM signing_keys WHERE kid = ?").Bind(kid).Update();
+        s.Prepare("DELETE FROM signing_keys WHERE kid = ?").Bind(kid).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
     changes.push_back({ChangeKind::kSigningKeysChanged, kid});
     return Ok();
   });
-  return Notify(std::move(status), changes);
 }
 
-Status SqliteStore::InsertAudit(Connection& conn, const AuditEvent& event) {
-  // The writer is one connection: inserts take turns, so seq order is commit order.
-  return conn
-      .Prepare(
-          "INSERT INTO audit_events (at, actor, action, target, detail, remote_address)"
-          " VALUES (?, ?, ?, ?, ?, ?)")
-      .Bind(event.at)
-      .Bind(event.actor)
-      .Bind(event.action)
-      .Bind(event.target)
-      .Bind(event.detail)
-      .Bind(event.remote_address)
-      .Run();
+Status AuditStore::AppendAudit(const AuditEvent& event) {
+  return Write("AppendAudit", [&](Session& s) -> Status { return InsertAudit(s, event); });
 }
 
-Status SqliteStore::AppendAudit(const AuditEvent& event) {
-  return pool_->Write([&](Connection& conn) { return InsertAudit(conn, event); });
-}
-
-Result<std::vector<AuditEvent>> SqliteStore::ListAudit(int64_t after_seq, int limit) {
+Result<std::vector<AuditEvent>> AuditStore::ListAudit(int64_t after_seq, int limit) {
   if (limit <= 0) return std::vector<AuditEvent>{};
-  return pool_->Read([&](Connection& conn) {
-    return conn
+  return Read("ListAudit", [&](Session& s) {
+    return s
         .Prepare(
             "SELECT seq, at, actor, action, target, detail, remote_address"
             " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
         .Bind(after_seq)
         .Bind(int64_t{limit})
-        .All(AuditEventFromRow<Statement>);
+        .All(AuditEventFromRow<Row>);
   });
 }
 
-Result<int64_t> SqliteStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {
-  int64_t deleted = 0;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
+Result<int64_t> AuditStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {
+  return Write("PurgeAudit", [&](Session& s) -> Result<int64_t> {
     // Events are appended in time order, so the first one at or after the cutoff bounds the
     // old ones by seq (the primary key): no index on `at`, and the cost is the rows deleted.
-    Result<int64_t> old = conn.Prepare(
+    Result<int64_t> old = s.Prepare(
                                   "DELETE FROM audit_events WHERE seq < coalesce("
                                   "(SELECT seq FROM audit_events WHERE at >= ? ORDER BY seq LIMIT 1),"
                                   " (SELECT max(seq) + 1 FROM audit_events), 0)")
                               .Bind(before)
                               .Update();
     if (!old) return std::unexpected(std::move(old).error());
-    Result<int64_t> excess = conn.Prepare(
+    Result<int64_t> excess = s.Prepare(
                                      "DELETE FROM audit_events WHERE seq <= "
                                      "(SELECT max(seq) FROM audit_events) - ?")
                                  .Bind(keep_at_most)
                                  .Update();
     if (!excess) return std::unexpected(std::move(excess).error());
-    deleted = *old + *excess;
-    return Ok();
+    return *old + *excess;
   });
-  if (!status) return std::unexpected(std::move(status).error());
-  return deleted;
 }
 
-}  // namespace latchkey::store::sqlite
+}  // namespace latchkey::store

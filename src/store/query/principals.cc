@@ -1,4 +1,4 @@
-// PostgresStore: workspace principals (users, service principals) and groups.
+// Workspace principals (users, service principals) and groups, written once for both backends.
 #include <algorithm>
 #include <set>
 #include <string>
@@ -6,28 +6,32 @@
 #include <utility>
 #include <vector>
 
-#include "store/postgres/postgres_store.h"
+#include "store/store.h"
 #include "store/row_mappers.h"
 #include "store/sql/codec.h"
 
-namespace latchkey::store::postgres {
+namespace latchkey::store {
+
+using sql::Row;
+using sql::Session;
+
 namespace {
 
 using sql::PrincipalKindName;
 
-Result<std::vector<int64_t>> MembersOf(Connection& conn, int64_t group_id) {
-  return conn
-      .Prepare("SELECT principal_id FROM group_members WHERE group_id = $1 ORDER BY position")
+Result<std::vector<int64_t>> MembersOf(Session& s, int64_t group_id) {
+  return s
+      .Prepare("SELECT principal_id FROM group_members WHERE group_id = ? ORDER BY position")
       .Bind(group_id)
       .All(IdFromRow<Row>);
 }
 
 // Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
-Status InsertMembers(Connection& conn, const Group& group) {
+Status InsertMembers(Session& s, const Group& group) {
   for (size_t i = 0; i < group.member_ids.size(); ++i) {
-    Status inserted = conn.Prepare(
+    Status inserted = s.Prepare(
                               "INSERT INTO group_members (group_id, principal_id, position)"
-                              " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                              " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
                           .Bind(group.id)
                           .Bind(group.member_ids[i])
                           .Bind(static_cast<int64_t>(i))
@@ -47,11 +51,11 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 }  // namespace
 
-Status PostgresStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn) {
-    return conn
+Status WorkspaceStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
+  return Write("CreatePrincipal", audit, [&](Session& s) {
+    return s
         .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
-                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .Bind(principal.id)
         .Bind(PrincipalKindName(principal.kind))
         .Bind(principal.user_name)
@@ -65,53 +69,57 @@ Status PostgresStore::CreatePrincipal(const Principal& principal, const AuditEve
   });
 }
 
-Result<Principal> PostgresStore::GetPrincipal(int64_t id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = $1")
+Result<Principal> WorkspaceStore::GetPrincipal(int64_t id) {
+  return Read("GetPrincipal", [&](Session& s) {
+    return s.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?")
         .Bind(id)
         .One(PrincipalFromRow<Row>, "principal");
   });
 }
 
-Result<Principal> PostgresStore::FindUserByName(const std::string& user_name) {
-  // lower() on both sides matches the unique index on lower(user_name).
-  return pool_->Read([&](Connection& conn) {
-    return conn
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
-                 " FROM principals WHERE lower(user_name) = lower($1) AND user_name <> ''"
-                 " AND kind = 'user'")
+Result<Principal> WorkspaceStore::FindUserByName(const std::string& user_name) {
+  // SQLite: user_name is declared COLLATE NOCASE, so `=` ignores ASCII case and uses the unique
+  // index. PostgreSQL: lower() on both sides matches the unique index on lower(user_name).
+  return Read("FindUserByName", [&](Session& s) {
+    return s
+        .Prepare(s.dialect().Pick(
+            "SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+            " FROM principals WHERE user_name = ? AND user_name <> '' AND kind = 'user'",
+            "SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+            " FROM principals WHERE lower(user_name) = lower(?) AND user_name <> ''"
+            " AND kind = 'user'"))
         .Bind(user_name)
         .One(PrincipalFromRow<Row>, "user");
   });
 }
 
-Result<Principal> PostgresStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+Result<Principal> WorkspaceStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
+  return Read("FindServicePrincipalByApplicationId", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
-                 " FROM principals WHERE application_id = $1 AND application_id <> ''"
+                 " FROM principals WHERE application_id = ? AND application_id <> ''"
                  " AND kind = 'service_principal'")
         .Bind(app_id)
         .One(PrincipalFromRow<Row>, "service principal");
   });
 }
 
-Result<std::vector<Principal>> PostgresStore::ListPrincipals(PrincipalKind kind) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
+Result<std::vector<Principal>> WorkspaceStore::ListPrincipals(PrincipalKind kind) {
+  return Read("ListPrincipals", [&](Session& s) {
+    return s
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
-                 " FROM principals WHERE kind = $1 ORDER BY id")
+                 " FROM principals WHERE kind = ? ORDER BY id")
         .Bind(PrincipalKindName(kind))
         .All(PrincipalFromRow<Row>);
   });
 }
 
-Status PostgresStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status WorkspaceStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
+  return Write("UpdatePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<int64_t> updated =
-        conn.Prepare(
-                "UPDATE principals SET user_name = $1, application_id = $2, display_name = $3,"
-                " external_id = $4, active = $5, entitlements = $6 WHERE id = $7")
+        s.Prepare(
+                "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
+                " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
             .Bind(principal.user_name)
             .Bind(principal.application_id)
             .Bind(principal.display_name)
@@ -127,28 +135,30 @@ Status PostgresStore::UpdatePrincipal(const Principal& principal, const AuditEve
   });
 }
 
-Status PostgresStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
-    // The row lock keeps CreatePat (which takes it too) from adding a PAT that the cascade
-    // below would delete without a change event.
-    LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("SELECT 1 FROM principals WHERE id = $1 FOR UPDATE").Bind(id).Run());
+Status WorkspaceStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
+  return Write("DeletePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
+    // PostgreSQL: the row lock keeps CreatePat (which takes it too) from adding a PAT that the
+    // cascade below would delete without a change event. (SQLite: one writer.)
+    if (s.dialect().row_locks) {
+      LATCHKEY_RETURN_IF_ERROR(
+          s.Prepare("SELECT 1 FROM principals WHERE id = ? FOR UPDATE").Bind(id).Run());
+    }
     auto text = [](const Row& row) -> Result<std::string> { return row.Text(0); };
     Result<std::vector<std::string>> tokens =
-        conn.Prepare("SELECT token_id FROM pats WHERE owner_id = $1").Bind(id).All(text);
+        s.Prepare("SELECT token_id FROM pats WHERE owner_id = ?").Bind(id).All(text);
     if (!tokens) return std::unexpected(std::move(tokens).error());
     Result<std::vector<std::string>> secrets =
-        conn.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = $1").Bind(id).All(text);
+        s.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = ?").Bind(id).All(text);
     if (!secrets) return std::unexpected(std::move(secrets).error());
-    Result<int64_t> grants = conn.Prepare(
-                                     "DELETE FROM token_permissions WHERE subject_id = $1"
+    Result<int64_t> grants = s.Prepare(
+                                     "DELETE FROM token_permissions WHERE subject_id = ?"
                                      " AND subject_kind IN ('user', 'service_principal')")
                                  .Bind(id)
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
     // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
     Result<int64_t> deleted =
-        conn.Prepare("DELETE FROM principals WHERE id = $1").Bind(id).Update();
+        s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
 
@@ -163,63 +173,63 @@ Status PostgresStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
   });
 }
 
-Status PostgresStore::CreateGroup(const Group& group, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status WorkspaceStore::CreateGroup(const Group& group, const AuditEvent* audit) {
+  return Write("CreateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare(
-                "INSERT INTO workspace_groups (id, display_name, created_at) VALUES ($1, $2, $3)")
+        s.Prepare(
+                "INSERT INTO workspace_groups (id, display_name, created_at) VALUES (?, ?, ?)")
             .Bind(group.id)
             .Bind(group.display_name)
             .Bind(group.created_at)
             .Run());
-    LATCHKEY_RETURN_IF_ERROR(InsertMembers(conn, group));
+    LATCHKEY_RETURN_IF_ERROR(InsertMembers(s, group));
     AddPrincipalChanges({group.member_ids.begin(), group.member_ids.end()}, changes);
     return Ok();
   });
 }
 
-Result<Group> PostgresStore::GetGroup(int64_t id) {
-  return pool_->Transaction(
-      Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
+Result<Group> WorkspaceStore::GetGroup(int64_t id) {
+  return Snapshot("GetGroup",
+      [&](Session& s) -> Result<Group> {
         Result<Group> group =
-            conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = $1")
+            s.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = ?")
                 .Bind(id)
                 .One(GroupFromRow<Row>, "group");
         if (!group) return group;
-        Result<std::vector<int64_t>> members = MembersOf(conn, id);
+        Result<std::vector<int64_t>> members = MembersOf(s, id);
         if (!members) return std::unexpected(std::move(members).error());
         group->member_ids = std::move(*members);
         return group;
       });
 }
 
-Result<Group> PostgresStore::FindGroupByName(const std::string& display_name) {
-  return pool_->Transaction(
-      Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<Group> {
-        Result<Group> group = conn.Prepare(
+Result<Group> WorkspaceStore::FindGroupByName(const std::string& display_name) {
+  return Snapshot("FindGroupByName",
+      [&](Session& s) -> Result<Group> {
+        Result<Group> group = s.Prepare(
                                       "SELECT id, display_name, created_at FROM workspace_groups"
-                                      " WHERE display_name = $1")
+                                      " WHERE display_name = ?")
                                   .Bind(display_name)
                                   .One(GroupFromRow<Row>, "group");
         if (!group) return group;
-        Result<std::vector<int64_t>> members = MembersOf(conn, group->id);
+        Result<std::vector<int64_t>> members = MembersOf(s, group->id);
         if (!members) return std::unexpected(std::move(members).error());
         group->member_ids = std::move(*members);
         return group;
       });
 }
 
-Result<std::vector<Group>> PostgresStore::ListGroups() {
-  return pool_->Transaction(
-      Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Result<std::vector<Group>> {
+Result<std::vector<Group>> WorkspaceStore::ListGroups() {
+  return Snapshot("ListGroups",
+      [&](Session& s) -> Result<std::vector<Group>> {
         Result<std::vector<Group>> groups =
-            conn.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
+            s.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
                 .All(GroupFromRow<Row>);
         if (!groups) return groups;
         std::unordered_map<int64_t, Group*> by_id;
         for (Group& group : *groups) by_id[group.id] = &group;
         Result<std::vector<std::pair<int64_t, int64_t>>> members =
-            conn.Prepare(
+            s.Prepare(
                     "SELECT group_id, principal_id FROM group_members ORDER BY group_id, position")
                 .All([](const Row& row) -> Result<std::pair<int64_t, int64_t>> {
                   return std::pair(row.Int(0), row.Int(1));
@@ -233,20 +243,20 @@ Result<std::vector<Group>> PostgresStore::ListGroups() {
       });
 }
 
-Status PostgresStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
+Status WorkspaceStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
+  return Write("UpdateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<int64_t> updated =
-        conn.Prepare("UPDATE workspace_groups SET display_name = $1 WHERE id = $2")
+        s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
             .Bind(group.display_name)
             .Bind(group.id)
             .Update();
     if (!updated) return std::unexpected(std::move(updated).error());
     if (*updated == 0) return MakeError(ErrorCode::kNotFound, "group not found");
-    Result<std::vector<int64_t>> old_members = MembersOf(conn, group.id);
+    Result<std::vector<int64_t>> old_members = MembersOf(s, group.id);
     if (!old_members) return std::unexpected(std::move(old_members).error());
     LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("DELETE FROM group_members WHERE group_id = $1").Bind(group.id).Run());
-    LATCHKEY_RETURN_IF_ERROR(InsertMembers(conn, group));
+        s.Prepare("DELETE FROM group_members WHERE group_id = ?").Bind(group.id).Run());
+    LATCHKEY_RETURN_IF_ERROR(InsertMembers(s, group));
 
     // Principals that joined or left: their group list changed.
     std::set<int64_t> before(old_members->begin(), old_members->end());
@@ -259,19 +269,19 @@ Status PostgresStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
   });
 }
 
-Status PostgresStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
-  return Write(audit, [&](Connection& conn, std::vector<Change>& changes) -> Status {
-    Result<std::vector<int64_t>> members = MembersOf(conn, id);
+Status WorkspaceStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
+  return Write("DeleteGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
+    Result<std::vector<int64_t>> members = MembersOf(s, id);
     if (!members) return std::unexpected(std::move(members).error());
-    Result<int64_t> grants = conn.Prepare(
+    Result<int64_t> grants = s.Prepare(
                                      "DELETE FROM token_permissions WHERE subject_kind = 'group'"
-                                     " AND subject_id = $1")
+                                     " AND subject_id = ?")
                                  .Bind(id)
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
     // Memberships go with the row (ON DELETE CASCADE).
     Result<int64_t> deleted =
-        conn.Prepare("DELETE FROM workspace_groups WHERE id = $1").Bind(id).Update();
+        s.Prepare("DELETE FROM workspace_groups WHERE id = ?").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "group not found");
     if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
@@ -280,13 +290,13 @@ Status PostgresStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
   });
 }
 
-Result<std::vector<int64_t>> PostgresStore::GroupsOfPrincipal(int64_t principal_id) {
-  return pool_->Read([&](Connection& conn) {
-    return conn
-        .Prepare("SELECT group_id FROM group_members WHERE principal_id = $1 ORDER BY group_id")
+Result<std::vector<int64_t>> WorkspaceStore::GroupsOfPrincipal(int64_t principal_id) {
+  return Read("GroupsOfPrincipal", [&](Session& s) {
+    return s
+        .Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
         .Bind(principal_id)
         .All(IdFromRow<Row>);
   });
 }
 
-}  // namespace latchkey::store::postgres
+}  // namespace latchkey::store
