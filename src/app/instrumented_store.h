@@ -35,8 +35,8 @@ class InstrumentedStore final : public store::Store {
     return inner_->RunSnapshot(fn);
   }
   Status RunWrite(store::sql::Isolation isolation,
-                  store::sql::FunctionRef<Status(store::sql::Session&,
-                                                 std::vector<store::Change>&)> fn) override {
+                  store::sql::FunctionRef<Status(store::sql::Session&, std::vector<store::Change>&)>
+                      fn) override {
     return inner_->RunWrite(isolation, fn);
   }
 

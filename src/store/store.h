@@ -8,6 +8,11 @@
 // kResourceExhausted (quota), kUnavailable (database unreachable or busy past its timeout),
 // kInternal (anything else). All methods are thread-safe.
 //
+// Roles: Store is the sum of role interfaces (DirectoryStore, KeyStore, PrincipalStore,
+// TokenStore, AuditStore, ChangeFeed); a service that needs only some of them takes only those.
+// Each operation is a plain member function written once over the query layer (defined in
+// store/query/<group>.cc, run through sql::Executor, which the backend implements).
+//
 // Audited writes: a write method with a trailing `const AuditEvent* audit` stores that event
 // (when not null) in the same transaction as the change it records, after the change: both
 // commit or neither does, so an acknowledged change always has its audit row (and a failed
@@ -29,9 +34,9 @@
 
 namespace latchkey::store {
 
+// Tenants, applications and their credentials, directory service principals (Entra side).
 class DirectoryStore : public virtual sql::Executor {
  public:
-
   Status CreateTenant(const Tenant& tenant);
   Result<Tenant> GetTenant(const std::string& id);
   Result<std::vector<Tenant>> ListTenants();
@@ -49,20 +54,17 @@ class DirectoryStore : public virtual sql::Executor {
   Status DeleteApplication(const std::string& object_id);
 
   Status AddPasswordCredential(const PasswordCredential& credential,
-                                       const AuditEvent* audit = nullptr);
-  Result<std::vector<PasswordCredential>> ListPasswordCredentials(
-      const std::string& app_object_id);
-  Status RemovePasswordCredential(const std::string& app_object_id,
-                                          const std::string& key_id,
-                                          const AuditEvent* audit = nullptr);
+                               const AuditEvent* audit = nullptr);
+  Result<std::vector<PasswordCredential>> ListPasswordCredentials(const std::string& app_object_id);
+  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
+                                  const AuditEvent* audit = nullptr);
 
   Status AddCertificateCredential(const CertificateCredential& credential,
-                                          const AuditEvent* audit = nullptr);
+                                  const AuditEvent* audit = nullptr);
   Result<std::vector<CertificateCredential>> ListCertificateCredentials(
       const std::string& app_object_id);
-  Status RemoveCertificateCredential(const std::string& app_object_id,
-                                             const std::string& key_id,
-                                             const AuditEvent* audit = nullptr);
+  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
+                                     const AuditEvent* audit = nullptr);
 
   // Federated identity credentials. Add: kNotFound if the application is missing,
   // kAlreadyExists if its name (case-insensitive) or its issuer and subject together are taken
@@ -70,21 +72,18 @@ class DirectoryStore : public virtual sql::Executor {
   // Update replaces issuer, subject, audiences and description of the credential with
   // credential.id in credential.app_object_id (kNotFound; kAlreadyExists as for Add). Add,
   // update and remove notify kCredentialChanged with the app id.
-  Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                        int max_per_app);
+  Status AddFederatedCredential(const FederatedIdentityCredential& credential, int max_per_app);
   // Oldest first.
   Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
       const std::string& app_object_id);
   Status UpdateFederatedCredential(const FederatedIdentityCredential& credential);
-  Status RemoveFederatedCredential(const std::string& app_object_id,
-                                           const std::string& id);
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id);
 
   // kAlreadyExists if the app already has a service principal in that tenant.
   Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp);
-  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
-      const std::string& object_id);
-  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
-      const std::string& tenant_id, const std::string& app_id);
+  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(const std::string& object_id);
+  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(const std::string& tenant_id,
+                                                                  const std::string& app_id);
   Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
       const std::string& tenant_id);
   Status DeleteDirectoryServicePrincipal(const std::string& object_id);
@@ -95,9 +94,10 @@ class DirectoryStore : public virtual sql::Executor {
   // kResourceExhausted if `app_id` already holds `max_live` unexpired records. Check and insert
   // are atomic.
   Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
-                                    TimePoint expires_at, int max_live, TimePoint now);
+                            TimePoint expires_at, int max_live, TimePoint now);
 };
 
+// Signing key metadata (the private keys live in files: keys/).
 class KeyStore : public virtual sql::Executor {
  public:
   Status AddSigningKey(const SigningKey& key);
@@ -108,9 +108,10 @@ class KeyStore : public virtual sql::Executor {
   Status DeleteSigningKey(const std::string& kid);
 };
 
-class WorkspaceStore : public virtual sql::Executor {
+// Workspace principals, groups and token permissions (defined in query/principals.cc and, for
+// the permissions, query/tokens.cc).
+class PrincipalStore : public virtual sql::Executor {
  public:
-
   // kAlreadyExists when the user_name (case-insensitive) or application_id is taken.
   Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr);
   Result<Principal> GetPrincipal(int64_t id);
@@ -139,14 +140,17 @@ class WorkspaceStore : public virtual sql::Executor {
   // in one transaction. With `audit`, each PAT deleted gets its own event in that transaction
   // too (RevokedByPermissionEvent: `audit`'s actor, time and address, target token:<id>).
   Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                         const std::vector<int64_t>& revoke_owner_ids,
-                                         const AuditEvent* audit = nullptr);
+                                 const std::vector<int64_t>& revoke_owner_ids,
+                                 const AuditEvent* audit = nullptr);
+};
 
+// PATs, OAuth secrets and the workspace configuration (query/tokens.cc).
+class TokenStore : public virtual sql::Executor {
+ public:
   // Deletes the owner's PATs expired at `now`, then inserts the PAT unless the owner still has
   // `quota` or more PATs: then kResourceExhausted. Every stored row counts, so short-lived
   // tokens created in a loop cannot pile up past the quota. Purge, check and insert are atomic.
-  Status CreatePat(const Pat& pat, int quota, TimePoint now,
-                           const AuditEvent* audit = nullptr);
+  Status CreatePat(const Pat& pat, int quota, TimePoint now, const AuditEvent* audit = nullptr);
   // Deletes every PAT expired at `now` (housekeeping) and returns how many. Nothing is notified:
   // an expired PAT is refused on sight. The audit table keeps its token.create record.
   Result<int64_t> PurgeExpiredPats(TimePoint now);
@@ -158,8 +162,7 @@ class WorkspaceStore : public virtual sql::Executor {
   Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day);
   Result<int64_t> CountPats();
 
-  Status CreateOAuthSecret(const OAuthSecret& secret,
-                                   const AuditEvent* audit = nullptr);
+  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr);
   Result<OAuthSecret> GetOAuthSecret(const std::string& id);
   Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id);
   Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr);
@@ -167,10 +170,11 @@ class WorkspaceStore : public virtual sql::Executor {
   // Workspace configuration (string values). Missing key: kNotFound.
   Result<std::string> GetConf(const std::string& key);
   Status SetConf(const std::string& key, const std::string& value,
-                         const AuditEvent* audit = nullptr);
+                 const AuditEvent* audit = nullptr);
   Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr);
 };
 
+// The workspace's audit log (query/keys_audit.cc).
 class AuditStore : public virtual sql::Executor {
  public:
   Status AppendAudit(const AuditEvent& event);  // seq assigned by the store
@@ -193,14 +197,26 @@ struct PoolUsage {
   int waiting = 0;  // callers waiting for a connection
 };
 
-class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, public AuditStore {
+// The changes committed to the store, for the caches built on it.
+class ChangeFeed {
  public:
+  virtual ~ChangeFeed() = default;
   // Called after a change commits (from this process and, where the backend can notify, from
   // other replicas). Listeners must be fast and must not call back into the store. The
   // listener is called until the returned subscription is destroyed (change_listeners.h).
   using ChangeListener = ChangeListeners::Listener;
   virtual ChangeSubscription AddChangeListener(ChangeListener listener) = 0;
+};
 
+// Principals and PATs together, for the workspace's services.
+class WorkspaceStore : public PrincipalStore, public TokenStore {};
+
+class Store : public DirectoryStore,
+              public KeyStore,
+              public WorkspaceStore,
+              public AuditStore,
+              public ChangeFeed {
+ public:
   // Cheap round trip that proves the database answers (readyz).
   virtual Status Ping() = 0;
   // Backend name for logs and metrics: "sqlite" or "postgresql".

@@ -4,8 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "store/store.h"
 #include "store/row_mappers.h"
+#include "store/store.h"
 
 namespace latchkey::store {
 
@@ -80,10 +80,10 @@ Result<std::vector<Tenant>> DirectoryStore::ListTenants() {
 }
 
 Status DirectoryStore::CreateApplication(const Application& app,
-                                        const DirectoryServicePrincipal& sp) {
+                                         const DirectoryServicePrincipal& sp) {
   return Write("CreateApplication", [&](Session& s) -> Status {
     LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
-                                          ") VALUES (?, ?, ?, ?, ?, ?, ?)")
+                                       ") VALUES (?, ?, ?, ?, ?, ?, ?)")
                                  .Bind(app.object_id)
                                  .Bind(app.app_id)
                                  .Bind(app.tenant_id)
@@ -132,8 +132,7 @@ Result<Application> DirectoryStore::FindApplicationByIdentifierUri(const std::st
             "SELECT " LATCHKEY_APP_COLUMNS
             " FROM applications WHERE EXISTS (SELECT 1 FROM json_each(identifier_uris)"
             " WHERE json_each.value = ?) ORDER BY created_at, {seq} LIMIT 1",
-            "SELECT " LATCHKEY_APP_COLUMNS
-            " FROM applications WHERE EXISTS (SELECT 1 FROM"
+            "SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE EXISTS (SELECT 1 FROM"
             " json_array_elements_text(identifier_uris::json) AS uri (value)"
             " WHERE uri.value = ?) ORDER BY created_at, {seq} LIMIT 1"))
         .Bind(uri)
@@ -146,9 +145,7 @@ Status DirectoryStore::DeleteApplication(const std::string& object_id) {
     Result<std::string> app_id = AppIdOf(s, object_id);
     if (!app_id) return std::unexpected(std::move(app_id).error());
     LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("DELETE FROM directory_service_principals WHERE app_id = ?")
-            .Bind(*app_id)
-            .Run());
+        s.Prepare("DELETE FROM directory_service_principals WHERE app_id = ?").Bind(*app_id).Run());
     // Credentials go with the application (ON DELETE CASCADE).
     LATCHKEY_RETURN_IF_ERROR(
         s.Prepare("DELETE FROM applications WHERE object_id = ?").Bind(object_id).Run());
@@ -158,7 +155,7 @@ Status DirectoryStore::DeleteApplication(const std::string& object_id) {
 }
 
 Status DirectoryStore::AddPasswordCredential(const PasswordCredential& credential,
-                                            const AuditEvent* audit) {
+                                             const AuditEvent* audit) {
   return Write("AddPasswordCredential", audit, [&](Session& s) {
     return s
         .Prepare(
@@ -188,16 +185,17 @@ Result<std::vector<PasswordCredential>> DirectoryStore::ListPasswordCredentials(
 }
 
 Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id,
-                                               const std::string& key_id, const AuditEvent* audit) {
+                                                const std::string& key_id,
+                                                const AuditEvent* audit) {
   return Write("RemovePasswordCredential", audit, [&](Session& s, std::vector<Change>& changes) {
     return RemoveCredential(
-        s, "DELETE FROM password_credentials WHERE app_object_id = ? AND key_id = ?",
-        app_object_id, key_id, changes);
+        s, "DELETE FROM password_credentials WHERE app_object_id = ? AND key_id = ?", app_object_id,
+        key_id, changes);
   });
 }
 
 Status DirectoryStore::AddCertificateCredential(const CertificateCredential& credential,
-                                               const AuditEvent* audit) {
+                                                const AuditEvent* audit) {
   return Write("AddCertificateCredential", audit, [&](Session& s) {
     return s
         .Prepare(
@@ -229,8 +227,8 @@ Result<std::vector<CertificateCredential>> DirectoryStore::ListCertificateCreden
 }
 
 Status DirectoryStore::RemoveCertificateCredential(const std::string& app_object_id,
-                                                  const std::string& key_id,
-                                                  const AuditEvent* audit) {
+                                                   const std::string& key_id,
+                                                   const AuditEvent* audit) {
   return Write("RemoveCertificateCredential", audit, [&](Session& s, std::vector<Change>& changes) {
     return RemoveCredential(
         s, "DELETE FROM certificate_credentials WHERE app_object_id = ? AND key_id = ?",
@@ -239,7 +237,8 @@ Status DirectoryStore::RemoveCertificateCredential(const std::string& app_object
 }
 
 Status DirectoryStore::CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) {
-  return Write("CreateDirectoryServicePrincipal", [&](Session& s) { return InsertServicePrincipal(s, sp); });
+  return Write("CreateDirectoryServicePrincipal",
+               [&](Session& s) { return InsertServicePrincipal(s, sp); });
 }
 
 Result<DirectoryServicePrincipal> DirectoryStore::GetDirectoryServicePrincipal(
@@ -278,24 +277,24 @@ Result<std::vector<DirectoryServicePrincipal>> DirectoryStore::ListDirectoryServ
 }
 
 Status DirectoryStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
-  return Write("DeleteDirectoryServicePrincipal", [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<std::string> app_id =
-        s.Prepare(
-                "DELETE FROM directory_service_principals WHERE object_id = ?"
-                " RETURNING app_id")
-            .Bind(object_id)
-            .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
-                 "service principal");
-    if (!app_id) return std::unexpected(std::move(app_id).error());
-    // The app can no longer get tokens in that tenant.
-    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
-    return Ok();
-  });
+  return Write("DeleteDirectoryServicePrincipal",
+               [&](Session& s, std::vector<Change>& changes) -> Status {
+                 Result<std::string> app_id =
+                     s.Prepare(
+                          "DELETE FROM directory_service_principals WHERE object_id = ?"
+                          " RETURNING app_id")
+                         .Bind(object_id)
+                         .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
+                              "service principal");
+                 if (!app_id) return std::unexpected(std::move(app_id).error());
+                 // The app can no longer get tokens in that tenant.
+                 changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+                 return Ok();
+               });
 }
 
-Status DirectoryStore::RecordAssertionJti(const std::string& app_id,
-                                         const std::string& jti_hash, TimePoint expires_at,
-                                         int max_live, TimePoint now) {
+Status DirectoryStore::RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                                          TimePoint expires_at, int max_live, TimePoint now) {
   // An error return rolls the whole transaction back, the insert included.
   return Write("RecordAssertionJti", [&](Session& s) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
@@ -304,8 +303,8 @@ Status DirectoryStore::RecordAssertionJti(const std::string& app_id,
     // replica) finds the row and inserts nothing.
     Result<int64_t> inserted =
         s.Prepare(
-                "INSERT INTO assertion_jtis (jti_hash, app_id, expires_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (jti_hash) DO NOTHING")
+             "INSERT INTO assertion_jtis (jti_hash, app_id, expires_at) VALUES (?, ?, ?)"
+             " ON CONFLICT (jti_hash) DO NOTHING")
             .Bind(jti_hash)
             .Bind(app_id)
             .Bind(expires_at)
@@ -315,8 +314,8 @@ Status DirectoryStore::RecordAssertionJti(const std::string& app_id,
     // This row included; the LIMIT keeps the count's cost bounded by max_live.
     Result<int64_t> live =
         s.Prepare(
-                "SELECT count(*) FROM (SELECT 1 FROM assertion_jtis WHERE app_id = ?"
-                " AND expires_at > ? LIMIT ?) AS live")
+             "SELECT count(*) FROM (SELECT 1 FROM assertion_jtis WHERE app_id = ?"
+             " AND expires_at > ? LIMIT ?) AS live")
             .Bind(app_id)
             .Bind(now)
             .Bind(static_cast<int64_t>(max_live) + 1)
@@ -332,7 +331,7 @@ Status DirectoryStore::RecordAssertionJti(const std::string& app_id,
 // ---- Federated identity credentials ----
 
 Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                     int max_per_app) {
+                                              int max_per_app) {
   return Write("AddFederatedCredential", [&](Session& s, std::vector<Change>& changes) -> Status {
     // The count and the insert run in one transaction, after locking the application row
     // (PostgreSQL; SQLite has one writer).
@@ -352,7 +351,7 @@ Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential&
     }
     LATCHKEY_RETURN_IF_ERROR(
         s.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
-                     ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                  ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .Bind(credential.id)
             .Bind(credential.app_object_id)
             .Bind(credential.name)
@@ -380,34 +379,37 @@ Result<std::vector<FederatedIdentityCredential>> DirectoryStore::ListFederatedCr
 }
 
 Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential) {
-  return Write("UpdateFederatedCredential", [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<std::string> app_id = AppIdOf(s, credential.app_object_id);
-    if (!app_id) return std::unexpected(std::move(app_id).error());
-    Result<int64_t> updated =
-        s.Prepare(
-                "UPDATE federated_credentials SET issuer = ?, subject = ?, audiences = ?,"
-                " description = ? WHERE app_object_id = ? AND id = ?")
-            .Bind(credential.issuer)
-            .Bind(credential.subject)
-            .Bind(credential.audiences)
-            .Bind(credential.description)
-            .Bind(credential.app_object_id)
-            .Bind(credential.id)
-            .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "federated credential not found");
-    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
-    return Ok();
-  });
+  return Write("UpdateFederatedCredential",
+               [&](Session& s, std::vector<Change>& changes) -> Status {
+                 Result<std::string> app_id = AppIdOf(s, credential.app_object_id);
+                 if (!app_id) return std::unexpected(std::move(app_id).error());
+                 Result<int64_t> updated =
+                     s.Prepare(
+                          "UPDATE federated_credentials SET issuer = ?, subject = ?, audiences = ?,"
+                          " description = ? WHERE app_object_id = ? AND id = ?")
+                         .Bind(credential.issuer)
+                         .Bind(credential.subject)
+                         .Bind(credential.audiences)
+                         .Bind(credential.description)
+                         .Bind(credential.app_object_id)
+                         .Bind(credential.id)
+                         .Update();
+                 if (!updated) return std::unexpected(std::move(updated).error());
+                 if (*updated == 0)
+                   return MakeError(ErrorCode::kNotFound, "federated credential not found");
+                 changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+                 return Ok();
+               });
 }
 
 Status DirectoryStore::RemoveFederatedCredential(const std::string& app_object_id,
-                                        const std::string& id) {
-  return Write("RemoveFederatedCredential", [&](Session& s, std::vector<Change>& changes) -> Status {
-    return RemoveCredential(
-        s, "DELETE FROM federated_credentials WHERE app_object_id = ? AND id = ?",
-        app_object_id, id, changes);
-  });
+                                                 const std::string& id) {
+  return Write("RemoveFederatedCredential",
+               [&](Session& s, std::vector<Change>& changes) -> Status {
+                 return RemoveCredential(
+                     s, "DELETE FROM federated_credentials WHERE app_object_id = ? AND id = ?",
+                     app_object_id, id, changes);
+               });
 }
 
 }  // namespace latchkey::store

@@ -4,8 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "store/store.h"
 #include "store/row_mappers.h"
+#include "store/store.h"
 
 namespace latchkey::store {
 
@@ -16,7 +16,7 @@ Status KeyStore::AddSigningKey(const SigningKey& key) {
   return Write("AddSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
         s.Prepare("INSERT INTO signing_keys (kid, public_pem, created_at, retired_at)"
-                     " VALUES (?, ?, ?, ?)")
+                  " VALUES (?, ?, ?, ?)")
             .Bind(key.kid)
             .Bind(key.public_pem)
             .Bind(key.created_at)
@@ -40,13 +40,12 @@ Result<std::vector<SigningKey>> KeyStore::ListSigningKeys() {
 Status KeyStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
   return Write("ActivateSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
     // The new key signs from now on, so it is not retired (even if it was before).
-    Result<int64_t> found = s.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?")
-                                .Bind(new_kid)
-                                .Update();
+    Result<int64_t> found =
+        s.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?").Bind(new_kid).Update();
     if (!found) return std::unexpected(std::move(found).error());
     if (*found == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
     LATCHKEY_RETURN_IF_ERROR(s.Prepare("UPDATE signing_keys SET retired_at = ?"
-                                          " WHERE kid <> ? AND retired_at IS NULL")
+                                       " WHERE kid <> ? AND retired_at IS NULL")
                                  .Bind(at)
                                  .Bind(new_kid)
                                  .Run());
@@ -88,15 +87,15 @@ Result<int64_t> AuditStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {
     // Events are appended in time order, so the first one at or after the cutoff bounds the
     // old ones by seq (the primary key): no index on `at`, and the cost is the rows deleted.
     Result<int64_t> old = s.Prepare(
-                                  "DELETE FROM audit_events WHERE seq < coalesce("
-                                  "(SELECT seq FROM audit_events WHERE at >= ? ORDER BY seq LIMIT 1),"
-                                  " (SELECT max(seq) + 1 FROM audit_events), 0)")
+                               "DELETE FROM audit_events WHERE seq < coalesce("
+                               "(SELECT seq FROM audit_events WHERE at >= ? ORDER BY seq LIMIT 1),"
+                               " (SELECT max(seq) + 1 FROM audit_events), 0)")
                               .Bind(before)
                               .Update();
     if (!old) return std::unexpected(std::move(old).error());
     Result<int64_t> excess = s.Prepare(
-                                     "DELETE FROM audit_events WHERE seq <= "
-                                     "(SELECT max(seq) FROM audit_events) - ?")
+                                  "DELETE FROM audit_events WHERE seq <= "
+                                  "(SELECT max(seq) FROM audit_events) - ?")
                                  .Bind(keep_at_most)
                                  .Update();
     if (!excess) return std::unexpected(std::move(excess).error());

@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "store/store.h"
 #include "store/row_mappers.h"
 #include "store/sql/codec.h"
+#include "store/store.h"
 
 namespace latchkey::store {
 
@@ -20,8 +20,7 @@ namespace {
 using sql::PrincipalKindName;
 
 Result<std::vector<int64_t>> MembersOf(Session& s, int64_t group_id) {
-  return s
-      .Prepare("SELECT principal_id FROM group_members WHERE group_id = ? ORDER BY position")
+  return s.Prepare("SELECT principal_id FROM group_members WHERE group_id = ? ORDER BY position")
       .Bind(group_id)
       .All(IdFromRow<Row>);
 }
@@ -30,8 +29,8 @@ Result<std::vector<int64_t>> MembersOf(Session& s, int64_t group_id) {
 Status InsertMembers(Session& s, const Group& group) {
   for (size_t i = 0; i < group.member_ids.size(); ++i) {
     Status inserted = s.Prepare(
-                              "INSERT INTO group_members (group_id, principal_id, position)"
-                              " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                           "INSERT INTO group_members (group_id, principal_id, position)"
+                           " VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
                           .Bind(group.id)
                           .Bind(group.member_ids[i])
                           .Bind(static_cast<int64_t>(i))
@@ -51,7 +50,7 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 }  // namespace
 
-Status WorkspaceStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
+Status PrincipalStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
   return Write("CreatePrincipal", audit, [&](Session& s) {
     return s
         .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
@@ -69,7 +68,7 @@ Status WorkspaceStore::CreatePrincipal(const Principal& principal, const AuditEv
   });
 }
 
-Result<Principal> WorkspaceStore::GetPrincipal(int64_t id) {
+Result<Principal> PrincipalStore::GetPrincipal(int64_t id) {
   return Read("GetPrincipal", [&](Session& s) {
     return s.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?")
         .Bind(id)
@@ -77,7 +76,7 @@ Result<Principal> WorkspaceStore::GetPrincipal(int64_t id) {
   });
 }
 
-Result<Principal> WorkspaceStore::FindUserByName(const std::string& user_name) {
+Result<Principal> PrincipalStore::FindUserByName(const std::string& user_name) {
   // SQLite: user_name is declared COLLATE NOCASE, so `=` ignores ASCII case and uses the unique
   // index. PostgreSQL: lower() on both sides matches the unique index on lower(user_name).
   return Read("FindUserByName", [&](Session& s) {
@@ -93,7 +92,7 @@ Result<Principal> WorkspaceStore::FindUserByName(const std::string& user_name) {
   });
 }
 
-Result<Principal> WorkspaceStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
+Result<Principal> PrincipalStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
   return Read("FindServicePrincipalByApplicationId", [&](Session& s) {
     return s
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
@@ -104,22 +103,21 @@ Result<Principal> WorkspaceStore::FindServicePrincipalByApplicationId(const std:
   });
 }
 
-Result<std::vector<Principal>> WorkspaceStore::ListPrincipals(PrincipalKind kind) {
+Result<std::vector<Principal>> PrincipalStore::ListPrincipals(PrincipalKind kind) {
   return Read("ListPrincipals", [&](Session& s) {
     return s
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
-                 " FROM principals WHERE kind = ? ORDER BY id")
+        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id")
         .Bind(PrincipalKindName(kind))
         .All(PrincipalFromRow<Row>);
   });
 }
 
-Status WorkspaceStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
+Status PrincipalStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
   return Write("UpdatePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<int64_t> updated =
         s.Prepare(
-                "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
-                " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
+             "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
+             " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
             .Bind(principal.user_name)
             .Bind(principal.application_id)
             .Bind(principal.display_name)
@@ -135,7 +133,7 @@ Status WorkspaceStore::UpdatePrincipal(const Principal& principal, const AuditEv
   });
 }
 
-Status WorkspaceStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
+Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
   return Write("DeletePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     // PostgreSQL: the row lock keeps CreatePat (which takes it too) from adding a PAT that the
     // cascade below would delete without a change event. (SQLite: one writer.)
@@ -151,14 +149,13 @@ Status WorkspaceStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
         s.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = ?").Bind(id).All(text);
     if (!secrets) return std::unexpected(std::move(secrets).error());
     Result<int64_t> grants = s.Prepare(
-                                     "DELETE FROM token_permissions WHERE subject_id = ?"
-                                     " AND subject_kind IN ('user', 'service_principal')")
+                                  "DELETE FROM token_permissions WHERE subject_id = ?"
+                                  " AND subject_kind IN ('user', 'service_principal')")
                                  .Bind(id)
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
     // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).Update();
+    Result<int64_t> deleted = s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
 
@@ -173,11 +170,10 @@ Status WorkspaceStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
   });
 }
 
-Status WorkspaceStore::CreateGroup(const Group& group, const AuditEvent* audit) {
+Status PrincipalStore::CreateGroup(const Group& group, const AuditEvent* audit) {
   return Write("CreateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare(
-                "INSERT INTO workspace_groups (id, display_name, created_at) VALUES (?, ?, ?)")
+        s.Prepare("INSERT INTO workspace_groups (id, display_name, created_at) VALUES (?, ?, ?)")
             .Bind(group.id)
             .Bind(group.display_name)
             .Bind(group.created_at)
@@ -188,68 +184,63 @@ Status WorkspaceStore::CreateGroup(const Group& group, const AuditEvent* audit) 
   });
 }
 
-Result<Group> WorkspaceStore::GetGroup(int64_t id) {
-  return Snapshot("GetGroup",
-      [&](Session& s) -> Result<Group> {
-        Result<Group> group =
-            s.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = ?")
-                .Bind(id)
-                .One(GroupFromRow<Row>, "group");
-        if (!group) return group;
-        Result<std::vector<int64_t>> members = MembersOf(s, id);
-        if (!members) return std::unexpected(std::move(members).error());
-        group->member_ids = std::move(*members);
-        return group;
-      });
+Result<Group> PrincipalStore::GetGroup(int64_t id) {
+  return Snapshot("GetGroup", [&](Session& s) -> Result<Group> {
+    Result<Group> group =
+        s.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = ?")
+            .Bind(id)
+            .One(GroupFromRow<Row>, "group");
+    if (!group) return group;
+    Result<std::vector<int64_t>> members = MembersOf(s, id);
+    if (!members) return std::unexpected(std::move(members).error());
+    group->member_ids = std::move(*members);
+    return group;
+  });
 }
 
-Result<Group> WorkspaceStore::FindGroupByName(const std::string& display_name) {
-  return Snapshot("FindGroupByName",
-      [&](Session& s) -> Result<Group> {
-        Result<Group> group = s.Prepare(
-                                      "SELECT id, display_name, created_at FROM workspace_groups"
-                                      " WHERE display_name = ?")
-                                  .Bind(display_name)
-                                  .One(GroupFromRow<Row>, "group");
-        if (!group) return group;
-        Result<std::vector<int64_t>> members = MembersOf(s, group->id);
-        if (!members) return std::unexpected(std::move(members).error());
-        group->member_ids = std::move(*members);
-        return group;
-      });
+Result<Group> PrincipalStore::FindGroupByName(const std::string& display_name) {
+  return Snapshot("FindGroupByName", [&](Session& s) -> Result<Group> {
+    Result<Group> group = s.Prepare(
+                               "SELECT id, display_name, created_at FROM workspace_groups"
+                               " WHERE display_name = ?")
+                              .Bind(display_name)
+                              .One(GroupFromRow<Row>, "group");
+    if (!group) return group;
+    Result<std::vector<int64_t>> members = MembersOf(s, group->id);
+    if (!members) return std::unexpected(std::move(members).error());
+    group->member_ids = std::move(*members);
+    return group;
+  });
 }
 
-Result<std::vector<Group>> WorkspaceStore::ListGroups() {
-  return Snapshot("ListGroups",
-      [&](Session& s) -> Result<std::vector<Group>> {
-        Result<std::vector<Group>> groups =
-            s.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
-                .All(GroupFromRow<Row>);
-        if (!groups) return groups;
-        std::unordered_map<int64_t, Group*> by_id;
-        for (Group& group : *groups) by_id[group.id] = &group;
-        Result<std::vector<std::pair<int64_t, int64_t>>> members =
-            s.Prepare(
-                    "SELECT group_id, principal_id FROM group_members ORDER BY group_id, position")
-                .All([](const Row& row) -> Result<std::pair<int64_t, int64_t>> {
-                  return std::pair(row.Int(0), row.Int(1));
-                });
-        if (!members) return std::unexpected(std::move(members).error());
-        for (const auto& [group_id, principal_id] : *members) {
-          auto it = by_id.find(group_id);
-          if (it != by_id.end()) it->second->member_ids.push_back(principal_id);
-        }
-        return groups;
-      });
+Result<std::vector<Group>> PrincipalStore::ListGroups() {
+  return Snapshot("ListGroups", [&](Session& s) -> Result<std::vector<Group>> {
+    Result<std::vector<Group>> groups =
+        s.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
+            .All(GroupFromRow<Row>);
+    if (!groups) return groups;
+    std::unordered_map<int64_t, Group*> by_id;
+    for (Group& group : *groups) by_id[group.id] = &group;
+    Result<std::vector<std::pair<int64_t, int64_t>>> members =
+        s.Prepare("SELECT group_id, principal_id FROM group_members ORDER BY group_id, position")
+            .All([](const Row& row) -> Result<std::pair<int64_t, int64_t>> {
+              return std::pair(row.Int(0), row.Int(1));
+            });
+    if (!members) return std::unexpected(std::move(members).error());
+    for (const auto& [group_id, principal_id] : *members) {
+      auto it = by_id.find(group_id);
+      if (it != by_id.end()) it->second->member_ids.push_back(principal_id);
+    }
+    return groups;
+  });
 }
 
-Status WorkspaceStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
+Status PrincipalStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
   return Write("UpdateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> updated =
-        s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
-            .Bind(group.display_name)
-            .Bind(group.id)
-            .Update();
+    Result<int64_t> updated = s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
+                                  .Bind(group.display_name)
+                                  .Bind(group.id)
+                                  .Update();
     if (!updated) return std::unexpected(std::move(updated).error());
     if (*updated == 0) return MakeError(ErrorCode::kNotFound, "group not found");
     Result<std::vector<int64_t>> old_members = MembersOf(s, group.id);
@@ -269,13 +260,13 @@ Status WorkspaceStore::UpdateGroup(const Group& group, const AuditEvent* audit) 
   });
 }
 
-Status WorkspaceStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
+Status PrincipalStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
   return Write("DeleteGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<std::vector<int64_t>> members = MembersOf(s, id);
     if (!members) return std::unexpected(std::move(members).error());
     Result<int64_t> grants = s.Prepare(
-                                     "DELETE FROM token_permissions WHERE subject_kind = 'group'"
-                                     " AND subject_id = ?")
+                                  "DELETE FROM token_permissions WHERE subject_kind = 'group'"
+                                  " AND subject_id = ?")
                                  .Bind(id)
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
@@ -290,10 +281,9 @@ Status WorkspaceStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
   });
 }
 
-Result<std::vector<int64_t>> WorkspaceStore::GroupsOfPrincipal(int64_t principal_id) {
+Result<std::vector<int64_t>> PrincipalStore::GroupsOfPrincipal(int64_t principal_id) {
   return Read("GroupsOfPrincipal", [&](Session& s) {
-    return s
-        .Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
+    return s.Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
         .Bind(principal_id)
         .All(IdFromRow<Row>);
   });

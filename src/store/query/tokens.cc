@@ -12,7 +12,7 @@ namespace latchkey::store {
 using sql::Row;
 using sql::Session;
 
-Result<std::vector<TokenPermission>> WorkspaceStore::ListTokenPermissions() {
+Result<std::vector<TokenPermission>> PrincipalStore::ListTokenPermissions() {
   return Read("ListTokenPermissions", [&](Session& s) {
     return s
         .Prepare(
@@ -22,7 +22,7 @@ Result<std::vector<TokenPermission>> WorkspaceStore::ListTokenPermissions() {
   });
 }
 
-Status WorkspaceStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
+Status PrincipalStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
                                                const std::vector<int64_t>& revoke_owner_ids,
                                                const AuditEvent* audit) {
   // PostgreSQL: two replicas replacing the grants at once must not interleave their delete-all
@@ -62,8 +62,7 @@ Status WorkspaceStore::ReplaceTokenPermissions(const std::vector<TokenPermission
   return Write("ReplaceTokenPermissions", audit, replace, sql::Isolation::kSerializable);
 }
 
-Status WorkspaceStore::CreatePat(const Pat& pat, int quota, TimePoint now,
-                                 const AuditEvent* audit) {
+Status TokenStore::CreatePat(const Pat& pat, int quota, TimePoint now, const AuditEvent* audit) {
   return Write("CreatePat", audit, [&](Session& s) -> Status {
     // The purge, the count and the insert run in one transaction. SQLite's one writer keeps
     // every other PAT out meanwhile; on PostgreSQL, locking the owner's row serializes
@@ -99,7 +98,7 @@ Status WorkspaceStore::CreatePat(const Pat& pat, int quota, TimePoint now,
   });
 }
 
-Result<Pat> WorkspaceStore::GetPat(const std::string& token_id) {
+Result<Pat> TokenStore::GetPat(const std::string& token_id) {
   return Read("GetPat", [&](Session& s) {
     return s.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?")
         .Bind(token_id)
@@ -107,7 +106,7 @@ Result<Pat> WorkspaceStore::GetPat(const std::string& token_id) {
   });
 }
 
-Result<std::vector<Pat>> WorkspaceStore::ListPats(int64_t owner_id, TimePoint now) {
+Result<std::vector<Pat>> TokenStore::ListPats(int64_t owner_id, TimePoint now) {
   return Read("ListPats", [&](Session& s) {
     return s
         .Prepare("SELECT " LATCHKEY_PAT_COLUMNS
@@ -120,9 +119,10 @@ Result<std::vector<Pat>> WorkspaceStore::ListPats(int64_t owner_id, TimePoint no
   });
 }
 
-Status WorkspaceStore::DeletePat(const std::string& token_id, const AuditEvent* audit) {
+Status TokenStore::DeletePat(const std::string& token_id, const AuditEvent* audit) {
   return Write("DeletePat", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> deleted = s.Prepare("DELETE FROM pats WHERE token_id = ?").Bind(token_id).Update();
+    Result<int64_t> deleted =
+        s.Prepare("DELETE FROM pats WHERE token_id = ?").Bind(token_id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
     if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "token not found");
     changes.push_back({ChangeKind::kPatDeleted, token_id});
@@ -130,7 +130,7 @@ Status WorkspaceStore::DeletePat(const std::string& token_id, const AuditEvent* 
   });
 }
 
-Status WorkspaceStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
+Status TokenStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
   if (token_ids.empty()) return Ok();
   // One statement for the whole batch: the ids travel as one JSON array.
   return Write("TouchPats", [&](Session& s) {
@@ -145,18 +145,19 @@ Status WorkspaceStore::TouchPats(const std::vector<std::string>& token_ids, Time
   });
 }
 
-Result<int64_t> WorkspaceStore::CountPats() {
-  return Read("CountPats",
-              [&](Session& s) { return s.Prepare("SELECT count(*) FROM pats").One(sql::IntFromRow, "count"); });
+Result<int64_t> TokenStore::CountPats() {
+  return Read("CountPats", [&](Session& s) {
+    return s.Prepare("SELECT count(*) FROM pats").One(sql::IntFromRow, "count");
+  });
 }
 
-Result<int64_t> WorkspaceStore::PurgeExpiredPats(TimePoint now) {
+Result<int64_t> TokenStore::PurgeExpiredPats(TimePoint now) {
   return Write("PurgeExpiredPats", [&](Session& s) {
     return s.Prepare("DELETE FROM pats WHERE expires_at <= ?").Bind(now).Update();
   });
 }
 
-Status WorkspaceStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit) {
+Status TokenStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit) {
   return Write("CreateOAuthSecret", audit, [&](Session& s) {
     return s
         .Prepare(
@@ -171,7 +172,7 @@ Status WorkspaceStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditE
   });
 }
 
-Result<OAuthSecret> WorkspaceStore::GetOAuthSecret(const std::string& id) {
+Result<OAuthSecret> TokenStore::GetOAuthSecret(const std::string& id) {
   return Read("GetOAuthSecret", [&](Session& s) {
     return s
         .Prepare(
@@ -182,7 +183,7 @@ Result<OAuthSecret> WorkspaceStore::GetOAuthSecret(const std::string& id) {
   });
 }
 
-Result<std::vector<OAuthSecret>> WorkspaceStore::ListOAuthSecrets(int64_t principal_id) {
+Result<std::vector<OAuthSecret>> TokenStore::ListOAuthSecrets(int64_t principal_id) {
   return Read("ListOAuthSecrets", [&](Session& s) {
     return s
         .Prepare(
@@ -193,7 +194,7 @@ Result<std::vector<OAuthSecret>> WorkspaceStore::ListOAuthSecrets(int64_t princi
   });
 }
 
-Status WorkspaceStore::DeleteOAuthSecret(const std::string& id, const AuditEvent* audit) {
+Status TokenStore::DeleteOAuthSecret(const std::string& id, const AuditEvent* audit) {
   return Write("DeleteOAuthSecret", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<int64_t> deleted = s.Prepare("DELETE FROM oauth_secrets WHERE id = ?").Bind(id).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());
@@ -203,7 +204,7 @@ Status WorkspaceStore::DeleteOAuthSecret(const std::string& id, const AuditEvent
   });
 }
 
-Result<std::string> WorkspaceStore::GetConf(const std::string& key) {
+Result<std::string> TokenStore::GetConf(const std::string& key) {
   return Read("GetConf", [&](Session& s) {
     return s.Prepare("SELECT value FROM conf WHERE key = ?")
         .Bind(key)
@@ -211,8 +212,8 @@ Result<std::string> WorkspaceStore::GetConf(const std::string& key) {
   });
 }
 
-Status WorkspaceStore::SetConf(const std::string& key, const std::string& value,
-                               const AuditEvent* audit) {
+Status TokenStore::SetConf(const std::string& key, const std::string& value,
+                           const AuditEvent* audit) {
   return Write("SetConf", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO conf (key, value) VALUES (?, ?)"
                                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -224,7 +225,7 @@ Status WorkspaceStore::SetConf(const std::string& key, const std::string& value,
   });
 }
 
-Status WorkspaceStore::DeleteConf(const std::string& key, const AuditEvent* audit) {
+Status TokenStore::DeleteConf(const std::string& key, const AuditEvent* audit) {
   return Write("DeleteConf", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<int64_t> deleted = s.Prepare("DELETE FROM conf WHERE key = ?").Bind(key).Update();
     if (!deleted) return std::unexpected(std::move(deleted).error());

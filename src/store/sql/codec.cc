@@ -1,9 +1,8 @@
 #include "store/sql/codec.h"
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace latchkey::store::sql {
 

@@ -5,8 +5,8 @@ namespace latchkey::store::sql {
 Status Executor::InsertAudit(Session& session, const AuditEvent& event) {
   // SQLite: the writer is one connection, so inserts take turns already.
   if (session.dialect().row_locks) {
-    LATCHKEY_RETURN_IF_ERROR(
-        session.Exec("SELECT pg_advisory_xact_lock(27756, hashtext(coalesce(current_schema(), '')))"));
+    LATCHKEY_RETURN_IF_ERROR(session.Exec(
+        "SELECT pg_advisory_xact_lock(27756, hashtext(coalesce(current_schema(), '')))"));
   }
   return session
       .Prepare(

@@ -45,9 +45,10 @@ enum class Isolation {
 };
 
 template <class Fn>
-using WriteResult = typename std::conditional_t<
-    std::is_invocable_v<Fn&, Session&, std::vector<Change>&>,
-    std::invoke_result<Fn&, Session&, std::vector<Change>&>, std::invoke_result<Fn&, Session&>>::type;
+using WriteResult =
+    typename std::conditional_t<std::is_invocable_v<Fn&, Session&, std::vector<Change>&>,
+                                std::invoke_result<Fn&, Session&, std::vector<Change>&>,
+                                std::invoke_result<Fn&, Session&>>::type;
 
 class Executor {
  public:
@@ -73,8 +74,8 @@ class Executor {
   template <class Fn>
   auto Read(std::string_view operation, Fn&& fn) -> std::invoke_result_t<Fn&, Session&> {
     Timer timer(observer_, operation);
-    return Capture<std::invoke_result_t<Fn&, Session&>>(
-        [&](auto&& body) { return RunRead(body); }, [&](Session& s) { return fn(s); });
+    return Capture<std::invoke_result_t<Fn&, Session&>>([&](auto&& body) { return RunRead(body); },
+                                                        [&](Session& s) { return fn(s); });
   }
   template <class Fn>
   auto Snapshot(std::string_view operation, Fn&& fn) -> std::invoke_result_t<Fn&, Session&> {
@@ -125,7 +126,8 @@ class Executor {
     Timer(const Timer&) = delete;
     Timer& operator=(const Timer&) = delete;
     ~Timer() {
-      if (observer_ != nullptr) observer_->Observe(operation_, std::chrono::steady_clock::now() - start_);
+      if (observer_ != nullptr)
+        observer_->Observe(operation_, std::chrono::steady_clock::now() - start_);
     }
 
    private:

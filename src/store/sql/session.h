@@ -111,7 +111,7 @@ class Statement {
   Statement& Bind(std::string_view value) { return Add({Param::Kind::kText, 0, value}); }
   Statement& Bind(const std::string& value) { return Bind(std::string_view(value)); }
   Statement& Bind(const char* value) { return Bind(std::string_view(value)); }
-  Statement& Bind(std::string&& value);                     // kept until the statement goes
+  Statement& Bind(std::string&& value);  // kept until the statement goes
   Statement& Bind(TimePoint value) { return Bind(ToUnixMillis(value)); }
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
