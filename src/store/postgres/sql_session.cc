@@ -1,5 +1,6 @@
 #include "store/postgres/sql_session.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace latchkey::store::postgres {
@@ -20,7 +21,8 @@ class ResultRow final : public sql::Row {
 }  // namespace
 
 Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::Param> params,
-                                    sql::FunctionRef<Status(const sql::Row&)> on_row) {
+                                    sql::FunctionRef<Status(const sql::Row&)> on_row,
+                                    bool first_row_only) {
   Statement stmt = conn_.Prepare(sql);
   for (const sql::Param& param : params) {
     switch (param.kind) {
@@ -40,7 +42,8 @@ Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::P
   }
   Result<ResultPtr> result = stmt.Execute();
   if (!result) return std::unexpected(std::move(result).error());
-  const int rows = PQntuples(result->get());
+  const int rows =
+      first_row_only ? std::min(PQntuples(result->get()), 1) : PQntuples(result->get());
   for (int i = 0; i < rows; ++i) {
     LATCHKEY_RETURN_IF_ERROR(on_row(ResultRow(result->get(), i)));
   }

@@ -64,9 +64,10 @@ Statement& Statement::Bind(const std::vector<std::string>& values) {
   return Bind(std::move(*json));
 }
 
-Result<int64_t> Statement::Execute(FunctionRef<Status(const Row&)> on_row) {
+Result<int64_t> Statement::Execute(FunctionRef<Status(const Row&)> on_row, bool first_row_only) {
   if (error_) return std::unexpected(*error_);
-  return session_.Execute(sql_, std::span<const Param>(params_.data(), count_), on_row);
+  return session_.Execute(sql_, std::span<const Param>(params_.data(), count_), on_row,
+                          first_row_only);
 }
 
 Status Statement::Run() {

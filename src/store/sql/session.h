@@ -88,10 +88,10 @@ class Session {
   // Runs one statement without parameters or rows (e.g. LOCK TABLE), uncached.
   virtual Status Exec(std::string_view sql) = 0;
   // Runs `sql` (prepared once per session) with `params`, calling on_row for each row (the first
-  // error it returns stops the run and is returned). Returns the rows inserted, updated or
-  // deleted (meaningless for a SELECT).
+  // error it returns stops the run and is returned; with first_row_only, the run stops after
+  // the first row). Returns the rows inserted, updated or deleted (meaningless for a SELECT).
   virtual Result<int64_t> Execute(std::string_view sql, std::span<const Param> params,
-                                  FunctionRef<Status(const Row&)> on_row) = 0;
+                                  FunctionRef<Status(const Row&)> on_row, bool first_row_only) = 0;
 
  protected:
   ~Session() = default;
@@ -141,10 +141,12 @@ class Statement {
   template <class RowFn>
   auto One(RowFn&& row, std::string_view what) -> std::invoke_result_t<RowFn&, const Row&> {
     std::optional<std::invoke_result_t<RowFn&, const Row&>> out;
-    Result<int64_t> ran = Execute([&](const Row& r) -> Status {
-      if (!out) out.emplace(row(r));
-      return Ok();
-    });
+    Result<int64_t> ran = Execute(
+        [&](const Row& r) -> Status {
+          out.emplace(row(r));
+          return Ok();
+        },
+        /*first_row_only=*/true);
     if (!ran) return std::unexpected(std::move(ran).error());
     if (!out) return std::unexpected(Error{ErrorCode::kNotFound, std::string(what) + " not found"});
     return std::move(*out);
@@ -152,7 +154,7 @@ class Statement {
 
  private:
   Statement& Add(Param param);
-  Result<int64_t> Execute(FunctionRef<Status(const Row&)> on_row);
+  Result<int64_t> Execute(FunctionRef<Status(const Row&)> on_row, bool first_row_only = false);
 
   Session& session_;
   std::string_view sql_;

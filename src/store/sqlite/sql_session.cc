@@ -18,7 +18,8 @@ class StatementRow final : public sql::Row {
 }  // namespace
 
 Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::Param> params,
-                                    sql::FunctionRef<Status(const sql::Row&)> on_row) {
+                                    sql::FunctionRef<Status(const sql::Row&)> on_row,
+                                    bool first_row_only) {
   Statement stmt = conn_.Prepare(sql);
   for (const sql::Param& param : params) {
     switch (param.kind) {
@@ -40,6 +41,7 @@ Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::P
     if (!has_row) return std::unexpected(std::move(has_row).error());
     if (!*has_row) break;
     LATCHKEY_RETURN_IF_ERROR(on_row(row));
+    if (first_row_only) return 0;  // the statement is reset when it goes
   }
   return sqlite3_changes64(conn_.raw());
 }

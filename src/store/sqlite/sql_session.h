@@ -14,7 +14,8 @@ class SqlSession final : public sql::Session {
   const sql::Dialect& dialect() const override { return sql::kSqlite; }
   Status Exec(std::string_view sql) override { return conn_.Exec(std::string(sql)); }
   Result<int64_t> Execute(std::string_view sql, std::span<const sql::Param> params,
-                          sql::FunctionRef<Status(const sql::Row&)> on_row) override;
+                          sql::FunctionRef<Status(const sql::Row&)> on_row,
+                          bool first_row_only) override;
 
  private:
   Connection& conn_;
