@@ -10,7 +10,7 @@
 
 #include "base/result.h"
 #include "store/records.h"
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 
 namespace latchkey::store {
 
@@ -114,7 +114,7 @@ Result<AuditEvent> AuditEventFromRow(const Row& row) {
 
 template <class Row>
 Result<Principal> PrincipalFromRow(const Row& row) {
-  Result<PrincipalKind> kind = sqlite::ParsePrincipalKind(row.Text(1));
+  Result<PrincipalKind> kind = sql::ParsePrincipalKind(row.Text(1));
   if (!kind) return std::unexpected(std::move(kind).error());
   Result<std::vector<std::string>> entitlements = row.Strings(7);
   if (!entitlements) return std::unexpected(std::move(entitlements).error());
@@ -139,7 +139,7 @@ Result<int64_t> IdFromRow(const Row& row) { return row.Int(0); }
 
 template <class Row>
 Result<TokenPermission> TokenPermissionFromRow(const Row& row) {
-  Result<AclSubjectKind> kind = sqlite::ParseAclSubjectKind(row.Text(0));
+  Result<AclSubjectKind> kind = sql::ParseAclSubjectKind(row.Text(0));
   if (!kind) return std::unexpected(std::move(kind).error());
   return TokenPermission{
       .subject_kind = *kind, .subject_id = row.Int(1), .permission_level = row.Text(2)};

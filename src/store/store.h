@@ -8,6 +8,11 @@
 // kResourceExhausted (quota), kUnavailable (database unreachable or busy past its timeout),
 // kInternal (anything else). All methods are thread-safe.
 //
+// Roles: Store is the sum of role interfaces (DirectoryStore, KeyStore, PrincipalStore,
+// TokenStore, AuditStore, ChangeFeed); a service that needs only some of them takes only those.
+// Each operation is a plain member function written once over the query layer (defined in
+// store/query/<group>.cc, run through sql::Executor, which the backend implements).
+//
 // Audited writes: a write method with a trailing `const AuditEvent* audit` stores that event
 // (when not null) in the same transaction as the change it records, after the change: both
 // commit or neither does, so an acknowledged change always has its audit row (and a failed
@@ -25,44 +30,41 @@
 #include "base/result.h"
 #include "store/change_listeners.h"
 #include "store/records.h"
+#include "store/sql/executor.h"
 
 namespace latchkey::store {
 
-class DirectoryStore {
+// Tenants, applications and their credentials, directory service principals (Entra side).
+class DirectoryStore : public virtual sql::Executor {
  public:
-  virtual ~DirectoryStore() = default;
-
-  virtual Status CreateTenant(const Tenant& tenant) = 0;
-  virtual Result<Tenant> GetTenant(const std::string& id) = 0;
-  virtual Result<std::vector<Tenant>> ListTenants() = 0;
+  Status CreateTenant(const Tenant& tenant);
+  Result<Tenant> GetTenant(const std::string& id);
+  Result<std::vector<Tenant>> ListTenants();
 
   // Creates the application and its service principal in the home tenant together (no service
   // principal when sp.object_id is empty). kAlreadyExists if the app_id or object ids are taken.
-  virtual Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) = 0;
-  virtual Result<Application> GetApplicationByAppId(const std::string& app_id) = 0;
-  virtual Result<Application> GetApplicationByObjectId(const std::string& object_id) = 0;
+  Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp);
+  Result<Application> GetApplicationByAppId(const std::string& app_id);
+  Result<Application> GetApplicationByObjectId(const std::string& object_id);
   // Applications of one tenant, oldest first.
-  virtual Result<std::vector<Application>> ListApplications(const std::string& tenant_id) = 0;
+  Result<std::vector<Application>> ListApplications(const std::string& tenant_id);
   // The application one of whose identifier URIs equals `uri` exactly.
-  virtual Result<Application> FindApplicationByIdentifierUri(const std::string& uri) = 0;
+  Result<Application> FindApplicationByIdentifierUri(const std::string& uri);
   // Deletes the application with its credentials and service principals.
-  virtual Status DeleteApplication(const std::string& object_id) = 0;
+  Status DeleteApplication(const std::string& object_id);
 
-  virtual Status AddPasswordCredential(const PasswordCredential& credential,
-                                       const AuditEvent* audit = nullptr) = 0;
-  virtual Result<std::vector<PasswordCredential>> ListPasswordCredentials(
-      const std::string& app_object_id) = 0;
-  virtual Status RemovePasswordCredential(const std::string& app_object_id,
-                                          const std::string& key_id,
-                                          const AuditEvent* audit = nullptr) = 0;
+  Status AddPasswordCredential(const PasswordCredential& credential,
+                               const AuditEvent* audit = nullptr);
+  Result<std::vector<PasswordCredential>> ListPasswordCredentials(const std::string& app_object_id);
+  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
+                                  const AuditEvent* audit = nullptr);
 
-  virtual Status AddCertificateCredential(const CertificateCredential& credential,
-                                          const AuditEvent* audit = nullptr) = 0;
-  virtual Result<std::vector<CertificateCredential>> ListCertificateCredentials(
-      const std::string& app_object_id) = 0;
-  virtual Status RemoveCertificateCredential(const std::string& app_object_id,
-                                             const std::string& key_id,
-                                             const AuditEvent* audit = nullptr) = 0;
+  Status AddCertificateCredential(const CertificateCredential& credential,
+                                  const AuditEvent* audit = nullptr);
+  Result<std::vector<CertificateCredential>> ListCertificateCredentials(
+      const std::string& app_object_id);
+  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
+                                     const AuditEvent* audit = nullptr);
 
   // Federated identity credentials. Add: kNotFound if the application is missing,
   // kAlreadyExists if its name (case-insensitive) or its issuer and subject together are taken
@@ -71,148 +73,146 @@ class DirectoryStore {
   // credential.id in credential.app_object_id (kNotFound; kAlreadyExists as for Add). Add,
   // update and remove notify kCredentialChanged with the app id. `audit`, when given, is
   // appended in the same transaction.
-  virtual Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                        int max_per_app, const AuditEvent* audit = nullptr) = 0;
+  Status AddFederatedCredential(const FederatedIdentityCredential& credential, int max_per_app,
+                                const AuditEvent* audit = nullptr);
   // Oldest first.
-  virtual Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
-      const std::string& app_object_id) = 0;
-  virtual Status UpdateFederatedCredential(const FederatedIdentityCredential& credential,
-                                           const AuditEvent* audit = nullptr) = 0;
-  virtual Status RemoveFederatedCredential(const std::string& app_object_id,
-                                           const std::string& id,
-                                           const AuditEvent* audit = nullptr) = 0;
+  Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
+      const std::string& app_object_id);
+  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential,
+                                   const AuditEvent* audit = nullptr);
+  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id,
+                                   const AuditEvent* audit = nullptr);
 
   // kAlreadyExists if the app already has a service principal in that tenant.
-  virtual Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) = 0;
-  virtual Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
-      const std::string& object_id) = 0;
-  virtual Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
-      const std::string& tenant_id, const std::string& app_id) = 0;
-  virtual Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
-      const std::string& tenant_id) = 0;
-  virtual Status DeleteDirectoryServicePrincipal(const std::string& object_id) = 0;
+  Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp);
+  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(const std::string& object_id);
+  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(const std::string& tenant_id,
+                                                                  const std::string& app_id);
+  Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
+      const std::string& tenant_id);
+  Status DeleteDirectoryServicePrincipal(const std::string& object_id);
 
   // Replay protection for client assertions, shared by every replica. Deletes every record
   // expired at `now`, then records `jti_hash` (a hash of client id and jti) for `app_id` until
   // `expires_at`. kAlreadyExists if `jti_hash` is recorded and unexpired (a replay);
   // kResourceExhausted if `app_id` already holds `max_live` unexpired records. Check and insert
   // are atomic.
-  virtual Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
-                                    TimePoint expires_at, int max_live, TimePoint now) = 0;
+  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                            TimePoint expires_at, int max_live, TimePoint now);
 };
 
-class KeyStore {
+// Signing key metadata (the private keys live in files: keys/).
+class KeyStore : public virtual sql::Executor {
  public:
-  virtual ~KeyStore() = default;
-  virtual Status AddSigningKey(const SigningKey& key) = 0;
+  Status AddSigningKey(const SigningKey& key);
   // All keys, newest first.
-  virtual Result<std::vector<SigningKey>> ListSigningKeys() = 0;
+  Result<std::vector<SigningKey>> ListSigningKeys();
   // Makes `new_kid` the signing key: every other key without retired_at gets retired_at = at.
-  virtual Status ActivateSigningKey(const std::string& new_kid, TimePoint at) = 0;
-  virtual Status DeleteSigningKey(const std::string& kid) = 0;
+  Status ActivateSigningKey(const std::string& new_kid, TimePoint at);
+  Status DeleteSigningKey(const std::string& kid);
 };
 
-class WorkspaceStore {
+// Workspace principals, groups and token permissions (defined in query/principals.cc and, for
+// the permissions, query/tokens.cc).
+class PrincipalStore : public virtual sql::Executor {
  public:
-  virtual ~WorkspaceStore() = default;
-
   // kAlreadyExists when the user_name (case-insensitive) or application_id is taken.
-  virtual Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
-  virtual Result<Principal> GetPrincipal(int64_t id) = 0;
-  virtual Result<Principal> FindUserByName(const std::string& user_name) = 0;  // case-insensitive
-  virtual Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) = 0;
+  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr);
+  Result<Principal> GetPrincipal(int64_t id);
+  Result<Principal> FindUserByName(const std::string& user_name);  // case-insensitive
+  Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id);
   // Principals of one kind ordered by id.
-  virtual Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) = 0;
+  Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind);
   // Replaces every field but id, kind and created_at.
-  virtual Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) = 0;
+  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr);
   // Deletes the principal with its PATs, OAuth secrets, group memberships and token grants.
-  virtual Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) = 0;
+  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr);
 
   // kAlreadyExists on display_name.
-  virtual Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) = 0;
-  virtual Result<Group> GetGroup(int64_t id) = 0;
-  virtual Result<Group> FindGroupByName(const std::string& display_name) = 0;
-  virtual Result<std::vector<Group>> ListGroups() = 0;
+  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr);
+  Result<Group> GetGroup(int64_t id);
+  Result<Group> FindGroupByName(const std::string& display_name);
+  Result<std::vector<Group>> ListGroups();
   // Replaces name and members. kNotFound if a member id is no principal.
-  virtual Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) = 0;
-  virtual Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) = 0;
+  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr);
+  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr);
   // Ids of the groups the principal is a direct member of.
-  virtual Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) = 0;
+  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id);
 
-  virtual Result<std::vector<TokenPermission>> ListTokenPermissions() = 0;
+  Result<std::vector<TokenPermission>> ListTokenPermissions();
   // Replaces all grants with `grants` and deletes every PAT owned by `revoke_owner_ids`,
   // in one transaction. With `audit`, each PAT deleted gets its own event in that transaction
   // too (RevokedByPermissionEvent: `audit`'s actor, time and address, target token:<id>).
-  virtual Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                         const std::vector<int64_t>& revoke_owner_ids,
-                                         const AuditEvent* audit = nullptr) = 0;
+  Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
+                                 const std::vector<int64_t>& revoke_owner_ids,
+                                 const AuditEvent* audit = nullptr);
+};
 
+// PATs, OAuth secrets and the workspace configuration (query/tokens.cc).
+class TokenStore : public virtual sql::Executor {
+ public:
   // Deletes the owner's PATs expired at `now`, then inserts the PAT unless the owner still has
   // `quota` or more PATs: then kResourceExhausted. Every stored row counts, so short-lived
   // tokens created in a loop cannot pile up past the quota. Purge, check and insert are atomic.
-  virtual Status CreatePat(const Pat& pat, int quota, TimePoint now,
-                           const AuditEvent* audit = nullptr) = 0;
+  Status CreatePat(const Pat& pat, int quota, TimePoint now, const AuditEvent* audit = nullptr);
   // Deletes every PAT expired at `now` (housekeeping) and returns how many. Nothing is notified:
   // an expired PAT is refused on sight. The audit table keeps its token.create record.
-  virtual Result<int64_t> PurgeExpiredPats(TimePoint now) = 0;
-  virtual Result<Pat> GetPat(const std::string& token_id) = 0;
+  Result<int64_t> PurgeExpiredPats(TimePoint now);
+  Result<Pat> GetPat(const std::string& token_id);
   // PATs unexpired at `now`, oldest first; `owner_id` 0 = every owner.
-  virtual Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) = 0;
-  virtual Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) = 0;
+  Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now);
+  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr);
   // Sets last_used_day of the given tokens (missing ids are ignored).
-  virtual Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) = 0;
-  virtual Result<int64_t> CountPats() = 0;
+  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day);
+  Result<int64_t> CountPats();
 
-  virtual Status CreateOAuthSecret(const OAuthSecret& secret,
-                                   const AuditEvent* audit = nullptr) = 0;
-  virtual Result<OAuthSecret> GetOAuthSecret(const std::string& id) = 0;
-  virtual Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) = 0;
-  virtual Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) = 0;
+  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr);
+  Result<OAuthSecret> GetOAuthSecret(const std::string& id);
+  Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id);
+  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr);
 
   // Workspace configuration (string values). Missing key: kNotFound.
-  virtual Result<std::string> GetConf(const std::string& key) = 0;
-  virtual Status SetConf(const std::string& key, const std::string& value,
-                         const AuditEvent* audit = nullptr) = 0;
-  virtual Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) = 0;
+  Result<std::string> GetConf(const std::string& key);
+  Status SetConf(const std::string& key, const std::string& value,
+                 const AuditEvent* audit = nullptr);
+  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr);
 
-  // Databricks federation policies (issue 21), per owner: service_principal_id, 0 for the
-  // account. Create: kAlreadyExists for a policy_id the owner has, kResourceExhausted past
-  // `max_per_owner`, kNotFound if the service principal is missing. Deleting a service
-  // principal deletes its policies.
-  virtual Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
-                                        const AuditEvent* audit = nullptr) = 0;
-  virtual Result<FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
-                                                       const std::string& policy_id) = 0;
+  // Databricks federation policies (issue 21; query/federation_policies.cc), per owner:
+  // service_principal_id, 0 for the account. Create: kAlreadyExists for a policy_id the owner
+  // has, kResourceExhausted past `max_per_owner`, kNotFound if the service principal is
+  // missing. Deleting a service principal deletes its policies.
+  Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
+                                const AuditEvent* audit = nullptr);
+  Result<FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
+                                               const std::string& policy_id);
   // Oldest first.
-  virtual Result<std::vector<FederationPolicy>> ListFederationPolicies(
-      int64_t service_principal_id) = 0;
+  Result<std::vector<FederationPolicy>> ListFederationPolicies(int64_t service_principal_id);
   // Replaces description, issuer, audiences, subject, subject_claim and updated_at.
-  virtual Status UpdateFederationPolicy(const FederationPolicy& policy,
-                                        const AuditEvent* audit = nullptr) = 0;
-  virtual Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
-                                        const AuditEvent* audit = nullptr) = 0;
-  // U2M refresh tokens (issue 24; sqlite_sso.cc, pg_sso.cc). Create also deletes the tokens
+  Status UpdateFederationPolicy(const FederationPolicy& policy,
+                                const AuditEvent* audit = nullptr);
+  Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
+                                const AuditEvent* audit = nullptr);
+  // U2M refresh tokens (issue 24; query/refresh_tokens.cc). Create also deletes the tokens
   // expired at token.created_at. Rotate, in one transaction: kNotFound when `old_hash` is
   // unknown; when it was used before or its family is revoked, revokes the family, commits
   // that, and returns kFailedPrecondition; otherwise marks it used at next.created_at,
   // stores `next` in its family and returns the old record. RevokeRefreshTokenFamily: how many
   // tokens it revoked.
-  virtual Status CreateRefreshToken(const RefreshToken& token) = 0;
-  virtual Result<RefreshToken> GetRefreshToken(const std::string& token_hash) = 0;
-  virtual Result<RefreshToken> RotateRefreshToken(const std::string& old_hash,
-                                                  const RefreshToken& next) = 0;
-  virtual Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) = 0;
+  Status CreateRefreshToken(const RefreshToken& token);
+  Result<RefreshToken> GetRefreshToken(const std::string& token_hash);
+  Result<RefreshToken> RotateRefreshToken(const std::string& old_hash, const RefreshToken& next);
+  Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id);
 };
 
-class AuditStore {
+// The workspace's audit log (query/keys_audit.cc).
+class AuditStore : public virtual sql::Executor {
  public:
-  virtual ~AuditStore() = default;
-  virtual Status AppendAudit(const AuditEvent& event) = 0;  // seq assigned by the store
+  Status AppendAudit(const AuditEvent& event);  // seq assigned by the store
   // Events with seq > after_seq, oldest first, at most `limit`.
-  virtual Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) = 0;
+  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit);
   // Retention: deletes the events recorded before `before`, then the oldest beyond the newest
   // `keep_at_most` (by seq). Returns how many were deleted. Cost ~ the rows deleted.
-  virtual Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) = 0;
+  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most);
 };
 
 // The event ReplaceTokenPermissions stores for each PAT it deletes: action
@@ -227,14 +227,26 @@ struct PoolUsage {
   int waiting = 0;  // callers waiting for a connection
 };
 
-class Store : public DirectoryStore, public KeyStore, public WorkspaceStore, public AuditStore {
+// The changes committed to the store, for the caches built on it.
+class ChangeFeed {
  public:
+  virtual ~ChangeFeed() = default;
   // Called after a change commits (from this process and, where the backend can notify, from
   // other replicas). Listeners must be fast and must not call back into the store. The
   // listener is called until the returned subscription is destroyed (change_listeners.h).
   using ChangeListener = ChangeListeners::Listener;
   virtual ChangeSubscription AddChangeListener(ChangeListener listener) = 0;
+};
 
+// Principals and PATs together, for the workspace's services.
+class WorkspaceStore : public PrincipalStore, public TokenStore {};
+
+class Store : public DirectoryStore,
+              public KeyStore,
+              public WorkspaceStore,
+              public AuditStore,
+              public ChangeFeed {
+ public:
   // Cheap round trip that proves the database answers (readyz).
   virtual Status Ping() = 0;
   // Backend name for logs and metrics: "sqlite" or "postgresql".

@@ -9,7 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
+#include "store/sql/session.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -132,7 +133,7 @@ std::optional<TimePoint> Row::OptTime(int col) const {
 }
 
 Result<std::vector<std::string>> Row::Strings(int col) const {
-  return sqlite::DecodeStrings(Text(col));
+  return sql::DecodeStrings(Text(col));
 }
 
 Statement& Statement::Add(std::optional<std::string> value, Oid type) {
@@ -153,7 +154,7 @@ Statement& Statement::Bind(std::optional<TimePoint> value) {
 }
 
 Statement& Statement::Bind(const std::vector<std::string>& values) {
-  Result<std::string> json = sqlite::EncodeStrings(values);
+  Result<std::string> json = sql::EncodeStrings(values);
   if (!json) {
     if (!error_) error_ = std::move(json).error();
     return Add(std::string("[]"), kUnknownOid);
@@ -285,7 +286,8 @@ Result<std::string> Connection::PreparedName(std::string_view sql, const std::ve
   std::string key(sql);
   if (auto it = prepared_.find(key); it != prepared_.end()) return it->second;
   std::string name = "lk" + std::to_string(prepared_.size() + 1);
-  Result<ResultPtr> prepared = Await(PQsendPrepare(conn_.get(), name.c_str(), key.c_str(),
+  std::string text = sql::Translate(key, sql::kPostgres);
+  Result<ResultPtr> prepared = Await(PQsendPrepare(conn_.get(), name.c_str(), text.c_str(),
                                                    static_cast<int>(types.size()), types.data()),
                                      "prepare");
   if (!prepared) return std::unexpected(std::move(prepared).error());

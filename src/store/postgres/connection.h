@@ -20,17 +20,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "store/store.h"
-
-// Returns the error of a Status-like expression from the enclosing function (which returns a
-// Status or a Result<T>). Same as the SQLite backend's macro, which this one may meet in a
-// translation unit that includes both.
-#ifndef LATCHKEY_RETURN_IF_ERROR
-#define LATCHKEY_RETURN_IF_ERROR(expr)                             \
-  do {                                                             \
-    if (auto latchkey_status_ = (expr); !latchkey_status_)         \
-      return std::unexpected(std::move(latchkey_status_).error()); \
-  } while (0)
-#endif
+#include "store/sql/return_if_error.h"
 
 namespace latchkey::store::postgres {
 
@@ -94,7 +84,8 @@ class Connection;
 
 // One execution of a prepared statement: binds positionally ($1, $2, ...) in call order; the
 // first bind failure is reported when it runs. Prepares the SQL on the connection on first use
-// (named lk<N>), so a SQL text is parsed and planned once per connection.
+// (named lk<N>; as sql::Translate makes it: `?` numbered, `{seq}`, `{for_update}`), so a SQL
+// text is parsed and planned once per connection.
 class Statement {
  public:
   Statement(Connection& conn, std::string_view sql) : conn_(conn), sql_(sql) {}
@@ -108,6 +99,8 @@ class Statement {
 
   // Runs the statement, ignoring any rows.
   Status Run();
+  // Runs it and returns its result (the rows, PQcmdTuples).
+  Result<ResultPtr> Execute();
   // Runs it and returns the number of rows inserted, updated or deleted.
   Result<int64_t> Update();
 
@@ -141,7 +134,6 @@ class Statement {
   }
 
  private:
-  Result<ResultPtr> Execute();
   Statement& Add(std::optional<std::string> value, Oid type);
 
   Connection& conn_;

@@ -4,6 +4,7 @@
 
 #include "store/postgres/migrate.h"
 #include "store/postgres/notification_listener.h"
+#include "store/postgres/sql_session.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -69,6 +70,40 @@ Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Chan
         conn.Prepare("SELECT pg_notify($1, $2)").Bind(channel_).Bind(EncodeChange(change)).Run());
   }
   return Ok();
+}
+
+Status PostgresStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
+  return pool_->Read([&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session);
+  });
+}
+
+Status PostgresStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
+  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session);
+  });
+}
+
+Status PostgresStore::RunWrite(sql::Isolation isolation,
+                               sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
+  return Write(isolation == sql::Isolation::kSerializable ? Isolation::kSerializable
+                                                          : Isolation::kReadCommitted,
+               fn);
+}
+
+Status PostgresStore::Write(Isolation isolation,
+                            sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
+  std::vector<Change> changes;
+  Status status = pool_->Transaction(isolation, [&](Connection& conn) -> Status {
+    changes.clear();
+    SqlSession session(conn);
+    LATCHKEY_RETURN_IF_ERROR(fn(session, changes));
+    return SendNotifications(conn, changes);
+  });
+  if (status) NotifyLocal(changes);
+  return status;
 }
 
 Status PostgresStore::Ping() {

@@ -45,110 +45,11 @@ class PostgresStore final : public Store {
   // True once the notification session listens (tests; readiness is Ping's business).
   bool ListeningForChanges() const;
 
-  // DirectoryStore.
-  Status CreateTenant(const Tenant& tenant) override;
-  Result<Tenant> GetTenant(const std::string& id) override;
-  Result<std::vector<Tenant>> ListTenants() override;
-  Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) override;
-  Result<Application> GetApplicationByAppId(const std::string& app_id) override;
-  Result<Application> GetApplicationByObjectId(const std::string& object_id) override;
-  Result<std::vector<Application>> ListApplications(const std::string& tenant_id) override;
-  Result<Application> FindApplicationByIdentifierUri(const std::string& uri) override;
-  Status DeleteApplication(const std::string& object_id) override;
-  Status AddPasswordCredential(const PasswordCredential& credential,
-                               const AuditEvent* audit = nullptr) override;
-  Result<std::vector<PasswordCredential>> ListPasswordCredentials(
-      const std::string& app_object_id) override;
-  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
-                                  const AuditEvent* audit = nullptr) override;
-  Status AddCertificateCredential(const CertificateCredential& credential,
-                                  const AuditEvent* audit = nullptr) override;
-  Result<std::vector<CertificateCredential>> ListCertificateCredentials(
-      const std::string& app_object_id) override;
-  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
-                                     const AuditEvent* audit = nullptr) override;
-  Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) override;
-  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
-      const std::string& object_id) override;
-  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
-      const std::string& tenant_id, const std::string& app_id) override;
-  Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
-      const std::string& tenant_id) override;
-  Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
-  Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                int max_per_app, const AuditEvent* audit = nullptr) override;
-  Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
-      const std::string& app_object_id) override;
-  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential,
-                                   const AuditEvent* audit = nullptr) override;
-  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id,
-                                   const AuditEvent* audit = nullptr) override;
-  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
-                            TimePoint expires_at, int max_live, TimePoint now) override;
-
-  // KeyStore.
-  Status AddSigningKey(const SigningKey& key) override;
-  Result<std::vector<SigningKey>> ListSigningKeys() override;
-  Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;
-  Status DeleteSigningKey(const std::string& kid) override;
-
-  // WorkspaceStore.
-  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
-  Result<Principal> GetPrincipal(int64_t id) override;
-  Result<Principal> FindUserByName(const std::string& user_name) override;
-  Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
-  Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) override;
-  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
-  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) override;
-  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
-  Result<Group> GetGroup(int64_t id) override;
-  Result<Group> FindGroupByName(const std::string& display_name) override;
-  Result<std::vector<Group>> ListGroups() override;
-  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
-  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) override;
-  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
-  Result<std::vector<TokenPermission>> ListTokenPermissions() override;
-  Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids,
-                                 const AuditEvent* audit = nullptr) override;
-  Status CreatePat(const Pat& pat, int quota, TimePoint now,
-                   const AuditEvent* audit = nullptr) override;
-  Result<Pat> GetPat(const std::string& token_id) override;
-  Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) override;
-  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
-  Result<int64_t> CountPats() override;
-  Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr) override;
-  Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
-  Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) override;
-  Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value,
-                 const AuditEvent* audit = nullptr) override;
-  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
-  Status CreateRefreshToken(const RefreshToken& token) override;
-  Result<RefreshToken> GetRefreshToken(const std::string& token_hash) override;
-  Result<RefreshToken> RotateRefreshToken(const std::string& old_hash,
-                                          const RefreshToken& next) override;
-  Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) override;
-
-  // Federation policies (pg_federation_policies.cc).
-  Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
-                                const AuditEvent* audit = nullptr) override;
-  Result<FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
-                                               const std::string& policy_id) override;
-  Result<std::vector<FederationPolicy>> ListFederationPolicies(
-      int64_t service_principal_id) override;
-  Status UpdateFederationPolicy(const FederationPolicy& policy,
-                                const AuditEvent* audit = nullptr) override;
-  Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
-                                const AuditEvent* audit = nullptr) override;
-
-  // AuditStore.
-  Status AppendAudit(const AuditEvent& event) override;
-  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
-  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
+  // sql::Executor: the sessions the query layer's operations run on.
+  Status RunRead(sql::FunctionRef<Status(sql::Session&)> fn) override;
+  Status RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) override;
+  Status RunWrite(sql::Isolation isolation,
+                  sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
 
   // Store.
   ChangeSubscription AddChangeListener(ChangeListener listener) override;
@@ -162,44 +63,11 @@ class PostgresStore final : public Store {
  private:
   PostgresStore(std::unique_ptr<ConnectionPool> pool, std::string channel);
 
-  // Runs fn(Connection&, std::vector<Change>&) -> Status, or fn(Connection&) -> Status for a
-  // write nobody needs to hear of, in one transaction; fn lists the changes it made (cleared
-  // before each attempt). `audit` (if not null) is inserted after fn, in the same transaction
-  // (InsertAudit). The changes are sent with pg_notify inside the transaction and, once it
+  // Runs fn in one transaction at `isolation`; fn lists the changes it made (cleared before
+  // each attempt). The changes are sent with pg_notify inside the transaction and, once it
   // committed, given to the local listeners.
-  template <class Fn>
-  Status Write(Isolation isolation, const AuditEvent* audit, Fn&& fn) {
-    std::vector<Change> changes;
-    Status status = pool_->Transaction(isolation, [&](Connection& conn) -> Status {
-      changes.clear();
-      if constexpr (std::is_invocable_v<Fn&, Connection&, std::vector<Change>&>) {
-        LATCHKEY_RETURN_IF_ERROR(fn(conn, changes));
-      } else {
-        LATCHKEY_RETURN_IF_ERROR(fn(conn));
-      }
-      if (audit != nullptr) LATCHKEY_RETURN_IF_ERROR(InsertAudit(conn, *audit));
-      return SendNotifications(conn, changes);
-    });
-    if (status) NotifyLocal(changes);
-    return status;
-  }
-  template <class Fn>
-  Status Write(Isolation isolation, Fn&& fn) {
-    return Write(isolation, nullptr, std::forward<Fn>(fn));
-  }
-  template <class Fn>
-  Status Write(const AuditEvent* audit, Fn&& fn) {
-    return Write(Isolation::kReadCommitted, audit, std::forward<Fn>(fn));
-  }
-  template <class Fn>
-  Status Write(Fn&& fn) {
-    return Write(Isolation::kReadCommitted, nullptr, std::forward<Fn>(fn));
-  }
-
-  // Inserts one audit event. Inserts take turns (a transaction-level advisory lock held until
-  // commit), so seq order is commit order and a reader paging with ListAudit(after_seq) never
-  // skips an event that commits late.
-  static Status InsertAudit(Connection& conn, const AuditEvent& event);
+  Status Write(Isolation isolation,
+               sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn);
   Status SendNotifications(Connection& conn, const std::vector<Change>& changes);
   void NotifyLocal(const std::vector<Change>& changes);
 

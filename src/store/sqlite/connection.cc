@@ -3,7 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
+#include "store/sql/session.h"
 
 namespace latchkey::store::sqlite {
 
@@ -68,13 +69,17 @@ Statement& Statement::Bind(TimePoint value) { return Bind(ToUnixMillis(value)); 
 
 Statement& Statement::Bind(std::optional<TimePoint> value) {
   if (value) return Bind(*value);
+  return BindNull();
+}
+
+Statement& Statement::BindNull() {
   if (stmt_ == nullptr) return *this;
   CheckBind(sqlite3_bind_null(stmt_, next_index_));
   return *this;
 }
 
 Statement& Statement::Bind(const std::vector<std::string>& values) {
-  Result<std::string> json = EncodeStrings(values);
+  Result<std::string> json = sql::EncodeStrings(values);
   if (!json) {
     if (!error_) error_ = std::move(json).error();
     ++next_index_;
@@ -116,7 +121,7 @@ std::optional<TimePoint> Statement::OptTime(int col) const {
 }
 
 Result<std::vector<std::string>> Statement::Strings(int col) const {
-  return DecodeStrings(Text(col));
+  return sql::DecodeStrings(Text(col));
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, int flags) {
@@ -136,7 +141,8 @@ Statement Connection::Prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+    std::string text = sql::Translate(sql, sql::kSqlite);
+    int rc = sqlite3_prepare_v3(db_.get(), text.data(), static_cast<int>(text.size()),
                                 SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(stmt);

@@ -17,14 +17,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
-
-// Returns the error of a Status-like expression from the enclosing function (which returns a
-// Status or a Result<T>).
-#define LATCHKEY_RETURN_IF_ERROR(expr)                             \
-  do {                                                             \
-    if (auto latchkey_status_ = (expr); !latchkey_status_)         \
-      return std::unexpected(std::move(latchkey_status_).error()); \
-  } while (0)
+#include "store/sql/return_if_error.h"
 
 namespace latchkey::store::sqlite {
 
@@ -49,6 +42,7 @@ class Statement {
   Statement& Bind(TimePoint value);                         // unix milliseconds
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
+  Statement& BindNull();
 
   // Steps once: true if a row is available, false when done.
   Result<bool> Step();
@@ -57,6 +51,7 @@ class Statement {
   // Like Run; returns the number of rows inserted, updated or deleted.
   Result<int64_t> Update();
 
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   bool Bool(int col) const { return Int(col) != 0; }
   std::string Text(int col) const;
@@ -109,7 +104,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection() = default;
 
-  // The cached prepared statement for `sql` (prepared on first use).
+  // The cached prepared statement for `sql` (prepared on first use, as sql::Translate makes it:
+  // `{seq}` is rowid).
   Statement Prepare(std::string_view sql);
   // Runs one or more statements without caching (pragmas, migrations).
   Status Exec(const std::string& sql);

@@ -15,6 +15,7 @@
 #include "store/sqlite/backup.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/migrate.h"
+#include "store/sqlite/sql_session.h"
 
 namespace latchkey::store::sqlite {
 namespace {
@@ -133,12 +134,28 @@ ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
   return listeners_.Add(std::move(listener));
 }
 
-Status SqliteStore::Write(const AuditEvent* audit, const std::function<Status(Connection&)>& fn) {
-  return pool_->Write([&](Connection& conn) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(fn(conn));
-    if (audit != nullptr) return InsertAudit(conn, *audit);
-    return Ok();
+Status SqliteStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
+  return pool_->Read([&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session);
   });
+}
+
+Status SqliteStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
+  return pool_->ReadSnapshot([&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session);
+  });
+}
+
+Status SqliteStore::RunWrite(sql::Isolation /*the one writer is serializable*/,
+                             sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
+  std::vector<Change> changes;
+  Status status = pool_->Write([&](Connection& conn) -> Status {
+    SqlSession session(conn);
+    return fn(session, changes);
+  });
+  return Notify(std::move(status), changes);
 }
 
 Status SqliteStore::Notify(Status status, const std::vector<Change>& changes) {

@@ -39,110 +39,11 @@ class SqliteStore final : public Store {
   // PRAGMA integrity_check: Ok when it reports "ok", else kInternal with its first findings.
   Status IntegrityCheck();
 
-  // DirectoryStore.
-  Status CreateTenant(const Tenant& tenant) override;
-  Result<Tenant> GetTenant(const std::string& id) override;
-  Result<std::vector<Tenant>> ListTenants() override;
-  Status CreateApplication(const Application& app, const DirectoryServicePrincipal& sp) override;
-  Result<Application> GetApplicationByAppId(const std::string& app_id) override;
-  Result<Application> GetApplicationByObjectId(const std::string& object_id) override;
-  Result<std::vector<Application>> ListApplications(const std::string& tenant_id) override;
-  Result<Application> FindApplicationByIdentifierUri(const std::string& uri) override;
-  Status DeleteApplication(const std::string& object_id) override;
-  Status AddPasswordCredential(const PasswordCredential& credential,
-                               const AuditEvent* audit = nullptr) override;
-  Result<std::vector<PasswordCredential>> ListPasswordCredentials(
-      const std::string& app_object_id) override;
-  Status RemovePasswordCredential(const std::string& app_object_id, const std::string& key_id,
-                                  const AuditEvent* audit = nullptr) override;
-  Status AddCertificateCredential(const CertificateCredential& credential,
-                                  const AuditEvent* audit = nullptr) override;
-  Result<std::vector<CertificateCredential>> ListCertificateCredentials(
-      const std::string& app_object_id) override;
-  Status RemoveCertificateCredential(const std::string& app_object_id, const std::string& key_id,
-                                     const AuditEvent* audit = nullptr) override;
-  Status CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) override;
-  Result<DirectoryServicePrincipal> GetDirectoryServicePrincipal(
-      const std::string& object_id) override;
-  Result<DirectoryServicePrincipal> FindDirectoryServicePrincipal(
-      const std::string& tenant_id, const std::string& app_id) override;
-  Result<std::vector<DirectoryServicePrincipal>> ListDirectoryServicePrincipals(
-      const std::string& tenant_id) override;
-  Status DeleteDirectoryServicePrincipal(const std::string& object_id) override;
-  Status AddFederatedCredential(const FederatedIdentityCredential& credential,
-                                int max_per_app, const AuditEvent* audit = nullptr) override;
-  Result<std::vector<FederatedIdentityCredential>> ListFederatedCredentials(
-      const std::string& app_object_id) override;
-  Status UpdateFederatedCredential(const FederatedIdentityCredential& credential,
-                                   const AuditEvent* audit = nullptr) override;
-  Status RemoveFederatedCredential(const std::string& app_object_id, const std::string& id,
-                                   const AuditEvent* audit = nullptr) override;
-  Status RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
-                            TimePoint expires_at, int max_live, TimePoint now) override;
-
-  // KeyStore.
-  Status AddSigningKey(const SigningKey& key) override;
-  Result<std::vector<SigningKey>> ListSigningKeys() override;
-  Status ActivateSigningKey(const std::string& new_kid, TimePoint at) override;
-  Status DeleteSigningKey(const std::string& kid) override;
-
-  // WorkspaceStore.
-  Status CreatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
-  Result<Principal> GetPrincipal(int64_t id) override;
-  Result<Principal> FindUserByName(const std::string& user_name) override;
-  Result<Principal> FindServicePrincipalByApplicationId(const std::string& app_id) override;
-  Result<std::vector<Principal>> ListPrincipals(PrincipalKind kind) override;
-  Status UpdatePrincipal(const Principal& principal, const AuditEvent* audit = nullptr) override;
-  Status DeletePrincipal(int64_t id, const AuditEvent* audit = nullptr) override;
-  Status CreateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
-  Result<Group> GetGroup(int64_t id) override;
-  Result<Group> FindGroupByName(const std::string& display_name) override;
-  Result<std::vector<Group>> ListGroups() override;
-  Status UpdateGroup(const Group& group, const AuditEvent* audit = nullptr) override;
-  Status DeleteGroup(int64_t id, const AuditEvent* audit = nullptr) override;
-  Result<std::vector<int64_t>> GroupsOfPrincipal(int64_t principal_id) override;
-  Result<std::vector<TokenPermission>> ListTokenPermissions() override;
-  Status ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
-                                 const std::vector<int64_t>& revoke_owner_ids,
-                                 const AuditEvent* audit = nullptr) override;
-  Status CreatePat(const Pat& pat, int quota, TimePoint now,
-                   const AuditEvent* audit = nullptr) override;
-  Result<Pat> GetPat(const std::string& token_id) override;
-  Result<std::vector<Pat>> ListPats(int64_t owner_id, TimePoint now) override;
-  Status DeletePat(const std::string& token_id, const AuditEvent* audit = nullptr) override;
-  Status TouchPats(const std::vector<std::string>& token_ids, TimePoint day) override;
-  Result<int64_t> CountPats() override;
-  Result<int64_t> PurgeExpiredPats(TimePoint now) override;
-  Status CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit = nullptr) override;
-  Result<OAuthSecret> GetOAuthSecret(const std::string& id) override;
-  Result<std::vector<OAuthSecret>> ListOAuthSecrets(int64_t principal_id) override;
-  Status DeleteOAuthSecret(const std::string& id, const AuditEvent* audit = nullptr) override;
-  Result<std::string> GetConf(const std::string& key) override;
-  Status SetConf(const std::string& key, const std::string& value,
-                 const AuditEvent* audit = nullptr) override;
-  Status DeleteConf(const std::string& key, const AuditEvent* audit = nullptr) override;
-  Status CreateRefreshToken(const RefreshToken& token) override;
-  Result<RefreshToken> GetRefreshToken(const std::string& token_hash) override;
-  Result<RefreshToken> RotateRefreshToken(const std::string& old_hash,
-                                          const RefreshToken& next) override;
-  Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id) override;
-
-  // Federation policies (sqlite_federation_policies.cc).
-  Status CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
-                                const AuditEvent* audit = nullptr) override;
-  Result<FederationPolicy> GetFederationPolicy(int64_t service_principal_id,
-                                               const std::string& policy_id) override;
-  Result<std::vector<FederationPolicy>> ListFederationPolicies(
-      int64_t service_principal_id) override;
-  Status UpdateFederationPolicy(const FederationPolicy& policy,
-                                const AuditEvent* audit = nullptr) override;
-  Status DeleteFederationPolicy(int64_t service_principal_id, const std::string& policy_id,
-                                const AuditEvent* audit = nullptr) override;
-
-  // AuditStore.
-  Status AppendAudit(const AuditEvent& event) override;
-  Result<std::vector<AuditEvent>> ListAudit(int64_t after_seq, int limit) override;
-  Result<int64_t> PurgeAudit(TimePoint before, int64_t keep_at_most) override;
+  // sql::Executor: the sessions the query layer's operations run on.
+  Status RunRead(sql::FunctionRef<Status(sql::Session&)> fn) override;
+  Status RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) override;
+  Status RunWrite(sql::Isolation isolation,
+                  sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
 
   // Store.
   ChangeSubscription AddChangeListener(ChangeListener listener) override;
@@ -153,9 +54,6 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
 
-  // pool_->Write(fn), inserting `audit` (if not null) after fn in the same transaction.
-  Status Write(const AuditEvent* audit, const std::function<Status(Connection&)>& fn);
-  static Status InsertAudit(Connection& conn, const AuditEvent& event);
   // Returns `status`; when it is Ok, first tells every listener about `changes`.
   Status Notify(Status status, const std::vector<Change>& changes);
   // The watcher of changes made by other processes (file databases only).

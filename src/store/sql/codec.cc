@@ -1,11 +1,10 @@
-#include "store/sqlite/codec.h"
+#include "store/sql/codec.h"
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
-namespace latchkey::store::sqlite {
+namespace latchkey::store::sql {
 
 Result<std::string> EncodeStrings(const std::vector<std::string>& values) {
   // nlohmann::json throws type_error 316 on invalid UTF-8; catch it here, at the boundary.
@@ -63,4 +62,4 @@ Result<AclSubjectKind> ParseAclSubjectKind(std::string_view name) {
   return MakeError(ErrorCode::kInternal, "corrupt subject kind column");
 }
 
-}  // namespace latchkey::store::sqlite
+}  // namespace latchkey::store::sql

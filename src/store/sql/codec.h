@@ -1,4 +1,4 @@
-// Column encodings shared by the SQLite tables: string lists as JSON arrays, enums as the
+// Column encodings shared by both backends' tables: string lists as JSON arrays, enums as the
 // lowercase names the schema's CHECK constraints list.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include "base/result.h"
 #include "store/records.h"
 
-namespace latchkey::store::sqlite {
+namespace latchkey::store::sql {
 
 // kInvalidArgument if a string is not valid UTF-8.
 Result<std::string> EncodeStrings(const std::vector<std::string>& values);
@@ -22,4 +22,4 @@ Result<PrincipalKind> ParsePrincipalKind(std::string_view name);
 std::string_view AclSubjectKindName(AclSubjectKind kind);
 Result<AclSubjectKind> ParseAclSubjectKind(std::string_view name);
 
-}  // namespace latchkey::store::sqlite
+}  // namespace latchkey::store::sql

@@ -1,0 +1,416 @@
+// Tenants, applications, their credentials and directory service principals, written once
+// for both backends.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/row_mappers.h"
+#include "store/store.h"
+
+namespace latchkey::store {
+
+using sql::Row;
+using sql::Session;
+
+namespace {
+
+Status InsertServicePrincipal(Session& s, const DirectoryServicePrincipal& sp) {
+  return s
+      .Prepare("INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS
+               ") VALUES (?, ?, ?, ?, ?)")
+      .Bind(sp.object_id)
+      .Bind(sp.app_id)
+      .Bind(sp.tenant_id)
+      .Bind(sp.display_name)
+      .Bind(sp.created_at)
+      .Run();
+}
+
+// The client id (app_id) of an application, for change events; kNotFound if it is missing.
+Result<std::string> AppIdOf(Session& s, const std::string& object_id) {
+  return s.Prepare("SELECT app_id FROM applications WHERE object_id = ?")
+      .Bind(object_id)
+      .One([](const Row& row) -> Result<std::string> { return row.Text(0); }, "application");
+}
+
+// Deletes one credential row of an application; the change names the application's app_id.
+Status RemoveCredential(Session& s, const char* sql, const std::string& app_object_id,
+                        const std::string& key_id, std::vector<Change>& changes) {
+  Result<std::string> app_id = AppIdOf(s, app_object_id);
+  if (!app_id) return std::unexpected(std::move(app_id).error());
+  Result<int64_t> deleted = s.Prepare(sql).Bind(app_object_id).Bind(key_id).Update();
+  if (!deleted) return std::unexpected(std::move(deleted).error());
+  if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "credential not found");
+  changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+  return Ok();
+}
+
+// ASCII lower case (names compare case-insensitively, as Graph's do).
+std::string AsciiLowerCopy(std::string s) {
+  for (char& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
+}  // namespace
+
+Status DirectoryStore::CreateTenant(const Tenant& tenant) {
+  return Write("CreateTenant", [&](Session& s) {
+    return s.Prepare("INSERT INTO tenants (id, display_name, created_at) VALUES (?, ?, ?)")
+        .Bind(tenant.id)
+        .Bind(tenant.display_name)
+        .Bind(tenant.created_at)
+        .Run();
+  });
+}
+
+Result<Tenant> DirectoryStore::GetTenant(const std::string& id) {
+  return Read("GetTenant", [&](Session& s) {
+    return s.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = ?")
+        .Bind(id)
+        .One(TenantFromRow<Row>, "tenant");
+  });
+}
+
+Result<std::vector<Tenant>> DirectoryStore::ListTenants() {
+  return Read("ListTenants", [&](Session& s) {
+    return s.Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, {seq}")
+        .All(TenantFromRow<Row>);
+  });
+}
+
+Status DirectoryStore::CreateApplication(const Application& app,
+                                         const DirectoryServicePrincipal& sp) {
+  return Write("CreateApplication", [&](Session& s) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
+                                       ") VALUES (?, ?, ?, ?, ?, ?, ?)")
+                                 .Bind(app.object_id)
+                                 .Bind(app.app_id)
+                                 .Bind(app.tenant_id)
+                                 .Bind(app.display_name)
+                                 .Bind(app.identifier_uris)
+                                 .Bind(app.granted_roles)
+                                 .Bind(app.created_at)
+                                 .Run());
+    if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
+    return InsertServicePrincipal(s, sp);
+  });
+}
+
+Result<Application> DirectoryStore::GetApplicationByAppId(const std::string& app_id) {
+  return Read("GetApplicationByAppId", [&](Session& s) {
+    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?")
+        .Bind(app_id)
+        .One(ApplicationFromRow<Row>, "application");
+  });
+}
+
+Result<Application> DirectoryStore::GetApplicationByObjectId(const std::string& object_id) {
+  return Read("GetApplicationByObjectId", [&](Session& s) {
+    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?")
+        .Bind(object_id)
+        .One(ApplicationFromRow<Row>, "application");
+  });
+}
+
+Result<std::vector<Application>> DirectoryStore::ListApplications(const std::string& tenant_id) {
+  return Read("ListApplications", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_APP_COLUMNS
+                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, {seq}")
+        .Bind(tenant_id)
+        .All(ApplicationFromRow<Row>);
+  });
+}
+
+Result<Application> DirectoryStore::FindApplicationByIdentifierUri(const std::string& uri) {
+  // Exact (binary) comparison, as the contract asks; applications are few, so a scan of the
+  // JSON arrays is fine. The oldest application wins should two share a URI.
+  return Read("FindApplicationByIdentifierUri", [&](Session& s) {
+    return s
+        .Prepare(s.dialect().Pick(
+            "SELECT " LATCHKEY_APP_COLUMNS
+            " FROM applications WHERE EXISTS (SELECT 1 FROM json_each(identifier_uris)"
+            " WHERE json_each.value = ?) ORDER BY created_at, {seq} LIMIT 1",
+            "SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE EXISTS (SELECT 1 FROM"
+            " json_array_elements_text(identifier_uris::json) AS uri (value)"
+            " WHERE uri.value = ?) ORDER BY created_at, {seq} LIMIT 1"))
+        .Bind(uri)
+        .One(ApplicationFromRow<Row>, "application");
+  });
+}
+
+Status DirectoryStore::DeleteApplication(const std::string& object_id) {
+  return Write("DeleteApplication", [&](Session& s, std::vector<Change>& changes) -> Status {
+    Result<std::string> app_id = AppIdOf(s, object_id);
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("DELETE FROM directory_service_principals WHERE app_id = ?").Bind(*app_id).Run());
+    // Credentials go with the application (ON DELETE CASCADE).
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("DELETE FROM applications WHERE object_id = ?").Bind(object_id).Run());
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+}
+
+Status DirectoryStore::AddPasswordCredential(const PasswordCredential& credential,
+                                             const AuditEvent* audit) {
+  return Write("AddPasswordCredential", audit, [&](Session& s) {
+    return s
+        .Prepare(
+            "INSERT INTO password_credentials (key_id, app_object_id, display_name, hint,"
+            " secret_hash, start_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .Bind(credential.key_id)
+        .Bind(credential.app_object_id)
+        .Bind(credential.display_name)
+        .Bind(credential.hint)
+        .Bind(credential.secret_hash)
+        .Bind(credential.start_at)
+        .Bind(credential.end_at)
+        .Run();
+  });
+}
+
+Result<std::vector<PasswordCredential>> DirectoryStore::ListPasswordCredentials(
+    const std::string& app_object_id) {
+  return Read("ListPasswordCredentials", [&](Session& s) {
+    return s
+        .Prepare(
+            "SELECT key_id, app_object_id, display_name, hint, secret_hash, start_at, end_at"
+            " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}")
+        .Bind(app_object_id)
+        .All(PasswordCredentialFromRow<Row>);
+  });
+}
+
+Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id,
+                                                const std::string& key_id,
+                                                const AuditEvent* audit) {
+  return Write("RemovePasswordCredential", audit, [&](Session& s, std::vector<Change>& changes) {
+    return RemoveCredential(
+        s, "DELETE FROM password_credentials WHERE app_object_id = ? AND key_id = ?", app_object_id,
+        key_id, changes);
+  });
+}
+
+Status DirectoryStore::AddCertificateCredential(const CertificateCredential& credential,
+                                                const AuditEvent* audit) {
+  return Write("AddCertificateCredential", audit, [&](Session& s) {
+    return s
+        .Prepare(
+            "INSERT INTO certificate_credentials (key_id, app_object_id, display_name,"
+            " certificate_pem, thumbprint_sha1, start_at, end_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .Bind(credential.key_id)
+        .Bind(credential.app_object_id)
+        .Bind(credential.display_name)
+        .Bind(credential.certificate_pem)
+        .Bind(credential.thumbprint_sha1)
+        .Bind(credential.start_at)
+        .Bind(credential.end_at)
+        .Run();
+  });
+}
+
+Result<std::vector<CertificateCredential>> DirectoryStore::ListCertificateCredentials(
+    const std::string& app_object_id) {
+  return Read("ListCertificateCredentials", [&](Session& s) {
+    return s
+        .Prepare(
+            "SELECT key_id, app_object_id, display_name, certificate_pem, thumbprint_sha1,"
+            " start_at, end_at FROM certificate_credentials WHERE app_object_id = ?"
+            " ORDER BY start_at, {seq}")
+        .Bind(app_object_id)
+        .All(CertificateCredentialFromRow<Row>);
+  });
+}
+
+Status DirectoryStore::RemoveCertificateCredential(const std::string& app_object_id,
+                                                   const std::string& key_id,
+                                                   const AuditEvent* audit) {
+  return Write("RemoveCertificateCredential", audit, [&](Session& s, std::vector<Change>& changes) {
+    return RemoveCredential(
+        s, "DELETE FROM certificate_credentials WHERE app_object_id = ? AND key_id = ?",
+        app_object_id, key_id, changes);
+  });
+}
+
+Status DirectoryStore::CreateDirectoryServicePrincipal(const DirectoryServicePrincipal& sp) {
+  return Write("CreateDirectoryServicePrincipal",
+               [&](Session& s) { return InsertServicePrincipal(s, sp); });
+}
+
+Result<DirectoryServicePrincipal> DirectoryStore::GetDirectoryServicePrincipal(
+    const std::string& object_id) {
+  return Read("GetDirectoryServicePrincipal", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE object_id = ?")
+        .Bind(object_id)
+        .One(ServicePrincipalFromRow<Row>, "service principal");
+  });
+}
+
+Result<DirectoryServicePrincipal> DirectoryStore::FindDirectoryServicePrincipal(
+    const std::string& tenant_id, const std::string& app_id) {
+  return Read("FindDirectoryServicePrincipal", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?")
+        .Bind(tenant_id)
+        .Bind(app_id)
+        .One(ServicePrincipalFromRow<Row>, "service principal");
+  });
+}
+
+Result<std::vector<DirectoryServicePrincipal>> DirectoryStore::ListDirectoryServicePrincipals(
+    const std::string& tenant_id) {
+  return Read("ListDirectoryServicePrincipals", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE tenant_id = ?"
+                 " ORDER BY created_at, {seq}")
+        .Bind(tenant_id)
+        .All(ServicePrincipalFromRow<Row>);
+  });
+}
+
+Status DirectoryStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
+  return Write("DeleteDirectoryServicePrincipal",
+               [&](Session& s, std::vector<Change>& changes) -> Status {
+                 Result<std::string> app_id =
+                     s.Prepare(
+                          "DELETE FROM directory_service_principals WHERE object_id = ?"
+                          " RETURNING app_id")
+                         .Bind(object_id)
+                         .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
+                              "service principal");
+                 if (!app_id) return std::unexpected(std::move(app_id).error());
+                 // The app can no longer get tokens in that tenant.
+                 changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+                 return Ok();
+               });
+}
+
+Status DirectoryStore::RecordAssertionJti(const std::string& app_id, const std::string& jti_hash,
+                                          TimePoint expires_at, int max_live, TimePoint now) {
+  // An error return rolls the whole transaction back, the insert included.
+  return Write("RecordAssertionJti", [&](Session& s) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("DELETE FROM assertion_jtis WHERE expires_at <= ?").Bind(now).Run());
+    // Insert-if-absent is the replay check: a second use of the same jti (here or on another
+    // replica) finds the row and inserts nothing.
+    Result<int64_t> inserted =
+        s.Prepare(
+             "INSERT INTO assertion_jtis (jti_hash, app_id, expires_at) VALUES (?, ?, ?)"
+             " ON CONFLICT (jti_hash) DO NOTHING")
+            .Bind(jti_hash)
+            .Bind(app_id)
+            .Bind(expires_at)
+            .Update();
+    if (!inserted) return std::unexpected(std::move(inserted).error());
+    if (*inserted == 0) return MakeError(ErrorCode::kAlreadyExists, "assertion already used");
+    // This row included; the LIMIT keeps the count's cost bounded by max_live.
+    Result<int64_t> live =
+        s.Prepare(
+             "SELECT count(*) FROM (SELECT 1 FROM assertion_jtis WHERE app_id = ?"
+             " AND expires_at > ? LIMIT ?) AS live")
+            .Bind(app_id)
+            .Bind(now)
+            .Bind(static_cast<int64_t>(max_live) + 1)
+            .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
+    if (!live) return std::unexpected(std::move(live).error());
+    if (*live > max_live) {
+      return MakeError(ErrorCode::kResourceExhausted, "too many live assertions for the client");
+    }
+    return Ok();
+  });
+}
+
+// ---- Federated identity credentials ----
+
+Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential& credential,
+                                              int max_per_app, const AuditEvent* audit) {
+  return Write("AddFederatedCredential", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
+    // The count and the insert run in one transaction, after locking the application row
+    // (PostgreSQL; SQLite has one writer).
+    Result<std::string> app_id =
+        s.Prepare("SELECT app_id FROM applications WHERE object_id = ?{for_update}")
+            .Bind(credential.app_object_id)
+            .One(TextFromRow<Row>, "application");
+    if (!app_id) return std::unexpected(std::move(app_id).error());
+    Result<int64_t> held =
+        s.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = ?")
+            .Bind(credential.app_object_id)
+            .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
+    if (!held) return std::unexpected(std::move(held).error());
+    if (*held >= max_per_app) {
+      return MakeError(ErrorCode::kResourceExhausted,
+                       "the application already has the most federated credentials allowed");
+    }
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
+                  ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .Bind(credential.id)
+            .Bind(credential.app_object_id)
+            .Bind(credential.name)
+            .Bind(credential.issuer)
+            .Bind(credential.subject)
+            .Bind(credential.audiences)
+            .Bind(credential.description)
+            .Bind(credential.created_at)
+            .Bind(AsciiLowerCopy(credential.name))
+            .Run());
+    changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+    return Ok();
+  });
+}
+
+Result<std::vector<FederatedIdentityCredential>> DirectoryStore::ListFederatedCredentials(
+    const std::string& app_object_id) {
+  return Read("ListFederatedCredentials", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_FEDERATED_COLUMNS
+                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, {seq}")
+        .Bind(app_object_id)
+        .All(FederatedCredentialFromRow<Row>);
+  });
+}
+
+Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential,
+                                                 const AuditEvent* audit) {
+  return Write("UpdateFederatedCredential", audit,
+               [&](Session& s, std::vector<Change>& changes) -> Status {
+                 Result<std::string> app_id = AppIdOf(s, credential.app_object_id);
+                 if (!app_id) return std::unexpected(std::move(app_id).error());
+                 Result<int64_t> updated =
+                     s.Prepare(
+                          "UPDATE federated_credentials SET issuer = ?, subject = ?, audiences = ?,"
+                          " description = ? WHERE app_object_id = ? AND id = ?")
+                         .Bind(credential.issuer)
+                         .Bind(credential.subject)
+                         .Bind(credential.audiences)
+                         .Bind(credential.description)
+                         .Bind(credential.app_object_id)
+                         .Bind(credential.id)
+                         .Update();
+                 if (!updated) return std::unexpected(std::move(updated).error());
+                 if (*updated == 0)
+                   return MakeError(ErrorCode::kNotFound, "federated credential not found");
+                 changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
+                 return Ok();
+               });
+}
+
+Status DirectoryStore::RemoveFederatedCredential(const std::string& app_object_id,
+                                                 const std::string& id, const AuditEvent* audit) {
+  return Write("RemoveFederatedCredential", audit,
+               [&](Session& s, std::vector<Change>& changes) -> Status {
+                 return RemoveCredential(
+                     s, "DELETE FROM federated_credentials WHERE app_object_id = ? AND id = ?",
+                     app_object_id, id, changes);
+               });
+}
+
+}  // namespace latchkey::store

@@ -1,0 +1,99 @@
+// U2M refresh tokens (issue 24), written once for both backends over the query layer. Only
+// hashes are stored; a family is every token rotated from one sign-in.
+#include <string>
+
+#include "store/row_mappers.h"
+#include "store/store.h"
+
+namespace latchkey::store {
+
+using sql::Row;
+using sql::Session;
+
+namespace {
+
+#define LATCHKEY_REFRESH_TOKEN_COLUMNS                                                     \
+  "token_hash, family_id, principal_id, client_id, scope, created_at, expires_at, used_at," \
+  " revoked"
+
+Status InsertRefreshToken(Session& s, const RefreshToken& t) {
+  return s
+      .Prepare("INSERT INTO oauth_refresh_tokens (" LATCHKEY_REFRESH_TOKEN_COLUMNS
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)")
+      .Bind(t.token_hash)
+      .Bind(t.family_id)
+      .Bind(t.principal_id)
+      .Bind(t.client_id)
+      .Bind(t.scope)
+      .Bind(t.created_at)
+      .Bind(t.expires_at)
+      .Run();
+}
+
+}  // namespace
+
+Status TokenStore::CreateRefreshToken(const RefreshToken& token) {
+  return Write("CreateRefreshToken", [&](Session& s) -> Status {
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("DELETE FROM oauth_refresh_tokens WHERE expires_at <= ?")
+                                 .Bind(token.created_at)
+                                 .Run());
+    return InsertRefreshToken(s, token);
+  });
+}
+
+Result<RefreshToken> TokenStore::GetRefreshToken(const std::string& token_hash) {
+  return Read("GetRefreshToken", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                 " FROM oauth_refresh_tokens WHERE token_hash = ?")
+        .Bind(token_hash)
+        .One(RefreshTokenFromRow<Row>, "refresh token");
+  });
+}
+
+Result<RefreshToken> TokenStore::RotateRefreshToken(const std::string& old_hash,
+                                                    const RefreshToken& next) {
+  RefreshToken old;
+  bool reused = false;
+  Status status = Write("RotateRefreshToken", [&](Session& s) -> Status {
+    reused = false;  // the transaction may run again (PostgreSQL retries)
+    Result<RefreshToken> found =
+        s.Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                  " FROM oauth_refresh_tokens WHERE token_hash = ?{for_update}")
+            .Bind(old_hash)
+            .One(RefreshTokenFromRow<Row>, "refresh token");
+    if (!found) return std::unexpected(found.error());
+    old = *found;
+    if (old.used_at || old.revoked) {
+      // Reuse: the whole family is revoked, and that is committed (the caller is refused).
+      reused = true;
+      return s.Prepare("UPDATE oauth_refresh_tokens SET revoked = 1 WHERE family_id = ?")
+          .Bind(old.family_id)
+          .Run();
+    }
+    Result<int64_t> marked =
+        s.Prepare("UPDATE oauth_refresh_tokens SET used_at = ? WHERE token_hash = ?"
+                  " AND used_at IS NULL AND revoked = 0")
+            .Bind(next.created_at)
+            .Bind(old_hash)
+            .Update();
+    if (!marked) return std::unexpected(marked.error());
+    RefreshToken n = next;
+    n.family_id = old.family_id;
+    return InsertRefreshToken(s, n);
+  });
+  if (!status) return std::unexpected(status.error());
+  if (reused) return MakeError(ErrorCode::kFailedPrecondition, "refresh token reused");
+  return old;
+}
+
+Result<int64_t> TokenStore::RevokeRefreshTokenFamily(const std::string& family_id) {
+  return Write("RevokeRefreshTokenFamily", [&](Session& s) {
+    return s
+        .Prepare("UPDATE oauth_refresh_tokens SET revoked = 1 WHERE family_id = ? AND revoked = 0")
+        .Bind(family_id)
+        .Update();
+  });
+}
+
+}  // namespace latchkey::store
