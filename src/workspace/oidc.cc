@@ -52,7 +52,9 @@ OidcService::OidcService(const ServiceDeps& deps)
                                .client_failures = deps.options.oauth_max_failures * 10,
                                .familiar_failures = deps.options.oauth_max_failures * 10,
                                .window = deps.options.oauth_failure_window,
-                               .lockout = deps.options.oauth_lockout}) {}
+                               .lockout = deps.options.oauth_lockout}),
+      sign_in_starts_(deps.clock, kSignInStartsPerMinute, std::chrono::minutes(1),
+                      std::chrono::minutes(1)) {}
 
 std::string OidcService::BaseUrl(const http::Request& request) const {
   // Only a well-formed authority is echoed into URLs; otherwise the public URL.

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "auth/login_throttle.h"
+#include "base/rate_limiter.h"
 #include "base/encoding.h"
 #include "http/message.h"
 #include "workspace/services.h"
@@ -79,6 +80,10 @@ class OidcService {
   // Failed token exchanges: ten times throttle_'s counts (a federated token cannot be guessed;
   // this bounds the work a flood causes), keyed by policy owner and address.
   auth::LoginThrottle federation_throttle_;
+  // Sign-ins started per address (oidc_u2m.cc): each holds a pending entry in the relying
+  // party until its callback or its TTL, so one address may not crowd out everyone else's.
+  static constexpr int kSignInStartsPerMinute = 30;
+  FailureThrottle sign_in_starts_;
   std::mutex codes_mu_;
   std::map<std::string, PendingCode, std::less<>> codes_;  // by SHA-256 of the code
   std::deque<std::string> code_order_;

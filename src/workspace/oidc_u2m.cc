@@ -208,6 +208,13 @@ http::Response OidcService::Authorize(const http::Request& request) {
   if (u2m.relying_party->Find(provider) == nullptr) {
     return fail("invalid_request", "Unknown provider.");
   }
+  if (std::chrono::seconds wait = sign_in_starts_.Check(request.remote_address); wait.count() > 0) {
+    http::Response busy = Page(429, "Too many sign-ins",
+                               "<p>Too many sign-ins were started from this address. Wait a "
+                               "minute and start again from your application.</p>");
+    busy.SetHeader("Retry-After", std::to_string(wait.count()));
+    return busy;
+  }
   json continuation = {{"kind", "u2m"},  {"client_id", client_id}, {"redirect_uri", redirect_uri},
                        {"challenge", challenge}, {"state", state}, {"scope", scope}};
   Result<std::string> url =
@@ -215,6 +222,7 @@ http::Response OidcService::Authorize(const http::Request& request) {
   if (!url) {
     return fail("temporarily_unavailable", "The identity provider cannot be reached.");
   }
+  sign_in_starts_.RecordFailure(request.remote_address);  // counts starts, not failures
   return Redirect(*url);
 }
 

@@ -273,6 +273,21 @@ TEST_F(U2mTest, DeactivatedUserCannotSignInOrRefresh) {
   EXPECT_EQ(Call("GET", SignInUpstream(HeaderOf(a, "Location"), "ada@example.com")).status, 403);
 }
 
+// A flood of sign-in starts from one address cannot crowd out everyone's pending sign-ins:
+// 30 a minute per address, then 429 with Retry-After; other addresses are unaffected, and the
+// address may start again once the minute has passed.
+TEST_F(U2mTest, SignInStartsAreLimitedPerAddress) {
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(Call("GET", AuthorizeQuery(), "", "", "203.0.113.7").status, 302) << i;
+  }
+  http::Response refused = Call("GET", AuthorizeQuery(), "", "", "203.0.113.7");
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_FALSE(HeaderOf(refused, "Retry-After").empty());
+  EXPECT_EQ(Call("GET", AuthorizeQuery(), "", "", "203.0.113.8").status, 302);
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(Call("GET", AuthorizeQuery(), "", "", "203.0.113.7").status, 302);
+}
+
 TEST_F(U2mTest, DiscoveryAdvertisesU2m) {
   json d = Body(Call("GET", "/oidc/.well-known/oauth-authorization-server"));
   EXPECT_EQ(d["code_challenge_methods_supported"], json::array({"S256"}));
