@@ -64,7 +64,10 @@ K8S_SUB="system:serviceaccount:prod:deployer"
 p=$(api POST "$SPP?policy_id=github-prod" "{\"description\":\"deploys\",\"oidc_policy\":{\"issuer\":\"$ISS/gha\",\"audiences\":[\"$GHA_AUD\"],\"subject\":\"$GHA_SUB\"}}")
 expect_eq "a service principal policy is created with its resource name" \
   "accounts/$ACCOUNT/servicePrincipals/$SP/federationPolicies/github-prod" "$(jq -r .name <<<"$p")"
-expect_eq "... its service_principal_id" "$SP" "$(jq -r .service_principal_id <<<"$p")"
+# Read from the JSON text, not through jq: a 16-digit id is past 2^53 and jq 1.6 rounds it to
+# the nearest double (half of all ids would then differ by one).
+expect_eq "... its service_principal_id (an exact 64-bit integer)" "$SP" \
+  "$(grep -o '"service_principal_id": *[0-9]*' <<<"$p" | grep -o '[0-9]*$')"
 check "... a uid and times" jq -e '(.uid|length)==36 and (.create_time|test("Z$")) and .update_time' <<<"$p"
 api POST "$SPP?policy_id=k8s-prod" "{\"oidc_policy\":{\"issuer\":\"$ISS/k8s\",\"subject\":\"$K8S_SUB\"}}" >/dev/null
 auto=$(api POST "$SPP" "{\"oidc_policy\":{\"issuer\":\"$ISS/k8s\",\"subject\":\"other\"}}")
