@@ -121,9 +121,9 @@ CliResult<AccessToken> RequestEntraToken(Transport& transport, const Clock& cloc
   return ParseTokenResponse(*response, clock, endpoint);
 }
 
-CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& clock,
-                                            const std::string& host,
-                                            const ClientCredentials& credentials) {
+// The workspace's OAuth token endpoint, from its authorization-server metadata.
+static CliResult<std::string> WorkspaceTokenEndpoint(Transport& transport,
+                                                     const std::string& host) {
   ApiClient discovery(transport, TrimSlash(host), nullptr);
   CliResult<Json> metadata = discovery.Get("/oidc/.well-known/oauth-authorization-server");
   if (!metadata) return std::unexpected(metadata.error());
@@ -131,8 +131,15 @@ CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& c
     return Fail(ExitCode::kServer, "no token_endpoint in " + host +
                                        "/oidc/.well-known/oauth-authorization-server");
   }
-  const std::string endpoint = (*metadata)["token_endpoint"].get<std::string>();
-  HttpRequest request{"POST", endpoint, {}, ""};
+  return (*metadata)["token_endpoint"].get<std::string>();
+}
+
+CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& clock,
+                                            const std::string& host,
+                                            const ClientCredentials& credentials) {
+  CliResult<std::string> endpoint = WorkspaceTokenEndpoint(transport, host);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  HttpRequest request{"POST", *endpoint, {}, ""};
   request.headers.emplace_back(
       "Authorization",
       "Basic " + Base64Encode(credentials.client_id + ":" + credentials.client_secret.reveal()));
@@ -141,21 +148,15 @@ CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& c
   request.body = Form({{"grant_type", "client_credentials"}, {"scope", "all-apis"}});
   CliResult<HttpResponse> response = transport.Send(request);
   if (!response) return std::unexpected(response.error());
-  return ParseTokenResponse(*response, clock, endpoint);
+  return ParseTokenResponse(*response, clock, *endpoint);
 }
 
 CliResult<AccessToken> RequestTokenExchange(Transport& transport, const Clock& clock,
                                             const std::string& host, const std::string& client_id,
                                             const Secret& subject_token) {
-  ApiClient discovery(transport, TrimSlash(host), nullptr);
-  CliResult<Json> metadata = discovery.Get("/oidc/.well-known/oauth-authorization-server");
-  if (!metadata) return std::unexpected(metadata.error());
-  if (!metadata->is_object() || !metadata->value("token_endpoint", Json()).is_string()) {
-    return Fail(ExitCode::kServer, "no token_endpoint in " + host +
-                                       "/oidc/.well-known/oauth-authorization-server");
-  }
-  const std::string endpoint = (*metadata)["token_endpoint"].get<std::string>();
-  HttpRequest request{"POST", endpoint, {}, ""};
+  CliResult<std::string> endpoint = WorkspaceTokenEndpoint(transport, host);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  HttpRequest request{"POST", *endpoint, {}, ""};
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   request.headers.emplace_back("Accept", "application/json");
   request.body = Form({{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
@@ -165,7 +166,7 @@ CliResult<AccessToken> RequestTokenExchange(Transport& transport, const Clock& c
   if (!client_id.empty()) request.body += "&" + Form({{"client_id", client_id}});
   CliResult<HttpResponse> response = transport.Send(request);
   if (!response) return std::unexpected(response.error());
-  return ParseTokenResponse(*response, clock, endpoint);
+  return ParseTokenResponse(*response, clock, *endpoint);
 }
 
 CliResult<Secret> ReadSubjectTokenFile(const std::string& path) {
