@@ -723,6 +723,14 @@ class GraphApi {
 
   void Register(http::Router& router) {
     RegisterFederatedCredentials(router);
+    RegisterApplications(router);
+    RegisterApplication(router);
+    RegisterPasswords(router);
+    RegisterServicePrincipals(router);
+  }
+
+  // POST and GET /v1.0/applications.
+  void RegisterApplications(http::Router& router) {
     router.Add("POST", "/v1.0/applications", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json& body) {
         if (!body.contains("displayName") || !body["displayName"].is_string()) {
@@ -766,6 +774,10 @@ class GraphApi {
                      .dump());
       });
     });
+  }
+
+  // GET, PATCH and DELETE /v1.0/applications/{id}.
+  void RegisterApplication(http::Router& router) {
     router.Add("GET", "/v1.0/applications/{id}", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json&) {
         auto q = ParseQuery(r);
@@ -816,6 +828,10 @@ class GraphApi {
         return resp;
       });
     });
+  }
+
+  // addPassword and removePassword on /v1.0/applications/{id}.
+  void RegisterPasswords(http::Router& router) {
     router.Add("POST", "/v1.0/applications/{id}/addPassword", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json& body) {
         auto app = AppInTenant(tenant, r.params["id"]);
@@ -891,6 +907,10 @@ class GraphApi {
         return resp;
       });
     });
+  }
+
+  // /v1.0/servicePrincipals[/{id}].
+  void RegisterServicePrincipals(http::Router& router) {
     router.Add("POST", "/v1.0/servicePrincipals", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json& body) {
         if (!body.contains("appId") || !body["appId"].is_string()) {
