@@ -98,36 +98,47 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
   };
 }
 
-void Workspace::RegisterRoutes(http::Router& router) {
-  Services& s = *services_;
-  auto api = [&](std::string_view method, std::string_view path, ApiHandler handler) {
-    router.Add(method, path, s.Api(ErrorStyle::kDatabricks, std::move(handler)));
-  };
-  auto scim = [&](std::string_view method, std::string_view path, ApiHandler handler) {
-    router.Add(method, path, s.Api(ErrorStyle::kScim, std::move(handler)));
-  };
+namespace {
 
+// The route table, in the groups of the Databricks API reference. Each group adds its
+// routes with `api` (Databricks error JSON) or `scim` (SCIM error JSON).
+struct RouteTable {
+  http::Router& router;
+  Services& s;
+  void Api(std::string_view method, std::string_view path, ApiHandler handler) {
+    router.Add(method, path, s.Api(ErrorStyle::kDatabricks, std::move(handler)));
+  }
+  void Scim(std::string_view method, std::string_view path, ApiHandler handler) {
+    router.Add(method, path, s.Api(ErrorStyle::kScim, std::move(handler)));
+  }
+};
+
+void RegisterTokenApi(RouteTable& t) {
+  Services& s = t.s;
   // §4 token API.
-  api("POST", "/api/2.0/token/create", [&s](const ApiCall& call, const CallContext& ctx) {
+  t.Api("POST", "/api/2.0/token/create", [&s](const ApiCall& call, const CallContext& ctx) {
     Result<CreateTokenInput> input = DecodeCreateToken(call.body);
     if (!input) return Result<Reply>(std::unexpected(input.error()));
     Result<IssuedPat> issued = s.tokens.Create(*input, ctx);
     if (!issued) return Result<Reply>(std::unexpected(issued.error()));
     return Result<Reply>(EncodeCreatedToken(*issued));
   });
-  api("GET", "/api/2.0/token/list", [&s](const ApiCall&, const CallContext& ctx) {
+  t.Api("GET", "/api/2.0/token/list", [&s](const ApiCall&, const CallContext& ctx) {
     Result<std::vector<store::Pat>> pats = s.tokens.List(ctx);
     if (!pats) return Result<Reply>(std::unexpected(pats.error()));
     return Result<Reply>(EncodeTokenList(*pats));
   });
-  api("POST", "/api/2.0/token/delete", [&s](const ApiCall& call, const CallContext& ctx) {
+  t.Api("POST", "/api/2.0/token/delete", [&s](const ApiCall& call, const CallContext& ctx) {
     Result<DeleteTokenInput> input = DecodeDeleteToken(call.body);
     if (!input) return Result<Reply>(std::unexpected(input.error()));
     return AsReply(s.tokens.Delete(*input, ctx));
   });
+}
 
+void RegisterTokenManagement(RouteTable& t) {
+  Services& s = t.s;
   // §5 token management.
-  api("GET", "/api/2.0/token-management/tokens", [&s](const ApiCall& call, const CallContext& ctx) {
+  t.Api("GET", "/api/2.0/token-management/tokens", [&s](const ApiCall& call, const CallContext& ctx) {
     Result<ListTokensInput> input = DecodeListTokens(call);
     if (!input) return Result<Reply>(std::unexpected(input.error()));
     Result<std::vector<TokenInfo>> infos = s.token_management.List(*input, ctx);
@@ -138,17 +149,17 @@ void Workspace::RegisterRoutes(http::Router& router) {
     }
     return Result<Reply>(json{{"token_infos", list}});
   });
-  api("GET", "/api/2.0/token-management/tokens/{token_id}",
+  t.Api("GET", "/api/2.0/token-management/tokens/{token_id}",
       [&s](const ApiCall& call, const CallContext& ctx) {
         Result<TokenInfo> info = s.token_management.Get(call.Param("token_id"), ctx);
         if (!info) return Result<Reply>(std::unexpected(info.error()));
         return Result<Reply>(json{{"token_info", EncodeTokenInfo(*info, s.options.workspace_id)}});
       });
-  api("DELETE", "/api/2.0/token-management/tokens/{token_id}",
+  t.Api("DELETE", "/api/2.0/token-management/tokens/{token_id}",
       [&s](const ApiCall& call, const CallContext& ctx) {
         return AsReply(s.token_management.Delete(call.Param("token_id"), ctx));
       });
-  api("POST", "/api/2.0/token-management/on-behalf-of/tokens",
+  t.Api("POST", "/api/2.0/token-management/on-behalf-of/tokens",
       [&s](const ApiCall& call, const CallContext& ctx) {
         Result<OboTokenInput> input = DecodeOboToken(call.body);
         if (!input) return Result<Reply>(std::unexpected(input.error()));
@@ -158,43 +169,52 @@ void Workspace::RegisterRoutes(http::Router& router) {
             json{{"token_value", created->first.value.reveal()},
                  {"token_info", EncodeTokenInfo(created->second, s.options.workspace_id)}});
       });
+}
 
+void RegisterTokenPermissions(RouteTable& t) {
+  Services& s = t.s;
   // §5.6 token permissions, with the /preview/ alias.
   for (std::string prefix : {"/api/2.0/permissions", "/api/2.0/preview/permissions"}) {
     std::string path = prefix + "/authorization/tokens";
-    api("GET", path, [&s](const ApiCall&, const CallContext& ctx) {
+    t.Api("GET", path, [&s](const ApiCall&, const CallContext& ctx) {
       return AsReply(s.permissions.Get(ctx));
     });
-    api("PUT", path, [&s](const ApiCall& call, const CallContext& ctx) {
+    t.Api("PUT", path, [&s](const ApiCall& call, const CallContext& ctx) {
       Result<SetPermissionsInput> input = DecodeSetPermissions(call.body);
       if (!input) return Result<Reply>(std::unexpected(input.error()));
       return AsReply(s.permissions.Replace(*input, ctx));
     });
-    api("PATCH", path, [&s](const ApiCall& call, const CallContext& ctx) {
+    t.Api("PATCH", path, [&s](const ApiCall& call, const CallContext& ctx) {
       Result<SetPermissionsInput> input = DecodeSetPermissions(call.body);
       if (!input) return Result<Reply>(std::unexpected(input.error()));
       return AsReply(s.permissions.Update(*input, ctx));
     });
-    api("GET", path + "/permissionLevels", [](const ApiCall&, const CallContext&) {
+    t.Api("GET", path + "/permissionLevels", [](const ApiCall&, const CallContext&) {
       return Result<Reply>(EncodePermissionLevels());
     });
   }
+}
 
+void RegisterWorkspaceConf(RouteTable& t) {
+  Services& s = t.s;
   // §6 workspace-conf.
-  api("GET", "/api/2.0/workspace-conf", [&s](const ApiCall& call, const CallContext& ctx) {
+  t.Api("GET", "/api/2.0/workspace-conf", [&s](const ApiCall& call, const CallContext& ctx) {
     Result<GetConfInput> input = DecodeGetConf(call);
     if (!input) return Result<Reply>(std::unexpected(input.error()));
     return AsReply(s.conf.Get(*input, ctx));
   });
-  api("PATCH", "/api/2.0/workspace-conf", [&s](const ApiCall& call, const CallContext& ctx) {
+  t.Api("PATCH", "/api/2.0/workspace-conf", [&s](const ApiCall& call, const CallContext& ctx) {
     Result<SetConfInput> input = DecodeSetConf(call.body);
     if (!input) return Result<Reply>(std::unexpected(input.error()));
     return AsReply(s.conf.Set(*input, ctx));  // §6 [U]: 200 {}
   });
+}
 
+void RegisterScim(RouteTable& t) {
+  Services& s = t.s;
   // §7 SCIM.
   const std::string scim_base = "/api/2.0/preview/scim/v2/";
-  scim("GET", scim_base + "Me", [&s](const ApiCall&, const CallContext& ctx) {
+  t.Scim("GET", scim_base + "Me", [&s](const ApiCall&, const CallContext& ctx) {
     return s.scim.Me(ctx);
   });
   // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
@@ -205,50 +225,53 @@ void Workspace::RegisterRoutes(http::Router& router) {
     std::string collection = scim_base + entry.first;
     std::string item = collection + "/{id}";
     bool is_group = resource == ScimResource::kGroups;
-    scim("GET", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+    t.Scim("GET", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {
       Result<ScimListQuery> query = DecodeScimListQuery(call, resource);
       if (!query) return Result<Reply>(std::unexpected(query.error()));
       return s.scim.List(resource, *query, ctx);
     });
-    scim("GET", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+    t.Scim("GET", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
       return s.scim.Get(resource, call.Param("id"), ctx);
     });
-    scim("DELETE", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+    t.Scim("DELETE", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
       Status deleted = s.scim.Delete(resource, call.Param("id"), ctx);
       if (!deleted) return Result<Reply>(std::unexpected(deleted.error()));
       return Result<Reply>(Reply::NoContent());
     });
-    scim("PATCH", item, [&s, resource, is_group](const ApiCall& call, const CallContext& ctx) {
+    t.Scim("PATCH", item, [&s, resource, is_group](const ApiCall& call, const CallContext& ctx) {
       Result<std::vector<PatchOperation>> ops = DecodePatch(call.body);
       if (!ops) return Result<Reply>(std::unexpected(ops.error()));
       return is_group ? s.scim.PatchGroup(call.Param("id"), *ops, ctx)
                       : s.scim.PatchPrincipal(resource, call.Param("id"), *ops, ctx);
     });
     if (is_group) {
-      scim("POST", collection, [&s](const ApiCall& call, const CallContext& ctx) {
+      t.Scim("POST", collection, [&s](const ApiCall& call, const CallContext& ctx) {
         Result<GroupInput> input = DecodeGroupInput(call.body);
         if (!input) return Result<Reply>(std::unexpected(input.error()));
         return s.scim.CreateGroup(*input, ctx);
       });
-      scim("PUT", item, [&s](const ApiCall& call, const CallContext& ctx) {
+      t.Scim("PUT", item, [&s](const ApiCall& call, const CallContext& ctx) {
         Result<GroupInput> input = DecodeGroupInput(call.body);
         if (!input) return Result<Reply>(std::unexpected(input.error()));
         return s.scim.ReplaceGroup(call.Param("id"), *input, ctx);
       });
     } else {
-      scim("POST", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+      t.Scim("POST", collection, [&s, resource](const ApiCall& call, const CallContext& ctx) {
         Result<PrincipalInput> input = DecodePrincipalInput(call.body);
         if (!input) return Result<Reply>(std::unexpected(input.error()));
         return s.scim.CreatePrincipal(resource, *input, ctx);
       });
-      scim("PUT", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
+      t.Scim("PUT", item, [&s, resource](const ApiCall& call, const CallContext& ctx) {
         Result<PrincipalInput> input = DecodePrincipalInput(call.body);
         if (!input) return Result<Reply>(std::unexpected(input.error()));
         return s.scim.ReplacePrincipal(resource, call.Param("id"), *input, ctx);
       });
     }
   }
+}
 
+void RegisterOAuthSecrets(RouteTable& t) {
+  Services& s = t.s;
   // §8.5 OAuth secrets, workspace proxy and account forms.
   for (std::string base : {"/api/2.0/accounts/servicePrincipals/{sp_id}/credentials/secrets",
                            "/api/2.0/accounts/{account_id}/servicePrincipals/{sp_id}/"
@@ -261,23 +284,26 @@ void Workspace::RegisterRoutes(http::Router& router) {
       }
       return MakeError(ErrorCode::kNotFound, "Unknown account.");
     };
-    api("POST", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+    t.Api("POST", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
       if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
       Result<CreateSecretInput> input = DecodeCreateSecret(call.body);
       if (!input) return Result<Reply>(std::unexpected(input.error()));
       return AsReply(s.secrets.Create(call.Param("sp_id"), *input, ctx));
     });
-    api("GET", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+    t.Api("GET", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
       if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
       return AsReply(s.secrets.List(call.Param("sp_id"), ctx));
     });
-    api("DELETE", base + "/{secret_id}",
+    t.Api("DELETE", base + "/{secret_id}",
         [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
           if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
           return AsReply(s.secrets.Delete(call.Param("sp_id"), call.Param("secret_id"), ctx));
         });
   }
+}
 
+void RegisterAuditAndFederation(RouteTable& t) {
+  Services& s = t.s;
   // Audit listing (issue #4 item 10), admins only.
   // Databricks token federation policies (federation_policies.h): the account's and each
   // service principal's, under latchkey's one account id.
@@ -289,27 +315,27 @@ void Workspace::RegisterRoutes(http::Router& router) {
       return MakeError(ErrorCode::kNotFound,
                        "Unknown account: this server's account id is " + AccountId(s.options) + ".");
     };
-    api("POST", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+    t.Api("POST", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
       if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
       return AsReply(s.federation_policies.Create(call.Param("sp_id"), call.body,
                                                   call.Query("policy_id"), ctx));
     });
-    api("GET", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+    t.Api("GET", base, [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
       if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
       return AsReply(s.federation_policies.List(call.Param("sp_id"), call.Query("page_size"),
                                                 call.Query("page_token"), ctx));
     });
-    api("GET", base + "/{policy_id}", [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
+    t.Api("GET", base + "/{policy_id}", [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
       if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
       return AsReply(s.federation_policies.Get(call.Param("sp_id"), call.Param("policy_id"), ctx));
     });
-    api("PATCH", base + "/{policy_id}",
+    t.Api("PATCH", base + "/{policy_id}",
         [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
           if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
           return AsReply(s.federation_policies.Update(call.Param("sp_id"), call.Param("policy_id"),
                                                       call.body, call.Query("update_mask"), ctx));
         });
-    api("DELETE", base + "/{policy_id}",
+    t.Api("DELETE", base + "/{policy_id}",
         [&s, account_ok](const ApiCall& call, const CallContext& ctx) {
           if (Status ok = account_ok(call); !ok) return Result<Reply>(std::unexpected(ok.error()));
           return AsReply(
@@ -317,7 +343,7 @@ void Workspace::RegisterRoutes(http::Router& router) {
         });
   }
 
-  api("GET", "/api/2.0/latchkey/audit", [&s](const ApiCall& call, const CallContext& ctx) {
+  t.Api("GET", "/api/2.0/latchkey/audit", [&s](const ApiCall& call, const CallContext& ctx) {
     if (Status ok = RequireAdmin(ctx, "read the audit log"); !ok) {
       return Result<Reply>(std::unexpected(ok.error()));
     }
@@ -327,18 +353,35 @@ void Workspace::RegisterRoutes(http::Router& router) {
     if (!events) return Result<Reply>(std::unexpected(events.error()));
     return Result<Reply>(EncodeAuditEvents(*events, query->after));
   });
+}
 
+void RegisterOidc(RouteTable& t) {
+  Services& s = t.s;
   // §8 unauthenticated discovery and the token endpoint.
-  router.Add("GET", "/.well-known/databricks-config",
+  t.router.Add("GET", "/.well-known/databricks-config",
              [&s](http::Request& r) { return s.oidc.HostMetadata(r); });
-  router.Add("GET", "/oidc/.well-known/oauth-authorization-server",
+  t.router.Add("GET", "/oidc/.well-known/oauth-authorization-server",
              [&s](http::Request& r) { return s.oidc.Discovery(r); });
-  router.Add("GET", "/oidc/.well-known/openid-configuration",
+  t.router.Add("GET", "/oidc/.well-known/openid-configuration",
              [&s](http::Request& r) { return s.oidc.Discovery(r); });
-  router.Add("GET", "/oidc/jwks.json", [&s](http::Request& r) { return s.oidc.Jwks(r); });
-  router.Add("POST", "/oidc/v1/token", [&s](http::Request& r) { return s.oidc.Token(r); });
-  router.Add("GET", "/oidc/v1/authorize", [&s](http::Request& r) { return s.oidc.Authorize(r); });
-  router.Add("GET", "/sso/callback", [&s](http::Request& r) { return s.oidc.SsoCallback(r); });
+  t.router.Add("GET", "/oidc/jwks.json", [&s](http::Request& r) { return s.oidc.Jwks(r); });
+  t.router.Add("POST", "/oidc/v1/token", [&s](http::Request& r) { return s.oidc.Token(r); });
+  t.router.Add("GET", "/oidc/v1/authorize", [&s](http::Request& r) { return s.oidc.Authorize(r); });
+  t.router.Add("GET", "/sso/callback", [&s](http::Request& r) { return s.oidc.SsoCallback(r); });
+}
+
+}  // namespace
+
+void Workspace::RegisterRoutes(http::Router& router) {
+  RouteTable t{router, *services_};
+  RegisterTokenApi(t);
+  RegisterTokenManagement(t);
+  RegisterTokenPermissions(t);
+  RegisterWorkspaceConf(t);
+  RegisterScim(t);
+  RegisterOAuthSecrets(t);
+  RegisterAuditAndFederation(t);
+  RegisterOidc(t);
 }
 
 }  // namespace latchkey::workspace
