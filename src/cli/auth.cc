@@ -32,6 +32,7 @@ std::string AuthTypeName(AuthType type) {
     case AuthType::kAzureClientSecret: return "azure-client-secret";
     case AuthType::kEnvOidc: return "env-oidc";
     case AuthType::kFileOidc: return "file-oidc";
+    case AuthType::kGithubOidc: return "github-oidc";
     case AuthType::kDatabricksCli: return "databricks-cli";
   }
   return "unknown";
@@ -126,6 +127,11 @@ CliStatus Env(CommandContext& ctx, const HostOptions& o) {
       if (!c.oidc_token_filepath.empty()) {
         env["DATABRICKS_OIDC_TOKEN_FILEPATH"] = c.oidc_token_filepath;
       }
+      break;
+    case AuthType::kGithubOidc:
+      // The runner's own variables stay where they are; never the request token.
+      if (!c.client_id.empty()) env["DATABRICKS_CLIENT_ID"] = c.client_id;
+      if (!c.token_audience.empty()) env["DATABRICKS_TOKEN_AUDIENCE"] = c.token_audience;
       break;
     case AuthType::kDatabricksCli:
       break;  // the token cache holds the credentials

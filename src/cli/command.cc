@@ -133,6 +133,32 @@ CliResult<ApiClient*> CommandContext::Workspace() {
           });
       break;
     }
+    case AuthType::kGithubOidc: {
+      // GitHub Actions: a fresh ID token from the runner for each exchange, for
+      // token_audience or else the workspace's token endpoint (which a federation policy
+      // accepts as its default audience); the exchanged token is cached like env-oidc's.
+      if (config.actions_token_url.empty() || config.actions_token_request.empty()) {
+        return Fail(ExitCode::kAuthentication,
+                    "auth_type github-oidc needs ACTIONS_ID_TOKEN_REQUEST_URL and "
+                    "ACTIONS_ID_TOKEN_REQUEST_TOKEN (a GitHub Actions job with permissions: "
+                    "id-token: write)");
+      }
+      const std::string host = config.host;
+      const std::string client_id = config.client_id;
+      std::string base = host;
+      while (base.ends_with('/')) base.pop_back();
+      const std::string audience =
+          config.token_audience.empty() ? base + "/oidc/v1/token" : config.token_audience;
+      tokens_ = std::make_unique<CachedTokenProvider>(
+          token_cache(), "github-oidc " + host + " " + client_id + " " + audience, clock,
+          [&transport, &clock, host, client_id, audience, url = config.actions_token_url,
+           request = config.actions_token_request]() -> CliResult<AccessToken> {
+            CliResult<Secret> jwt = RequestGithubActionsToken(transport, url, request, audience);
+            if (!jwt) return std::unexpected(jwt.error());
+            return RequestTokenExchange(transport, clock, host, client_id, *jwt);
+          });
+      break;
+    }
     case AuthType::kDatabricksCli: {
       // A person's sign-in (`auth login`): the Databricks CLI's token cache, refreshed.
       const std::string host = config.host;

@@ -33,6 +33,7 @@ constexpr Attribute kAttributes[] = {
     // Databricks token federation (env-oidc, file-oidc): where the workload's JWT is.
     {"oidc_token_env", "DATABRICKS_OIDC_TOKEN_ENV", false},
     {"oidc_token_filepath", "DATABRICKS_OIDC_TOKEN_FILEPATH", true},
+    {"token_audience", "DATABRICKS_TOKEN_AUDIENCE", false},
     {"azure_login_endpoint", "LATCHKEY_AUTHORITY", false},
     {"ca_cert", "", false},
 };
@@ -167,6 +168,10 @@ CliResult<WorkspaceConfig> LoadWorkspaceConfig(const Environment& env,
     const std::string var = config.oidc_token_env.empty() ? "DATABRICKS_OIDC_TOKEN" : config.oidc_token_env;
     config.oidc_token = Secret(EnvValue(env, var).value_or(""));
   }
+  config.token_audience = take("token_audience");
+  // github-oidc: what a GitHub Actions runner gives a job allowed to ask for an ID token.
+  config.actions_token_url = EnvValue(env, "ACTIONS_ID_TOKEN_REQUEST_URL").value_or("");
+  config.actions_token_request = Secret(EnvValue(env, "ACTIONS_ID_TOKEN_REQUEST_TOKEN").value_or(""));
   for (const std::string& file : {ExpandHome(env, take("ca_cert")),
                                   EnvValue(env, "SSL_CERT_FILE").value_or(""),
                                   EnvValue(env, "REQUESTS_CA_BUNDLE").value_or("")}) {
@@ -184,11 +189,12 @@ CliResult<AuthType> SelectAuthType(const WorkspaceConfig& c) {
     if (c.auth_type == "azure-client-secret") return AuthType::kAzureClientSecret;
     if (c.auth_type == "env-oidc") return AuthType::kEnvOidc;
     if (c.auth_type == "file-oidc") return AuthType::kFileOidc;
+    if (c.auth_type == "github-oidc") return AuthType::kGithubOidc;
     if (c.auth_type == "databricks-cli") return AuthType::kDatabricksCli;  // auth login (u2m.h)
     return Fail(ExitCode::kUsage, "auth_type " + c.auth_type +
                                       " is not supported by latchkey (use pat, oauth-m2m, "
-                                      "azure-client-secret, env-oidc, file-oidc or "
-                                      "databricks-cli)");
+                                      "azure-client-secret, env-oidc, file-oidc, "
+                                      "github-oidc or databricks-cli)");
   }
   if (!c.token.empty()) return AuthType::kPat;
   if (!c.client_id.empty() && !c.client_secret.empty()) return AuthType::kOAuthM2m;
@@ -198,6 +204,9 @@ CliResult<AuthType> SelectAuthType(const WorkspaceConfig& c) {
   }
   if (!c.oidc_token_filepath.empty()) return AuthType::kFileOidc;
   if (!c.oidc_token.empty()) return AuthType::kEnvOidc;
+  if (!c.client_id.empty() && !c.actions_token_url.empty() && !c.actions_token_request.empty()) {
+    return AuthType::kGithubOidc;
+  }
   std::string where = c.profile.empty() ? "the environment" : "profile " + c.profile;
   return Fail(ExitCode::kAuthentication,
               "no credentials in " + where +

@@ -43,7 +43,7 @@ std::string ProfileName(const Environment& env, const std::optional<std::string>
 // variable oidc_token_env names, default DATABRICKS_OIDC_TOKEN, or from oidc_token_filepath)
 // exchanged at /oidc/v1/token (client_id, when set, selects a service principal's policy).
 enum class AuthType { kPat, kOAuthM2m, kAzureClientSecret, kEnvOidc, kFileOidc,
-                      kDatabricksCli };
+                      kGithubOidc, kDatabricksCli };
 
 // Settings for talking to a workspace. Every field may be empty.
 struct WorkspaceConfig {
@@ -59,6 +59,11 @@ struct WorkspaceConfig {
   std::string oidc_token_env;        // DATABRICKS_OIDC_TOKEN_ENV: the variable env-oidc reads
   std::string oidc_token_filepath;   // DATABRICKS_OIDC_TOKEN_FILEPATH: the file file-oidc reads
   Secret oidc_token;                 // the value of that variable, if set
+  // github-oidc: the runner's token service (a job with `permissions: id-token: write`) and
+  // the audience asked of it (DATABRICKS_TOKEN_AUDIENCE; default the workspace's token endpoint).
+  std::string actions_token_url;     // ACTIONS_ID_TOKEN_REQUEST_URL
+  Secret actions_token_request;      // ACTIONS_ID_TOKEN_REQUEST_TOKEN
+  std::string token_audience;        // DATABRICKS_TOKEN_AUDIENCE
   // Trusted CA files, in addition to the system store: the profile's `ca_cert`, then
   // SSL_CERT_FILE, then REQUESTS_CA_BUNDLE.
   std::vector<std::string> ca_files;

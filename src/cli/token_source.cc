@@ -230,4 +230,25 @@ std::unique_ptr<CachedTokenProvider> MakeEntraTokenProvider(TokenCache& cache, T
       });
 }
 
+CliResult<Secret> RequestGithubActionsToken(Transport& transport, const std::string& request_url,
+                                            const Secret& request_token,
+                                            const std::string& audience) {
+  HttpRequest request{"GET", "", {}, ""};
+  request.url = request_url + (request_url.find('?') == std::string::npos ? "?" : "&") +
+                "audience=" + PercentEncode(audience);
+  request.headers.emplace_back("Authorization", "Bearer " + request_token.reveal());
+  request.headers.emplace_back("Accept", "application/json; api-version=2.0");
+  CliResult<HttpResponse> response = transport.Send(request);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) {
+    return Fail(ExitCode::kAuthentication, "the GitHub Actions ID token service answered HTTP " +
+                                               std::to_string(response->status));
+  }
+  Json body = Json::parse(response->body, nullptr, false);
+  if (!body.is_object() || !body.value("value", Json()).is_string()) {
+    return Fail(ExitCode::kServer, "no ID token (value) in the GitHub Actions token service's answer");
+  }
+  return Secret(body["value"].get<std::string>());
+}
+
 }  // namespace latchkey::cli

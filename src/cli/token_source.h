@@ -67,6 +67,13 @@ CliResult<AccessToken> RequestOAuthM2mToken(Transport& transport, const Clock& c
 // does, then POSTs grant_type=urn:ietf:params:oauth:grant-type:token-exchange with the
 // workload's JWT as subject_token, scope=all-apis and, when not empty, client_id (a service
 // principal's federation policy). Refusals are kAuthentication with the server's description.
+// GitHub Actions: an ID token for `audience` from the runner's token service
+// (ACTIONS_ID_TOKEN_REQUEST_URL, authorised by ACTIONS_ID_TOKEN_REQUEST_TOKEN), answered as
+// {"value": "<JWT>"}.
+CliResult<Secret> RequestGithubActionsToken(Transport& transport, const std::string& request_url,
+                                            const Secret& request_token,
+                                            const std::string& audience);
+
 CliResult<AccessToken> RequestTokenExchange(Transport& transport, const Clock& clock,
                                             const std::string& host, const std::string& client_id,
                                             const Secret& subject_token);

@@ -247,6 +247,31 @@ mint "$ISS/k8s" system:serviceaccount:ci:intruder latchkey-ci --alg ES256 > "$LK
 err=$(workload_cli DATABRICKS_AUTH_TYPE=file-oidc DATABRICKS_OIDC_TOKEN_FILEPATH="$LK_TMP/k8s/bad" LATCHKEY_CONFIG_DIR="$LK_TMP/bad-cli" \
   "$CLI" tokens list 2>&1 >/dev/null && echo UNEXPECTED-SUCCESS || true)
 check "file-oidc with a token of another subject fails with the server's reason ($err)" grep -q "subject" <<<"$err"
+# github-oidc, as the CLI runs in a GitHub Actions job: an ID token from the runner's token
+# service (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN; here the test issuer plays it) for the
+# workspace's token endpoint as audience, exchanged under a policy with the default audiences.
+ACTIONS_SUB="repo:octo-org/app:ref:refs/heads/main"
+printf '%s\n%s\n' runner-request-token "$ACTIONS_SUB" > "$LK_TMP/issuer/actions.actions"
+cat "$LK_CA" "$ISSUER_CA" > "$LK_TMP/cli-and-issuer-cas.pem"
+p=$(api POST "$SPP?policy_id=github-actions" "{\"oidc_policy\":{\"issuer\":\"$ISS/actions\",\"subject\":\"$ACTIONS_SUB\"}}")
+expect_eq "a policy for the runner's issuer, with the default audiences" github-actions "$(jq -r .policy_id <<<"$p")"
+gh_cli() { workload_cli SSL_CERT_FILE="$LK_TMP/cli-and-issuer-cas.pem" \
+  ACTIONS_ID_TOKEN_REQUEST_URL="$ISS/actions/actions-token?api-version=2.0" "$@"; }
+out=$(gh_cli ACTIONS_ID_TOKEN_REQUEST_TOKEN=runner-request-token DATABRICKS_AUTH_TYPE=github-oidc \
+  LATCHKEY_CONFIG_DIR="$LK_TMP/gh-cli" "$CLI" tokens create --lifetime-seconds 600 --comment from-actions)
+check "github-oidc: the CLI asks the runner for an ID token, exchanges it and creates a PAT" \
+  jq -e '.token_value|startswith("dapi")' <<<"$out"
+out=$(gh_cli ACTIONS_ID_TOKEN_REQUEST_TOKEN=runner-request-token LATCHKEY_CONFIG_DIR="$LK_TMP/gh-cli2" "$CLI" tokens list)
+check "github-oidc is inferred from the runner's variables and a client id" \
+  jq -e 'has("token_infos") or . == {}' <<<"$out"
+err=$(gh_cli ACTIONS_ID_TOKEN_REQUEST_TOKEN=wrong DATABRICKS_AUTH_TYPE=github-oidc LATCHKEY_CONFIG_DIR="$LK_TMP/gh-cli3" \
+  "$CLI" tokens list 2>&1 >/dev/null && echo UNEXPECTED-SUCCESS || true)
+check "github-oidc with a wrong request token fails: the runner refused ($err)" grep -q "HTTP 401" <<<"$err"
+err=$(gh_cli ACTIONS_ID_TOKEN_REQUEST_TOKEN=runner-request-token DATABRICKS_AUTH_TYPE=github-oidc \
+  DATABRICKS_TOKEN_AUDIENCE=https://elsewhere.example LATCHKEY_CONFIG_DIR="$LK_TMP/gh-cli4" \
+  "$CLI" tokens list 2>&1 >/dev/null && echo UNEXPECTED-SUCCESS || true)
+check "github-oidc asking for an audience the policy does not accept is refused ($err)" \
+  grep -q "audience does not match" <<<"$err"
 expect_eq "latchkey federation policies delete" 0 "$(admin_cli federation policies delete --service-principal-id "$SP" --policy-id cli-k8s >/dev/null && echo 0 || echo 1)"
 # ---- The CLI: Entra federated identity credentials through Graph ----
 entra_cli() { env -u DATABRICKS_TOKEN -u DATABRICKS_HOST HOME="$LK_TMP/home" LATCHKEY_CONFIG_DIR="$LK_TMP/entra-cli" \

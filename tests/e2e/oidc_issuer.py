@@ -11,7 +11,7 @@ mint STATE ISSUER SUB AUD [--alg RS256|ES256|none|HS256] [--kid K] [--exp-in S] 
   [--nbf-in S]: prints a token. HS256 uses the RSA public key's PEM as the HMAC secret (the
   classic algorithm-confusion attack).
 """
-import base64, hashlib, hmac, json, os, ssl, sys, threading, time
+import base64, hashlib, hmac, json, os, ssl, sys, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -90,6 +90,19 @@ def serve(state, port_file, cert, key):
                 issuer = base + "-other" if mode == "wrong-issuer" else base
                 return self.send(200, {"issuer": issuer, "jwks_uri": base + "/jwks",
                                        "id_token_signing_alg_values_supported": ["RS256", "ES256"]})
+            if self.path.startswith("/%s/actions-token?" % name):
+                # A GitHub Actions runner's ID token service: the bearer must be the request
+                # token written to <name>.actions (its first line; the second is the sub), and
+                # the token is minted for the audience asked, signed as this issuer.
+                try:
+                    want, sub = open(os.path.join(state, name + ".actions")).read().split("\n")[:2]
+                except (FileNotFoundError, ValueError):
+                    return self.send(404, {"error": "not found"})
+                if self.headers.get("Authorization", "") != "Bearer " + want:
+                    return self.send(401, {"message": "Bad credentials"})
+                query = dict(q.split("=", 1) for q in self.path.split("?", 1)[1].split("&") if "=" in q)
+                aud = urllib.parse.unquote(query.get("audience", ""))
+                return self.send(200, {"value": mint(state, base, sub, aud, {})})
             if self.path == "/%s/jwks" % name:
                 if mode == "slow":
                     time.sleep(20)
@@ -137,7 +150,7 @@ def mint(state, issuer, sub, aud, opts):
         sig = hmac.new(pem, signing_input, hashlib.sha256).digest()
     else:  # none
         sig = b""
-    print(signing_input.decode() + "." + b64u(sig))
+    return signing_input.decode() + "." + b64u(sig)
 
 
 if __name__ == "__main__":
@@ -148,4 +161,4 @@ if __name__ == "__main__":
         args = sys.argv[2:]
         pos = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or not args[i - 1].startswith("--"))]
         opts = {args[i]: args[i + 1] for i in range(len(args)) if args[i].startswith("--")}
-        mint(pos[0], pos[1], pos[2], pos[3], opts)
+        print(mint(pos[0], pos[1], pos[2], pos[3], opts))
