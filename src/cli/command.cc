@@ -72,6 +72,66 @@ TokenCache& CommandContext::token_cache() {
   return *token_cache_;
 }
 
+namespace {
+
+// Databricks token federation (env-oidc, file-oidc, github-oidc): the workload's own token
+// exchanged at the workspace's token endpoint, the answer cached.
+CliResult<std::unique_ptr<TokenProvider>> FederatedTokens(AuthType auth,
+                                                          const WorkspaceConfig& config,
+                                                          TokenCache& cache,
+                                                          Transport& transport,
+                                                          const Clock& clock) {
+  if (auth == AuthType::kGithubOidc) {
+    // GitHub Actions: a fresh ID token from the runner for each exchange, for
+    // token_audience or else the workspace's token endpoint (which a federation policy
+    // accepts as its default audience); the exchanged token is cached like env-oidc's.
+    if (config.actions_token_url.empty() || config.actions_token_request.empty()) {
+      return Fail(ExitCode::kAuthentication,
+                  "auth_type github-oidc needs ACTIONS_ID_TOKEN_REQUEST_URL and "
+                  "ACTIONS_ID_TOKEN_REQUEST_TOKEN (a GitHub Actions job with permissions: "
+                  "id-token: write)");
+    }
+    const std::string host = config.host;
+    const std::string client_id = config.client_id;
+    std::string base = host;
+    while (base.ends_with('/')) base.pop_back();
+    const std::string audience =
+        config.token_audience.empty() ? base + "/oidc/v1/token" : config.token_audience;
+    return std::make_unique<CachedTokenProvider>(
+        cache, "github-oidc " + host + " " + client_id + " " + audience, clock,
+        [&transport, &clock, host, client_id, audience, url = config.actions_token_url,
+         request = config.actions_token_request]() -> CliResult<AccessToken> {
+          CliResult<Secret> jwt = RequestGithubActionsToken(transport, url, request, audience);
+          if (!jwt) return std::unexpected(jwt.error());
+          return RequestTokenExchange(transport, clock, host, client_id, *jwt);
+        });
+  }
+  // The workload's token is read again for every exchange (a kubelet rotates its file),
+  // and the exchanged token is cached (0600) under that subject token's iss, sub and
+  // times, so a rotated token gets a fresh exchange.
+  const bool from_file = auth == AuthType::kFileOidc;
+  CliResult<Secret> subject = from_file ? ReadSubjectTokenFile(config.oidc_token_filepath)
+                                        : CliResult<Secret>(config.oidc_token);
+  if (!subject) return std::unexpected(subject.error());
+  if (subject->empty()) {
+    return Fail(ExitCode::kAuthentication,
+                from_file ? "auth_type file-oidc needs oidc_token_filepath "
+                            "(DATABRICKS_OIDC_TOKEN_FILEPATH)"
+                          : "auth_type env-oidc found no token in " +
+                                (config.oidc_token_env.empty() ? std::string("DATABRICKS_OIDC_TOKEN")
+                                                               : config.oidc_token_env));
+  }
+  const std::string host = config.host;
+  const std::string client_id = config.client_id;
+  return std::make_unique<CachedTokenProvider>(
+      cache, "oidc " + host + " " + client_id + " " + SubjectTokenCacheKey(*subject),
+      clock, [&transport, &clock, host, client_id, token = *subject] {
+        return RequestTokenExchange(transport, clock, host, client_id, token);
+      });
+}
+
+}  // namespace
+
 CliResult<ApiClient*> CommandContext::Workspace() {
   if (workspace_) return workspace_.get();
   CliResult<const WorkspaceConfig*> loaded = Config();
@@ -108,55 +168,12 @@ CliResult<ApiClient*> CommandContext::Workspace() {
       break;
     }
     case AuthType::kEnvOidc:
-    case AuthType::kFileOidc: {
-      // The workload's token is read again for every exchange (a kubelet rotates its file),
-      // and the exchanged token is cached (0600) under that subject token's iss, sub and
-      // times, so a rotated token gets a fresh exchange.
-      const bool from_file = *auth == AuthType::kFileOidc;
-      CliResult<Secret> subject = from_file ? ReadSubjectTokenFile(config.oidc_token_filepath)
-                                            : CliResult<Secret>(config.oidc_token);
-      if (!subject) return std::unexpected(subject.error());
-      if (subject->empty()) {
-        return Fail(ExitCode::kAuthentication,
-                    from_file ? "auth_type file-oidc needs oidc_token_filepath "
-                                "(DATABRICKS_OIDC_TOKEN_FILEPATH)"
-                              : "auth_type env-oidc found no token in " +
-                                    (config.oidc_token_env.empty() ? std::string("DATABRICKS_OIDC_TOKEN")
-                                                                   : config.oidc_token_env));
-      }
-      const std::string host = config.host;
-      const std::string client_id = config.client_id;
-      tokens_ = std::make_unique<CachedTokenProvider>(
-          token_cache(), "oidc " + host + " " + client_id + " " + SubjectTokenCacheKey(*subject),
-          clock, [&transport, &clock, host, client_id, token = *subject] {
-            return RequestTokenExchange(transport, clock, host, client_id, token);
-          });
-      break;
-    }
+    case AuthType::kFileOidc:
     case AuthType::kGithubOidc: {
-      // GitHub Actions: a fresh ID token from the runner for each exchange, for
-      // token_audience or else the workspace's token endpoint (which a federation policy
-      // accepts as its default audience); the exchanged token is cached like env-oidc's.
-      if (config.actions_token_url.empty() || config.actions_token_request.empty()) {
-        return Fail(ExitCode::kAuthentication,
-                    "auth_type github-oidc needs ACTIONS_ID_TOKEN_REQUEST_URL and "
-                    "ACTIONS_ID_TOKEN_REQUEST_TOKEN (a GitHub Actions job with permissions: "
-                    "id-token: write)");
-      }
-      const std::string host = config.host;
-      const std::string client_id = config.client_id;
-      std::string base = host;
-      while (base.ends_with('/')) base.pop_back();
-      const std::string audience =
-          config.token_audience.empty() ? base + "/oidc/v1/token" : config.token_audience;
-      tokens_ = std::make_unique<CachedTokenProvider>(
-          token_cache(), "github-oidc " + host + " " + client_id + " " + audience, clock,
-          [&transport, &clock, host, client_id, audience, url = config.actions_token_url,
-           request = config.actions_token_request]() -> CliResult<AccessToken> {
-            CliResult<Secret> jwt = RequestGithubActionsToken(transport, url, request, audience);
-            if (!jwt) return std::unexpected(jwt.error());
-            return RequestTokenExchange(transport, clock, host, client_id, *jwt);
-          });
+      CliResult<std::unique_ptr<TokenProvider>> federated =
+          FederatedTokens(*auth, config, token_cache(), transport, clock);
+      if (!federated) return std::unexpected(federated.error());
+      tokens_ = std::move(*federated);
       break;
     }
     case AuthType::kDatabricksCli: {
