@@ -54,7 +54,9 @@ OidcService::OidcService(const ServiceDeps& deps)
                                .window = deps.options.oauth_failure_window,
                                .lockout = deps.options.oauth_lockout}),
       sign_in_starts_(deps.clock, kSignInStartsPerMinute, std::chrono::minutes(1),
-                      std::chrono::minutes(1)) {}
+                      std::chrono::minutes(1)),
+      refresh_failures_(deps.clock, kUnknownRefreshTokensPerMinute, std::chrono::minutes(1),
+                        std::chrono::minutes(1)) {}
 
 std::string OidcService::BaseUrl(const http::Request& request) const {
   // Only a well-formed authority is echoed into URLs; otherwise the public URL.

@@ -84,6 +84,11 @@ class OidcService {
   // party until its callback or its TTL, so one address may not crowd out everyone else's.
   static constexpr int kSignInStartsPerMinute = 30;
   FailureThrottle sign_in_starts_;
+  // Refresh tokens that match nothing, per address (oidc_u2m.cc): each costs a store read, so
+  // a flood of guesses from one address is slowed (a per-client count would lock every person
+  // out: the Databricks CLI's client id is shared by all).
+  static constexpr int kUnknownRefreshTokensPerMinute = 20;
+  FailureThrottle refresh_failures_;
   std::mutex codes_mu_;
   std::map<std::string, PendingCode, std::less<>> codes_;  // by SHA-256 of the code
   std::deque<std::string> code_order_;

@@ -347,6 +347,11 @@ http::Response OidcService::TokenFromRefresh(const http::Request& request, const
   if (presented.empty() || presented.size() > 256) {
     return OAuthErrorResponse(400, "invalid_request", "refresh_token is missing.");
   }
+  if (std::chrono::seconds wait = refresh_failures_.Check(request.remote_address);
+      wait.count() > 0) {
+    return OAuthErrorResponse(429, "slow_down", "Too many invalid refresh tokens; retry later.",
+                              wait);
+  }
   auto refuse = [&](std::string reason, const std::string& family) {
     std::map<std::string, std::string> detail{{"reason", std::move(reason)}};
     if (!family.empty()) detail["family"] = family;
@@ -361,6 +366,7 @@ http::Response OidcService::TokenFromRefresh(const http::Request& request, const
     if (found.error().code != ErrorCode::kNotFound) {
       return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
     }
+    refresh_failures_.RecordFailure(request.remote_address);
     return refuse("unknown refresh token", "");
   }
   // Presented by another client: refused without consuming it (RFC 6749 §6).

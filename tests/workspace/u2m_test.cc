@@ -288,6 +288,27 @@ TEST_F(U2mTest, SignInStartsAreLimitedPerAddress) {
   EXPECT_EQ(Call("GET", AuthorizeQuery(), "", "", "203.0.113.7").status, 302);
 }
 
+// Guessing refresh tokens costs a store read each: 20 unknown ones a minute per address, then
+// 429 slow_down with Retry-After, for that address only; a real token from elsewhere still works.
+TEST_F(U2mTest, UnknownRefreshTokensAreThrottledPerAddress) {
+  CreateUser("ada@example.com");
+  http::Response signed_in = Token(CodeForm(QueryOf(Authorized())["code"]));
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  const std::string refresh = Body(signed_in)["refresh_token"];
+  for (int i = 0; i < 20; ++i) {
+    http::Response r = Call("POST", "/oidc/v1/token", RefreshForm("guess-" + std::to_string(i)),
+                            "", "198.51.100.9");
+    ASSERT_EQ(r.status, 400) << i;
+  }
+  http::Response slowed =
+      Call("POST", "/oidc/v1/token", RefreshForm("guess-x"), "", "198.51.100.9");
+  EXPECT_EQ(slowed.status, 429);
+  EXPECT_EQ(Body(slowed)["error"], "slow_down");
+  EXPECT_FALSE(HeaderOf(slowed, "Retry-After").empty());
+  http::Response real = Token(RefreshForm(refresh));
+  EXPECT_EQ(real.status, 200) << real.body;
+}
+
 TEST_F(U2mTest, DiscoveryAdvertisesU2m) {
   json d = Body(Call("GET", "/oidc/.well-known/oauth-authorization-server"));
   EXPECT_EQ(d["code_challenge_methods_supported"], json::array({"S256"}));
