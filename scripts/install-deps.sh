@@ -12,6 +12,7 @@ run_pkgs=(curl jq)
 test_pkgs=(curl jq openssl python3 python3-msal azure-cli nodejs postgresql postgresql-client
   nginx procps iproute2 clang libclang-rt-14-dev chromium)
 test_pkgs+=(patroni python3-etcd etcd-server etcd-client)  # tests/e2e/failover_test.sh (issue 22)
+test_pkgs+=(python3-requests python3-cryptography)  # tests/e2e/sso_browser.py, oidc_issuer.py
 bench_pkgs=(wrk nginx)
 
 pkgs=("${build_pkgs[@]}")
