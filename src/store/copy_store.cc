@@ -187,6 +187,14 @@ Status CopyWorkspace(Store& from, Store& to) {
     LATCHKEY_COPY_TRY(to.CreatePat(pat, INT_MAX, TimePoint{}), "PAT " + pat.token_id);
   }
 
+  // U2M refresh tokens (hashes only), used and revoked ones too, so that a reused token is
+  // still recognised, and its family revoked, on the copy.
+  Result<std::vector<RefreshToken>> refresh = Context(from.ListRefreshTokens(), "refresh tokens");
+  if (!refresh) return std::unexpected(refresh.error());
+  for (const RefreshToken& token : *refresh) {
+    LATCHKEY_COPY_TRY(to.CopyRefreshToken(token), "refresh token of family " + token.family_id);
+  }
+
   for (const char* key : kCopiedConfKeys) {
     Result<std::string> value = from.GetConf(key);
     if (!value && value.error().code == ErrorCode::kNotFound) continue;

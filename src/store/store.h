@@ -202,6 +202,10 @@ class TokenStore : public virtual sql::Executor {
   Result<RefreshToken> GetRefreshToken(const std::string& token_hash);
   Result<RefreshToken> RotateRefreshToken(const std::string& old_hash, const RefreshToken& next);
   Result<int64_t> RevokeRefreshTokenFamily(const std::string& family_id);
+  // Every refresh token, used and revoked ones included (for CopyStore), and one copied as it
+  // is (used_at and revoked kept).
+  Result<std::vector<RefreshToken>> ListRefreshTokens();
+  Status CopyRefreshToken(const RefreshToken& token);
 };
 
 // The workspace's audit log (query/keys_audit.cc).

@@ -80,6 +80,11 @@ std::string Dump(Store& store) {
     out << "grant " << static_cast<int>(p.subject_kind) << " " << p.subject_id << " "
         << p.permission_level << "\n";
   }
+  for (const RefreshToken& t : Rows(store.ListRefreshTokens())) {
+    out << "refresh " << t.token_hash << " " << t.family_id << " " << t.principal_id << " "
+        << t.client_id << " " << t.scope << " " << Ms(t.created_at) << " " << Ms(t.expires_at)
+        << " " << Ms(t.used_at) << " " << t.revoked << "\n";
+  }
   for (const Pat& p : Rows(store.ListPats(0, TimePoint{}))) {
     out << "pat " << p.token_id << " " << p.owner_id << " " << p.created_by_id << " " << p.comment
         << " " << Ms(p.created_at) << " " << Ms(p.expires_at) << " " << Ms(p.last_used_day) << " "
@@ -165,6 +170,20 @@ void Populate(Store& store) {
                .created_at = At(6)};
   ASSERT_THAT(store.CreatePrincipal(user), IsOk());
   ASSERT_THAT(store.CreatePrincipal(sp), IsOk());
+  // A U2M family: a rotated (used) token and its live successor; and a revoked family.
+  RefreshToken first{.token_hash = "rt-1", .family_id = "fam-a", .principal_id = user.id,
+                     .client_id = "databricks-cli", .scope = "all-apis offline_access",
+                     .created_at = At(7), .expires_at = At(90)};
+  ASSERT_THAT(store.CreateRefreshToken(first), IsOk());
+  RefreshToken second = first;
+  second.token_hash = "rt-2";
+  second.created_at = At(8);
+  ASSERT_TRUE(store.RotateRefreshToken("rt-1", second).has_value());
+  RefreshToken other = first;
+  other.token_hash = "rt-3";
+  other.family_id = "fam-b";
+  ASSERT_THAT(store.CreateRefreshToken(other), IsOk());
+  ASSERT_TRUE(store.RevokeRefreshTokenFamily("fam-b").has_value());
   ASSERT_THAT(store.CreateFederationPolicy({.policy_id = "corp",
                                             .uid = "fp-1",
                                             .description = "idp",

@@ -16,10 +16,11 @@ namespace {
   "token_hash, family_id, principal_id, client_id, scope, created_at, expires_at, used_at," \
   " revoked"
 
+// The record as it is, used_at and revoked included (a new token has neither).
 Status InsertRefreshToken(Session& s, const RefreshToken& t) {
   return s
       .Prepare("INSERT INTO oauth_refresh_tokens (" LATCHKEY_REFRESH_TOKEN_COLUMNS
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 0)")
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .Bind(t.token_hash)
       .Bind(t.family_id)
       .Bind(t.principal_id)
@@ -27,6 +28,8 @@ Status InsertRefreshToken(Session& s, const RefreshToken& t) {
       .Bind(t.scope)
       .Bind(t.created_at)
       .Bind(t.expires_at)
+      .Bind(t.used_at)
+      .Bind(int64_t{t.revoked ? 1 : 0})
       .Run();
 }
 
@@ -39,6 +42,19 @@ Status TokenStore::CreateRefreshToken(const RefreshToken& token) {
                                  .Run());
     return InsertRefreshToken(s, token);
   });
+}
+
+Result<std::vector<RefreshToken>> TokenStore::ListRefreshTokens() {
+  return Read("ListRefreshTokens", [&](Session& s) {
+    return s
+        .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                 " FROM oauth_refresh_tokens ORDER BY created_at, token_hash")
+        .All(RefreshTokenFromRow<Row>);
+  });
+}
+
+Status TokenStore::CopyRefreshToken(const RefreshToken& token) {
+  return Write("CopyRefreshToken", [&](Session& s) { return InsertRefreshToken(s, token); });
 }
 
 Result<RefreshToken> TokenStore::GetRefreshToken(const std::string& token_hash) {
@@ -80,6 +96,8 @@ Result<RefreshToken> TokenStore::RotateRefreshToken(const std::string& old_hash,
     if (!marked) return std::unexpected(marked.error());
     RefreshToken n = next;
     n.family_id = old.family_id;
+    n.used_at.reset();
+    n.revoked = false;
     return InsertRefreshToken(s, n);
   });
   if (!status) return std::unexpected(status.error());
