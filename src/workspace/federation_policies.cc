@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/encoding.h"
+#include "base/result_macros.h"
 #include "idp/federated_jwt.h"
 #include "idp/federation.h"
 #include "jose/jws.h"
@@ -171,7 +172,9 @@ std::string AccountId(const WorkspaceOptions& options) {
          "-" + h.substr(20, 12);
 }
 
-Result<int64_t> FederationPolicyService::Owner(const std::string& sp_id) {
+Result<int64_t> FederationPolicyService::AdminOwner(const std::string& sp_id,
+                                                    const CallContext& ctx) {
+  RETURN_IF_ERROR(RequireAdmin(ctx, "manage federation policies"));
   if (sp_id.empty()) return int64_t{0};
   std::optional<int64_t> id = ParseInt64(sp_id);
   if (id && *id > 0) {
@@ -184,13 +187,18 @@ Result<int64_t> FederationPolicyService::Owner(const std::string& sp_id) {
                        " does not exist.");
 }
 
+Result<store::FederationPolicy> FederationPolicyService::Find(int64_t owner,
+                                                              const std::string& policy_id) {
+  if (!ValidPolicyId(policy_id)) return std::unexpected(NotFound(policy_id));
+  Result<store::FederationPolicy> p = deps_.store.GetFederationPolicy(owner, policy_id);
+  if (!p && p.error().code == ErrorCode::kNotFound) return std::unexpected(NotFound(policy_id));
+  return p;
+}
+
 Result<json> FederationPolicyService::Create(const std::string& sp_id, const json& raw_body,
                                              const std::optional<std::string>& policy_id,
                                              const CallContext& ctx) {
-  if (Status ok = RequireAdmin(ctx, "manage federation policies"); !ok) {
-    return std::unexpected(ok.error());
-  }
-  Result<int64_t> owner = Owner(sp_id);
+  Result<int64_t> owner = AdminOwner(sp_id, ctx);
   if (!owner) return std::unexpected(owner.error());
   const json& body = PolicyBody(raw_body);
   store::FederationPolicy p;
@@ -237,17 +245,10 @@ Result<json> FederationPolicyService::Create(const std::string& sp_id, const jso
 
 Result<json> FederationPolicyService::Get(const std::string& sp_id, const std::string& policy_id,
                                           const CallContext& ctx) {
-  if (Status ok = RequireAdmin(ctx, "manage federation policies"); !ok) {
-    return std::unexpected(ok.error());
-  }
-  Result<int64_t> owner = Owner(sp_id);
+  Result<int64_t> owner = AdminOwner(sp_id, ctx);
   if (!owner) return std::unexpected(owner.error());
-  if (!ValidPolicyId(policy_id)) return std::unexpected(NotFound(policy_id));
-  Result<store::FederationPolicy> p = deps_.store.GetFederationPolicy(*owner, policy_id);
-  if (!p) {
-    if (p.error().code == ErrorCode::kNotFound) return std::unexpected(NotFound(policy_id));
-    return std::unexpected(p.error());
-  }
+  Result<store::FederationPolicy> p = Find(*owner, policy_id);
+  if (!p) return std::unexpected(p.error());
   return Encode(deps_.options, *p);
 }
 
@@ -255,10 +256,7 @@ Result<json> FederationPolicyService::List(const std::string& sp_id,
                                            const std::optional<std::string>& page_size,
                                            const std::optional<std::string>& page_token,
                                            const CallContext& ctx) {
-  if (Status ok = RequireAdmin(ctx, "manage federation policies"); !ok) {
-    return std::unexpected(ok.error());
-  }
-  Result<int64_t> owner = Owner(sp_id);
+  Result<int64_t> owner = AdminOwner(sp_id, ctx);
   if (!owner) return std::unexpected(owner.error());
   int64_t size = 100;
   if (page_size && !page_size->empty()) {
@@ -290,17 +288,10 @@ Result<json> FederationPolicyService::Update(const std::string& sp_id, const std
                                              const json& raw_body,
                                              const std::optional<std::string>& update_mask,
                                              const CallContext& ctx) {
-  if (Status ok = RequireAdmin(ctx, "manage federation policies"); !ok) {
-    return std::unexpected(ok.error());
-  }
-  Result<int64_t> owner = Owner(sp_id);
+  Result<int64_t> owner = AdminOwner(sp_id, ctx);
   if (!owner) return std::unexpected(owner.error());
-  if (!ValidPolicyId(policy_id)) return std::unexpected(NotFound(policy_id));
-  Result<store::FederationPolicy> current = deps_.store.GetFederationPolicy(*owner, policy_id);
-  if (!current) {
-    if (current.error().code == ErrorCode::kNotFound) return std::unexpected(NotFound(policy_id));
-    return std::unexpected(current.error());
-  }
+  Result<store::FederationPolicy> current = Find(*owner, policy_id);
+  if (!current) return std::unexpected(current.error());
   const json& body = PolicyBody(raw_body);
   std::optional<std::set<std::string>> mask;
   store::FederationPolicy p = *current;
@@ -349,15 +340,10 @@ Result<json> FederationPolicyService::Update(const std::string& sp_id, const std
 
 Status FederationPolicyService::Delete(const std::string& sp_id, const std::string& policy_id,
                                        const CallContext& ctx) {
-  if (Status ok = RequireAdmin(ctx, "manage federation policies"); !ok) return ok;
-  Result<int64_t> owner = Owner(sp_id);
+  Result<int64_t> owner = AdminOwner(sp_id, ctx);
   if (!owner) return std::unexpected(owner.error());
-  if (!ValidPolicyId(policy_id)) return std::unexpected(NotFound(policy_id));
-  Result<store::FederationPolicy> current = deps_.store.GetFederationPolicy(*owner, policy_id);
-  if (!current) {
-    if (current.error().code == ErrorCode::kNotFound) return std::unexpected(NotFound(policy_id));
-    return std::unexpected(current.error());
-  }
+  Result<store::FederationPolicy> current = Find(*owner, policy_id);
+  if (!current) return std::unexpected(current.error());
   store::AuditEvent event = deps_.audit.Event(
       ctx.Actor(), "federation_policy.delete", "federation_policy:" + current->uid,
       {{"policy_id", policy_id}, {"service_principal_id", *owner}}, ctx.remote_address);

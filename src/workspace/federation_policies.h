@@ -59,8 +59,11 @@ class FederationPolicyService {
   Status Delete(const std::string& sp_id, const std::string& policy_id, const CallContext& ctx);
 
  private:
-  // 0 for the account; kNotFound for a missing service principal.
-  Result<int64_t> Owner(const std::string& sp_id);
+  // The caller must be an admin; then the owner: 0 for the account, kNotFound for a missing
+  // service principal.
+  Result<int64_t> AdminOwner(const std::string& sp_id, const CallContext& ctx);
+  // The owner's policy; the Databricks not-found error for a malformed or unknown policy id.
+  Result<store::FederationPolicy> Find(int64_t owner, const std::string& policy_id);
   const ServiceDeps& deps_;
 };
 
