@@ -89,6 +89,28 @@ Result<FederatedIdentityCredential> FederatedCredentialFromRow(const Row& row) {
   return c;
 }
 
+// service_principal_id is read as COALESCE(service_principal_id, 0): 0 is the account.
+#define LATCHKEY_FEDERATION_POLICY_COLUMNS                                                   \
+  "policy_id, uid, COALESCE(service_principal_id, 0), description, issuer, audiences, subject," \
+  " subject_claim, created_at, updated_at"
+
+template <class Row>
+Result<FederationPolicy> FederationPolicyFromRow(const Row& row) {
+  FederationPolicy p{.policy_id = row.Text(0),
+                     .uid = row.Text(1),
+                     .service_principal_id = row.Int(2),
+                     .description = row.Text(3),
+                     .issuer = row.Text(4),
+                     .subject = row.Text(6),
+                     .subject_claim = row.Text(7),
+                     .created_at = row.Time(8),
+                     .updated_at = row.Time(9)};
+  Result<std::vector<std::string>> audiences = row.Strings(5);
+  if (!audiences) return std::unexpected(std::move(audiences).error());
+  p.audiences = std::move(*audiences);
+  return p;
+}
+
 template <class Row>
 Result<SigningKey> SigningKeyFromRow(const Row& row) {
   return SigningKey{.kid = row.Text(0),
@@ -170,6 +192,10 @@ Result<OAuthSecret> OAuthSecretFromRow(const Row& row) {
                      .created_at = row.Time(3),
                      .expires_at = row.Time(4)};
 }
+
+#define LATCHKEY_REFRESH_TOKEN_COLUMNS                                                     \
+  "token_hash, family_id, principal_id, client_id, scope, created_at, expires_at, used_at," \
+  " revoked"
 
 template <class Row>
 Result<RefreshToken> RefreshTokenFromRow(const Row& row) {

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/federation_policy_row.h"
+#include "store/row_mappers.h"
 #include "store/store.h"
 
 namespace latchkey::store {

@@ -12,10 +12,6 @@ using sql::Session;
 
 namespace {
 
-#define LATCHKEY_REFRESH_TOKEN_COLUMNS                                                     \
-  "token_hash, family_id, principal_id, client_id, scope, created_at, expires_at, used_at," \
-  " revoked"
-
 // The record as it is, used_at and revoked included (a new token has neither).
 Status InsertRefreshToken(Session& s, const RefreshToken& t) {
   return s
