@@ -6,25 +6,10 @@
 # attack per key-handling rule, each refused with its AADSTS code while secret logins go on.
 source "$(dirname "$0")/lib.sh"
 DBX=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d
-ISSUER_PY="$LK_SRC/tests/e2e/oidc_issuer.py"
-
-# The issuer's CA and certificate (127.0.0.1), then the issuer.
-mkdir -p "$LK_TMP/issuer"
-(cd "$LK_TMP/issuer" &&
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=fed-test-ca 2>/dev/null &&
-  openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null &&
-  printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
-  openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf 2>/dev/null)
-ISSUER_CA="$LK_TMP/issuer/ca.pem"
-python3 "$ISSUER_PY" serve "$LK_TMP/issuer" "$LK_TMP/issuer/port" "$LK_TMP/issuer/srv.pem" "$LK_TMP/issuer/srv.key" \
-  >"$LK_TMP/issuer/log" 2>&1 &
-LK_PIDS+=("$!")
-for i in $(seq 1 100); do [ -s "$LK_TMP/issuer/port" ] && break; sleep 0.05; done
-ISS="https://127.0.0.1:$(cat "$LK_TMP/issuer/port")"
+# The test issuer (lib.sh): ISS, ISSUER_CA, mint, mode.
+lk_start_issuer
 check "the test issuer serves its discovery document over HTTPS" \
   bash -c "curl -sf --cacert '$ISSUER_CA' '$ISS/gha/.well-known/openid-configuration' | jq -e '.issuer == \"$ISS/gha\"' >/dev/null"
-mint() { python3 "$ISSUER_PY" mint "$LK_TMP/issuer" "$@"; }
-mode() { echo "$2" > "$LK_TMP/issuer/$1.mode"; }
 hits() { grep -c jwks "$LK_TMP/issuer/$1.hits" 2>/dev/null || echo 0; }
 
 lk_init fed

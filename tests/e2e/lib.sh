@@ -175,3 +175,25 @@ lk_grant_can_use() {
     -H "Authorization: Bearer $LK_ADMIN_TOKEN" -H 'Content-Type: application/json' \
     -d "{\"access_control_list\":[{\"service_principal_name\":\"$1\",\"permission_level\":\"CAN_USE\"}]}" >/dev/null
 }
+
+# lk_start_issuer: the test OpenID issuer (oidc_issuer.py) over HTTPS on 127.0.0.1, with a CA
+# of its own. Sets ISSUER_CA, ISS (issuers are $ISS/<name>), and the functions mint (a signed
+# token: issuer sub aud [--alg --kid --exp-in ...]) and mode (NAME ok|down|slow|big|...).
+lk_start_issuer() {
+  ISSUER_PY="$LK_SRC/tests/e2e/oidc_issuer.py"
+  mkdir -p "$LK_TMP/issuer"
+  (cd "$LK_TMP/issuer" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=fed-test-ca 2>/dev/null &&
+    openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null &&
+    printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf 2>/dev/null)
+  ISSUER_CA="$LK_TMP/issuer/ca.pem"
+  python3 "$ISSUER_PY" serve "$LK_TMP/issuer" "$LK_TMP/issuer/port" "$LK_TMP/issuer/srv.pem" "$LK_TMP/issuer/srv.key" \
+    >"$LK_TMP/issuer/log" 2>&1 &
+  LK_PIDS+=("$!")
+  local i
+  for i in $(seq 1 100); do [ -s "$LK_TMP/issuer/port" ] && break; sleep 0.05; done
+  ISS="https://127.0.0.1:$(cat "$LK_TMP/issuer/port")"
+  mint() { python3 "$ISSUER_PY" mint "$LK_TMP/issuer" "$@"; }
+  mode() { echo "$2" > "$LK_TMP/issuer/$1.mode"; }
+}
