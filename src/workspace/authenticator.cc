@@ -248,11 +248,10 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
       jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
   if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().message);
   std::string sub = ClaimString(jwt->claims, "sub");
-  // A workspace token stands for a user, named by sub, when it was issued to a person (U2M,
-  // issue 24: idtyp "user") or exchanged through an account federation policy (issue 21:
-  // principal_type "user"); every other one names a service principal's application id.
-  const bool user = ClaimString(jwt->claims, "idtyp") == "user" ||
-                    ClaimString(jwt->claims, "principal_type") == "user";
+  // A workspace token stands for a user, named by sub, when it says idtyp "user" (issued to a
+  // person by U2M, or exchanged through an account federation policy: oidc.cc
+  // MintWorkspaceToken); every other one names a service principal's application id.
+  const bool user = ClaimString(jwt->claims, "idtyp") == "user";
   Result<store::Principal> sp = user ? store_.FindUserByName(sub)
                                      : store_.FindServicePrincipalByApplicationId(sub);
   if (!sp) {

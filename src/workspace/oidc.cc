@@ -135,6 +135,31 @@ http::Response OidcService::Jwks(const http::Request&) const {
   return JsonResponse(deps_.options.signing_keys->Jwks());
 }
 
+Result<OidcService::Minted> OidcService::MintWorkspaceToken(const http::Request& request,
+                                                            const store::Principal& who,
+                                                            const std::string& client_id,
+                                                            int64_t iat, int64_t exp) {
+  if (deps_.options.signing_keys == nullptr) {
+    return MakeError(ErrorCode::kUnavailable, "No signing key is configured.");
+  }
+  const bool user = who.kind == store::PrincipalKind::kUser;
+  Minted minted{.token = "", .jti = deps_.random.Uuid()};
+  json claims = {{"iss", Issuer(request)},
+                 {"sub", user ? who.user_name : who.application_id},
+                 {"aud", WorkspaceTokenAudience(deps_.options)},
+                 {"scope", kAllApis},
+                 {"iat", iat},
+                 {"nbf", iat},
+                 {"exp", exp},
+                 {"jti", minted.jti}};
+  if (user) claims["idtyp"] = "user";  // the authenticator looks up a user named by sub
+  if (!client_id.empty()) claims["client_id"] = client_id;
+  Result<std::string> token = deps_.options.signing_keys->Sign(claims);
+  if (!token) return MakeError(ErrorCode::kUnavailable, "Token signing failed.");
+  minted.token = std::move(*token);
+  return minted;
+}
+
 http::Response OidcService::Refuse(const http::Request& request, const std::string& client_id,
                                    const store::Principal* known, std::string reason) {
   // Counted and audited once, off the I/O thread (http/offload.h).
@@ -251,27 +276,15 @@ http::Response OidcService::Token(const http::Request& request) {
   }
   if (!matched) return Refuse(request, client.id, &*sp, "wrong, deleted or expired secret");
 
-  if (deps_.options.signing_keys == nullptr) {
-    return OAuthErrorResponse(500, "server_error", "No signing key is configured.");
-  }
-  std::string jti = deps_.random.Uuid();
-  int64_t iat = ToUnixSeconds(now);
   // §3.2 [U]: iss = <request base>/oidc, sub = client_id = applicationId, aud = workspace id.
-  json claims = {{"iss", Issuer(request)},
-                 {"sub", sp->application_id},
-                 {"aud", WorkspaceTokenAudience(deps_.options)},
-                 {"client_id", sp->application_id},
-                 {"scope", kAllApis},
-                 {"iat", iat},
-                 {"nbf", iat},
-                 {"exp", iat + deps_.options.oauth_token_lifetime.count()},
-                 {"jti", jti}};
-  Result<std::string> token = deps_.options.signing_keys->Sign(claims);
-  if (!token) return OAuthErrorResponse(500, "server_error", "Token signing failed.");
+  const int64_t iat = ToUnixSeconds(now);
+  Result<Minted> minted = MintWorkspaceToken(
+      request, *sp, sp->application_id, iat, iat + deps_.options.oauth_token_lifetime.count());
+  if (!minted) return OAuthErrorResponse(500, "server_error", minted.error().message);
   throttle_.RecordSuccess(client.id, request.remote_address);
-  deps_.audit.Record("principal:" + std::to_string(sp->id), "oauth.token_issued", "jwt:" + jti,
-                     {{"secret_id", secret_id}}, request.remote_address);
-  json body = {{"access_token", *token},
+  deps_.audit.Record("principal:" + std::to_string(sp->id), "oauth.token_issued",
+                     "jwt:" + minted->jti, {{"secret_id", secret_id}}, request.remote_address);
+  json body = {{"access_token", minted->token},
                {"token_type", "Bearer"},
                {"expires_in", deps_.options.oauth_token_lifetime.count()},
                {"scope", kAllApis}};
@@ -337,40 +350,24 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
     if (deps_.options.metrics != nullptr) deps_.options.metrics->AuthFailure("federation");
     return OAuthErrorResponse(r.status, r.error, r.description);
   }
-  if (deps_.options.signing_keys == nullptr) {
-    return OAuthErrorResponse(500, "server_error", "No signing key is configured.");
-  }
   const store::Principal& p = verified->principal;
   const bool user = p.kind == store::PrincipalKind::kUser;
-  TimePoint now = deps_.clock.Now();
-  int64_t iat = ToUnixSeconds(now);
+  const int64_t iat = ToUnixSeconds(deps_.clock.Now());
   // The token lives no longer than the subject token it was exchanged for.
   int64_t exp = std::min(iat + deps_.options.oauth_token_lifetime.count(), verified->expires_at);
   if (exp <= iat) exp = iat + 1;
-  std::string jti = deps_.random.Uuid();
-  json claims = {{"iss", Issuer(request)},
-                 {"sub", user ? p.user_name : p.application_id},
-                 {"aud", WorkspaceTokenAudience(deps_.options)},
-                 {"scope", kAllApis},
-                 {"iat", iat},
-                 {"nbf", iat},
-                 {"exp", exp},
-                 {"jti", jti}};
-  if (user) {
-    claims["principal_type"] = "user";  // the authenticator maps sub to a userName
-  } else {
-    claims["client_id"] = p.application_id;
-  }
-  Result<std::string> token = deps_.options.signing_keys->Sign(claims);
-  if (!token) return OAuthErrorResponse(500, "server_error", "Token signing failed.");
+  Result<Minted> minted =
+      MintWorkspaceToken(request, p, user ? std::string() : p.application_id, iat, exp);
+  if (!minted) return OAuthErrorResponse(500, "server_error", minted.error().message);
   federation_throttle_.RecordSuccess(throttle_key, request.remote_address);
-  deps_.audit.Record("principal:" + std::to_string(p.id), "federation.exchange", "jwt:" + jti,
+  deps_.audit.Record("principal:" + std::to_string(p.id), "federation.exchange",
+                     "jwt:" + minted->jti,
                      {{"policy_id", verified->policy.policy_id},
                       {"policy_uid", verified->policy.uid},
                       {"issuer", verified->issuer},
                       {"subject", verified->subject}},
                      request.remote_address);
-  json body = {{"access_token", *token},
+  json body = {{"access_token", minted->token},
                {"token_type", "Bearer"},
                {"expires_in", exp - iat},
                {"scope", kAllApis},

@@ -51,6 +51,17 @@ class OidcService {
   std::string BaseUrl(const http::Request& request) const;
   std::string PublicUrl(const http::Request& request) const;
   std::string Issuer(const http::Request& request) const;
+  // A workspace OAuth JWT for `who`, valid from `iat` to `exp` (unix seconds): iss
+  // <public_url>/oidc, aud the workspace, scope all-apis. A service principal's sub is its
+  // application id; a user's is its user name, marked idtyp "user" for the authenticator.
+  // `client_id`, when not empty, is the client the token was issued to. Returns the token and
+  // its jti; kUnavailable when no signing key is configured or signing fails.
+  struct Minted {
+    std::string token;
+    std::string jti;
+  };
+  Result<Minted> MintWorkspaceToken(const http::Request& request, const store::Principal& who,
+                                    const std::string& client_id, int64_t iat, int64_t exp);
   // grant_type token-exchange (Databricks token federation, federation_policies.h).
   http::Response TokenExchange(const http::Request& request, const FormFields& form);
   // Counts the failure and audits it (rate-bounded). `known` is the service principal the id

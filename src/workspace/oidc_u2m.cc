@@ -406,29 +406,15 @@ http::Response OidcService::UserTokens(const http::Request& request, const store
                                        const std::string& client_id,
                                        const std::string& refresh_token,
                                        const std::string& family) {
-  if (deps_.options.signing_keys == nullptr) {
-    return OAuthErrorResponse(500, "server_error", "No signing key is configured.");
-  }
-  const std::string jti = deps_.random.Uuid();
+  // The same workspace OAuth JWT as M2M, for a user (sub: the user name, idtyp "user").
   const int64_t iat = ToUnixSeconds(deps_.clock.Now());
-  // The same workspace OAuth JWT as M2M, for a user: sub is the user name, idtyp "user"
-  // tells the authenticator to look up a user (Authenticator::VerifyWorkspaceToken).
-  json claims = {{"iss", Issuer(request)},
-                 {"sub", user.user_name},
-                 {"idtyp", "user"},
-                 {"aud", WorkspaceTokenAudience(deps_.options)},
-                 {"client_id", client_id},
-                 {"scope", "all-apis"},
-                 {"iat", iat},
-                 {"nbf", iat},
-                 {"exp", iat + deps_.options.oauth_token_lifetime.count()},
-                 {"jti", jti}};
-  Result<std::string> token = deps_.options.signing_keys->Sign(claims);
-  if (!token) return OAuthErrorResponse(500, "server_error", "Token signing failed.");
+  Result<Minted> minted = MintWorkspaceToken(request, user, client_id, iat,
+                                             iat + deps_.options.oauth_token_lifetime.count());
+  if (!minted) return OAuthErrorResponse(500, "server_error", minted.error().message);
   deps_.audit.Record("principal:" + std::to_string(user.id), "oauth.u2m_token_issued",
-                     "jwt:" + jti, {{"client_id", client_id}, {"family", family}},
+                     "jwt:" + minted->jti, {{"client_id", client_id}, {"family", family}},
                      request.remote_address);
-  json body = {{"access_token", *token},
+  json body = {{"access_token", minted->token},
                {"token_type", "Bearer"},
                {"expires_in", deps_.options.oauth_token_lifetime.count()},
                {"refresh_token", refresh_token},
