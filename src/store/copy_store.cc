@@ -194,6 +194,12 @@ Status CopyWorkspace(Store& from, Store& to) {
   for (const RefreshToken& token : *refresh) {
     LATCHKEY_COPY_TRY(to.CopyRefreshToken(token), "refresh token of family " + token.family_id);
   }
+  // Web page sessions (hashes only): people stay signed in across a move of the store.
+  Result<std::vector<WebSession>> sessions = Context(from.ListWebSessions(0), "web sessions");
+  if (!sessions) return std::unexpected(sessions.error());
+  for (const WebSession& session : *sessions) {
+    LATCHKEY_COPY_TRY(to.CopyWebSession(session), "web session " + session.id);
+  }
 
   for (const char* key : kCopiedConfKeys) {
     Result<std::string> value = from.GetConf(key);

@@ -211,6 +211,22 @@ Result<RefreshToken> RefreshTokenFromRow(const Row& row) {
   return t;
 }
 
+#define LATCHKEY_WEB_SESSION_COLUMNS \
+  "id, token_hash, principal_id, provider_id, created_at, last_seen_at, expires_at, address, user_agent"
+
+template <class Row>
+Result<WebSession> WebSessionFromRow(const Row& row) {
+  return WebSession{.id = row.Text(0),
+                    .token_hash = row.Text(1),
+                    .principal_id = row.Int(2),
+                    .provider_id = row.Text(3),
+                    .created_at = row.Time(4),
+                    .last_seen_at = row.Time(5),
+                    .expires_at = row.Time(6),
+                    .address = row.Text(7),
+                    .user_agent = row.Text(8)};
+}
+
 template <class Row>
 Result<std::string> TextFromRow(const Row& row) { return row.Text(0); }
 
