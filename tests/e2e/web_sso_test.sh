@@ -6,7 +6,7 @@
 # CSRF (no token, wrong token, foreign Origin, cross-site fetch), signed-out, revoked (by the
 # user and by an admin), forged and expired (idle, absolute) cookies, a user outside the
 # allowed domains, a sign-in callback replayed in another browser; each refused with nothing
-# changed, while bearer calls are unchanged. Screenshots go to <build>/web-screenshots/.
+# changed, while bearer calls are unchanged. Last, two replicas on one PostgreSQL. Screenshots go to <build>/web-screenshots/.
 source "$(dirname "$0")/lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || { echo "chromium is not installed (scripts/install-deps.sh test)"; exit 1; }
@@ -209,4 +209,37 @@ while [ $(( $(date +%s) - T0 )) -lt 8 ]; do
 done
 sleep 1
 expect_eq "absolute timeout: a session in constant use is refused after 8 s" 403 "$(status_as "$SA" "$LK_URL/api/2.0/preview/scim/v2/Me")"
+
+# ---- Two replicas on one PostgreSQL: a session made on A works on B; ended on B, refused on A ----
+lk_stop "$LK_PID"
+PG_DIR=$(mktemp -d /tmp/latchkey-pg.XXXXXX)  # outside LK_TMP: the cluster may run as postgres
+trap 'lk_cleanup; bash "$LK_SRC/tests/support/pg_cluster.sh" stop "$PG_DIR" || true' EXIT
+PGURL=$(bash "$LK_SRC/tests/support/pg_cluster.sh" start "$PG_DIR" | sed -n 's/^PGURL=//p')
+if [ -z "$PGURL" ]; then
+  cannot_run "web sessions across replicas" "the PostgreSQL cluster did not start"
+else
+  lk_init pgweb --database "$PGURL"
+  BASE_TOML=$(cat "$LK_TMP/pgweb/latchkey.toml")
+  write_config 600 3600 true
+  cp "$LK_TMP/web/latchkey.toml" "$LK_TMP/pgweb/latchkey.toml"
+  lk_serve pgweb --database "$PGURL" --listen "127.0.0.1:$LK_PORT"
+  A=$LK_URL
+  lk_serve pgweb --database "$PGURL" --listen 127.0.0.1:0
+  B=$LK_URL
+  LK_URL=$A
+  cat "$LK_CA" "$LK_TMP/up/ca.pem" > "$LK_TMP/bundle.pem"
+  admin -X POST "$A/api/2.0/preview/scim/v2/Users" -H 'Content-Type: application/json' \
+    -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com"}' >/dev/null
+  R1=$(cookie_of "$(web_sign_in ada@example.com)")
+  R2=$(cookie_of "$(web_sign_in ada@example.com)")
+  expect_eq "a session made on replica A works on replica B" ada@example.com \
+    "$(as "$R1" "$B/api/2.0/preview/scim/v2/Me" | jq -r .userName)"
+  expect_eq "signed out on B" 200 \
+    "$(status_as "$R1" -X DELETE -H "X-Latchkey-CSRF: $(csrf_of "$R1")" "$B/api/2.0/latchkey/web-sessions/current")"
+  expect_eq "... refused on A at once" 403 "$(status_as "$R1" "$A/api/2.0/preview/scim/v2/Me")"
+  R2_ID=$(as "$R2" "$A/api/2.0/latchkey/web-sessions/current" | jq -r .id)
+  expect_eq "revoked by an admin on B" 200 \
+    "$(lkstatus -X DELETE -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$B/api/2.0/latchkey/web-sessions/$R2_ID")"
+  expect_eq "... refused on A at once" 403 "$(status_as "$R2" "$A/api/2.0/preview/scim/v2/Me")"
+fi
 finish
