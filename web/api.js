@@ -159,6 +159,7 @@ export function createApi(token, { onInvalidToken, csrf } = {}) {
 
     // The signed-in person's web sessions (latchkey, issue 24).
     listMySessions: async () => (await call("GET", "/api/2.0/latchkey/web-sessions")).sessions || [],
+    listAllSessions: async () => (await call("GET", "/api/2.0/latchkey/web-sessions?all=true")).sessions || [],
     revokeSession: (id) => call("DELETE", `/api/2.0/latchkey/web-sessions/${q(id)}`),
     signOutSession: () => call("DELETE", "/api/2.0/latchkey/web-sessions/current"),
 

@@ -9,7 +9,7 @@ import { renderPermissions } from "./permissions.js";
 import { renderSettings } from "./settings.js";
 import { renderServicePrincipals } from "./principals.js";
 import { renderAudit } from "./audit.js";
-import { renderSessions } from "./sessions.js";
+import { renderAllSessions, renderSessions } from "./sessions.js";
 
 const STORAGE_KEY = "latchkey.token";
 
@@ -20,6 +20,7 @@ const PAGES = [
   { route: "admin/permissions", label: "Token permissions", title: "Token permissions", admin: true, render: renderPermissions },
   { route: "admin/settings", label: "Workspace settings", title: "Workspace settings", admin: true, render: renderSettings },
   { route: "admin/service-principals", label: "Service principals", title: "Service principals", admin: true, render: renderServicePrincipals },
+  { route: "admin/sessions", label: "Web sessions", title: "Web sessions", admin: true, render: renderAllSessions },
   { route: "admin/audit", label: "Audit log", title: "Audit log", admin: true, render: renderAudit },
 ];
 

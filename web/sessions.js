@@ -1,41 +1,40 @@
 // "Sessions": the signed-in person's web sessions (signed in through an identity provider),
-// with revoke. Revoking the session this page uses signs the page out.
+// and, for admins, "Web sessions": everyone's. Each can be revoked; revoking the session this
+// page uses signs the page out.
 import { button, confirmDialog, dataTable, el, errorBox, pageHeader, statusBox, timeCell } from "./ui.js";
 
-export async function renderSessions(ctx) {
+function browserCell(s) {
+  return s.current ? `${s.user_agent} (this browser)` : s.user_agent;
+}
+
+async function renderSessionList(ctx, { title, description, caption, empty, load, showUser }) {
   const { api, container } = ctx;
   const errors = errorBox();
   const status = statusBox();
   const list = el("div", { class: "card" });
-  container.append(
-    pageHeader(
-      "Sessions",
-      "Where you are signed in to this page through your identity provider. Revoke a session you do not recognise; it ends at once on every server.",
-    ),
-    errors.node,
-    status.node,
-    list,
-  );
+  container.append(pageHeader(title, description), errors.node, status.node, list);
 
   async function reload() {
-    const sessions = await api.listMySessions();
+    const sessions = await load();
     if (!ctx.isCurrent()) return;
     list.replaceChildren(
       dataTable({
-        caption: "Your web sessions",
-        empty: "No web sessions: you are signed in with a personal access token.",
+        caption,
+        empty,
         rows: sessions,
         rowAttrs: (s) => ({ "data-session": s.id }),
         columns: [
+          showUser && { label: "User", cell: (s) => s.user_name || s.user_id },
           { label: "Signed in", cell: (s) => timeCell(s.created_time) },
           { label: "Last seen", cell: (s) => timeCell(s.last_seen_time) },
           { label: "Address", cell: (s) => s.address },
-          { label: "Browser", class: "col-comment", cell: (s) => (s.current ? `${s.user_agent} (this browser)` : s.user_agent) },
+          { label: "Browser", class: "col-comment", cell: browserCell },
           {
             srLabel: "Actions",
             cell: (s) =>
               button(`Revoke${s.current ? " (signs you out)" : ""}`, () => revoke(s), {
-                "aria-label": `Revoke the session signed in ${new Date(s.created_time).toLocaleString()}`,
+                variant: "danger-outline",
+                "aria-label": `Revoke the session of ${s.user_name || s.user_id} signed in ${new Date(s.created_time).toLocaleString()}`,
               }),
           },
         ],
@@ -63,4 +62,27 @@ export async function renderSessions(ctx) {
   }
 
   await reload();
+}
+
+export function renderSessions(ctx) {
+  return renderSessionList(ctx, {
+    title: "Sessions",
+    description:
+      "Where you are signed in to this page through your identity provider. Revoke a session you do not recognise; it ends at once on every server.",
+    caption: "Your web sessions",
+    empty: "No web sessions.",
+    load: () => ctx.api.listMySessions(),
+    showUser: false,
+  });
+}
+
+export function renderAllSessions(ctx) {
+  return renderSessionList(ctx, {
+    title: "Web sessions",
+    description: "Everyone signed in to this page through an identity provider. Revoking a session signs that browser out.",
+    caption: "All web sessions",
+    empty: "Nobody is signed in through an identity provider.",
+    load: () => ctx.api.listAllSessions(),
+    showUser: true,
+  });
 }

@@ -52,9 +52,11 @@ GuardResult Refused(std::string message) {
   return {MakeError(ErrorCode::kPermissionDenied, std::move(message))};
 }
 
-json SessionJson(const store::WebSession& w, std::string_view current_id) {
+json SessionJson(const store::WebSession& w, std::string_view current_id,
+                 const std::string& user_name) {
   return {{"id", w.id},
           {"user_id", std::to_string(w.principal_id)},
+          {"user_name", user_name},
           {"provider", w.provider_id},
           {"created_time", ToUnixMillis(w.created_at)},
           {"last_seen_time", ToUnixMillis(w.last_seen_at)},
@@ -227,7 +229,12 @@ Result<Reply> WebSessions::List(const ApiCall& call, const CallContext& context)
   for (const store::WebSession& w : *sessions) {
     if (list.size() >= kMaxListed) break;
     if (now >= w.expires_at || now - w.last_seen_at >= deps_.options.web.idle_timeout) continue;
-    list.push_back(SessionJson(w, current));
+    std::string name = PrincipalName(context.principal());
+    if (w.principal_id != context.principal().id) {  // an admin's list: the owner's name
+      Result<std::shared_ptr<const PrincipalAccess>> owner = deps_.access.Get(w.principal_id);
+      name = owner ? PrincipalName((*owner)->principal) : std::string();
+    }
+    list.push_back(SessionJson(w, current, name));
   }
   return Reply(json{{"sessions", std::move(list)}});
 }

@@ -41,19 +41,24 @@ const shot = (name) => page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png
 const sessionCookie = async () =>
   (await context.cookies(BASE)).find((c) => c.name === "__Host-latchkey-session");
 
+// "Sign in with Dev IdP" on page `p`, through the provider's development login and consent.
+async function signInThroughProvider(p) {
+  await p.goto(`${BASE}/ui/`);
+  await p.getByRole("link", { name: "Sign in with Dev IdP" }).click();
+  await p.locator('input[name="login"]').fill(LOGIN);
+  await p.locator('input[name="password"]').fill("any");
+  await p.getByRole("button", { name: "Sign-in" }).click();
+  await p.getByRole("button", { name: "Continue" }).click();
+  await p.locator("main h1", { hasText: "Access tokens" }).waitFor();
+}
+
 await attempt("sign in through the identity provider", async () => {
   await page.goto(`${BASE}/ui/`);
   const button = page.getByRole("link", { name: "Sign in with Dev IdP" });
   await button.waitFor();
   ok(await page.getByLabel("Personal access token").isVisible(), "the PAT form is offered beside the provider");
   await shot("sso-signin");
-  await button.click();
-  // The provider's development login and consent screens.
-  await page.locator('input[name="login"]').fill(LOGIN);
-  await page.locator('input[name="password"]').fill("any");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.locator("main h1", { hasText: "Access tokens" }).waitFor();
+  await signInThroughProvider(page);
   ok(new URL(page.url()).origin === BASE, "back on the page after the provider");
   ok((await page.locator("#whoami").textContent()).includes(LOGIN), "the page shows the signed-in person", await page.locator("#whoami").textContent());
 });
@@ -101,6 +106,39 @@ await attempt("the Sessions page", async () => {
   ok((await rows.count()) === 1, "one session listed");
   ok((await rows.first().textContent()).includes("(this browser)"), "marked as this browser");
   await shot("sso-sessions");
+});
+
+await attempt("an admin revokes another browser's session in the page", async () => {
+  const other = await browser.newContext({ ignoreHTTPSErrors: true });
+  const otherPage = await other.newPage();
+  otherPage.setDefaultTimeout(15000);
+  await signInThroughProvider(otherPage);
+  const otherId = await otherPage.evaluate(async () =>
+    (await (await fetch("/api/2.0/latchkey/web-sessions/current", { credentials: "same-origin" })).json()).id);
+  const adminCtx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const adminPage = await adminCtx.newPage();
+  adminPage.setDefaultTimeout(15000);
+  await adminPage.goto(`${BASE}/ui/`);
+  await adminPage.getByLabel("Personal access token").fill(ADMIN_TOKEN);
+  await adminPage.getByRole("button", { name: "Sign in", exact: true }).click();
+  await adminPage.getByRole("navigation").getByRole("link", { name: "Web sessions", exact: true }).click();
+  const rows = adminPage.locator("main tbody tr");
+  await rows.first().waitFor();
+  ok((await rows.count()) === 2, "the admin sees both of the person's sessions", String(await rows.count()));
+  ok((await rows.first().textContent()).includes(LOGIN), "with the person's name");
+  await adminPage.screenshot({ path: join(SCREENSHOT_DIR, "sso-admin-sessions.png"), fullPage: true });
+  const row = adminPage.locator(`main tbody tr[data-session="${otherId}"]`);
+  await row.getByRole("button", { name: /^Revoke/ }).click();
+  await adminPage.locator("dialog[open]").getByRole("button", { name: "Revoke", exact: true }).click();
+  await row.waitFor({ state: "detached" });
+  await otherPage.reload();
+  await otherPage.getByRole("link", { name: "Sign in with Dev IdP" }).waitFor();
+  ok(await otherPage.locator("#signin-view").isVisible(), "the revoked browser is back at sign-in");
+  await page.reload();
+  await page.locator("main h1", { hasText: "Sessions" }).waitFor();
+  ok(await page.locator("#app-view").isVisible(), "the first browser is still signed in");
+  await other.close();
+  await adminCtx.close();
 });
 
 await attempt("sign out", async () => {
