@@ -6,34 +6,17 @@
 # CSRF (no token, wrong token, foreign Origin, cross-site fetch), signed-out, revoked (by the
 # user and by an admin), forged and expired (idle, absolute) cookies, a user outside the
 # allowed domains, a sign-in callback replayed in another browser; each refused with nothing
-# changed, while bearer calls are unchanged. Last, two replicas on one PostgreSQL. Screenshots go to <build>/web-screenshots/.
+# changed, while bearer calls are unchanged. Short timeouts after a restart; last, two replicas
+# on one PostgreSQL. Screenshots go to <build>/web-screenshots/.
 source "$(dirname "$0")/lib.sh"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || { echo "chromium is not installed (scripts/install-deps.sh test)"; exit 1; }
 NODE_DIR="$LK_SRC/tests/node"
 SCREENSHOT_DIR=$(realpath -m "$LK_BIN_DIR/../../web-screenshots")
-PROVIDER_DIR="$LK_SRC/bench/node/node_modules/oidc-provider"
-if [ ! -d "$PROVIDER_DIR" ]; then
-  (cd "$LK_SRC/bench/node" && npm ci --no-audit --no-fund --loglevel=error >&2) || { cannot_run "web sso" "npm ci in bench/node failed"; finish; exit; }
-fi
 
 # ---- The upstream provider (HTTPS on loopback, its own CA) ----
-mkdir -p "$LK_TMP/up"
-(cd "$LK_TMP/up" &&
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=web-sso-ca 2>/dev/null &&
-  openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null &&
-  printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
-  openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf 2>/dev/null)
-UP_PORT=$(free_port)
 LK_PORT=$(free_port)
-SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-printf '%s\n' "$SECRET" > "$LK_TMP/up/client_secret"
-chmod 600 "$LK_TMP/up/client_secret"
-node "$LK_SRC/tests/e2e/sso_upstream.mjs" "$PROVIDER_DIR" "$UP_PORT" "$LK_TMP/up/srv.pem" "$LK_TMP/up/srv.key" \
-  "https://127.0.0.1:$LK_PORT/sso/callback" "$SECRET" "$LK_TMP/up/ready" >"$LK_TMP/up/log" 2>&1 &
-LK_PIDS+=("$!")
-for i in $(seq 1 100); do [ -s "$LK_TMP/up/ready" ] && break; sleep 0.1; done
-UP="https://127.0.0.1:$UP_PORT"
+lk_start_sso_upstream "https://127.0.0.1:$LK_PORT/sso/callback"
 
 # write_config IDLE ABSOLUTE PAT_SIGN_IN: latchkey.toml's [sso] and [web] for the next start.
 lk_init web
@@ -43,14 +26,14 @@ write_config() {
   cat >> "$LK_TMP/web/latchkey.toml" <<EOT
 
 [sso]
-ca_file = "$LK_TMP/up/ca.pem"
+ca_file = "$UP_CA"
 
 [[sso.providers]]
 id = "dev"
 display_name = "Dev IdP"
 issuer = "$UP"
 client_id = "latchkey"
-client_secret_file = "$LK_TMP/up/client_secret"
+client_secret_file = "$UP_SECRET_FILE"
 allowed_domains = ["example.com"]
 jit_provisioning = true
 
@@ -62,7 +45,7 @@ EOT
 }
 write_config 600 3600 true
 lk_serve web --listen "127.0.0.1:$LK_PORT"
-cat "$LK_CA" "$LK_TMP/up/ca.pem" > "$LK_TMP/bundle.pem"
+cat "$LK_CA" "$UP_CA" > "$LK_TMP/bundle.pem"
 admin() { lkcurl -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$@"; }
 
 # Ada exists and may use tokens (a just-in-time user has no token permission yet).
@@ -227,7 +210,7 @@ else
   lk_serve pgweb --database "$PGURL" --listen 127.0.0.1:0
   B=$LK_URL
   LK_URL=$A
-  cat "$LK_CA" "$LK_TMP/up/ca.pem" > "$LK_TMP/bundle.pem"
+  cat "$LK_CA" "$UP_CA" > "$LK_TMP/bundle.pem"
   admin -X POST "$A/api/2.0/preview/scim/v2/Users" -H 'Content-Type: application/json' \
     -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com"}' >/dev/null
   R1=$(cookie_of "$(web_sign_in ada@example.com)")

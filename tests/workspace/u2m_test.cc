@@ -332,23 +332,6 @@ TEST_F(NoU2mTest, DiscoveryAdvertisesOnlyWhatWorks) {
 
 namespace web {
 
-http::Response Send(http::Router& router, std::string method, std::string target,
-                    const http::HeaderList& headers, std::string body = "") {
-  http::Request request;
-  request.method = std::move(method);
-  request.target = std::move(target);
-  http::SplitTarget(request.target, request.path, request.query);
-  request.headers.emplace_back("Host", "workspace.test");
-  request.headers.emplace_back("User-Agent", "Mozilla/5.0 (test)\x01");
-  for (const auto& h : headers) request.headers.push_back(h);
-  request.body = std::move(body);
-  request.remote_address = "10.0.0.7";
-  request.tls = true;
-  request.local_port = 443;
-  request.request_id = "req-web";
-  return router.Dispatch(request);
-}
-
 std::vector<std::string> SetCookies(const http::Response& r) {
   std::vector<std::string> out;
   for (const auto& [k, v] : r.headers)
@@ -368,9 +351,10 @@ std::string CookieSet(const http::Response& r, const std::string& name) {
 
 class WebSignInTest : public U2mTest {
  protected:
-  http::Response Web(std::string method, std::string target, http::HeaderList headers = {},
-                     std::string body = "") {
-    return web::Send(router_, std::move(method), std::move(target), headers, std::move(body));
+  // A browser's call: its user agent (with a control character) and address.
+  http::Response Web(std::string method, std::string target, http::HeaderList headers = {}) {
+    headers.emplace_back("User-Agent", "Mozilla/5.0 (test)\x01");
+    return CallWith(std::move(method), std::move(target), headers, "", "10.0.0.7");
   }
   // start -> upstream -> callback, in one browser; the callback's response.
   http::Response SignIn(const std::string& email, bool same_browser = true) {
@@ -446,7 +430,7 @@ TEST_F(WebSignInTest, StateChangingCallsNeedTheCsrfTokenAndTheOrigin) {
   // The genuine sign-out: the row is gone, the cookie cleared, the cookie refused.
   http::HeaderList good = As(sid);
   good.emplace_back("X-Latchkey-CSRF", csrf);
-  good.emplace_back("Origin", "https://workspace.test");
+  good.emplace_back("Origin", std::string("https://") + kHost);
   good.emplace_back("Sec-Fetch-Site", "same-origin");
   http::Response signed_out = Web("DELETE", out, good);
   ASSERT_EQ(signed_out.status, 200) << signed_out.body;
