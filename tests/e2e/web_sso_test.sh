@@ -173,6 +173,9 @@ lk_serve web --listen "127.0.0.1:$LK_PORT"
 expect_eq "sessions survive a restart (they are in the store)" 200 "$(status_as "$S6" "$LK_URL/api/2.0/preview/scim/v2/Me")"
 expect_eq "web.pat_sign_in = false: the page is told not to offer PAT sign-in" false \
   "$(lkcurl "$LK_URL/sso/web/config" | jq .pat_sign_in)"
+LK_URL=$LK_URL ADMIN_TOKEN=$LK_ADMIN_TOKEN LOGIN=- COOKIE_OUT=- SCREENSHOT_DIR=$SCREENSHOT_DIR \
+  PAT_SIGN_IN=off CHROMIUM=$CHROMIUM HOME="$LK_TMP" node "$NODE_DIR/web_sso.mjs" \
+  && pass "Chromium: the page hides the PAT form" || fail "Chromium: the page hides the PAT form"
 expect_eq "... while bearer PATs keep working for the API" 200 \
   "$(lkstatus -H "Authorization: Bearer $LK_ADMIN_TOKEN" "$LK_URL/api/2.0/preview/scim/v2/Me")"
 SI=$(cookie_of "$(web_sign_in ada@example.com)")

@@ -3,6 +3,7 @@
 // login and consent pages, back on the page as that person; the session cookie's attributes;
 // generate and revoke a PAT in the page; the Sessions page; sign out.
 // Env: LK_URL, ADMIN_TOKEN (checks through the REST API), LOGIN (the upstream login),
+// PAT_SIGN_IN=off (see below),
 // COOKIE_OUT (the session cookie's value is written there after sign-out, for the shell's
 // replay of a signed-out cookie), SCREENSHOT_DIR; optional CHROMIUM.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,6 +12,23 @@ import { chromium } from "playwright-core";
 import { attempt, env, finish, ok } from "./common.mjs";
 
 const BASE = env("LK_URL").replace(/\/$/, "");
+// PAT_SIGN_IN=off: only check that the page offers no PAT form (the server runs with
+// [web] pat_sign_in = false), then stop.
+if (process.env.PAT_SIGN_IN === "off") {
+  const b = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true,
+                                    args: ["--headless=new", "--no-sandbox", "--disable-gpu"] });
+  const p = await (await b.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await attempt("the page with PAT sign-in off", async () => {
+    await p.goto(`${BASE}/ui/`);
+    await p.getByRole("link", { name: "Sign in with Dev IdP" }).waitFor();
+    ok(!(await p.locator("#pat-signin").isVisible()), "the PAT form is hidden");
+    ok((await p.getByLabel("Personal access token").count()) === 0 || !(await p.getByLabel("Personal access token").isVisible()),
+       "no visible token field");
+  });
+  await b.close();
+  finish();
+  process.exit();
+}
 const ADMIN_TOKEN = env("ADMIN_TOKEN");
 const LOGIN = env("LOGIN");
 const COOKIE_OUT = env("COOKIE_OUT");
