@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/clock.h"
 #include "cli/command.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
@@ -36,16 +37,6 @@ std::string AuthTypeName(AuthType type) {
     case AuthType::kDatabricksCli: return "databricks-cli";
   }
   return "unknown";
-}
-
-// "2026-12-06T05:30:00Z".
-std::string Rfc3339Utc(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 CliResult<IniFile> ReadConfigFile(const CommandContext& ctx) {

@@ -59,8 +59,8 @@ json Encode(const WorkspaceOptions& options, const store::FederationPolicy& p) {
               {"name", Name(options, p)},
               {"description", p.description},
               {"oidc_policy", oidc},
-              {"create_time", Rfc3339(p.created_at)},
-              {"update_time", Rfc3339(p.updated_at)}};
+              {"create_time", Rfc3339Utc(p.created_at)},
+              {"update_time", Rfc3339Utc(p.updated_at)}};
   if (p.service_principal_id != 0) out["service_principal_id"] = p.service_principal_id;
   return out;
 }
