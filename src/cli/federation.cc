@@ -97,19 +97,7 @@ CliResult<std::string> BasePath(CommandContext& ctx, const Options& o) {
 CliStatus ListAll(CommandContext& ctx, const Options& o) {
   CliResult<std::string> base = BasePath(ctx, o);
   if (!base) return std::unexpected(base.error());
-  CliResult<ApiClient*> api = ctx.Workspace();
-  if (!api) return std::unexpected(api.error());
-  Json policies = Json::array();
-  std::string page_token;
-  do {
-    std::string path = *base;
-    if (!page_token.empty()) path += "?page_token=" + Escape(page_token);
-    CliResult<Json> page = (*api)->Get(path);
-    if (!page) return std::unexpected(page.error());
-    for (const Json& p : page->value("policies", Json::array())) policies.push_back(p);
-    page_token = page->value("next_page_token", std::string());
-  } while (!page_token.empty());
-  return ctx.Print(Json{{"policies", policies}}, TableSpec{"policies", kPolicyColumns});
+  return ListAllAndPrint(ctx, *base, "policies", TableSpec{"policies", kPolicyColumns});
 }
 
 }  // namespace
