@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/clock.h"
+#include "base/result_macros.h"
 #include "cli/command.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
@@ -88,11 +89,15 @@ CliStatus Token(CommandContext& ctx, const HostOptions& o) {
   return ctx.Print(out);
 }
 
+// The configuration of the host --host (or the argument) selects.
+CliResult<const WorkspaceConfig*> SelectedConfig(CommandContext& ctx, const HostOptions& o) {
+  RETURN_IF_ERROR(SelectHost(ctx, o));
+  return ctx.Config();
+}
+
 CliStatus Env(CommandContext& ctx, const HostOptions& o) {
-  if (CliStatus selected = SelectHost(ctx, o); !selected) return selected;
-  CliResult<const WorkspaceConfig*> loaded = ctx.Config();
-  if (!loaded) return std::unexpected(loaded.error());
-  const WorkspaceConfig& c = **loaded;
+  ASSIGN_OR_RETURN(const WorkspaceConfig* loaded, SelectedConfig(ctx, o));
+  const WorkspaceConfig& c = *loaded;
   CliResult<AuthType> type = SelectAuthType(c);
   if (!type) return std::unexpected(type.error());
   Json env = Json::object();
@@ -163,10 +168,8 @@ CliStatus Profiles(CommandContext& ctx, bool skip_validate) {
 }
 
 CliStatus Describe(CommandContext& ctx, const HostOptions& o) {
-  if (CliStatus selected = SelectHost(ctx, o); !selected) return selected;
-  CliResult<const WorkspaceConfig*> loaded = ctx.Config();
-  if (!loaded) return std::unexpected(loaded.error());
-  const WorkspaceConfig& c = **loaded;
+  ASSIGN_OR_RETURN(const WorkspaceConfig* loaded, SelectedConfig(ctx, o));
+  const WorkspaceConfig& c = *loaded;
   CliResult<AuthType> type = SelectAuthType(c);
   Json details = {{"host", c.host},
                   {"profile", c.profile},
