@@ -16,6 +16,7 @@
 #include "app/logging.h"
 #include "app/ops_routes.h"
 #include "app/outage_guard.h"
+#include "app/periodic.h"
 #include "app/own_authorities.h"
 #include "app/readiness.h"
 #include "app/trusted_issuers.h"
@@ -154,36 +155,20 @@ void PurgeAudit(store::Store& db, const Config& config, const Clock& clock) {
   }
 }
 
+// Serve's periodic chores, every 30 s, and a last run once the server has stopped.
 class Housekeeping {
  public:
   explicit Housekeeping(std::function<void()> tick) : tick_(std::move(tick)) {
-    thread_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!stop_) {
-        cv_.wait_for(lock, std::chrono::seconds(30));
-        if (stop_) break;
-        lock.unlock();
-        tick_();
-        lock.lock();
-      }
-    });
+    periodic_.Start(std::chrono::seconds(30), tick_, /*run_first=*/false);
   }
   ~Housekeeping() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
+    periodic_.Stop();
     tick_();  // a last flush
   }
 
  private:
   std::function<void()> tick_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic periodic_;
 };
 
 // The steps of Serve, in the order it takes them.
