@@ -68,21 +68,30 @@ std::optional<std::vector<std::string>> StringArray(const toml::node_view<const 
   return out;
 }
 
+// What [federation] and [sso] both set for their HTTPS fetches of other issuers' documents:
+// ca_file, fetch_timeout_ms, max_document_bytes, and the clock skew allowed in their tokens.
+template <class Section>
+void ApplyFetchSettings(const toml::table& t, Section& section) {
+  if (auto v = t["ca_file"].value<std::string>()) section.ca_file = *v;
+  if (auto v = t["fetch_timeout_ms"].value<int64_t>()) {
+    section.fetch_timeout = std::chrono::milliseconds(*v);
+  }
+  if (auto v = t["max_document_bytes"].value<int64_t>()) {
+    section.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
+  }
+  if (auto v = t["skew_seconds"].value<int64_t>()) section.skew = std::chrono::seconds(*v);
+}
+
 // [sso] and its [[sso.providers]] (validated in ValidateSso, after every source is applied).
 Status ApplySso(SsoConfig& sc, const toml::table& s, const std::string& path) {
   auto bad = [&](const std::string& what) {
     return MakeError(ErrorCode::kInvalidArgument, path + ": " + what);
   };
-  if (auto v = s["ca_file"].value<std::string>()) sc.ca_file = *v;
-  if (auto v = s["fetch_timeout_ms"].value<int64_t>()) sc.fetch_timeout = std::chrono::milliseconds(*v);
-  if (auto v = s["max_document_bytes"].value<int64_t>()) {
-    sc.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
-  }
+  ApplyFetchSettings(s, sc);
   if (auto v = s["state_ttl_seconds"].value<int64_t>()) sc.state_ttl = std::chrono::seconds(*v);
   if (auto v = s["max_pending_bytes"].value<int64_t>()) {
     sc.max_pending_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 32));
   }
-  if (auto v = s["skew_seconds"].value<int64_t>()) sc.skew = std::chrono::seconds(*v);
   if (auto v = s["refresh_token_lifetime_seconds"].value<int64_t>()) {
     sc.refresh_token_lifetime = std::chrono::seconds(*v);
   }
@@ -294,12 +303,8 @@ Status ApplyTrustedIssuers(Config& c, const toml::table& t, const std::string& p
 // [federation]: workload identity federation's fetch limits and token checks.
 void ApplyFederation(FederationConfig& fc, const toml::table& f) {
   if (auto v = f["enabled"].value<bool>()) fc.enabled = *v;
-  if (auto v = f["ca_file"].value<std::string>()) fc.ca_file = *v;
-  if (auto v = f["fetch_timeout_ms"].value<int64_t>()) fc.fetch_timeout = std::chrono::milliseconds(*v);
+  ApplyFetchSettings(f, fc);
   if (auto v = f["request_wait_ms"].value<int64_t>()) fc.request_wait = std::chrono::milliseconds(*v);
-  if (auto v = f["max_document_bytes"].value<int64_t>()) {
-    fc.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
-  }
   if (auto v = f["keys_ttl_seconds"].value<int64_t>()) fc.keys_ttl = std::chrono::seconds(*v);
   if (auto v = f["refetch_interval_seconds"].value<int64_t>()) {
     fc.refetch_interval = std::chrono::seconds(*v);
@@ -307,7 +312,6 @@ void ApplyFederation(FederationConfig& fc, const toml::table& f) {
   if (auto v = f["max_token_lifetime_seconds"].value<int64_t>()) {
     fc.max_token_lifetime = std::chrono::seconds(*v);
   }
-  if (auto v = f["skew_seconds"].value<int64_t>()) fc.skew = std::chrono::seconds(*v);
 }
 
 Status ApplyFile(Config& c, const std::string& path) {
