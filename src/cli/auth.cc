@@ -195,9 +195,9 @@ void AddAuthCommands(CLI::App& root, CommandRegistry& registry) {
     return {};
   });
 
-  CLI::App* group = root.add_subcommand(
-      "auth", "Credentials as the Databricks CLI's `databricks auth` (for the SDKs' databricks-cli auth)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(
+      root, "auth",
+      "Credentials as the Databricks CLI's `databricks auth` (for the SDKs' databricks-cli auth)");
 
   auto token = std::make_shared<HostOptions>();
   CLI::App* cmd = group->add_subcommand(

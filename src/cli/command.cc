@@ -21,6 +21,12 @@ CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string
   return ctx.Print(*answer, spec);
 }
 
+CLI::App* AddGroup(CLI::App& parent, const std::string& name, const std::string& description) {
+  CLI::App* group = parent.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
+
 CliStatus ListAllAndPrint(CommandContext& ctx, const std::string& path, const std::string& key,
                           const TableSpec& spec) {
   CliResult<ApiClient*> api = ctx.Workspace();

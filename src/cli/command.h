@@ -103,6 +103,9 @@ class CommandRegistry {
   std::map<const CLI::App*, Action> actions_;
 };
 
+// A command group under `parent`: a subcommand that needs one of its own subcommands.
+CLI::App* AddGroup(CLI::App& parent, const std::string& name, const std::string& description);
+
 // One per command group file; each adds its group and subcommands under `root`.
 void AddConfigureCommand(CLI::App& root, CommandRegistry& registry);
 void AddTokensCommands(CLI::App& root, CommandRegistry& registry);

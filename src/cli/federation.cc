@@ -103,16 +103,13 @@ CliStatus ListAll(CommandContext& ctx, const Options& o) {
 }  // namespace
 
 void AddFederationCommands(CLI::App& root, CommandRegistry& registry) {
-  CLI::App* top = root.add_subcommand("federation", "Workload identity federation");
-  top->require_subcommand(1);
-  CLI::App* credentials = top->add_subcommand(
-      "credentials", "Entra federated identity credentials of an app (needs `latchkey login` as a "
-                     "directory admin)");
-  credentials->require_subcommand(1);
+  CLI::App* top = AddGroup(root, "federation", "Workload identity federation");
+  CLI::App* credentials = AddGroup(*top, "credentials",
+                                   "Entra federated identity credentials of an app (needs "
+                                   "`latchkey login` as a directory admin)");
   AddFederatedCredentialCommands(*credentials, registry);
-  CLI::App* group = top->add_subcommand(
-      "policies", "Databricks token federation policies (account or service principal)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(
+      *top, "policies", "Databricks token federation policies (account or service principal)");
 
   auto create = std::make_shared<Options>();
   CLI::App* cmd = AddCommand(*group, "create", "Create a policy", *create, false);

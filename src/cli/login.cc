@@ -156,8 +156,7 @@ void AddLoginCommands(CLI::App& root, CommandRegistry& registry) {
     return {};
   });
 
-  CLI::App* account = root.add_subcommand("account", "The logged-in identity (like az account)");
-  account->require_subcommand(1);
+  CLI::App* account = AddGroup(root, "account", "The logged-in identity (like az account)");
   auto resource = std::make_shared<std::string>();
   cmd = account->add_subcommand(
       "get-access-token",

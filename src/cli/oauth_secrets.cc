@@ -39,8 +39,7 @@ CliStatus ListAll(CommandContext& ctx, const std::string& sp_id) {
 
 void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry) {
   CLI::App* group =
-      root.add_subcommand("oauth-secrets", "OAuth secrets of service principals (OAuth M2M)");
-  group->require_subcommand(1);
+      AddGroup(root, "oauth-secrets", "OAuth secrets of service principals (OAuth M2M)");
 
   auto create = std::make_shared<Options>();
   CLI::App* cmd = AddCommand(*group, "create", "Create a secret; prints it once", *create);

@@ -48,8 +48,7 @@ CliStatus ListAll(CommandContext& ctx, const Resource& r, const std::string& fil
 
 void AddGroup(CLI::App& root, CommandRegistry& registry, const std::string& name,
               const std::string& help, const Resource& r, bool writable) {
-  CLI::App* group = root.add_subcommand(name, help);
-  group->require_subcommand(1);
+  CLI::App* group = cli::AddGroup(root, name, help);  // command.h's, not this file's
   const std::string base = std::string(kScim) + r.path;
 
   auto filter = std::make_shared<std::string>();
