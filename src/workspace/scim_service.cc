@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/encoding.h"
+#include "base/result_macros.h"
 #include "workspace/access.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
@@ -103,17 +104,15 @@ void ScimService::Changed(const store::AuditEvent& event) {
 }
 
 Result<Reply> ScimService::RenderPrincipal(const store::Principal& principal, int status) {
-  Result<DirectorySnapshot> dir = Snapshot(false);
-  if (!dir) return std::unexpected(dir.error());
-  Reply reply(EncodePrincipal(principal, *dir));
+  ASSIGN_OR_RETURN(DirectorySnapshot dir, Snapshot(false));
+  Reply reply(EncodePrincipal(principal, dir));
   reply.status = status;
   return reply;
 }
 
 Result<Reply> ScimService::RenderGroup(const store::Group& group, int status) {
-  Result<DirectorySnapshot> dir = Snapshot(true);
-  if (!dir) return std::unexpected(dir.error());
-  Reply reply(EncodeGroup(group, *dir));
+  ASSIGN_OR_RETURN(DirectorySnapshot dir, Snapshot(true));
+  Reply reply(EncodeGroup(group, dir));
   reply.status = status;
   return reply;
 }
