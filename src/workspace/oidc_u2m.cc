@@ -138,6 +138,18 @@ http::Response NoStore(http::Response r) {
   return r;
 }
 
+// Several providers and none named: a page linking to each, the same request with ?provider=.
+template <class Providers>
+http::Response ProviderChooser(std::string_view query, const Providers& providers) {
+  std::string links;
+  for (const auto& p : providers) {
+    links += "<li><a href=\"/oidc/v1/authorize?" + HtmlEscape(query) + "&amp;provider=" +
+             HtmlEscape(PercentEncode(p.id)) + "\">Sign in with " + HtmlEscape(p.display_name) +
+             "</a></li>";
+  }
+  return Page(200, "Sign in", "<ul>" + links + "</ul>");
+}
+
 }  // namespace
 
 http::Response OidcService::Authorize(const http::Request& request) {
@@ -196,15 +208,7 @@ http::Response OidcService::Authorize(const http::Request& request) {
   const auto& providers = u2m.relying_party->providers();
   std::string provider = Param(*q, "provider");
   if (provider.empty() && providers.size() == 1) provider = providers.front().id;
-  if (provider.empty()) {
-    std::string links;
-    for (const auto& p : providers) {
-      links += "<li><a href=\"/oidc/v1/authorize?" + HtmlEscape(request.query) + "&amp;provider=" +
-               HtmlEscape(PercentEncode(p.id)) + "\">Sign in with " + HtmlEscape(p.display_name) +
-               "</a></li>";
-    }
-    return Page(200, "Sign in", "<ul>" + links + "</ul>");
-  }
+  if (provider.empty()) return ProviderChooser(request.query, providers);
   if (u2m.relying_party->Find(provider) == nullptr) {
     return fail("invalid_request", "Unknown provider.");
   }
