@@ -11,6 +11,7 @@
 #include "workspace/api_error.h"
 #include "workspace/authenticator.h"
 #include "workspace/federation_policies.h"
+#include "workspace/json_input.h"
 #include "workspace/pat_format.h"
 
 namespace latchkey::workspace {
@@ -47,13 +48,6 @@ bool OnlyAllApis(std::string_view scope) {
     start = end + 1;
   }
   return true;
-}
-
-std::optional<std::string> Field(const FormFields& form, std::string_view name) {
-  for (const auto& [key, value] : form) {
-    if (key == name) return value;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -198,14 +192,14 @@ http::Response OidcService::Token(const http::Request& request) {
   std::optional<FormFields> form = ParseForm(request.body);
   if (!form) return OAuthErrorResponse(400, "invalid_request", "Malformed form body.");
 
-  std::optional<std::string> grant_type = Field(*form, "grant_type");
+  std::optional<std::string> grant_type = FindField(*form, "grant_type");
   if (!grant_type) return OAuthErrorResponse(400, "invalid_request", "grant_type is missing.");
   if ((*grant_type == "authorization_code" || *grant_type == "refresh_token") && u2m_enabled()) {
     // U2M (oidc_u2m.cc): public clients only, which authenticate with nothing but their id.
     const auto& clients = deps_.options.u2m.public_clients;
-    std::optional<std::string> id = Field(*form, "client_id");
+    std::optional<std::string> id = FindField(*form, "client_id");
     if (!id || std::find(clients.begin(), clients.end(), *id) == clients.end() ||
-        Field(*form, "client_secret") || !request.Header("authorization").empty()) {
+        FindField(*form, "client_secret") || !request.Header("authorization").empty()) {
       return OAuthErrorResponse(401, "invalid_client",
                                 "Unknown public client, or a secret sent by a public client.");
     }
@@ -221,7 +215,7 @@ http::Response OidcService::Token(const http::Request& request) {
                                               "grants are supported.");
   }
   // §8.3: scope defaults to all-apis; nothing else is granted.
-  if (!OnlyAllApis(Field(*form, "scope").value_or(kAllApis))) {
+  if (!OnlyAllApis(FindField(*form, "scope").value_or(kAllApis))) {
     return OAuthErrorResponse(400, "invalid_scope", "Only the scope all-apis is supported.");
   }
   if (*grant_type == kTokenExchange) return TokenExchange(request, *form);
@@ -233,8 +227,8 @@ http::Response OidcService::Token(const http::Request& request) {
 std::expected<OidcService::Client, http::Response> OidcService::ClientFromRequest(
     const http::Request& request, const FormFields& form) {
   Client client;
-  std::optional<std::string> body_id = Field(form, "client_id");
-  std::optional<std::string> body_secret = Field(form, "client_secret");
+  std::optional<std::string> body_id = FindField(form, "client_id");
+  std::optional<std::string> body_secret = FindField(form, "client_secret");
   std::string_view authorization = request.Header("authorization");
   while (authorization.starts_with(' ')) authorization.remove_prefix(1);
   if (authorization.size() > 6 && IEquals(authorization.substr(0, 6), "Basic ")) {
@@ -321,8 +315,8 @@ http::Response OidcService::ClientCredentials(const http::Request& request, cons
 http::Response OidcService::TokenExchange(const http::Request& request, const FormFields& form) {
   // RFC 8693 as Databricks documents it (docs "Authenticate with an identity provider token"):
   // subject_token + subject_token_type jwt; client_id selects a service principal policy.
-  std::optional<std::string> subject_token = Field(form, "subject_token");
-  std::optional<std::string> token_type = Field(form, "subject_token_type");
+  std::optional<std::string> subject_token = FindField(form, "subject_token");
+  std::optional<std::string> token_type = FindField(form, "subject_token_type");
   if (!subject_token || subject_token->empty()) {
     return OAuthErrorResponse(400, "invalid_request", "subject_token is missing.");
   }
@@ -330,12 +324,12 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
     return OAuthErrorResponse(400, "invalid_request",
                               "subject_token_type must be urn:ietf:params:oauth:token-type:jwt.");
   }
-  if (Field(form, "actor_token") || Field(form, "client_secret") ||
+  if (FindField(form, "actor_token") || FindField(form, "client_secret") ||
       !request.Header("authorization").empty()) {
     return OAuthErrorResponse(400, "invalid_request",
                               "A token exchange takes no client secret and no actor token.");
   }
-  std::optional<std::string> client_id = Field(form, "client_id");
+  std::optional<std::string> client_id = FindField(form, "client_id");
   if (client_id && (client_id->empty() || client_id->size() > 256)) {
     return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
   }

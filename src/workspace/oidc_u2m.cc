@@ -20,6 +20,7 @@
 #include "sso/relying_party.h"
 #include "workspace/api_error.h"
 #include "workspace/authenticator.h"
+#include "workspace/json_input.h"
 #include "workspace/oidc.h"
 #include "workspace/pat_format.h"
 
@@ -35,9 +36,7 @@ constexpr size_t kMaxRedirect = 2048;
 constexpr size_t kCodeOverhead = 192;
 
 std::string Param(const FormFields& form, std::string_view name) {
-  for (const auto& [key, value] : form)
-    if (key == name) return value;
-  return {};
+  return FindField(form, name).value_or("");
 }
 int Count(const FormFields& form, std::string_view name) {
   int n = 0;
