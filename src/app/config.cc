@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <functional>
 
 #include <toml++/toml.h>
+
+#include "base/result_macros.h"
 
 extern char** environ;
 
@@ -65,21 +68,30 @@ std::optional<std::vector<std::string>> StringArray(const toml::node_view<const 
   return out;
 }
 
+// What [federation] and [sso] both set for their HTTPS fetches of other issuers' documents:
+// ca_file, fetch_timeout_ms, max_document_bytes, and the clock skew allowed in their tokens.
+template <class Section>
+void ApplyFetchSettings(const toml::table& t, Section& section) {
+  if (auto v = t["ca_file"].value<std::string>()) section.ca_file = *v;
+  if (auto v = t["fetch_timeout_ms"].value<int64_t>()) {
+    section.fetch_timeout = std::chrono::milliseconds(*v);
+  }
+  if (auto v = t["max_document_bytes"].value<int64_t>()) {
+    section.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
+  }
+  if (auto v = t["skew_seconds"].value<int64_t>()) section.skew = std::chrono::seconds(*v);
+}
+
 // [sso] and its [[sso.providers]] (validated in ValidateSso, after every source is applied).
 Status ApplySso(SsoConfig& sc, const toml::table& s, const std::string& path) {
   auto bad = [&](const std::string& what) {
     return MakeError(ErrorCode::kInvalidArgument, path + ": " + what);
   };
-  if (auto v = s["ca_file"].value<std::string>()) sc.ca_file = *v;
-  if (auto v = s["fetch_timeout_ms"].value<int64_t>()) sc.fetch_timeout = std::chrono::milliseconds(*v);
-  if (auto v = s["max_document_bytes"].value<int64_t>()) {
-    sc.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
-  }
+  ApplyFetchSettings(s, sc);
   if (auto v = s["state_ttl_seconds"].value<int64_t>()) sc.state_ttl = std::chrono::seconds(*v);
   if (auto v = s["max_pending_bytes"].value<int64_t>()) {
     sc.max_pending_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 32));
   }
-  if (auto v = s["skew_seconds"].value<int64_t>()) sc.skew = std::chrono::seconds(*v);
   if (auto v = s["refresh_token_lifetime_seconds"].value<int64_t>()) {
     sc.refresh_token_lifetime = std::chrono::seconds(*v);
   }
@@ -220,15 +232,8 @@ Status ValidateWeb(const WebConfig& w) {
   return Ok();
 }
 
-Status ApplyFile(Config& c, const std::string& path) {
-  if (!std::filesystem::exists(path)) return Ok();
-  toml::table t;
-  try {
-    t = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "config file " + path + ": " + std::string(e.description()));
-  }
+// [server]: listeners, public names and the limits.
+Status ApplyServer(Config& c, const toml::table& t, const std::string& path) {
   if (auto arr = t["server"]["listen"].as_array()) {
     c.listen.clear();
     for (const auto& v : *arr) {
@@ -254,6 +259,11 @@ Status ApplyFile(Config& c, const std::string& path) {
   if (auto v = t["server"]["store_threads"].value<int64_t>()) c.store_threads = static_cast<int>(std::clamp<int64_t>(*v, -1, 100000));
   if (auto v = t["server"]["store_queue"].value<int64_t>()) c.store_queue = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 40));
   if (auto v = t["server"]["store_queue_bytes"].value<int64_t>()) c.store_queue_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 40));
+  return Ok();
+}
+
+// [database], [log], [workspace], [idp], [tls] and [audit]: plain values.
+void ApplySettings(Config& c, const toml::table& t) {
   if (auto v = t["database"]["url"].value<std::string>()) c.database_url = *v;
   if (auto v = t["database"]["statement_timeout_ms"].value<int64_t>()) {
     c.database_statement_timeout = std::chrono::milliseconds(*v);
@@ -276,6 +286,27 @@ Status ApplyFile(Config& c, const std::string& path) {
     for (const auto& a : *v)
       if (auto s = a.value<std::string>()) c.databricks_audiences.push_back(*s);
   }
+  if (auto v = t["idp"]["access_token_lifetime_seconds"].value<int64_t>()) {
+    c.access_token_lifetime = std::chrono::seconds(*v);
+  }
+  if (auto v = t["tls"]["cert_file"].value<std::string>()) c.tls_cert_file = *v;
+  if (auto v = t["tls"]["key_file"].value<std::string>()) c.tls_key_file = *v;
+  if (auto v = t["log"]["audit_file"].value<std::string>()) c.audit_log = *v;
+  if (auto v = t["log"]["access"].value<bool>()) c.access_log = *v;
+  if (auto v = t["audit"]["retention_days"].value<int64_t>()) {
+    c.audit_retention = std::chrono::hours(24 * std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
+  if (auto v = t["audit"]["max_rows"].value<int64_t>()) c.audit_max_rows = *v;
+  if (auto v = t["audit"]["failures_per_minute"].value<int64_t>()) {
+    c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
+  if (auto v = t["database"]["outage_grace_seconds"].value<int64_t>()) {
+    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
+}
+
+// [[trusted_issuers]]: external issuers whose Entra tokens the workspace API accepts.
+Status ApplyTrustedIssuers(Config& c, const toml::table& t, const std::string& path) {
   if (auto arr = t["trusted_issuers"].as_array()) {
     for (const auto& node : *arr) {
       const toml::table* entry = node.as_table();
@@ -296,41 +327,36 @@ Status ApplyFile(Config& c, const std::string& path) {
       c.trusted_issuers.push_back(std::move(ti));
     }
   }
-  if (const toml::table* f = t["federation"].as_table()) {
-    FederationConfig& fc = c.federation;
-    if (auto v = (*f)["enabled"].value<bool>()) fc.enabled = *v;
-    if (auto v = (*f)["ca_file"].value<std::string>()) fc.ca_file = *v;
-    if (auto v = (*f)["fetch_timeout_ms"].value<int64_t>()) fc.fetch_timeout = std::chrono::milliseconds(*v);
-    if (auto v = (*f)["request_wait_ms"].value<int64_t>()) fc.request_wait = std::chrono::milliseconds(*v);
-    if (auto v = (*f)["max_document_bytes"].value<int64_t>()) {
-      fc.max_document_bytes = static_cast<size_t>(std::clamp<int64_t>(*v, 0, int64_t{1} << 30));
-    }
-    if (auto v = (*f)["keys_ttl_seconds"].value<int64_t>()) fc.keys_ttl = std::chrono::seconds(*v);
-    if (auto v = (*f)["refetch_interval_seconds"].value<int64_t>()) {
-      fc.refetch_interval = std::chrono::seconds(*v);
-    }
-    if (auto v = (*f)["max_token_lifetime_seconds"].value<int64_t>()) {
-      fc.max_token_lifetime = std::chrono::seconds(*v);
-    }
-    if (auto v = (*f)["skew_seconds"].value<int64_t>()) fc.skew = std::chrono::seconds(*v);
+  return Ok();
+}
+
+// [federation]: workload identity federation's fetch limits and token checks.
+void ApplyFederation(FederationConfig& fc, const toml::table& f) {
+  if (auto v = f["enabled"].value<bool>()) fc.enabled = *v;
+  ApplyFetchSettings(f, fc);
+  if (auto v = f["request_wait_ms"].value<int64_t>()) fc.request_wait = std::chrono::milliseconds(*v);
+  if (auto v = f["keys_ttl_seconds"].value<int64_t>()) fc.keys_ttl = std::chrono::seconds(*v);
+  if (auto v = f["refetch_interval_seconds"].value<int64_t>()) {
+    fc.refetch_interval = std::chrono::seconds(*v);
   }
-  if (auto v = t["idp"]["access_token_lifetime_seconds"].value<int64_t>()) {
-    c.access_token_lifetime = std::chrono::seconds(*v);
+  if (auto v = f["max_token_lifetime_seconds"].value<int64_t>()) {
+    fc.max_token_lifetime = std::chrono::seconds(*v);
   }
-  if (auto v = t["tls"]["cert_file"].value<std::string>()) c.tls_cert_file = *v;
-  if (auto v = t["tls"]["key_file"].value<std::string>()) c.tls_key_file = *v;
-  if (auto v = t["log"]["audit_file"].value<std::string>()) c.audit_log = *v;
-  if (auto v = t["log"]["access"].value<bool>()) c.access_log = *v;
-  if (auto v = t["audit"]["retention_days"].value<int64_t>()) {
-    c.audit_retention = std::chrono::hours(24 * std::clamp<int64_t>(*v, -1, 1'000'000));
+}
+
+Status ApplyFile(Config& c, const std::string& path) {
+  if (!std::filesystem::exists(path)) return Ok();
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "config file " + path + ": " + std::string(e.description()));
   }
-  if (auto v = t["audit"]["max_rows"].value<int64_t>()) c.audit_max_rows = *v;
-  if (auto v = t["audit"]["failures_per_minute"].value<int64_t>()) {
-    c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*v, -1, 1'000'000));
-  }
-  if (auto v = t["database"]["outage_grace_seconds"].value<int64_t>()) {
-    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*v, -1, 1'000'000));
-  }
+  if (Status st = ApplyServer(c, t, path); !st) return st;
+  ApplySettings(c, t);
+  if (Status st = ApplyTrustedIssuers(c, t, path); !st) return st;
+  if (const toml::table* f = t["federation"].as_table()) ApplyFederation(c.federation, *f);
   if (auto v = t["metrics"]["listen"].value<std::string>()) {
     if (Status st = SetMetricsListen(c, *v); !st) return st;
   }
@@ -410,50 +436,34 @@ Status ApplyEnv(Config& c, const Environment& env) {
   if (auto it = env.find("LATCHKEY_METRICS_LISTEN"); it != env.end()) {
     if (Status st = SetMetricsListen(c, it->second); !st) return st;
   }
-  if (auto v = get("LATCHKEY_THREADS")) {
-    auto n = ParseInt(*v, "LATCHKEY_THREADS");
-    if (!n) return std::unexpected(n.error());
-    c.threads = static_cast<int>(*n);
-  }
-  if (auto v = get("LATCHKEY_ACCESS_TOKEN_LIFETIME")) {
-    auto n = ParseInt(*v, "LATCHKEY_ACCESS_TOKEN_LIFETIME");
-    if (!n) return std::unexpected(n.error());
-    c.access_token_lifetime = std::chrono::seconds(*n);
-  }
-  if (auto v = get("LATCHKEY_HEADER_TIMEOUT_MS")) {
-    auto n = ParseInt(*v, "LATCHKEY_HEADER_TIMEOUT_MS");
-    if (!n) return std::unexpected(n.error());
-    c.header_timeout = std::chrono::milliseconds(*n);
-  }
-  if (auto v = get("LATCHKEY_BODY_TIMEOUT_MS")) {
-    auto n = ParseInt(*v, "LATCHKEY_BODY_TIMEOUT_MS");
-    if (!n) return std::unexpected(n.error());
-    c.body_timeout = std::chrono::milliseconds(*n);
-  }
-  if (auto v = get("LATCHKEY_AUDIT_RETENTION_DAYS")) {
-    auto n = ParseInt(*v, "LATCHKEY_AUDIT_RETENTION_DAYS");
-    if (!n) return std::unexpected(n.error());
-    c.audit_retention = std::chrono::hours(24 * std::clamp<int64_t>(*n, -1, 1'000'000));
-  }
-  if (auto v = get("LATCHKEY_AUDIT_FAILURES_PER_MINUTE")) {
-    auto n = ParseInt(*v, "LATCHKEY_AUDIT_FAILURES_PER_MINUTE");
-    if (!n) return std::unexpected(n.error());
-    c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(*n, -1, 1'000'000));
-  }
-  if (auto v = get("LATCHKEY_AUDIT_MAX_ROWS")) {
-    auto n = ParseInt(*v, "LATCHKEY_AUDIT_MAX_ROWS");
-    if (!n) return std::unexpected(n.error());
-    c.audit_max_rows = *n;
-  }
-  if (auto v = get("LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS")) {
-    auto n = ParseInt(*v, "LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS");
-    if (!n) return std::unexpected(n.error());
-    c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(*n, -1, 1'000'000));
-  }
-  if (auto v = get("LATCHKEY_PAT_QUOTA")) {
-    auto n = ParseInt(*v, "LATCHKEY_PAT_QUOTA");
-    if (!n) return std::unexpected(n.error());
-    c.pat_quota = static_cast<int>(*n);
+  // The numeric variables, each parsed as a whole integer (a typo is an error, not zero).
+  const std::pair<const char*, std::function<void(int64_t)>> numbers[] = {
+      {"LATCHKEY_THREADS", [&c](int64_t n) { c.threads = static_cast<int>(n); }},
+      {"LATCHKEY_ACCESS_TOKEN_LIFETIME",
+       [&c](int64_t n) { c.access_token_lifetime = std::chrono::seconds(n); }},
+      {"LATCHKEY_HEADER_TIMEOUT_MS",
+       [&c](int64_t n) { c.header_timeout = std::chrono::milliseconds(n); }},
+      {"LATCHKEY_BODY_TIMEOUT_MS", [&c](int64_t n) { c.body_timeout = std::chrono::milliseconds(n); }},
+      {"LATCHKEY_AUDIT_RETENTION_DAYS",
+       [&c](int64_t n) {
+         c.audit_retention = std::chrono::hours(24 * std::clamp<int64_t>(n, -1, 1'000'000));
+       }},
+      {"LATCHKEY_AUDIT_FAILURES_PER_MINUTE",
+       [&c](int64_t n) {
+         c.audit_failures_per_minute = static_cast<int>(std::clamp<int64_t>(n, -1, 1'000'000));
+       }},
+      {"LATCHKEY_AUDIT_MAX_ROWS", [&c](int64_t n) { c.audit_max_rows = n; }},
+      {"LATCHKEY_DATABASE_OUTAGE_GRACE_SECONDS",
+       [&c](int64_t n) {
+         c.database_outage_grace = std::chrono::seconds(std::clamp<int64_t>(n, -1, 1'000'000));
+       }},
+      {"LATCHKEY_PAT_QUOTA", [&c](int64_t n) { c.pat_quota = static_cast<int>(n); }},
+  };
+  for (const auto& [name, set] : numbers) {
+    const std::string* v = get(name);
+    if (!v) continue;
+    ASSIGN_OR_RETURN(int64_t n, ParseInt(*v, name));
+    set(n);
   }
   return Ok();
 }
@@ -506,22 +516,28 @@ Environment ProcessEnvironment() {
   return env;
 }
 
-Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) {
-  Config c;
+namespace {
+
+// --data-dir (or LATCHKEY_DATA_DIR), absolute and without a trailing '/'.
+Result<std::string> DataDir(const ConfigOverrides& flags, const Environment& env) {
+  std::string dir;
   if (flags.data_dir) {
-    c.data_dir = *flags.data_dir;
+    dir = *flags.data_dir;
   } else if (auto it = env.find("LATCHKEY_DATA_DIR"); it != env.end() && !it->second.empty()) {
-    c.data_dir = it->second;
+    dir = it->second;
   } else {
     return MakeError(ErrorCode::kInvalidArgument, "--data-dir (or LATCHKEY_DATA_DIR) is required");
   }
   std::error_code ec;
-  auto abs = std::filesystem::absolute(c.data_dir, ec);
-  if (!ec) c.data_dir = abs.lexically_normal().string();
-  while (c.data_dir.size() > 1 && c.data_dir.back() == '/') c.data_dir.pop_back();
-  c.listen = {ListenAddress{"127.0.0.1", 8443, true}};
+  auto abs = std::filesystem::absolute(dir, ec);
+  if (!ec) dir = abs.lexically_normal().string();
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
 
-  if (auto st = ApplyFile(c, c.ConfigFile()); !st) return std::unexpected(st.error());
+// <data-dir>/latchkey.toml, then the --config file (LATCHKEY_CONFIG), then LATCHKEY_*.
+Status ApplyFilesAndEnv(Config& c, const ConfigOverrides& flags, const Environment& env) {
+  if (auto st = ApplyFile(c, c.ConfigFile()); !st) return st;
   if (flags.config_file) {
     c.config_file = *flags.config_file;
   } else if (auto it = env.find("LATCHKEY_CONFIG"); it != env.end()) {
@@ -531,10 +547,13 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     if (!std::filesystem::exists(c.config_file)) {
       return MakeError(ErrorCode::kInvalidArgument, "config file " + c.config_file + " not found");
     }
-    if (auto st = ApplyFile(c, c.config_file); !st) return std::unexpected(st.error());
+    if (auto st = ApplyFile(c, c.config_file); !st) return st;
   }
-  if (auto st = ApplyEnv(c, env); !st) return std::unexpected(st.error());
+  return ApplyEnv(c, env);
+}
 
+// The command-line flags: they win over everything else.
+Status ApplyFlags(Config& c, const ConfigOverrides& flags) {
   if (!flags.listen.empty()) {
     c.listen.clear();
     for (const auto& s : flags.listen) {
@@ -550,14 +569,13 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
   if (flags.threads) c.threads = *flags.threads;
   if (flags.ready_file) c.ready_file = *flags.ready_file;
   if (flags.audit_log) c.audit_log = *flags.audit_log;
-  if (flags.metrics_listen) {
-    Status st = SetMetricsListen(c, *flags.metrics_listen);
-    if (!st) return std::unexpected(st.error());
-  }
+  if (flags.metrics_listen) return SetMetricsListen(c, *flags.metrics_listen);
 
-  if (c.database_url.empty()) c.database_url = "sqlite:" + c.data_dir + "/latchkey.db";
-  if (c.tls_cert_file.empty()) c.tls_cert_file = c.data_dir + "/tls/server.pem";
-  if (c.tls_key_file.empty()) c.tls_key_file = c.data_dir + "/tls/server.key";
+  return Ok();
+}
+
+// The server's lifetimes, timeouts and sizes.
+Status ValidateServer(const Config& c) {
   if (c.log_format != "json" && c.log_format != "text") {
     return MakeError(ErrorCode::kInvalidArgument, "log format must be json or text");
   }
@@ -611,6 +629,11 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
   if (c.pat_quota < 0) {
     return MakeError(ErrorCode::kInvalidArgument, "workspace.pat_quota must not be negative");
   }
+  return Ok();
+}
+
+// Trusted issuers, [federation] and [sso].
+Status ValidateIssuers(const Config& c) {
   int sp_issuers = 0, user_issuers = 0;
   for (const TrustedIssuerConfig& ti : c.trusted_issuers) {
     sp_issuers += ti.service_principals ? 1 : 0;
@@ -636,14 +659,12 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
                        "60-604800, skew_seconds 0-300");
     }
   }
-  if (Status st = ValidateSso(c.sso); !st) return std::unexpected(st.error());
-  if (Status st = ValidateWeb(c.web); !st) return std::unexpected(st.error());
-  while (c.public_url.ends_with('/')) c.public_url.pop_back();
-  if (!c.public_url.empty() && !IsPublicUrl(c.public_url)) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "server.public_url must be https://host[:port] or http://host[:port] "
-                     "(no path, query or user info), got '" + c.public_url.substr(0, 200) + "'");
-  }
+  RETURN_IF_ERROR(ValidateSso(c.sso));
+  return ValidateWeb(c.web);
+}
+
+// [audit] and [database].
+Status ValidateAuditAndDatabase(const Config& c) {
   if (c.audit_retention < std::chrono::hours(24) || c.audit_retention > std::chrono::hours(24 * 36600)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "audit.retention_days must be between 1 and 36600");
@@ -671,6 +692,29 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     return MakeError(ErrorCode::kInvalidArgument,
                      "database.outage_grace_seconds must be between 0 and 3600");
   }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) {
+  Config c;
+  ASSIGN_OR_RETURN(c.data_dir, DataDir(flags, env));
+  c.listen = {ListenAddress{"127.0.0.1", 8443, true}};
+  RETURN_IF_ERROR(ApplyFilesAndEnv(c, flags, env));
+  RETURN_IF_ERROR(ApplyFlags(c, flags));
+  if (c.database_url.empty()) c.database_url = "sqlite:" + c.data_dir + "/latchkey.db";
+  if (c.tls_cert_file.empty()) c.tls_cert_file = c.data_dir + "/tls/server.pem";
+  if (c.tls_key_file.empty()) c.tls_key_file = c.data_dir + "/tls/server.key";
+  RETURN_IF_ERROR(ValidateServer(c));
+  RETURN_IF_ERROR(ValidateIssuers(c));
+  while (c.public_url.ends_with('/')) c.public_url.pop_back();
+  if (!c.public_url.empty() && !IsPublicUrl(c.public_url)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server.public_url must be https://host[:port] or http://host[:port] "
+                     "(no path, query or user info), got '" + c.public_url.substr(0, 200) + "'");
+  }
+  RETURN_IF_ERROR(ValidateAuditAndDatabase(c));
   return c;
 }
 

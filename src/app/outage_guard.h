@@ -24,6 +24,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/periodic.h"
 #include "base/clock.h"
 
 namespace latchkey::app {
@@ -59,10 +60,7 @@ class OutageGuard {
   State state_ = State::kListening;
   std::optional<TimePoint> unreachable_since_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic periodic_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace latchkey::app

@@ -8,15 +8,7 @@ namespace latchkey::app {
 
 Readiness::Readiness(std::function<bool()> ping) : ping_(std::move(ping)) {}
 
-Readiness::~Readiness() {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
+Readiness::~Readiness() { periodic_.Stop(); }
 
 void Readiness::Probe() {
   const bool now_ready = ping_();
@@ -30,14 +22,7 @@ void Readiness::Probe() {
 
 void Readiness::Start(std::chrono::milliseconds period) {
   Probe();
-  thread_ = std::thread([this, period] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
-      lock.unlock();
-      Probe();
-      lock.lock();
-    }
-  });
+  periodic_.Start(period, [this] { Probe(); }, /*run_first=*/false);
 }
 
 }  // namespace latchkey::app

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "app/periodic.h"
+
 namespace latchkey::app {
 
 class Readiness {
@@ -29,10 +31,7 @@ class Readiness {
  private:
   std::function<bool()> ping_;
   std::atomic<bool> ready_{true};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic periodic_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace latchkey::app

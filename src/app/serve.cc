@@ -16,10 +16,12 @@
 #include "app/logging.h"
 #include "app/ops_routes.h"
 #include "app/outage_guard.h"
+#include "app/periodic.h"
 #include "app/own_authorities.h"
 #include "app/readiness.h"
 #include "app/trusted_issuers.h"
 #include "base/clock.h"
+#include "base/result_macros.h"
 #include "crypto/files.h"
 #include "crypto/openssl_random.h"
 #include "http/router.h"
@@ -153,110 +155,103 @@ void PurgeAudit(store::Store& db, const Config& config, const Clock& clock) {
   }
 }
 
+// Serve's periodic chores, every 30 s, and a last run once the server has stopped.
 class Housekeeping {
  public:
   explicit Housekeeping(std::function<void()> tick) : tick_(std::move(tick)) {
-    thread_ = std::thread([this] {
-      std::unique_lock lock(mu_);
-      while (!stop_) {
-        cv_.wait_for(lock, std::chrono::seconds(30));
-        if (stop_) break;
-        lock.unlock();
-        tick_();
-        lock.lock();
-      }
-    });
+    periodic_.Start(std::chrono::seconds(30), tick_, /*run_first=*/false);
   }
   ~Housekeeping() {
-    {
-      std::lock_guard lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
+    periodic_.Stop();
     tick_();  // a last flush
   }
 
  private:
   std::function<void()> tick_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  Periodic periodic_;
 };
 
-}  // namespace
+// The steps of Serve, in the order it takes them.
 
-int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
-  // No core dumps: memory holds private keys and secrets.
+// Logs a fatal start-up error and gives Serve's exit code.
+int Fail(std::string_view what, const Error& error) {
+  if (what.empty()) {
+    spdlog::critical("{}", error.message);
+  } else {
+    spdlog::critical("{}: {}", what, error.message);
+  }
+  return 1;
+}
+
+// No core dumps (memory holds private keys and secrets), logging and the audit log file, and
+// a data dir only we can read.
+Status PrepareProcess(const Config& config) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   ConfigureLogging(config.log_format, config.log_level);
-  if (!config.audit_log.empty()) {
-    if (auto st = OpenAuditLog(config.audit_log); !st) {
-      spdlog::critical("{}", st.error().message);
-      return 1;
+  if (!config.audit_log.empty()) RETURN_IF_ERROR(OpenAuditLog(config.audit_log));
+  return CheckDataDir(config);
+}
+
+// Workload identity federation (idp/federation.h): external issuers named by federated
+// identity credentials, fetched over HTTPS within [federation]'s limits on threads of their
+// own. Null when [federation] is off.
+std::unique_ptr<idp::FederationKeys> StartFederationKeys(const FederationConfig& fed,
+                                                         const idp::FederationOptions& options) {
+  if (!fed.enabled) return nullptr;
+  curl_global_init(CURL_GLOBAL_DEFAULT);  // before any fetch thread starts
+  const HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
+  return std::make_unique<idp::FederationKeys>(
+      [ca = fed.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+      options);
+}
+
+// Warms the key cache for every registered issuer, so the first exchange waits for nothing:
+// those of the applications' federated credentials and those every Databricks federation
+// policy names (the account's and each service principal's).
+void PrefetchRegisteredIssuers(store::Store& db, idp::FederationKeys& federation_keys) {
+  size_t issuers = 0;
+  auto prefetch = [&](const std::string& issuer) {
+    federation_keys.Prefetch(issuer);
+    ++issuers;
+  };
+  if (auto tenants = db.ListTenants()) {
+    for (const auto& t : *tenants) {
+      auto apps = db.ListApplications(t.id);
+      if (!apps) continue;
+      for (const auto& app : *apps) {
+        auto creds = db.ListFederatedCredentials(app.object_id);
+        if (!creds) continue;
+        for (const auto& c : *creds) prefetch(c.issuer);
+      }
     }
   }
-
-  if (auto st = CheckDataDir(config); !st) {
-    spdlog::critical("{}", st.error().message);
-    return 1;
+  std::vector<int64_t> owners{0};
+  if (auto sps = db.ListPrincipals(store::PrincipalKind::kServicePrincipal)) {
+    for (const auto& sp : *sps) owners.push_back(sp.id);
   }
-  SystemClock clock;
-  crypto::OpenSslRandom random;
-  metrics::Registry registry;
-  metrics::ServiceMetrics metrics(registry);
-
-  auto opened = store::OpenStore(config.database_url, config.StoreOptions());
-  if (!opened) {
-    spdlog::critical("cannot open the database: {}", opened.error().message);
-    return 1;
+  for (int64_t owner : owners) {
+    auto policies = db.ListFederationPolicies(owner);
+    if (!policies) continue;
+    for (const auto& p : *policies) prefetch(p.issuer);
   }
-  // The PostgreSQL store says whether it hears other replicas' changes (the outage guard).
-  const auto* postgres = dynamic_cast<const store::postgres::PostgresStore*>(opened->get());
-  // Every store call is timed (latchkey_db_operation_duration_seconds).
-  auto db = std::make_unique<InstrumentedStore>(std::move(*opened), metrics);
-  auto opened_keys = keys::SigningKeys::Open(*db, config.KeyDir(), clock,
-                                             std::max(config.access_token_lifetime,
-                                                      config.oauth_token_lifetime) * 2);
-  if (!opened_keys) {
-    spdlog::critical("cannot load signing keys: {}", opened_keys.error().message);
-    return 1;
-  }
-  // Shared, so that the store's change listener below can hold them weakly: the store calls
-  // its listeners (from the PostgreSQL listener thread) until it is destroyed, after the keys.
-  std::shared_ptr<keys::SigningKeys> keys = std::move(*opened_keys);
+  if (issuers > 0) spdlog::info("federation: fetching keys of {} registered issuer(s)", issuers);
+}
 
-  auto own = std::make_shared<OwnAuthorities>();
-  auto is_own = [own](std::string_view authority) { return own->Contains(authority); };
-
-  idp::IdpOptions idp_options;
-  idp_options.access_token_lifetime = config.access_token_lifetime;
-  idp_options.is_own_authority = is_own;
-  idp_options.metrics = &metrics;
-  // Workload identity federation (idp/federation.h): external issuers named by federated
-  // identity credentials, fetched over HTTPS within [federation]'s limits on threads of their
-  // own; their exchanges are audited like the workspace's events.
+// The identity provider's settings; its exchanges are audited like the workspace's events.
+idp::IdpOptions MakeIdpOptions(const Config& config, std::function<bool(std::string_view)> is_own,
+                               metrics::ServiceMetrics& metrics, workspace::AuditLog& idp_audit) {
+  idp::IdpOptions options;
+  options.access_token_lifetime = config.access_token_lifetime;
+  options.is_own_authority = std::move(is_own);
+  options.metrics = &metrics;
   const FederationConfig& fed = config.federation;
-  idp_options.federation.keys_ttl = fed.keys_ttl;
-  idp_options.federation.refetch_interval = fed.refetch_interval;
-  idp_options.federation.request_wait = fed.request_wait;
-  idp_options.federation.max_assertion_lifetime = fed.max_token_lifetime;
-  idp_options.federation.skew = fed.skew;
-  std::unique_ptr<idp::FederationKeys> federation_keys;
-  if (fed.enabled) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);  // before any fetch thread starts
-    const HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
-    federation_keys = std::make_unique<idp::FederationKeys>(
-        [ca = fed.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
-        idp_options.federation);
-    idp_options.federation_keys = federation_keys.get();
-  }
-  workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
-  idp_options.audit_committed = [&idp_audit](const store::AuditEvent& e) {
-    idp_audit.Committed(e);
-  };
-  idp_options.audit = [&idp_audit](idp::IdpAuditEvent e) {
+  options.federation.keys_ttl = fed.keys_ttl;
+  options.federation.refetch_interval = fed.refetch_interval;
+  options.federation.request_wait = fed.request_wait;
+  options.federation.max_assertion_lifetime = fed.max_token_lifetime;
+  options.federation.skew = fed.skew;
+  options.audit_committed = [&idp_audit](const store::AuditEvent& e) { idp_audit.Committed(e); };
+  options.audit = [&idp_audit](idp::IdpAuditEvent e) {
     if (e.failure) {
       idp_audit.RecordFailure(std::move(e.actor), std::move(e.action), std::move(e.target),
                               std::move(e.detail), std::move(e.remote_address));
@@ -265,62 +260,22 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
                        std::move(e.detail), std::move(e.remote_address));
     }
   };
-  if (federation_keys) {
-    // Warm the key cache for every registered issuer, so the first exchange waits for nothing.
-    size_t issuers = 0;
-    if (auto tenants = db->ListTenants()) {
-      for (const auto& t : *tenants) {
-        auto apps = db->ListApplications(t.id);
-        if (!apps) continue;
-        for (const auto& app : *apps) {
-          auto creds = db->ListFederatedCredentials(app.object_id);
-          if (!creds) continue;
-          for (const auto& c : *creds) {
-            federation_keys->Prefetch(c.issuer);
-            ++issuers;
-          }
-        }
-      }
-    }
-    // ... and every issuer a Databricks federation policy names (the account's and each
-    // service principal's).
-    std::vector<int64_t> owners{0};
-    if (auto sps = db->ListPrincipals(store::PrincipalKind::kServicePrincipal)) {
-      for (const auto& sp : *sps) owners.push_back(sp.id);
-    }
-    for (int64_t owner : owners) {
-      auto policies = db->ListFederationPolicies(owner);
-      if (!policies) continue;
-      for (const auto& p : *policies) {
-        federation_keys->Prefetch(p.issuer);
-        ++issuers;
-      }
-    }
-    if (issuers > 0) spdlog::info("federation: fetching keys of {} registered issuer(s)", issuers);
-  }
-  idp::IdentityProvider idp(*db, *keys, clock, random, idp_options);
+  return options;
+}
 
-  workspace::WorkspaceOptions ws_options;
-  ws_options.workspace_id = config.workspace_id;
-  // Databricks token federation shares the identity provider's external-issuer keys.
-  ws_options.federation_keys = federation_keys.get();
-  ws_options.federation_skew = fed.skew;
-  ws_options.federation_max_token_lifetime = fed.max_token_lifetime;
-  ws_options.entra_audiences = config.databricks_audiences;
-  // Entra tokens: latchkey's own tenants (signed by our keys) and configured external issuers
-  // (signed by theirs); a token verifies only with the keys of the issuer it names.
-  TrustedIssuers trusted(config.trusted_issuers);
-  trusted.Start();
-  ws_options.entra_issuer_check = [&idp, &trusted](std::string_view iss) {
+// Entra tokens: latchkey's own tenants (signed by our keys) and configured external issuers
+// (signed by theirs); a token verifies only with the keys of the issuer it names.
+void TrustEntraIssuers(workspace::WorkspaceOptions& options, idp::IdentityProvider& idp,
+                       const TrustedIssuers& trusted, const keys::SigningKeys& own_keys) {
+  options.entra_issuer_check = [&idp, &trusted](std::string_view iss) {
     return idp.OwnIssuerTenant(iss).has_value() || trusted.KeysFor(iss) != nullptr;
   };
-  ws_options.entra_keys_for_issuer = [&idp, &trusted,
-                                      own_keys = keys.get()](std::string_view iss)
-      -> const jose::KeySource* {
-    if (idp.OwnIssuerTenant(iss)) return own_keys;
+  options.entra_keys_for_issuer = [&idp, &trusted,
+                                   &own_keys](std::string_view iss) -> const jose::KeySource* {
+    if (idp.OwnIssuerTenant(iss)) return &own_keys;
     return trusted.KeysFor(iss);
   };
-  ws_options.issuer_binding = [&idp, &trusted](std::string_view iss) {
+  options.issuer_binding = [&idp, &trusted](std::string_view iss) {
     workspace::IssuerBinding binding;
     if (std::optional<std::string> tenant = idp.OwnIssuerTenant(iss)) {
       binding.own_tenant = std::move(*tenant);
@@ -329,107 +284,135 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     }
     return trusted.BindingFor(iss);
   };
-  ws_options.signing_keys = keys.get();
-  ws_options.is_own_authority = is_own;
-  ws_options.public_url = [own] { return own->PublicUrl(); };
-  ws_options.pat_quota = config.pat_quota;
+}
+
+// The workspace's settings, but for the Entra issuers (TrustEntraIssuers) and U2M (StartSso).
+workspace::WorkspaceOptions MakeWorkspaceOptions(const Config& config,
+                                                 idp::FederationKeys* federation_keys,
+                                                 keys::SigningKeys& signing_keys,
+                                                 std::shared_ptr<OwnAuthorities> own,
+                                                 metrics::ServiceMetrics& metrics) {
+  workspace::WorkspaceOptions options;
+  options.workspace_id = config.workspace_id;
+  // Databricks token federation shares the identity provider's external-issuer keys.
+  options.federation_keys = federation_keys;
+  options.federation_skew = config.federation.skew;
+  options.federation_max_token_lifetime = config.federation.max_token_lifetime;
+  options.entra_audiences = config.databricks_audiences;
+  options.signing_keys = &signing_keys;
+  options.is_own_authority = [own](std::string_view authority) { return own->Contains(authority); };
+  options.public_url = [own] { return own->PublicUrl(); };
+  options.pat_quota = config.pat_quota;
   if (config.default_pat_lifetime.count() > 0) {
-    ws_options.default_pat_lifetime = config.default_pat_lifetime;
+    options.default_pat_lifetime = config.default_pat_lifetime;
   }
-  ws_options.oauth_token_lifetime = config.oauth_token_lifetime;
-  ws_options.metrics = &metrics;
-  ws_options.audit_sink = LogAudit;
-  ws_options.audit_failures_per_minute = config.audit_failures_per_minute;
-  // Other replicas (and, on SQLite, `latchkeyd keys remove`) change keys too: reload when the
-  // store says so. Registered before the workspace's listener, so the keys are reloaded before
-  // its verified-JWT cache is cleared: a token signed by a removed key cannot be re-verified
-  // with the old keys and cached again in between.
-  const store::ChangeSubscription keys_subscription =
-      db->AddChangeListener([live = keys.get()](const store::Change& change) {
-        if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
-        if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
-      });
-  // Upstream sign-in providers (issue 24): their keys through a FederationKeys of their own
-  // (the [sso] CA and limits), discovery and the code exchange over bounded HTTPS.
-  std::unique_ptr<idp::FederationKeys> sso_keys;
+  options.oauth_token_lifetime = config.oauth_token_lifetime;
+  options.metrics = &metrics;
+  options.audit_sink = LogAudit;
+  options.audit_failures_per_minute = config.audit_failures_per_minute;
+  options.web = {.idle_timeout = config.web.session_idle_timeout,
+                 .absolute_timeout = config.web.session_absolute_timeout,
+                 .max_per_user = config.web.max_sessions_per_user,
+                 .pat_sign_in = config.web.pat_sign_in};
+  return options;
+}
+
+// Other replicas (and, on SQLite, `latchkeyd keys remove`) change keys too: reload when the
+// store says so. Registered before the workspace's listener, so the keys are reloaded before
+// its verified-JWT cache is cleared: a token signed by a removed key cannot be re-verified
+// with the old keys and cached again in between.
+store::ChangeSubscription ReloadKeysOnChange(store::Store& db, keys::SigningKeys& keys) {
+  return db.AddChangeListener([live = &keys](const store::Change& change) {
+    if (change.kind != store::ChangeKind::kSigningKeysChanged) return;
+    if (auto st = live->Reload(); !st) spdlog::error("key reload failed: {}", st.error().message);
+  });
+}
+
+// Upstream sign-in providers (issue 24): their keys through a FederationKeys of their own
+// (the [sso] CA and limits), discovery and the code exchange over bounded HTTPS.
+struct Sso {
+  std::unique_ptr<idp::FederationKeys> keys;
   std::unique_ptr<sso::RelyingParty> relying_party;
-  if (!config.sso.providers.empty()) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    const SsoConfig& sc = config.sso;
-    const HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
-    idp::FederationOptions key_options;
-    key_options.skew = sc.skew;
-    sso_keys = std::make_unique<idp::FederationKeys>(
-        [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
-        key_options);
-    std::vector<sso::ProviderConfig> providers;
-    for (const SsoProviderConfig& p : sc.providers) {
-      Result<std::string> secret = crypto::ReadFile(p.client_secret_file);
-      if (!secret) {
-        spdlog::critical("sso provider {}: cannot read client_secret_file: {}", p.id,
-                         secret.error().message);
-        return 1;
-      }
-      std::string s = std::move(*secret);
-      while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-      providers.push_back({.id = p.id, .display_name = p.display_name, .issuer = p.issuer,
-                           .client_id = p.client_id, .client_secret = std::move(s),
-                           .scopes = p.scopes, .username_claim = p.username_claim,
-                           .groups_claim = p.groups_claim, .allowed_domains = p.allowed_domains,
-                           .allowed_groups = p.allowed_groups, .admin_group = p.admin_group,
-                           .jit_provisioning = p.jit_provisioning});
-      sso_keys->Prefetch(p.issuer);
+};
+
+// The [sso] providers, each with its client secret read from its file.
+Result<std::vector<sso::ProviderConfig>> SsoProviders(const SsoConfig& sc) {
+  std::vector<sso::ProviderConfig> providers;
+  for (const SsoProviderConfig& p : sc.providers) {
+    Result<std::string> secret = crypto::ReadFile(p.client_secret_file);
+    if (!secret) {
+      return MakeError(secret.error().code, "sso provider " + p.id +
+                                                ": cannot read client_secret_file: " +
+                                                secret.error().message);
     }
-    relying_party = std::make_unique<sso::RelyingParty>(
-        std::move(providers),
-        sso::RelyingParty::Deps{
-            *db, clock, random,
-            [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
-            [ca = sc.ca_file, limits](const std::string& url, const std::string& form,
-                                      const std::string& authorization) -> Result<sso::PostAnswer> {
-              Result<HttpsAnswer> a = HttpsPostForm(url, form, authorization, ca, limits);
-              if (!a) return std::unexpected(a.error());
-              return sso::PostAnswer{a->status, std::move(a->body)};
-            },
-            [keys = sso_keys.get()](const std::string& issuer,
-                                    const std::string& kid) -> Result<sso::UpstreamKey> {
-              idp::FederationKeys::Lookup found = keys->Find(issuer, kid);
-              if (found.outcome == idp::FederationKeys::Outcome::kFound) {
-                return sso::UpstreamKey{found.key.rsa, found.key.ec};
-              }
-              return MakeError(found.outcome == idp::FederationKeys::Outcome::kUnknownKid
-                                   ? ErrorCode::kNotFound
-                                   : ErrorCode::kUnavailable,
-                               found.detail);
-            }},
-        sso::RelyingPartyOptions{.state_ttl = sc.state_ttl,
-                                 .max_pending_bytes = sc.max_pending_bytes,
-                                 .skew = sc.skew});
-    ws_options.u2m.relying_party = relying_party.get();
-    ws_options.u2m.redirect_uris = sc.redirect_uris;
-    ws_options.u2m.refresh_token_lifetime = sc.refresh_token_lifetime;
-    spdlog::info("sso: {} upstream provider(s); Databricks U2M is on", sc.providers.size());
+    std::string s = std::move(*secret);
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    providers.push_back({.id = p.id, .display_name = p.display_name, .issuer = p.issuer,
+                         .client_id = p.client_id, .client_secret = std::move(s),
+                         .scopes = p.scopes, .username_claim = p.username_claim,
+                         .groups_claim = p.groups_claim, .allowed_domains = p.allowed_domains,
+                         .allowed_groups = p.allowed_groups, .admin_group = p.admin_group,
+                         .jit_provisioning = p.jit_provisioning});
   }
-  ws_options.web = {.idle_timeout = config.web.session_idle_timeout,
-                    .absolute_timeout = config.web.session_absolute_timeout,
-                    .max_per_user = config.web.max_sessions_per_user,
-                    .pat_sign_in = config.web.pat_sign_in};
-  workspace::Workspace workspace(*db, clock, random, ws_options);
+  return providers;
+}
 
-  http::Router router;
-  OpsRoutes ops({workspace, *db, clock, metrics});
-  // /readyz from a probe of its own (app/readiness.h): never a store call on the request path.
-  Readiness readiness([&db] { return db->Ping().has_value(); });
-  RegisterAppRoutes(router, *db, idp, workspace, ops, [&readiness] { return readiness.ready(); });
+// Starts the relying party when [sso] names providers and turns Databricks U2M on.
+Result<Sso> StartSso(const SsoConfig& sc, store::Store& db, const Clock& clock,
+                     Random& random, workspace::WorkspaceOptions& ws_options) {
+  Sso sso;
+  if (sc.providers.empty()) return sso;
+  ASSIGN_OR_RETURN(std::vector<sso::ProviderConfig> providers, SsoProviders(sc));
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  const HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
+  idp::FederationOptions key_options;
+  key_options.skew = sc.skew;
+  sso.keys = std::make_unique<idp::FederationKeys>(
+      [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+      key_options);
+  for (const sso::ProviderConfig& p : providers) sso.keys->Prefetch(p.issuer);
+  sso.relying_party = std::make_unique<sso::RelyingParty>(
+      std::move(providers),
+      sso::RelyingParty::Deps{
+          db, clock, random,
+          [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+          [ca = sc.ca_file, limits](const std::string& url, const std::string& form,
+                                    const std::string& authorization) -> Result<sso::PostAnswer> {
+            ASSIGN_OR_RETURN(HttpsAnswer a, HttpsPostForm(url, form, authorization, ca, limits));
+            return sso::PostAnswer{a.status, std::move(a.body)};
+          },
+          [keys = sso.keys.get()](const std::string& issuer,
+                                  const std::string& kid) -> Result<sso::UpstreamKey> {
+            idp::FederationKeys::Lookup found = keys->Find(issuer, kid);
+            if (found.outcome == idp::FederationKeys::Outcome::kFound) {
+              return sso::UpstreamKey{found.key.rsa, found.key.ec};
+            }
+            return MakeError(found.outcome == idp::FederationKeys::Outcome::kUnknownKid
+                                 ? ErrorCode::kNotFound
+                                 : ErrorCode::kUnavailable,
+                             found.detail);
+          }},
+      sso::RelyingPartyOptions{.state_ttl = sc.state_ttl,
+                               .max_pending_bytes = sc.max_pending_bytes,
+                               .skew = sc.skew});
+  ws_options.u2m.relying_party = sso.relying_party.get();
+  ws_options.u2m.redirect_uris = sc.redirect_uris;
+  ws_options.u2m.refresh_token_lifetime = sc.refresh_token_lifetime;
+  spdlog::info("sso: {} upstream provider(s); Databricks U2M is on", sc.providers.size());
+  return sso;
+}
 
-  // The optional metrics listener: plain HTTP, no authentication, nothing but these two.
-  http::Router metrics_router;
-  metrics_router.Add("GET", "/metrics",
-                     [&registry](http::Request&) { return MetricsResponse(registry); });
-  metrics_router.Add("GET", "/healthz", [](http::Request&) {
+// The optional metrics listener: plain HTTP, no authentication, nothing but these two.
+void AddMetricsRoutes(http::Router& router, metrics::Registry& registry) {
+  router.Add("GET", "/metrics", [&registry](http::Request&) { return MetricsResponse(registry); });
+  router.Add("GET", "/healthz", [](http::Request&) {
     return http::Response::Json(200, R"({"status":"ok"})");
   });
+}
 
+// The listeners (the metrics one last) and the server's limits.
+Result<http::ServerOptions> MakeServerOptions(const Config& config,
+                                              metrics::ServiceMetrics& metrics) {
   http::ServerOptions options;
   for (const auto& l : config.listen) options.listeners.push_back({l.host, l.port, l.tls});
   options.threads = config.threads;
@@ -456,63 +439,61 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     const ListenAddress& m = *config.metrics_listen;
     for (const auto& l : config.listen) {
       if (m.port != 0 && l.port == m.port) {
-        spdlog::critical("the metrics listener must use a port of its own, not {}", m.port);
-        return 1;
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "the metrics listener must use a port of its own, not " +
+                             std::to_string(m.port));
       }
     }
     options.listeners.push_back({m.host, m.port, false});
   }
+  return options;
+}
 
-  // Set once the listeners are bound, before Run: requests on this port go to metrics_router.
-  uint16_t metrics_port = 0;
-  http::Server server(options, [&](http::Request& r) {
-    RequestLogScope scope(r.request_id);
-    if (metrics_port != 0 && r.local_port == metrics_port && !r.tls) {
-      return metrics_router.Dispatch(r);
-    }
-    return router.Dispatch(r);
-  });
-  if (auto st = server.Start(); !st) {
-    spdlog::critical("cannot start the server: {}", st.error().message);
-    return 1;
-  }
-  std::vector<uint16_t> ports = server.BoundPorts();
-  RegisterRuntimeMetrics(registry, server, workspace, *db);
+// An address as a client on this host reaches it: a wildcard bind becomes loopback.
+ListenAddress Reachable(ListenAddress address, uint16_t port, bool ipv6_too) {
+  address.port = port;
+  if (address.host == "0.0.0.0") address.host = "127.0.0.1";
+  if (ipv6_too && address.host == "::") address.host = "::1";
+  return address;
+}
+
+// Tells the own-authority list the bound ports, public hosts and public URL; returns the
+// bound listeners as the ready file and the start-up log line show them.
+nlohmann::json PublishListeners(const Config& config, const std::vector<uint16_t>& ports,
+                                OwnAuthorities& own) {
   nlohmann::json listeners = nlohmann::json::array();
   for (size_t i = 0; i < config.listen.size(); ++i) {
-    own->Add(config.listen[i], ports[i]);
-    ListenAddress bound = config.listen[i];
-    bound.port = ports[i];
-    if (bound.host == "0.0.0.0") bound.host = "127.0.0.1";
-    listeners.push_back(bound.ToString());
+    own.Add(config.listen[i], ports[i]);
+    listeners.push_back(Reachable(config.listen[i], ports[i], false).ToString());
   }
-  for (const auto& h : config.public_hosts) own->AddPublicHost(h);
+  for (const auto& h : config.public_hosts) own.AddPublicHost(h);
   if (config.public_url.empty()) {
-    ListenAddress first = config.listen.front();
-    first.port = ports.front();
-    if (first.host == "0.0.0.0") first.host = "127.0.0.1";
-    if (first.host == "::") first.host = "::1";
-    own->SetPublicUrl(first.ToString());
+    own.SetPublicUrl(Reachable(config.listen.front(), ports.front(), true).ToString());
   } else {
-    own->SetPublicUrl(config.public_url);
+    own.SetPublicUrl(config.public_url);
   }
+  return listeners;
+}
+
+// The ready file (when configured): pid, listeners and the metrics URL.
+Status WriteReadyFile(const Config& config, const nlohmann::json& listeners,
+                      uint16_t metrics_port) {
   nlohmann::json ready = {{"pid", ::getpid()}, {"listeners", listeners}};
   if (config.metrics_listen) {
-    metrics_port = ports.back();
-    ListenAddress bound = *config.metrics_listen;
-    bound.port = metrics_port;
-    if (bound.host == "0.0.0.0") bound.host = "127.0.0.1";
-    ready["metrics"] = bound.ToString() + "/metrics";
+    ready["metrics"] = Reachable(*config.metrics_listen, metrics_port, false).ToString() + "/metrics";
   }
-  if (!config.ready_file.empty()) {
-    if (auto st = crypto::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644); !st) {
-      spdlog::critical("cannot write the ready file: {}", st.error().message);
-      return 1;
-    }
-  }
-  server.HandleSignals([&server, &keys, &workspace, &reload_config, own,
-                        running = config]() mutable {
-    // Settings first: a bad config file is reported and changes nothing.
+  if (config.ready_file.empty()) return Ok();
+  return crypto::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644);
+}
+
+// SIGHUP: settings first (a bad config file is reported and changes nothing), then the audit
+// log file, the signing keys and the TLS certificate.
+std::function<void()> ReloadOnSignal(http::Server& server, keys::SigningKeys& keys,
+                                     workspace::Workspace& workspace,
+                                     std::function<Result<Config>()> reload_config,
+                                     std::shared_ptr<OwnAuthorities> own, Config running) {
+  return [&server, &keys, &workspace, reload_config = std::move(reload_config), own,
+          running = std::move(running)]() mutable {
     if (reload_config) {
       if (Result<Config> next = reload_config(); !next) {
         spdlog::error("config reload failed, keeping the running settings: {}",
@@ -522,42 +503,122 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
       }
     }
     if (auto st = ReopenAuditLog(); !st) spdlog::error("{}", st.error().message);
-    if (auto st = keys->Reload(); !st) {
+    if (auto st = keys.Reload(); !st) {
       spdlog::error("signing key reload failed: {}", st.error().message);
     } else {
       workspace.FlushAuthCaches();
-      spdlog::info("signing keys reloaded, current kid {}", keys->current_kid());
+      spdlog::info("signing keys reloaded, current kid {}", keys.current_kid());
     }
     if (auto st = server.ReloadTls(); !st) {
       spdlog::error("TLS reload failed, keeping the old certificate: {}", st.error().message);
     } else {
       spdlog::info("TLS certificate reloaded");
     }
+  };
+}
+
+// The background work while the server runs: the outage guard, the readiness probe and
+// housekeeping; returns when the server stops.
+void RunServer(http::Server& server, const Config& config, const Clock& clock, store::Store& db,
+               const store::postgres::PostgresStore* postgres, workspace::Workspace& workspace,
+               idp::IdentityProvider& idp, keys::SigningKeys& keys, Readiness& readiness) {
+  // Cached credentials while other replicas' revocations cannot be heard: read through
+  // while the database answers, served for at most outage_grace while it does not.
+  OutageGuard outage_guard(
+      {.listening = [postgres] { return postgres == nullptr || postgres->ListeningForChanges(); },
+       .reachable = [&db] { return db.Ping().has_value(); },
+       .flush =
+           [&workspace, &idp] {
+             workspace.FlushAuthCaches();
+             idp.token_service().FlushClientCache();
+           }},
+      clock, config.database_outage_grace);
+  outage_guard.Start(std::chrono::milliseconds(250));
+  readiness.Start(std::chrono::milliseconds(500));
+  Housekeeping housekeeping([&] {
+    workspace.FlushLastUsed();
+    workspace.PurgeExpiredPats();
+    if (auto st = keys.Prune(); !st) spdlog::warn("key prune failed: {}", st.error().message);
+    PurgeAudit(db, config, clock);
   });
+  server.Run();
+}
+
+}  // namespace
+
+int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
+  if (auto st = PrepareProcess(config); !st) return Fail("", st.error());
+  SystemClock clock;
+  crypto::OpenSslRandom random;
+  metrics::Registry registry;
+  metrics::ServiceMetrics metrics(registry);
+
+  auto opened = store::OpenStore(config.database_url, config.StoreOptions());
+  if (!opened) return Fail("cannot open the database", opened.error());
+  // The PostgreSQL store says whether it hears other replicas' changes (the outage guard).
+  const auto* postgres = dynamic_cast<const store::postgres::PostgresStore*>(opened->get());
+  // Every store call is timed (latchkey_db_operation_duration_seconds).
+  auto db = std::make_unique<InstrumentedStore>(std::move(*opened), metrics);
+  auto opened_keys = keys::SigningKeys::Open(*db, config.KeyDir(), clock,
+                                             std::max(config.access_token_lifetime,
+                                                      config.oauth_token_lifetime) * 2);
+  if (!opened_keys) return Fail("cannot load signing keys", opened_keys.error());
+  // Shared, so that the store's change listener below can hold them weakly: the store calls
+  // its listeners (from the PostgreSQL listener thread) until it is destroyed, after the keys.
+  std::shared_ptr<keys::SigningKeys> keys = std::move(*opened_keys);
+
+  auto own = std::make_shared<OwnAuthorities>();
+  auto is_own = [own](std::string_view authority) { return own->Contains(authority); };
+  workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
+  idp::IdpOptions idp_options = MakeIdpOptions(config, is_own, metrics, idp_audit);
+  std::unique_ptr<idp::FederationKeys> federation_keys =
+      StartFederationKeys(config.federation, idp_options.federation);
+  idp_options.federation_keys = federation_keys.get();
+  if (federation_keys) PrefetchRegisteredIssuers(*db, *federation_keys);
+  idp::IdentityProvider idp(*db, *keys, clock, random, idp_options);
+
+  workspace::WorkspaceOptions ws_options =
+      MakeWorkspaceOptions(config, federation_keys.get(), *keys, own, metrics);
+  TrustedIssuers trusted(config.trusted_issuers);
+  trusted.Start();
+  TrustEntraIssuers(ws_options, idp, trusted, *keys);
+  // Registered before the workspace's listener (see ReloadKeysOnChange).
+  const store::ChangeSubscription keys_subscription = ReloadKeysOnChange(*db, *keys);
+  Result<Sso> sso = StartSso(config.sso, *db, clock, random, ws_options);
+  if (!sso) return Fail("", sso.error());
+  workspace::Workspace workspace(*db, clock, random, ws_options);
+
+  http::Router router;
+  OpsRoutes ops({workspace, *db, clock, metrics});
+  // /readyz from a probe of its own (app/readiness.h): never a store call on the request path.
+  Readiness readiness([&db] { return db->Ping().has_value(); });
+  RegisterAppRoutes(router, *db, idp, workspace, ops, [&readiness] { return readiness.ready(); });
+  http::Router metrics_router;
+  AddMetricsRoutes(metrics_router, registry);
+
+  Result<http::ServerOptions> options = MakeServerOptions(config, metrics);
+  if (!options) return Fail("", options.error());
+  // Set once the listeners are bound, before Run: requests on this port go to metrics_router.
+  uint16_t metrics_port = 0;
+  http::Server server(*options, [&](http::Request& r) {
+    RequestLogScope scope(r.request_id);
+    if (metrics_port != 0 && r.local_port == metrics_port && !r.tls) {
+      return metrics_router.Dispatch(r);
+    }
+    return router.Dispatch(r);
+  });
+  if (auto st = server.Start(); !st) return Fail("cannot start the server", st.error());
+  std::vector<uint16_t> ports = server.BoundPorts();
+  RegisterRuntimeMetrics(registry, server, workspace, *db);
+  nlohmann::json listeners = PublishListeners(config, ports, *own);
+  if (config.metrics_listen) metrics_port = ports.back();
+  if (auto st = WriteReadyFile(config, listeners, metrics_port); !st) {
+    return Fail("cannot write the ready file", st.error());
+  }
+  server.HandleSignals(ReloadOnSignal(server, *keys, workspace, reload_config, own, config));
   spdlog::info("latchkeyd serving {} on {} ({} store)", config.data_dir, listeners.dump(),
                db->backend());
-  {
-    // Cached credentials while other replicas' revocations cannot be heard: read through
-    // while the database answers, served for at most outage_grace while it does not.
-    OutageGuard outage_guard(
-        {.listening = [postgres] { return postgres == nullptr || postgres->ListeningForChanges(); },
-         .reachable = [&db] { return db->Ping().has_value(); },
-         .flush =
-             [&workspace, &idp] {
-               workspace.FlushAuthCaches();
-               idp.token_service().FlushClientCache();
-             }},
-        clock, config.database_outage_grace);
-    outage_guard.Start(std::chrono::milliseconds(250));
-    readiness.Start(std::chrono::milliseconds(500));
-    Housekeeping housekeeping([&] {
-      workspace.FlushLastUsed();
-      workspace.PurgeExpiredPats();
-      if (auto st = keys->Prune(); !st) spdlog::warn("key prune failed: {}", st.error().message);
-      PurgeAudit(*db, config, clock);
-    });
-    server.Run();
-  }
+  RunServer(server, config, clock, *db, postgres, workspace, idp, *keys, readiness);
   spdlog::info("latchkeyd stopped");
   return 0;
 }

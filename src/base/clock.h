@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 namespace latchkey {
 
@@ -52,5 +53,12 @@ inline int64_t ToUnixMillis(TimePoint t) {
 }
 inline TimePoint FromUnixSeconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
 inline TimePoint FromUnixMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+// `t` (whole seconds) through strftime's `format`, in UTC or in the local time zone; the text
+// is at most 63 bytes.
+std::string FormatUtc(TimePoint t, const char* format);
+std::string FormatLocal(TimePoint t, const char* format);
+// "2026-12-06T05:30:00Z".
+inline std::string Rfc3339Utc(TimePoint t) { return FormatUtc(t, "%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace latchkey

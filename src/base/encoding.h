@@ -35,6 +35,9 @@ std::optional<FormFields> ParseForm(std::string_view body);
 // True if `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past
 // U+10FFFF). NUL is valid UTF-8.
 bool IsUtf8(std::string_view text);
+// Length of the valid UTF-8 sequence starting at text[i] (1 for ASCII), or 0 when none starts
+// there (the same rules as IsUtf8). `i` must be less than text.size().
+size_t Utf8SequenceLength(std::string_view text, size_t i);
 
 // Lowercase ASCII copy.
 std::string AsciiLower(std::string_view s);

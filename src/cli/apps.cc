@@ -144,10 +144,9 @@ CliStatus AddCertificate(CommandContext& ctx, ApiClient& api, const AppOptions& 
 }  // namespace
 
 void AddAppsCommands(CLI::App& root, CommandRegistry& registry) {
-  CLI::App* group = root.add_subcommand(
-      "apps", "Directory app registrations and their credentials (needs `latchkey login` as a "
-              "directory admin)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(root, "apps",
+                             "Directory app registrations and their credentials (needs "
+                             "`latchkey login` as a directory admin)");
   auto add_target = [](CLI::App* cmd, AppOptions& o) {
     cmd->add_option("--id", o.id, "The application's object id");
     cmd->add_option("--app-id", o.app_id, "The application (client) id");

@@ -16,8 +16,7 @@ struct ListOptions {
 }  // namespace
 
 void AddAuditCommands(CLI::App& root, CommandRegistry& registry) {
-  CLI::App* group = root.add_subcommand("audit", "Audit records (admins)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(root, "audit", "Audit records (admins)");
 
   auto o = std::make_shared<ListOptions>();
   CLI::App* cmd = group->add_subcommand("list", "List audit events (GET /api/2.0/latchkey/audit)");

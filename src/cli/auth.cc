@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/clock.h"
+#include "base/result_macros.h"
 #include "cli/command.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
@@ -36,16 +38,6 @@ std::string AuthTypeName(AuthType type) {
     case AuthType::kDatabricksCli: return "databricks-cli";
   }
   return "unknown";
-}
-
-// "2026-12-06T05:30:00Z".
-std::string Rfc3339Utc(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
 }
 
 CliResult<IniFile> ReadConfigFile(const CommandContext& ctx) {
@@ -97,11 +89,15 @@ CliStatus Token(CommandContext& ctx, const HostOptions& o) {
   return ctx.Print(out);
 }
 
+// The configuration of the host --host (or the argument) selects.
+CliResult<const WorkspaceConfig*> SelectedConfig(CommandContext& ctx, const HostOptions& o) {
+  RETURN_IF_ERROR(SelectHost(ctx, o));
+  return ctx.Config();
+}
+
 CliStatus Env(CommandContext& ctx, const HostOptions& o) {
-  if (CliStatus selected = SelectHost(ctx, o); !selected) return selected;
-  CliResult<const WorkspaceConfig*> loaded = ctx.Config();
-  if (!loaded) return std::unexpected(loaded.error());
-  const WorkspaceConfig& c = **loaded;
+  ASSIGN_OR_RETURN(const WorkspaceConfig* loaded, SelectedConfig(ctx, o));
+  const WorkspaceConfig& c = *loaded;
   CliResult<AuthType> type = SelectAuthType(c);
   if (!type) return std::unexpected(type.error());
   Json env = Json::object();
@@ -172,10 +168,8 @@ CliStatus Profiles(CommandContext& ctx, bool skip_validate) {
 }
 
 CliStatus Describe(CommandContext& ctx, const HostOptions& o) {
-  if (CliStatus selected = SelectHost(ctx, o); !selected) return selected;
-  CliResult<const WorkspaceConfig*> loaded = ctx.Config();
-  if (!loaded) return std::unexpected(loaded.error());
-  const WorkspaceConfig& c = **loaded;
+  ASSIGN_OR_RETURN(const WorkspaceConfig* loaded, SelectedConfig(ctx, o));
+  const WorkspaceConfig& c = *loaded;
   CliResult<AuthType> type = SelectAuthType(c);
   Json details = {{"host", c.host},
                   {"profile", c.profile},
@@ -201,9 +195,9 @@ void AddAuthCommands(CLI::App& root, CommandRegistry& registry) {
     return {};
   });
 
-  CLI::App* group = root.add_subcommand(
-      "auth", "Credentials as the Databricks CLI's `databricks auth` (for the SDKs' databricks-cli auth)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(
+      root, "auth",
+      "Credentials as the Databricks CLI's `databricks auth` (for the SDKs' databricks-cli auth)");
 
   auto token = std::make_shared<HostOptions>();
   CLI::App* cmd = group->add_subcommand(

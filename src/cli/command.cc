@@ -21,6 +21,29 @@ CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string
   return ctx.Print(*answer, spec);
 }
 
+CLI::App* AddGroup(CLI::App& parent, const std::string& name, const std::string& description) {
+  CLI::App* group = parent.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
+
+CliStatus ListAllAndPrint(CommandContext& ctx, const std::string& path, const std::string& key,
+                          const TableSpec& spec) {
+  CliResult<ApiClient*> api = ctx.Workspace();
+  if (!api) return std::unexpected(api.error());
+  Json items = Json::array();
+  std::string page_token;
+  do {
+    std::string page_path = path;
+    if (!page_token.empty()) page_path += "?page_token=" + Escape(page_token);
+    CliResult<Json> page = (*api)->Get(page_path);
+    if (!page) return std::unexpected(page.error());
+    for (const Json& item : page->value(key, Json::array())) items.push_back(item);
+    page_token = page->value("next_page_token", std::string());
+  } while (!page_token.empty());
+  return ctx.Print(Json{{key, items}}, spec);
+}
+
 CliResult<std::string> ReadSecretInput(CommandContext& ctx, const char* env_var,
                                        const std::string& prompt, const std::string& what) {
   std::string value;

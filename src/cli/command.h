@@ -103,6 +103,9 @@ class CommandRegistry {
   std::map<const CLI::App*, Action> actions_;
 };
 
+// A command group under `parent`: a subcommand that needs one of its own subcommands.
+CLI::App* AddGroup(CLI::App& parent, const std::string& name, const std::string& description);
+
 // One per command group file; each adds its group and subcommands under `root`.
 void AddConfigureCommand(CLI::App& root, CommandRegistry& registry);
 void AddTokensCommands(CLI::App& root, CommandRegistry& registry);
@@ -125,6 +128,10 @@ int RunCli(const std::vector<std::string>& args, CliDeps& deps);
 // Calls the workspace API and prints the answer with `spec`: the body of most commands.
 CliStatus CallAndPrint(CommandContext& ctx, std::string_view method, std::string_view path,
                        const Json* body = nullptr, const TableSpec& spec = {});
+// GETs `path` page after page (following next_page_token) and prints the items under `key`
+// of every page as one answer {key: [...]} with `spec`.
+CliStatus ListAllAndPrint(CommandContext& ctx, const std::string& path, const std::string& key,
+                          const TableSpec& spec);
 
 // A secret for `what` (e.g. "client secret") from the environment variable `env_var`, else a
 // no-echo `prompt` on a terminal, else the first word of standard input. Secrets are not

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "base/encoding.h"
+#include "base/result_macros.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
 
@@ -98,9 +99,12 @@ std::string ProfileName(const Environment& env, const std::optional<std::string>
   return EnvValue(env, "DATABRICKS_CONFIG_PROFILE").value_or("DEFAULT");
 }
 
-CliResult<WorkspaceConfig> LoadWorkspaceConfig(const Environment& env,
-                                               const std::optional<std::string>& profile_flag) {
-  std::map<std::string, std::string, std::less<>> values;
+namespace {
+
+using Values = std::map<std::string, std::string, std::less<>>;
+
+// The attributes set in the environment; true when one of them is a credential or the host.
+bool ReadEnvironment(const Environment& env, Values& values) {
   bool env_configures = false;
   for (const Attribute& a : kAttributes) {
     if (a.env.empty()) continue;
@@ -109,49 +113,57 @@ CliResult<WorkspaceConfig> LoadWorkspaceConfig(const Environment& env,
       if (a.auth || a.key == "host") env_configures = true;
     }
   }
+  return env_configures;
+}
 
+// The profile's attributes from the config file, where the environment set none. `named` is
+// the profile asked for (a missing one is an error); else the file's default profile, if any.
+CliStatus ReadProfile(const std::optional<std::string>& named, WorkspaceConfig& config,
+                      Values& values) {
+  ASSIGN_OR_RETURN(std::optional<std::string> text, ReadFileIfExists(config.config_file));
+  if (!text && named) {
+    return Fail(ExitCode::kUsage,
+                "profile " + *named + " not found: " + config.config_file + " does not exist");
+  }
+  if (!text) return {};
+  const IniFile ini = IniFile::Parse(*text);
+  std::string profile =
+      named.value_or(ini.Get("__settings__", "default_profile").value_or("DEFAULT"));
+  if (!ini.HasSection(profile)) {
+    if (named) {
+      return Fail(ExitCode::kUsage, "profile " + profile + " not found in " + config.config_file);
+    }
+    return {};
+  }
+  config.profile = profile;
+  for (const auto& [key, value] : ini.Entries(profile)) {
+    auto known = std::ranges::find_if(kAttributes,
+                                      [&](const Attribute& a) { return IEquals(a.key, key); });
+    if (known != std::end(kAttributes) && !value.empty()) {
+      values.try_emplace(std::string(known->key), value);  // the environment wins
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+CliResult<WorkspaceConfig> LoadWorkspaceConfig(const Environment& env,
+                                               const std::optional<std::string>& profile_flag) {
+  Values values;
+  const bool env_configures = ReadEnvironment(env, values);
   WorkspaceConfig config;
   config.config_file = ConfigFilePath(env);
   std::optional<std::string> named = profile_flag;
   if (!named || named->empty()) named = EnvValue(env, "DATABRICKS_CONFIG_PROFILE");
-  if (named || !env_configures) {
-    auto text = ReadFileIfExists(config.config_file);
-    if (!text) return std::unexpected(text.error());
-    if (!*text && named) {
-      return Fail(ExitCode::kUsage, "profile " + *named + " not found: " + config.config_file +
-                                        " does not exist");
-    }
-    if (*text) {
-      const IniFile ini = IniFile::Parse(**text);
-      std::string profile = named.value_or(
-          ini.Get("__settings__", "default_profile").value_or("DEFAULT"));
-      if (!ini.HasSection(profile)) {
-        if (named) {
-          return Fail(ExitCode::kUsage,
-                      "profile " + profile + " not found in " + config.config_file);
-        }
-      } else {
-        config.profile = profile;
-        for (const auto& [key, value] : ini.Entries(profile)) {
-          auto known = std::ranges::find_if(kAttributes, [&](const Attribute& a) {
-            return IEquals(a.key, key);
-          });
-          if (known != std::end(kAttributes) && !value.empty()) {
-            values.try_emplace(std::string(known->key), value);  // the environment wins
-          }
-        }
-      }
-    }
-  }
+  if (named || !env_configures) RETURN_IF_ERROR(ReadProfile(named, config, values));
 
   auto take = [&](std::string_view key) {
     auto it = values.find(key);
     return it == values.end() ? std::string() : it->second;
   };
   if (const std::string host = take("host"); !host.empty()) {
-    auto normalized = NormalizeHost(host);
-    if (!normalized) return std::unexpected(normalized.error());
-    config.host = *normalized;
+    ASSIGN_OR_RETURN(config.host, NormalizeHost(host));
   }
   config.auth_type = take("auth_type");
   config.token = Secret(take("token"));

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/result_macros.h"
 #include "cli/command.h"
 #include "cli/file_io.h"
 #include "cli/ini.h"
@@ -50,7 +51,9 @@ CliResult<std::string> ResolveHost(CommandContext& ctx, const Options& o) {
   return NormalizeHost(host);
 }
 
-CliStatus Configure(CommandContext& ctx, const Options& o) {
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+CliStatus CheckModes(const Options& o) {
   const int modes = o.token + o.aad_token + o.oauth_m2m + o.azure_client_secret;
   if (modes > 1) {
     return Fail(ExitCode::kUsage,
@@ -63,67 +66,70 @@ CliStatus Configure(CommandContext& ctx, const Options& o) {
   if (o.azure_client_secret && o.tenant.empty()) {
     return Fail(ExitCode::kUsage, "--tenant is required with --azure-client-secret");
   }
-  CliResult<std::string> host = ResolveHost(ctx, o);
-  if (!host) return std::unexpected(host.error());
+  return {};
+}
 
-  std::vector<std::pair<std::string, std::string>> entries{{"host", *host}};
+// The profile's keys for the chosen mode, the secret read as the file header says.
+CliResult<Entries> ProfileEntries(CommandContext& ctx, const Options& o, std::string host) {
+  Entries entries{{"host", std::move(host)}};
   if (o.oauth_m2m) {
-    auto secret = ReadSecretInput(ctx, "DATABRICKS_CLIENT_SECRET", "OAuth secret: ",
-                                  "client secret");
-    if (!secret) return std::unexpected(secret.error());
+    ASSIGN_OR_RETURN(std::string secret, ReadSecretInput(ctx, "DATABRICKS_CLIENT_SECRET",
+                                                         "OAuth secret: ", "client secret"));
     entries.insert(entries.end(), {{"client_id", o.client_id},
-                                   {"client_secret", *secret},
+                                   {"client_secret", secret},
                                    {"auth_type", "oauth-m2m"}});
   } else if (o.azure_client_secret) {
-    auto secret = ReadSecretInput(ctx, "ARM_CLIENT_SECRET", "Client secret: ", "client secret");
-    if (!secret) return std::unexpected(secret.error());
+    ASSIGN_OR_RETURN(std::string secret, ReadSecretInput(ctx, "ARM_CLIENT_SECRET",
+                                                         "Client secret: ", "client secret"));
     entries.insert(entries.end(), {{"azure_tenant_id", o.tenant},
                                    {"azure_client_id", o.client_id},
-                                   {"azure_client_secret", *secret},
+                                   {"azure_client_secret", secret},
                                    {"auth_type", "azure-client-secret"}});
     if (!o.authority.empty()) {
-      CliResult<std::string> authority = NormalizeHost(o.authority);
-      if (!authority) return std::unexpected(authority.error());
-      entries.emplace_back("azure_login_endpoint", *authority);
+      ASSIGN_OR_RETURN(std::string authority, NormalizeHost(o.authority));
+      entries.emplace_back("azure_login_endpoint", authority);
     }
   } else if (o.aad_token) {
-    auto token = ReadSecretInput(ctx, "DATABRICKS_AAD_TOKEN", "Microsoft Entra ID token: ",
-                                 "Entra ID token");
-    if (!token) return std::unexpected(token.error());
-    entries.emplace_back("token", *token);
+    ASSIGN_OR_RETURN(std::string token, ReadSecretInput(ctx, "DATABRICKS_AAD_TOKEN",
+                                                        "Microsoft Entra ID token: ",
+                                                        "Entra ID token"));
+    entries.emplace_back("token", token);
   } else {
-    auto token = ReadSecretInput(ctx, "DATABRICKS_TOKEN", "Personal access token: ", "token");
-    if (!token) return std::unexpected(token.error());
-    entries.emplace_back("token", *token);
+    ASSIGN_OR_RETURN(std::string token, ReadSecretInput(ctx, "DATABRICKS_TOKEN",
+                                                        "Personal access token: ", "token"));
+    entries.emplace_back("token", token);
   }
   if (!o.ca_cert.empty()) {
     std::error_code ec;
     entries.emplace_back("ca_cert", std::filesystem::absolute(o.ca_cert, ec).string());
   }
+  return entries;
+}
 
-  const std::string path = ConfigFilePath(ctx.env());
-  CliResult<std::optional<std::string>> text = ReadFileIfExists(path);
-  if (!text) return std::unexpected(text.error());
-  IniFile ini = IniFile::Parse(text->value_or(kNewFile));
-  const std::string profile = ProfileName(ctx.env(), ctx.profile_flag());
-  // What the user is told: which of the profile's keys were replaced or removed (names only).
+// What the user is told: which of the profile's keys were replaced or removed (names only).
+struct Changes {
   std::vector<std::string> replaced;
   std::vector<std::string> removed;
+};
+
+// Sets the profile's entries; every other credential key of the profile is removed.
+Changes SetProfile(IniFile& ini, const std::string& profile, const Entries& entries) {
+  Changes changes;
   for (const auto& [key, value] : entries) {
-    if (ini.Get(profile, key)) replaced.push_back(key);
+    if (ini.Get(profile, key)) changes.replaced.push_back(key);
   }
   for (const char* key : kAuthKeys) {
     const bool set_again =
         std::ranges::any_of(entries, [&](const auto& e) { return e.first == key; });
-    if (!set_again && ini.Get(profile, key)) removed.emplace_back(key);
+    if (!set_again && ini.Get(profile, key)) changes.removed.emplace_back(key);
     ini.Remove(profile, key);
   }
   for (const auto& [key, value] : entries) ini.Set(profile, key, value);
-  struct stat before {};
-  const bool existed = text->has_value() && ::stat(path.c_str(), &before) == 0;
-  if (auto written = WriteFileAtomically(path, ini.Serialize(), /*holds_secrets=*/true); !written) {
-    return written;
-  }
+  return changes;
+}
+
+// "new file, mode 0600", "replaced: ...", "mode tightened from ..." and so on.
+std::string SaveNotes(bool existed, mode_t before, const Changes& changes) {
   std::vector<std::string> notes;
   auto join = [](const std::vector<std::string>& names, const char* separator = ", ") {
     std::string out;
@@ -131,17 +137,33 @@ CliStatus Configure(CommandContext& ctx, const Options& o) {
     return out;
   };
   if (!existed) notes.push_back("new file, mode 0600");
-  if (existed && replaced.empty() && removed.empty()) notes.push_back("new profile");
-  if (!replaced.empty()) notes.push_back("replaced: " + join(replaced));
-  if (!removed.empty()) notes.push_back("removed: " + join(removed));
-  if (existed && (before.st_mode & 077) != 0) {
+  if (existed && changes.replaced.empty() && changes.removed.empty()) notes.push_back("new profile");
+  if (!changes.replaced.empty()) notes.push_back("replaced: " + join(changes.replaced));
+  if (!changes.removed.empty()) notes.push_back("removed: " + join(changes.removed));
+  if (existed && (before & 077) != 0) {
     char tightened[64];
     std::snprintf(tightened, sizeof tightened, "mode tightened from %04o to %04o",
-                  static_cast<unsigned>(before.st_mode & 07777),
-                  static_cast<unsigned>(before.st_mode & 07700));
+                  static_cast<unsigned>(before & 07777), static_cast<unsigned>(before & 07700));
     notes.emplace_back(tightened);
   }
-  ctx.err() << "Saved profile " << profile << " in " << path << " (" << join(notes, "; ") << ")\n";
+  return join(notes, "; ");
+}
+
+CliStatus Configure(CommandContext& ctx, const Options& o) {
+  RETURN_IF_ERROR(CheckModes(o));
+  ASSIGN_OR_RETURN(std::string host, ResolveHost(ctx, o));
+  ASSIGN_OR_RETURN(Entries entries, ProfileEntries(ctx, o, std::move(host)));
+
+  const std::string path = ConfigFilePath(ctx.env());
+  ASSIGN_OR_RETURN(std::optional<std::string> text, ReadFileIfExists(path));
+  IniFile ini = IniFile::Parse(text.value_or(kNewFile));
+  const std::string profile = ProfileName(ctx.env(), ctx.profile_flag());
+  const Changes changes = SetProfile(ini, profile, entries);
+  struct stat before {};
+  const bool existed = text.has_value() && ::stat(path.c_str(), &before) == 0;
+  RETURN_IF_ERROR(WriteFileAtomically(path, ini.Serialize(), /*holds_secrets=*/true));
+  ctx.err() << "Saved profile " << profile << " in " << path << " ("
+            << SaveNotes(existed, before.st_mode, changes) << ")\n";
   return {};
 }
 

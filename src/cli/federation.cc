@@ -97,34 +97,19 @@ CliResult<std::string> BasePath(CommandContext& ctx, const Options& o) {
 CliStatus ListAll(CommandContext& ctx, const Options& o) {
   CliResult<std::string> base = BasePath(ctx, o);
   if (!base) return std::unexpected(base.error());
-  CliResult<ApiClient*> api = ctx.Workspace();
-  if (!api) return std::unexpected(api.error());
-  Json policies = Json::array();
-  std::string page_token;
-  do {
-    std::string path = *base;
-    if (!page_token.empty()) path += "?page_token=" + Escape(page_token);
-    CliResult<Json> page = (*api)->Get(path);
-    if (!page) return std::unexpected(page.error());
-    for (const Json& p : page->value("policies", Json::array())) policies.push_back(p);
-    page_token = page->value("next_page_token", std::string());
-  } while (!page_token.empty());
-  return ctx.Print(Json{{"policies", policies}}, TableSpec{"policies", kPolicyColumns});
+  return ListAllAndPrint(ctx, *base, "policies", TableSpec{"policies", kPolicyColumns});
 }
 
 }  // namespace
 
 void AddFederationCommands(CLI::App& root, CommandRegistry& registry) {
-  CLI::App* top = root.add_subcommand("federation", "Workload identity federation");
-  top->require_subcommand(1);
-  CLI::App* credentials = top->add_subcommand(
-      "credentials", "Entra federated identity credentials of an app (needs `latchkey login` as a "
-                     "directory admin)");
-  credentials->require_subcommand(1);
+  CLI::App* top = AddGroup(root, "federation", "Workload identity federation");
+  CLI::App* credentials = AddGroup(*top, "credentials",
+                                   "Entra federated identity credentials of an app (needs "
+                                   "`latchkey login` as a directory admin)");
   AddFederatedCredentialCommands(*credentials, registry);
-  CLI::App* group = top->add_subcommand(
-      "policies", "Databricks token federation policies (account or service principal)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(
+      *top, "policies", "Databricks token federation policies (account or service principal)");
 
   auto create = std::make_shared<Options>();
   CLI::App* cmd = AddCommand(*group, "create", "Create a policy", *create, false);

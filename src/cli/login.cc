@@ -26,14 +26,7 @@ struct LoginOptions {
 };
 
 // az prints expiresOn as local time "YYYY-MM-DD HH:MM:SS.ffffff".
-std::string AzTime(TimePoint t) {
-  const std::time_t seconds = static_cast<std::time_t>(ToUnixSeconds(t));
-  std::tm tm{};
-  localtime_r(&seconds, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S.000000", &tm);
-  return buf;
-}
+std::string AzTime(TimePoint t) { return FormatLocal(t, "%Y-%m-%d %H:%M:%S.000000"); }
 
 CliResult<std::string> ResolveAuthority(CommandContext& ctx, const std::string& flag) {
   std::string authority = flag;
@@ -163,8 +156,7 @@ void AddLoginCommands(CLI::App& root, CommandRegistry& registry) {
     return {};
   });
 
-  CLI::App* account = root.add_subcommand("account", "The logged-in identity (like az account)");
-  account->require_subcommand(1);
+  CLI::App* account = AddGroup(root, "account", "The logged-in identity (like az account)");
   auto resource = std::make_shared<std::string>();
   cmd = account->add_subcommand(
       "get-access-token",

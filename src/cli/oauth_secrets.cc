@@ -32,27 +32,14 @@ CLI::App* AddCommand(CLI::App& group, const std::string& name, const std::string
 }
 
 CliStatus ListAll(CommandContext& ctx, const std::string& sp_id) {
-  CliResult<ApiClient*> api = ctx.Workspace();
-  if (!api) return std::unexpected(api.error());
-  Json secrets = Json::array();
-  std::string page_token;
-  do {
-    std::string path = SecretsPath(sp_id);
-    if (!page_token.empty()) path += "?page_token=" + Escape(page_token);
-    CliResult<Json> page = (*api)->Get(path);
-    if (!page) return std::unexpected(page.error());
-    for (const Json& s : page->value("secrets", Json::array())) secrets.push_back(s);
-    page_token = page->value("next_page_token", std::string());
-  } while (!page_token.empty());
-  return ctx.Print(Json{{"secrets", secrets}}, TableSpec{"secrets", kSecretColumns});
+  return ListAllAndPrint(ctx, SecretsPath(sp_id), "secrets", TableSpec{"secrets", kSecretColumns});
 }
 
 }  // namespace
 
 void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry) {
   CLI::App* group =
-      root.add_subcommand("oauth-secrets", "OAuth secrets of service principals (OAuth M2M)");
-  group->require_subcommand(1);
+      AddGroup(root, "oauth-secrets", "OAuth secrets of service principals (OAuth M2M)");
 
   auto create = std::make_shared<Options>();
   CLI::App* cmd = AddCommand(*group, "create", "Create a secret; prints it once", *create);

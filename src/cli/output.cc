@@ -4,6 +4,8 @@
 #include <charconv>
 #include <ctime>
 
+#include "base/clock.h"
+
 namespace latchkey::cli {
 namespace {
 
@@ -15,12 +17,7 @@ std::string Millis(const Json& value) {
   if (!value.is_number_integer()) return value.is_null() ? "" : Dump(value, -1);
   const long long ms = value.get<long long>();
   if (ms < 0) return "never";
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return Rfc3339Utc(FromUnixSeconds(ms / 1000));
 }
 
 std::string Levels(const Json& value) {

@@ -82,8 +82,7 @@ void AddChange(CLI::App& group, CommandRegistry& registry, const std::string& na
 
 void AddPermissionsCommands(CLI::App& root, CommandRegistry& registry) {
   CLI::App* group =
-      root.add_subcommand("permissions", "Token permissions: who may create and use PATs");
-  group->require_subcommand(1);
+      AddGroup(root, "permissions", "Token permissions: who may create and use PATs");
 
   auto target = std::make_shared<Target>();
   CLI::App* cmd = group->add_subcommand("get", "Show the access control list");

@@ -48,8 +48,7 @@ CliStatus ListAll(CommandContext& ctx, const Resource& r, const std::string& fil
 
 void AddGroup(CLI::App& root, CommandRegistry& registry, const std::string& name,
               const std::string& help, const Resource& r, bool writable) {
-  CLI::App* group = root.add_subcommand(name, help);
-  group->require_subcommand(1);
+  CLI::App* group = cli::AddGroup(root, name, help);  // command.h's, not this file's
   const std::string base = std::string(kScim) + r.path;
 
   auto filter = std::make_shared<std::string>();
@@ -78,6 +77,22 @@ struct CreateOptions {
   std::string display_name;
 };
 
+// `<group> create`: a resource with its identifying `field` (from `flag`), active, and an
+// optional display name.
+void AddCreate(CLI::App& group, CommandRegistry& registry, const Resource& r,
+               const std::string& description, const std::string& flag, const std::string& field,
+               const std::string& help) {
+  auto o = std::make_shared<CreateOptions>();
+  CLI::App* cmd = group.add_subcommand("create", description);
+  cmd->add_option(flag, o->key, help)->required();
+  cmd->add_option("--display-name", o->display_name, "Display name");
+  registry.Bind(cmd, [r, o, field](CommandContext& ctx) {
+    Json body{{"schemas", Json::array({r.schema})}, {field, o->key}, {"active", true}};
+    if (!o->display_name.empty()) body["displayName"] = o->display_name;
+    return CallAndPrint(ctx, "POST", std::string(kScim) + r.path, &body, TableSpec{"", r.columns});
+  });
+}
+
 }  // namespace
 
 void AddScimCommands(CLI::App& root, CommandRegistry& registry) {
@@ -99,34 +114,11 @@ void AddScimCommands(CLI::App& root, CommandRegistry& registry) {
   AddGroup(root, registry, "groups", "Workspace groups (SCIM)", group, false);
 
   // create differs per resource: the identifying field.
-  auto sp_create = std::make_shared<CreateOptions>();
-  CLI::App* cmd = root.get_subcommand("service-principals")
-                      ->add_subcommand("create", "Add a service principal to the workspace");
-  cmd->add_option("--application-id,application_id", sp_create->key,
-                  "The Entra application (client) id")
-      ->required();
-  cmd->add_option("--display-name", sp_create->display_name, "Display name");
-  registry.Bind(cmd, [sp, sp_create](CommandContext& ctx) {
-    Json body{{"schemas", Json::array({sp.schema})},
-              {"applicationId", sp_create->key},
-              {"active", true}};
-    if (!sp_create->display_name.empty()) body["displayName"] = sp_create->display_name;
-    return CallAndPrint(ctx, "POST", std::string(kScim) + sp.path, &body,
-                        TableSpec{"", sp.columns});
-  });
-
-  auto user_create = std::make_shared<CreateOptions>();
-  cmd = root.get_subcommand("users")->add_subcommand("create", "Add a user to the workspace");
-  cmd->add_option("--user-name,user_name", user_create->key, "userName (email)")->required();
-  cmd->add_option("--display-name", user_create->display_name, "Display name");
-  registry.Bind(cmd, [user, user_create](CommandContext& ctx) {
-    Json body{{"schemas", Json::array({user.schema})},
-              {"userName", user_create->key},
-              {"active", true}};
-    if (!user_create->display_name.empty()) body["displayName"] = user_create->display_name;
-    return CallAndPrint(ctx, "POST", std::string(kScim) + user.path, &body,
-                        TableSpec{"", user.columns});
-  });
+  AddCreate(*root.get_subcommand("service-principals"), registry, sp,
+            "Add a service principal to the workspace", "--application-id,application_id",
+            "applicationId", "The Entra application (client) id");
+  AddCreate(*root.get_subcommand("users"), registry, user, "Add a user to the workspace",
+            "--user-name,user_name", "userName", "userName (email)");
 }
 
 }  // namespace latchkey::cli

@@ -43,8 +43,7 @@ void AddTokenIdCommand(CLI::App& group, CommandRegistry& registry, const std::st
 
 void AddTokenManagementCommands(CLI::App& root, CommandRegistry& registry) {
   CLI::App* group =
-      root.add_subcommand("token-management", "Workspace admins: all PATs of the workspace");
-  group->require_subcommand(1);
+      AddGroup(root, "token-management", "Workspace admins: all PATs of the workspace");
 
   auto list = std::make_shared<ListOptions>();
   CLI::App* cmd = group->add_subcommand("list", "List all valid PATs (optionally filtered)");

@@ -44,8 +44,7 @@ void AddRevoke(CLI::App& group, CommandRegistry& registry, const std::string& na
 }  // namespace
 
 void AddTokensCommands(CLI::App& root, CommandRegistry& registry) {
-  CLI::App* group = root.add_subcommand("tokens", "Create, list and revoke your own PATs");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(root, "tokens", "Create, list and revoke your own PATs");
 
   auto create = std::make_shared<CreateOptions>();
   CLI::App* cmd = group->add_subcommand(

@@ -39,15 +39,6 @@ std::string S256(const std::string& verifier) {
   return Base64UrlEncode(std::string(reinterpret_cast<char*>(digest), len));
 }
 
-std::string Rfc3339(TimePoint t) {
-  const std::time_t s = static_cast<std::time_t>(ToUnixSeconds(t));
-  std::tm utc{};
-  gmtime_r(&s, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 std::optional<TimePoint> ParseRfc3339(const std::string& text) {
   std::tm tm{};
   // Go's oauth2.Token (the Databricks CLI) writes local time with fractions and an offset:
@@ -102,7 +93,7 @@ CliResult<Json> TokenRequest(Transport& transport, const Clock& clock, const std
   return Json{{"access_token", body["access_token"]},
               {"token_type", body.value("token_type", "Bearer")},
               {"refresh_token", body.value("refresh_token", "")},
-              {"expiry", Rfc3339(clock.Now() + std::chrono::seconds(lifetime))}};
+              {"expiry", Rfc3339Utc(clock.Now() + std::chrono::seconds(lifetime))}};
 }
 
 // Waits for one GET with code and state on the loopback listener `fd`; answers it with a page.

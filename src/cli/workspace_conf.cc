@@ -14,8 +14,7 @@ struct SetOptions {
 }  // namespace
 
 void AddWorkspaceConfCommands(CLI::App& root, CommandRegistry& registry) {
-  CLI::App* group = root.add_subcommand("workspace-conf", "Workspace settings (admins)");
-  group->require_subcommand(1);
+  CLI::App* group = AddGroup(root, "workspace-conf", "Workspace settings (admins)");
 
   auto keys = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = group->add_subcommand(

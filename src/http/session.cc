@@ -105,6 +105,8 @@ class Session final : public Connection {
   }
 
   Awaitable<> Serve();
+  Awaitable<bool> Handshake();
+  void StampRequest();
   Awaitable<int> ReadRequest(RequestParser& parser);
   Response CallHandler(bool& deferred);
   Awaitable<std::optional<Response>> Offload(steady_clock::time_point start);
@@ -126,18 +128,36 @@ class Session final : public Connection {
   std::weak_ptr<OffloadWait> offload_wait_;  // while a request is on the store pool
 };
 
+// TLS sessions: the handshake, within header_timeout. False when it failed (counted).
+template <class Stream>
+Awaitable<bool> Session<Stream>::Handshake() {
+  if constexpr (kTls) {
+    ErrorCodeT ec;
+    ExpiresAfter(core_.options().header_timeout);
+    co_await stream_.async_handshake(asio::ssl::stream_base::server, Redirect(ec));
+    if (ec) {
+      core_.CountFailedHandshake();
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+// What the handler learns of the connection, and the request's id.
+template <class Stream>
+void Session<Stream>::StampRequest() {
+  // The handler may have moved these out of the previous request.
+  request_.remote_address = info_.remote_address;
+  request_.local_port = info_.local_port;
+  request_.tls = kTls;
+  NextRequestId(request_.request_id);
+}
+
 template <class Stream>
 Awaitable<> Session<Stream>::Serve() {
   const ServerOptions& options = core_.options();
   ErrorCodeT ec;
-  if constexpr (kTls) {
-    ExpiresAfter(options.header_timeout);
-    co_await stream_.async_handshake(asio::ssl::stream_base::server, Redirect(ec));
-    if (ec) {
-      core_.CountFailedHandshake();
-      co_return;
-    }
-  }
+  if (!co_await Handshake()) co_return;
   bool first = true;
   for (;;) {
     if (buffer_.size() == 0) {
@@ -158,11 +178,7 @@ Awaitable<> Session<Stream>::Serve() {
     RequestParser parser(request_, core_.limits());
     const int error_status = co_await ReadRequest(parser);
     if (error_status < 0 || closed_) co_return;
-    // The handler may have moved these out of the previous request.
-    request_.remote_address = info_.remote_address;
-    request_.local_port = info_.local_port;
-    request_.tls = kTls;
-    NextRequestId(request_.request_id);
+    StampRequest();
     Response response;
     if (error_status != 0) {
       response = core_.RenderError(error_status, ErrorMessage(error_status), request_.path);
@@ -181,11 +197,11 @@ Awaitable<> Session<Stream>::Serve() {
       if (closed_) co_return;
     }
     const bool keep_alive = error_status == 0 && parser.keep_alive() && !core_.stopping();
-    const ResponseFraming framing{.version = parser.version(),
-                                  .keep_alive = keep_alive,
-                                  .head = request_.method == "HEAD",
-                                  .request_id = request_.request_id};
-    const bool with_body = SerializeHead(response, framing, head_);
+    const bool with_body = SerializeHead(
+        response,
+        {.version = parser.version(), .keep_alive = keep_alive,
+         .head = request_.method == "HEAD", .request_id = request_.request_id},
+        head_);
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(head_), with_body ? asio::buffer(response.body) : asio::const_buffer()};
     ExpiresAfter(options.body_timeout);

@@ -115,13 +115,16 @@ std::vector<double> DatabaseBuckets() {
           0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5};
 }
 
-std::string EscapeLabelValue(std::string_view v) {
+namespace {
+
+// The text format's escapes: backslash and line feed, and in label values the double quote.
+std::string EscapeText(std::string_view v, bool quote) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
     if (c == '\\') {
       out += "\\\\";
-    } else if (c == '"') {
+    } else if (c == '"' && quote) {
       out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
@@ -132,19 +135,11 @@ std::string EscapeLabelValue(std::string_view v) {
   return out;
 }
 
-std::string EscapeHelp(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string EscapeLabelValue(std::string_view v) { return EscapeText(v, true); }
+
+std::string EscapeHelp(std::string_view v) { return EscapeText(v, false); }
 
 std::string FormatValue(double v) {
   if (std::isnan(v)) return "NaN";

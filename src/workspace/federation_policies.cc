@@ -59,8 +59,8 @@ json Encode(const WorkspaceOptions& options, const store::FederationPolicy& p) {
               {"name", Name(options, p)},
               {"description", p.description},
               {"oidc_policy", oidc},
-              {"create_time", Rfc3339(p.created_at)},
-              {"update_time", Rfc3339(p.updated_at)}};
+              {"create_time", Rfc3339Utc(p.created_at)},
+              {"update_time", Rfc3339Utc(p.updated_at)}};
   if (p.service_principal_id != 0) out["service_principal_id"] = p.service_principal_id;
   return out;
 }
@@ -154,6 +154,13 @@ Error NotFound(const std::string& policy_id) {
                    " does not exist."};
 }
 
+// What the audit records of a created or updated policy.
+json AuditDetail(const store::FederationPolicy& p) {
+  return {{"policy_id", p.policy_id}, {"service_principal_id", p.service_principal_id},
+          {"issuer", p.issuer},       {"subject", p.subject},
+          {"subject_claim", p.subject_claim}, {"audiences", p.audiences}};
+}
+
 // The SDKs send the policy as the body; a body {"policy": {...}} is accepted too.
 const json& PolicyBody(const json& body) {
   if (body.contains("policy") && body["policy"].is_object() && !body.contains("oidc_policy")) {
@@ -214,12 +221,9 @@ Result<json> FederationPolicyService::Create(const std::string& sp_id, const jso
   if (Status ok = Validate(p); !ok) return std::unexpected(ok.error());
   if (Status ok = CheckName(body, Name(deps_.options, p)); !ok) return std::unexpected(ok.error());
   p.created_at = p.updated_at = deps_.clock.Now();
-  store::AuditEvent event = deps_.audit.Event(
-      ctx.Actor(), "federation_policy.create", "federation_policy:" + p.uid,
-      {{"policy_id", p.policy_id}, {"service_principal_id", p.service_principal_id},
-       {"issuer", p.issuer}, {"subject", p.subject}, {"subject_claim", p.subject_claim},
-       {"audiences", p.audiences}},
-      ctx.remote_address);
+  store::AuditEvent event = deps_.audit.Event(ctx.Actor(), "federation_policy.create",
+                                              "federation_policy:" + p.uid, AuditDetail(p),
+                                              ctx.remote_address);
   Status created = deps_.audit.Write(event, [&](const store::AuditEvent* audit) {
     return deps_.store.CreateFederationPolicy(p, kMaxFederationPoliciesPerOwner, audit);
   });
@@ -319,12 +323,9 @@ Result<json> FederationPolicyService::Update(const std::string& sp_id, const std
   if (Status ok = Validate(p); !ok) return std::unexpected(ok.error());
   if (Status ok = CheckName(body, Name(deps_.options, p)); !ok) return std::unexpected(ok.error());
   p.updated_at = deps_.clock.Now();
-  store::AuditEvent event = deps_.audit.Event(
-      ctx.Actor(), "federation_policy.update", "federation_policy:" + p.uid,
-      {{"policy_id", p.policy_id}, {"service_principal_id", p.service_principal_id},
-       {"issuer", p.issuer}, {"subject", p.subject}, {"subject_claim", p.subject_claim},
-       {"audiences", p.audiences}},
-      ctx.remote_address);
+  store::AuditEvent event = deps_.audit.Event(ctx.Actor(), "federation_policy.update",
+                                              "federation_policy:" + p.uid, AuditDetail(p),
+                                              ctx.remote_address);
   Status updated = deps_.audit.Write(event, [&](const store::AuditEvent* audit) {
     return deps_.store.UpdateFederationPolicy(p, audit);
   });
@@ -373,19 +374,10 @@ std::unexpected<FederationRefusal> Refuse(std::string description, const std::st
                                            sub, std::move(policy_id)});
 }
 
-}  // namespace
-
-std::expected<FederatedSubject, FederationRefusal> VerifySubjectToken(
-    const ServiceDeps& deps, std::string_view subject_token,
-    const std::optional<std::string>& client_id, const std::string& token_endpoint) {
-  Result<jose::ParsedJwt> jwt = jose::ParseJwt(subject_token);
-  if (!jwt) return Refuse("The subject_token is not a valid JWT: " + jwt.error().message, "", "");
-  const json& c = jwt->claims;
-  const std::string iss = ClaimText(c, "iss");
-  const std::string sub = ClaimText(c, "sub");
-  if (iss.empty()) return Refuse("The subject_token has no iss claim.", "", sub);
+// The aud claim as a list: a string or the strings of an array.
+std::vector<std::string> Audiences(const json& claims) {
   std::vector<std::string> auds;
-  if (auto it = c.find("aud"); it != c.end()) {
+  if (auto it = claims.find("aud"); it != claims.end()) {
     if (it->is_string()) auds.push_back(it->get<std::string>());
     if (it->is_array()) {
       for (const json& a : *it) {
@@ -393,32 +385,41 @@ std::expected<FederatedSubject, FederationRefusal> VerifySubjectToken(
       }
     }
   }
+  return auds;
+}
 
-  // Which policies: the service principal's (client_id) or the account's.
-  int64_t owner = 0;
-  std::optional<store::Principal> sp;
-  if (client_id) {
-    Result<store::Principal> found = deps.store.FindServicePrincipalByApplicationId(AsciiLower(*client_id));
-    if (!found) {
-      if (found.error().code != ErrorCode::kNotFound) {
-        return Refuse("The store is unavailable.", iss, sub, {}, 503, "temporarily_unavailable");
-      }
-      return Refuse("No service principal has the client_id '" + idp::QuoteClaim(*client_id) + "'.",
-                    iss, sub, {}, 401, "invalid_client");
+// The service principal client_id names (its policies apply), or none (the account's).
+std::expected<std::optional<store::Principal>, FederationRefusal> PolicyOwner(
+    const ServiceDeps& deps, const std::optional<std::string>& client_id, const std::string& iss,
+    const std::string& sub) {
+  if (!client_id) return std::nullopt;
+  Result<store::Principal> found =
+      deps.store.FindServicePrincipalByApplicationId(AsciiLower(*client_id));
+  if (!found) {
+    if (found.error().code != ErrorCode::kNotFound) {
+      return Refuse("The store is unavailable.", iss, sub, {}, 503, "temporarily_unavailable");
     }
-    sp = std::move(*found);
-    owner = sp->id;
+    return Refuse("No service principal has the client_id '" + idp::QuoteClaim(*client_id) + "'.",
+                  iss, sub, {}, 401, "invalid_client");
   }
-  Result<std::vector<store::FederationPolicy>> policies = deps.store.ListFederationPolicies(owner);
-  if (!policies) return Refuse("The store is unavailable.", iss, sub, {}, 503, "temporarily_unavailable");
+  return std::move(*found);
+}
 
-  // Exact, case-sensitive comparisons: issuer, then audience, then subject. Only a registered
-  // issuer's keys are ever fetched, and only after a policy matched the claims.
-  const std::string account = AccountId(deps.options);
+struct PolicyMatch {
+  const store::FederationPolicy* policy;
+  std::string subject_value;  // the value of the policy's subject claim
+};
+
+// Exact, case-sensitive comparisons: issuer, then audience, then subject. Only a registered
+// issuer's keys are ever fetched, and only after a policy matched the claims. `whose` names
+// the policies' owner in the refusals.
+std::expected<PolicyMatch, FederationRefusal> MatchPolicy(
+    const std::vector<store::FederationPolicy>& policies, const json& c, const std::string& iss,
+    const std::string& sub, const std::string& account, const std::string& token_endpoint,
+    const std::string& whose) {
+  const std::vector<std::string> auds = Audiences(c);
   bool issuer_known = false, audience_known = false;
-  const store::FederationPolicy* match = nullptr;
-  std::string subject_value;
-  for (const store::FederationPolicy& p : *policies) {
+  for (const store::FederationPolicy& p : policies) {
     if (p.issuer != iss) continue;
     issuer_known = true;
     const std::vector<std::string> allowed =
@@ -432,12 +433,8 @@ std::expected<FederatedSubject, FederationRefusal> VerifySubjectToken(
     std::string value = ClaimText(c, claim);
     if (value.empty()) continue;
     if (p.service_principal_id != 0 && value != p.subject) continue;
-    match = &p;
-    subject_value = std::move(value);
-    break;
+    return PolicyMatch{&p, std::move(value)};
   }
-  const std::string whose = client_id ? "service principal '" + idp::QuoteClaim(*client_id) + "'"
-                                      : std::string("the account");
   if (!issuer_known) {
     return Refuse("No federation policy of " + whose + " trusts the issuer '" +
                       idp::QuoteClaim(iss) +
@@ -450,11 +447,66 @@ std::expected<FederatedSubject, FederationRefusal> VerifySubjectToken(
                       account + ").",
                   iss, sub);
   }
-  if (match == nullptr) {
-    return Refuse("The subject_token's subject '" + idp::QuoteClaim(sub) +
-                      "' does not match any federation policy of " + whose + ".",
-                  iss, sub);
+  return Refuse("The subject_token's subject '" + idp::QuoteClaim(sub) +
+                    "' does not match any federation policy of " + whose + ".",
+                iss, sub);
+}
+
+// Who: the policy's service principal, or for an account policy the user whose userName
+// (else the service principal whose application id) is the subject claim's value.
+std::expected<store::Principal, FederationRefusal> SubjectPrincipal(
+    const ServiceDeps& deps, std::optional<store::Principal> sp, const PolicyMatch& match,
+    const std::string& iss, const std::string& sub) {
+  store::Principal principal;
+  const std::string& policy_id = match.policy->policy_id;
+  if (sp) {
+    principal = std::move(*sp);
+  } else {
+    Result<store::Principal> user = deps.store.FindUserByName(match.subject_value);
+    if (!user && user.error().code == ErrorCode::kNotFound) {
+      user = deps.store.FindServicePrincipalByApplicationId(AsciiLower(match.subject_value));
+    }
+    if (!user) {
+      if (user.error().code != ErrorCode::kNotFound) {
+        return Refuse("The store is unavailable.", iss, sub, policy_id, 503,
+                      "temporarily_unavailable");
+      }
+      return Refuse("No user or service principal of this workspace is named '" +
+                        idp::QuoteClaim(match.subject_value) + "' (the subject claim of policy " +
+                        policy_id + ").",
+                    iss, sub, policy_id);
+    }
+    principal = std::move(*user);
   }
+  if (!principal.active) {
+    return Refuse("The principal the subject_token maps to is inactive.", iss, sub, policy_id);
+  }
+  return principal;
+}
+
+}  // namespace
+
+std::expected<FederatedSubject, FederationRefusal> VerifySubjectToken(
+    const ServiceDeps& deps, std::string_view subject_token,
+    const std::optional<std::string>& client_id, const std::string& token_endpoint) {
+  Result<jose::ParsedJwt> jwt = jose::ParseJwt(subject_token);
+  if (!jwt) return Refuse("The subject_token is not a valid JWT: " + jwt.error().message, "", "");
+  const json& c = jwt->claims;
+  const std::string iss = ClaimText(c, "iss");
+  const std::string sub = ClaimText(c, "sub");
+  if (iss.empty()) return Refuse("The subject_token has no iss claim.", "", sub);
+
+  // Which policies: the service principal's (client_id) or the account's.
+  auto sp = PolicyOwner(deps, client_id, iss, sub);
+  if (!sp) return std::unexpected(std::move(sp.error()));
+  Result<std::vector<store::FederationPolicy>> policies =
+      deps.store.ListFederationPolicies(*sp ? (*sp)->id : 0);
+  if (!policies) return Refuse("The store is unavailable.", iss, sub, {}, 503, "temporarily_unavailable");
+  const std::string whose = client_id ? "service principal '" + idp::QuoteClaim(*client_id) + "'"
+                                      : std::string("the account");
+  auto match = MatchPolicy(*policies, c, iss, sub, AccountId(deps.options), token_endpoint, whose);
+  if (!match) return std::unexpected(std::move(match.error()));
+  const store::FederationPolicy& policy = *match->policy;
 
   auto verified = idp::VerifyFederatedJwt(*jwt, iss, deps.options.federation_keys,
                                           deps.options.federation_skew,
@@ -462,39 +514,14 @@ std::expected<FederatedSubject, FederationRefusal> VerifySubjectToken(
                                           deps.clock.Now());
   if (!verified) {
     if (verified.error().kind == idp::FederatedJwtError::Kind::kUnavailable) {
-      return Refuse(verified.error().message, iss, sub, match->policy_id, 503,
+      return Refuse(verified.error().message, iss, sub, policy.policy_id, 503,
                     "temporarily_unavailable");
     }
-    return Refuse(verified.error().message, iss, sub, match->policy_id);
+    return Refuse(verified.error().message, iss, sub, policy.policy_id);
   }
-
-  // Who: the policy's service principal, or for an account policy the user whose userName
-  // (else the service principal whose application id) is the subject claim's value.
-  store::Principal principal;
-  if (sp) {
-    principal = *sp;
-  } else {
-    Result<store::Principal> user = deps.store.FindUserByName(subject_value);
-    if (!user && user.error().code == ErrorCode::kNotFound) {
-      user = deps.store.FindServicePrincipalByApplicationId(AsciiLower(subject_value));
-    }
-    if (!user) {
-      if (user.error().code != ErrorCode::kNotFound) {
-        return Refuse("The store is unavailable.", iss, sub, match->policy_id, 503,
-                      "temporarily_unavailable");
-      }
-      return Refuse("No user or service principal of this workspace is named '" +
-                        idp::QuoteClaim(subject_value) + "' (the subject claim of policy " +
-                        match->policy_id + ").",
-                    iss, sub, match->policy_id);
-    }
-    principal = std::move(*user);
-  }
-  if (!principal.active) {
-    return Refuse("The principal the subject_token maps to is inactive.", iss, sub,
-                  match->policy_id);
-  }
-  return FederatedSubject{std::move(principal), *match, iss, subject_value,
+  auto principal = SubjectPrincipal(deps, std::move(*sp), *match, iss, sub);
+  if (!principal) return std::unexpected(std::move(principal.error()));
+  return FederatedSubject{std::move(*principal), policy, iss, match->subject_value,
                           static_cast<int64_t>(c["exp"].get<double>())};
 }
 

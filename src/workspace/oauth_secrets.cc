@@ -16,22 +16,13 @@ namespace {
 json SecretInfo(const store::OAuthSecret& s) {
   return {{"id", s.id},
           {"secret_hash", s.secret_hash},
-          {"create_time", Rfc3339(s.created_at)},
-          {"update_time", Rfc3339(s.created_at)},
-          {"expire_time", Rfc3339(s.expires_at)},
+          {"create_time", Rfc3339Utc(s.created_at)},
+          {"update_time", Rfc3339Utc(s.created_at)},
+          {"expire_time", Rfc3339Utc(s.expires_at)},
           {"status", "ACTIVE"}};  // §8.5 [U]
 }
 
 }  // namespace
-
-std::string Rfc3339(TimePoint t) {
-  std::time_t seconds = static_cast<std::time_t>(ToUnixSeconds(t));
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 Result<CreateSecretInput> DecodeCreateSecret(const json& body) {
   CreateSecretInput input;
@@ -90,7 +81,7 @@ Result<json> OAuthSecretService::Create(const std::string& sp_id, const CreateSe
       record.created_at + input.lifetime.value_or(deps_.options.oauth_secret_default_lifetime);
   store::AuditEvent event = deps_.audit.Event(
       ctx.Actor(), "oauth_secret.create", "oauth_secret:" + record.id,
-      {{"principal_id", sp->id}, {"expire_time", Rfc3339(record.expires_at)}}, ctx.remote_address);
+      {{"principal_id", sp->id}, {"expire_time", Rfc3339Utc(record.expires_at)}}, ctx.remote_address);
   if (Status created = deps_.audit.Write(event,
                                          [&](const store::AuditEvent* audit) {
                                            return deps_.store.CreateOAuthSecret(record, audit);

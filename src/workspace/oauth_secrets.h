@@ -27,8 +27,6 @@ struct CreateSecretInput {
 // kInvalidArgument unless lifetime is a protobuf duration string "<seconds>[.<fraction>]s",
 // positive and at most kMaxOAuthSecretLifetime.
 Result<CreateSecretInput> DecodeCreateSecret(const nlohmann::json& body);
-// "2026-01-01T00:00:00Z"
-std::string Rfc3339(TimePoint t);
 
 class OAuthSecretService {
  public:

@@ -11,6 +11,7 @@
 #include "workspace/api_error.h"
 #include "workspace/authenticator.h"
 #include "workspace/federation_policies.h"
+#include "workspace/json_input.h"
 #include "workspace/pat_format.h"
 
 namespace latchkey::workspace {
@@ -29,11 +30,24 @@ http::Response JsonResponse(const json& body) {
   return response;
 }
 
-std::optional<std::string> Field(const FormFields& form, std::string_view name) {
-  for (const auto& [key, value] : form) {
-    if (key == name) return value;
+// A token endpoint's answer: never cached (RFC 6749 §5.1).
+http::Response TokenResponse(const json& body) {
+  http::Response response = JsonResponse(body);
+  response.SetHeader("Cache-Control", "no-store");
+  response.SetHeader("Pragma", "no-cache");
+  return response;
+}
+
+// A space-separated scope that asks for nothing but all-apis (empty items ignored).
+bool OnlyAllApis(std::string_view scope) {
+  for (size_t start = 0; start <= scope.size();) {
+    size_t end = scope.find(' ', start);
+    if (end == std::string_view::npos) end = scope.size();
+    std::string_view item = scope.substr(start, end - start);
+    if (!item.empty() && item != kAllApis) return false;
+    start = end + 1;
   }
-  return std::nullopt;
+  return true;
 }
 
 }  // namespace
@@ -178,14 +192,14 @@ http::Response OidcService::Token(const http::Request& request) {
   std::optional<FormFields> form = ParseForm(request.body);
   if (!form) return OAuthErrorResponse(400, "invalid_request", "Malformed form body.");
 
-  std::optional<std::string> grant_type = Field(*form, "grant_type");
+  std::optional<std::string> grant_type = FindField(*form, "grant_type");
   if (!grant_type) return OAuthErrorResponse(400, "invalid_request", "grant_type is missing.");
   if ((*grant_type == "authorization_code" || *grant_type == "refresh_token") && u2m_enabled()) {
     // U2M (oidc_u2m.cc): public clients only, which authenticate with nothing but their id.
     const auto& clients = deps_.options.u2m.public_clients;
-    std::optional<std::string> id = Field(*form, "client_id");
+    std::optional<std::string> id = FindField(*form, "client_id");
     if (!id || std::find(clients.begin(), clients.end(), *id) == clients.end() ||
-        Field(*form, "client_secret") || !request.Header("authorization").empty()) {
+        FindField(*form, "client_secret") || !request.Header("authorization").empty()) {
       return OAuthErrorResponse(401, "invalid_client",
                                 "Unknown public client, or a secret sent by a public client.");
     }
@@ -201,50 +215,58 @@ http::Response OidcService::Token(const http::Request& request) {
                                               "grants are supported.");
   }
   // §8.3: scope defaults to all-apis; nothing else is granted.
-  std::string scope = Field(*form, "scope").value_or(kAllApis);
-  for (size_t start = 0; start <= scope.size();) {
-    size_t end = scope.find(' ', start);
-    if (end == std::string::npos) end = scope.size();
-    std::string_view item = std::string_view(scope).substr(start, end - start);
-    if (!item.empty() && item != kAllApis) {
-      return OAuthErrorResponse(400, "invalid_scope", "Only the scope all-apis is supported.");
-    }
-    start = end + 1;
+  if (!OnlyAllApis(FindField(*form, "scope").value_or(kAllApis))) {
+    return OAuthErrorResponse(400, "invalid_scope", "Only the scope all-apis is supported.");
   }
   if (*grant_type == kTokenExchange) return TokenExchange(request, *form);
+  std::expected<Client, http::Response> client = ClientFromRequest(request, *form);
+  if (!client) return std::move(client.error());
+  return ClientCredentials(request, *client);
+}
 
+std::expected<OidcService::Client, http::Response> OidcService::ClientFromRequest(
+    const http::Request& request, const FormFields& form) {
   Client client;
-  std::optional<std::string> body_id = Field(*form, "client_id");
-  std::optional<std::string> body_secret = Field(*form, "client_secret");
+  std::optional<std::string> body_id = FindField(form, "client_id");
+  std::optional<std::string> body_secret = FindField(form, "client_secret");
   std::string_view authorization = request.Header("authorization");
   while (authorization.starts_with(' ')) authorization.remove_prefix(1);
   if (authorization.size() > 6 && IEquals(authorization.substr(0, 6), "Basic ")) {
     if (body_secret) {
-      return OAuthErrorResponse(400, "invalid_request",
-                                "Use one client authentication method, not both.");
+      return std::unexpected(OAuthErrorResponse(
+          400, "invalid_request", "Use one client authentication method, not both."));
     }
     std::optional<std::string> decoded = Base64Decode(authorization.substr(6));
     size_t colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) {
-      return OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials.");
+      return std::unexpected(
+          OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials."));
     }
     std::optional<std::string> id = PercentDecode(decoded->substr(0, colon), true);
     std::optional<std::string> secret = PercentDecode(decoded->substr(colon + 1), true);
     if (!id || !secret) {
-      return OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials.");
+      return std::unexpected(
+          OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials."));
     }
     if (body_id && *body_id != *id) {
-      return OAuthErrorResponse(400, "invalid_request", "client_id disagrees with Basic.");
+      return std::unexpected(
+          OAuthErrorResponse(400, "invalid_request", "client_id disagrees with Basic."));
     }
     client = {std::move(*id), std::move(*secret)};
   } else if (body_id && body_secret) {
     client = {*body_id, *body_secret};
   } else {
-    return OAuthErrorResponse(401, "invalid_client", "Client authentication is missing.");
+    return std::unexpected(
+        OAuthErrorResponse(401, "invalid_client", "Client authentication is missing."));
   }
   if (client.id.empty() || client.id.size() > 256) {
-    return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
+    return std::unexpected(
+        OAuthErrorResponse(401, "invalid_client", "Client authentication failed."));
   }
+  return client;
+}
+
+http::Response OidcService::ClientCredentials(const http::Request& request, const Client& client) {
   // Smart lockout, checked before the credential with the client it names: the right secret
   // from an address this client has logged in from is never refused for others' failures.
   if (std::chrono::seconds wait = throttle_.Check(client.id, request.remote_address);
@@ -284,21 +306,17 @@ http::Response OidcService::Token(const http::Request& request) {
   throttle_.RecordSuccess(client.id, request.remote_address);
   deps_.audit.Record("principal:" + std::to_string(sp->id), "oauth.token_issued",
                      "jwt:" + minted->jti, {{"secret_id", secret_id}}, request.remote_address);
-  json body = {{"access_token", minted->token},
-               {"token_type", "Bearer"},
-               {"expires_in", deps_.options.oauth_token_lifetime.count()},
-               {"scope", kAllApis}};
-  http::Response response = JsonResponse(body);
-  response.SetHeader("Cache-Control", "no-store");
-  response.SetHeader("Pragma", "no-cache");
-  return response;
+  return TokenResponse({{"access_token", minted->token},
+                        {"token_type", "Bearer"},
+                        {"expires_in", deps_.options.oauth_token_lifetime.count()},
+                        {"scope", kAllApis}});
 }
 
 http::Response OidcService::TokenExchange(const http::Request& request, const FormFields& form) {
   // RFC 8693 as Databricks documents it (docs "Authenticate with an identity provider token"):
   // subject_token + subject_token_type jwt; client_id selects a service principal policy.
-  std::optional<std::string> subject_token = Field(form, "subject_token");
-  std::optional<std::string> token_type = Field(form, "subject_token_type");
+  std::optional<std::string> subject_token = FindField(form, "subject_token");
+  std::optional<std::string> token_type = FindField(form, "subject_token_type");
   if (!subject_token || subject_token->empty()) {
     return OAuthErrorResponse(400, "invalid_request", "subject_token is missing.");
   }
@@ -306,12 +324,12 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
     return OAuthErrorResponse(400, "invalid_request",
                               "subject_token_type must be urn:ietf:params:oauth:token-type:jwt.");
   }
-  if (Field(form, "actor_token") || Field(form, "client_secret") ||
+  if (FindField(form, "actor_token") || FindField(form, "client_secret") ||
       !request.Header("authorization").empty()) {
     return OAuthErrorResponse(400, "invalid_request",
                               "A token exchange takes no client secret and no actor token.");
   }
-  std::optional<std::string> client_id = Field(form, "client_id");
+  std::optional<std::string> client_id = FindField(form, "client_id");
   if (client_id && (client_id->empty() || client_id->size() > 256)) {
     return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
   }
@@ -328,28 +346,7 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
   }
   auto verified =
       VerifySubjectToken(deps_, *subject_token, client_id, BaseUrl(request) + "/oidc/v1/token");
-  if (!verified) {
-    const FederationRefusal& r = verified.error();
-    // An issuer that is down or a store outage is not the caller's failure.
-    if (r.status != 503) federation_throttle_.RecordFailure(throttle_key, request.remote_address);
-    // What the caller claimed, cut to 256 bytes: a failed exchange is unauthenticated.
-    auto cut = [](const std::string& v) { return v.substr(0, 256); };
-    json detail = {{"reason", cut(r.description)}, {"issuer", cut(r.issuer)},
-                   {"subject", cut(r.subject)}};
-    if (!r.policy_id.empty()) detail["policy_id"] = r.policy_id;
-    // A client id that names no service principal is recorded only by a hash prefix, as for
-    // client secrets (it may be a secret pasted into the wrong field).
-    std::string target = "account";
-    if (client_id) {
-      target = r.error == "invalid_client"
-                   ? "client-hash:" + HashSecretValue(*client_id).substr(0, 16)
-                   : "client:" + *client_id;
-    }
-    deps_.audit.RecordFailure("anonymous", "federation.exchange_failed", std::move(target),
-                              std::move(detail), request.remote_address);
-    if (deps_.options.metrics != nullptr) deps_.options.metrics->AuthFailure("federation");
-    return OAuthErrorResponse(r.status, r.error, r.description);
-  }
+  if (!verified) return RefuseExchange(request, client_id, throttle_key, verified.error());
   const store::Principal& p = verified->principal;
   const bool user = p.kind == store::PrincipalKind::kUser;
   const int64_t iat = ToUnixSeconds(deps_.clock.Now());
@@ -367,15 +364,35 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
                       {"issuer", verified->issuer},
                       {"subject", verified->subject}},
                      request.remote_address);
-  json body = {{"access_token", minted->token},
-               {"token_type", "Bearer"},
-               {"expires_in", exp - iat},
-               {"scope", kAllApis},
-               {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}};
-  http::Response response = JsonResponse(body);
-  response.SetHeader("Cache-Control", "no-store");
-  response.SetHeader("Pragma", "no-cache");
-  return response;
+  return TokenResponse({{"access_token", minted->token},
+                        {"token_type", "Bearer"},
+                        {"expires_in", exp - iat},
+                        {"scope", kAllApis},
+                        {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}});
+}
+
+http::Response OidcService::RefuseExchange(const http::Request& request,
+                                           const std::optional<std::string>& client_id,
+                                           const std::string& throttle_key,
+                                           const FederationRefusal& r) {
+  // An issuer that is down or a store outage is not the caller's failure.
+  if (r.status != 503) federation_throttle_.RecordFailure(throttle_key, request.remote_address);
+  // What the caller claimed, cut to 256 bytes: a failed exchange is unauthenticated.
+  auto cut = [](const std::string& v) { return v.substr(0, 256); };
+  json detail = {{"reason", cut(r.description)}, {"issuer", cut(r.issuer)},
+                 {"subject", cut(r.subject)}};
+  if (!r.policy_id.empty()) detail["policy_id"] = r.policy_id;
+  // A client id that names no service principal is recorded only by a hash prefix, as for
+  // client secrets (it may be a secret pasted into the wrong field).
+  std::string target = "account";
+  if (client_id) {
+    target = r.error == "invalid_client" ? "client-hash:" + HashSecretValue(*client_id).substr(0, 16)
+                                         : "client:" + *client_id;
+  }
+  deps_.audit.RecordFailure("anonymous", "federation.exchange_failed", std::move(target),
+                            std::move(detail), request.remote_address);
+  if (deps_.options.metrics != nullptr) deps_.options.metrics->AuthFailure("federation");
+  return OAuthErrorResponse(r.status, r.error, r.description);
 }
 
 }  // namespace latchkey::workspace

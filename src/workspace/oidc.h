@@ -7,8 +7,10 @@
 #pragma once
 
 #include <deque>
+#include <expected>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "auth/login_throttle.h"
@@ -24,6 +26,7 @@ struct SignedIn;
 namespace latchkey::workspace {
 
 class WebSessions;
+struct FederationRefusal;  // federation_policies.h
 
 class OidcService {
  public:
@@ -76,8 +79,17 @@ class OidcService {
   };
   Result<Minted> MintWorkspaceToken(const http::Request& request, const store::Principal& who,
                                     const std::string& client_id, int64_t iat, int64_t exp);
+  // grant_type client_credentials: the client's id and secret from HTTP Basic or the form
+  // body, never both; then the secret checked (throttled) and the token issued.
+  static std::expected<Client, http::Response> ClientFromRequest(const http::Request& request,
+                                                                 const FormFields& form);
+  http::Response ClientCredentials(const http::Request& request, const Client& client);
   // grant_type token-exchange (Databricks token federation, federation_policies.h).
   http::Response TokenExchange(const http::Request& request, const FormFields& form);
+  // A refused exchange: counted (unless the issuer or store was down), audited, answered.
+  http::Response RefuseExchange(const http::Request& request,
+                                const std::optional<std::string>& client_id,
+                                const std::string& throttle_key, const FederationRefusal& r);
   // Counts the failure and audits it (rate-bounded). `known` is the service principal the id
   // named, if any: only then is the id recorded as sent (an unknown "id" may be a secret
   // pasted into the wrong field).

@@ -20,6 +20,7 @@
 #include "sso/relying_party.h"
 #include "workspace/api_error.h"
 #include "workspace/authenticator.h"
+#include "workspace/json_input.h"
 #include "workspace/oidc.h"
 #include "workspace/pat_format.h"
 
@@ -35,9 +36,7 @@ constexpr size_t kMaxRedirect = 2048;
 constexpr size_t kCodeOverhead = 192;
 
 std::string Param(const FormFields& form, std::string_view name) {
-  for (const auto& [key, value] : form)
-    if (key == name) return value;
-  return {};
+  return FindField(form, name).value_or("");
 }
 int Count(const FormFields& form, std::string_view name) {
   int n = 0;
@@ -138,6 +137,18 @@ http::Response NoStore(http::Response r) {
   return r;
 }
 
+// Several providers and none named: a page linking to each, the same request with ?provider=.
+template <class Providers>
+http::Response ProviderChooser(std::string_view query, const Providers& providers) {
+  std::string links;
+  for (const auto& p : providers) {
+    links += "<li><a href=\"/oidc/v1/authorize?" + HtmlEscape(query) + "&amp;provider=" +
+             HtmlEscape(PercentEncode(p.id)) + "\">Sign in with " + HtmlEscape(p.display_name) +
+             "</a></li>";
+  }
+  return Page(200, "Sign in", "<ul>" + links + "</ul>");
+}
+
 }  // namespace
 
 http::Response OidcService::Authorize(const http::Request& request) {
@@ -196,15 +207,7 @@ http::Response OidcService::Authorize(const http::Request& request) {
   const auto& providers = u2m.relying_party->providers();
   std::string provider = Param(*q, "provider");
   if (provider.empty() && providers.size() == 1) provider = providers.front().id;
-  if (provider.empty()) {
-    std::string links;
-    for (const auto& p : providers) {
-      links += "<li><a href=\"/oidc/v1/authorize?" + HtmlEscape(request.query) + "&amp;provider=" +
-               HtmlEscape(PercentEncode(p.id)) + "\">Sign in with " + HtmlEscape(p.display_name) +
-               "</a></li>";
-    }
-    return Page(200, "Sign in", "<ul>" + links + "</ul>");
-  }
+  if (provider.empty()) return ProviderChooser(request.query, providers);
   if (u2m.relying_party->Find(provider) == nullptr) {
     return fail("invalid_request", "Unknown provider.");
   }

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/encoding.h"
 #include "base/result.h"
 #include "store/records.h"
 #include "workspace/bounded_cache.h"
@@ -61,6 +62,27 @@ struct PatchOperation {
   std::optional<ScimFilter> value_filter;  // from `members[value eq "7"]`
   nlohmann::json value;
 };
+
+// Calls apply(path, op, value) -> Status for each attribute the operations change, in order:
+// an op's path with its value or, for an op without a path, each member of its object value
+// (RFC 7644 §3.5.2.1/3; the member name lower-cased). Stops at the first error.
+template <class Apply>
+Status ForEachPatchedAttribute(const std::vector<PatchOperation>& ops, Apply apply) {
+  for (const PatchOperation& op : ops) {
+    if (!op.path.empty()) {
+      if (Status ok = apply(op.path, op, op.value); !ok) return ok;
+      continue;
+    }
+    if (!op.value.is_object()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "A PATCH op without a path needs an object value.");
+    }
+    for (const auto& [key, value] : op.value.items()) {
+      if (Status ok = apply(AsciiLower(key), op, value); !ok) return ok;
+    }
+  }
+  return Ok();
+}
 
 // Decoders; kInvalidArgument names the attribute.
 Result<ScimListQuery> DecodeScimListQuery(const ApiCall& call, ScimResource resource);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/encoding.h"
+#include "base/result_macros.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
 
@@ -10,6 +11,11 @@ namespace latchkey::workspace {
 using nlohmann::json;
 
 namespace {
+
+// An attribute given a value (absent and null both mean "not given").
+bool Present(const json& body, const char* name) {
+  return body.contains(name) && !body[name].is_null();
+}
 
 std::unexpected<Error> Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
@@ -116,15 +122,11 @@ Result<PrincipalInput> DecodePrincipalInput(const json& body) {
   Result<std::optional<bool>> active = OptionalBool(body, "active");
   if (!active) return std::unexpected(active.error());
   input.active = *active;
-  if (body.contains("entitlements") && !body["entitlements"].is_null()) {
-    Result<std::vector<std::string>> values = DecodeValueList(body["entitlements"], "entitlements");
-    if (!values) return std::unexpected(values.error());
-    input.entitlements = std::move(*values);
+  if (Present(body, "entitlements")) {
+    ASSIGN_OR_RETURN(input.entitlements, DecodeValueList(body["entitlements"], "entitlements"));
   }
-  if (body.contains("groups") && !body["groups"].is_null()) {
-    Result<std::vector<int64_t>> ids = DecodeIdList(body["groups"], "groups");
-    if (!ids) return std::unexpected(ids.error());
-    input.group_ids = std::move(*ids);
+  if (Present(body, "groups")) {
+    ASSIGN_OR_RETURN(input.group_ids, DecodeIdList(body["groups"], "groups"));
   }
   return input;
 }
@@ -134,10 +136,8 @@ Result<GroupInput> DecodeGroupInput(const json& body) {
   Result<std::optional<std::string>> name = OptionalString(body, "displayName");
   if (!name) return std::unexpected(name.error());
   input.display_name = std::move(*name);
-  if (body.contains("members") && !body["members"].is_null()) {
-    Result<std::vector<int64_t>> ids = DecodeIdList(body["members"], "members");
-    if (!ids) return std::unexpected(ids.error());
-    input.member_ids = std::move(*ids);
+  if (Present(body, "members")) {
+    ASSIGN_OR_RETURN(input.member_ids, DecodeIdList(body["members"], "members"));
   }
   return input;
 }

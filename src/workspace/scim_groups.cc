@@ -149,20 +149,11 @@ Result<Reply> ScimService::PatchGroup(const std::string& id,
   if (!found) return std::unexpected(found.error());
   store::Group group = std::move(*found);
   std::string original_name = group.display_name;
-  for (const PatchOperation& op : ops) {
-    if (!op.path.empty()) {
-      if (Status ok = ApplyGroupAttribute(op.path, op, op.value, group); !ok) {
-        return std::unexpected(ok.error());
-      }
-      continue;
-    }
-    if (!op.value.is_object()) return Invalid("A PATCH op without a path needs an object value.");
-    for (const auto& [key, value] : op.value.items()) {
-      if (Status ok = ApplyGroupAttribute(AsciiLower(key), op, value, group); !ok) {
-        return std::unexpected(ok.error());
-      }
-    }
-  }
+  Status patched = ForEachPatchedAttribute(
+      ops, [&group](const std::string& path, const PatchOperation& op, const json& value) {
+        return ApplyGroupAttribute(path, op, value, group);
+      });
+  if (!patched) return std::unexpected(patched.error());
   if (ops.empty()) return RenderGroup(group, 200);
   if (group.display_name != original_name && IsSystemGroup(original_name)) {
     return Invalid("System groups cannot be renamed.");

@@ -256,21 +256,11 @@ Result<Reply> ScimService::PatchPrincipal(ScimResource resource, const std::stri
   Result<std::vector<int64_t>> groups = deps_.store.GroupsOfPrincipal(state.principal.id);
   if (!groups) return std::unexpected(groups.error());
   state.group_ids = std::move(*groups);
-  for (const PatchOperation& op : ops) {
-    if (!op.path.empty()) {
-      if (Status ok = ApplyAttribute(op.path, op, op.value, state); !ok) {
-        return std::unexpected(ok.error());
-      }
-      continue;
-    }
-    // No path: the value is an object of attributes (RFC 7644 §3.5.2.1/3).
-    if (!op.value.is_object()) return Invalid("A PATCH op without a path needs an object value.");
-    for (const auto& [key, value] : op.value.items()) {
-      if (Status ok = ApplyAttribute(AsciiLower(key), op, value, state); !ok) {
-        return std::unexpected(ok.error());
-      }
-    }
-  }
+  Status patched = ForEachPatchedAttribute(
+      ops, [&state](const std::string& path, const PatchOperation& op, const json& value) {
+        return ApplyAttribute(path, op, value, state);
+      });
+  if (!patched) return std::unexpected(patched.error());
   if (ops.empty()) return RenderPrincipal(state.principal, 200);
   if (Status ok = CheckNotSelfDeactivation(was_active, state.principal, ctx); !ok) {
     return std::unexpected(ok.error());

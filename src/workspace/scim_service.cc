@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/encoding.h"
+#include "base/result_macros.h"
 #include "workspace/access.h"
 #include "workspace/json_input.h"
 #include "workspace/scim.h"
@@ -103,17 +104,15 @@ void ScimService::Changed(const store::AuditEvent& event) {
 }
 
 Result<Reply> ScimService::RenderPrincipal(const store::Principal& principal, int status) {
-  Result<DirectorySnapshot> dir = Snapshot(false);
-  if (!dir) return std::unexpected(dir.error());
-  Reply reply(EncodePrincipal(principal, *dir));
+  ASSIGN_OR_RETURN(DirectorySnapshot dir, Snapshot(false));
+  Reply reply(EncodePrincipal(principal, dir));
   reply.status = status;
   return reply;
 }
 
 Result<Reply> ScimService::RenderGroup(const store::Group& group, int status) {
-  Result<DirectorySnapshot> dir = Snapshot(true);
-  if (!dir) return std::unexpected(dir.error());
-  Reply reply(EncodeGroup(group, *dir));
+  ASSIGN_OR_RETURN(DirectorySnapshot dir, Snapshot(true));
+  Reply reply(EncodeGroup(group, dir));
   reply.status = status;
   return reply;
 }
@@ -218,25 +217,35 @@ Status ScimService::Delete(ScimResource resource, const std::string& id, const C
   return Ok();
 }
 
-Status ScimService::ValidateGroupIds(const std::vector<int64_t>& ids) {
+namespace {
+
+// Ok when lookup(id) finds every id; kInvalidArgument with missing(id) for the first it does
+// not; a store error as it is.
+template <class Lookup, class Missing>
+Status AllExist(const std::vector<int64_t>& ids, Lookup lookup, Missing missing) {
   for (int64_t id : ids) {
-    Result<store::Group> g = deps_.store.GetGroup(id);
-    if (g) continue;
-    if (g.error().code != ErrorCode::kNotFound) return std::unexpected(g.error());
-    return MakeError(ErrorCode::kInvalidArgument, "Group " + std::to_string(id) + " not found.");
+    auto found = lookup(id);
+    if (found) continue;
+    if (found.error().code != ErrorCode::kNotFound) return std::unexpected(found.error());
+    return MakeError(ErrorCode::kInvalidArgument, missing(id));
   }
   return Ok();
 }
 
+}  // namespace
+
+Status ScimService::ValidateGroupIds(const std::vector<int64_t>& ids) {
+  return AllExist(
+      ids, [this](int64_t id) { return deps_.store.GetGroup(id); },
+      [](int64_t id) { return "Group " + std::to_string(id) + " not found."; });
+}
+
 Status ScimService::ValidateMembers(const std::vector<int64_t>& ids) {
-  for (int64_t id : ids) {
-    Result<store::Principal> p = deps_.store.GetPrincipal(id);
-    if (p) continue;
-    if (p.error().code != ErrorCode::kNotFound) return std::unexpected(p.error());
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "Member " + std::to_string(id) + " is not a user or service principal.");
-  }
-  return Ok();
+  return AllExist(
+      ids, [this](int64_t id) { return deps_.store.GetPrincipal(id); },
+      [](int64_t id) {
+        return "Member " + std::to_string(id) + " is not a user or service principal.";
+      });
 }
 
 Status ScimService::CheckAdminsKeepActiveMember(const std::vector<int64_t>& member_ids) {

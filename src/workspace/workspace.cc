@@ -126,6 +126,23 @@ void Workspace::PurgeExpiredPats() {
   }
 }
 
+namespace {
+
+// A new user (not stored yet) whose display name is its user name.
+store::Principal NewUser(Random& random, const std::string& user_name,
+                         std::vector<std::string> entitlements, TimePoint now) {
+  store::Principal user;
+  user.id = NewScimId(random);
+  user.kind = store::PrincipalKind::kUser;
+  user.user_name = user_name;
+  user.display_name = user_name;
+  user.entitlements = std::move(entitlements);
+  user.created_at = now;
+  return user;
+}
+
+}  // namespace
+
 Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clock,
                                            Random& random, std::string admin_user_name) {
   if (admin_user_name.empty()) {
@@ -137,13 +154,8 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   AuditLog audit(store, clock);
   TimePoint now = clock.Now();
   BootstrapResult result;
-  store::Principal admin;
-  admin.id = NewScimId(random);
-  admin.kind = store::PrincipalKind::kUser;
-  admin.user_name = admin_user_name;
-  admin.display_name = admin_user_name;
-  admin.entitlements = {"workspace-access", "allow-cluster-create"};
-  admin.created_at = now;
+  store::Principal admin =
+      NewUser(random, admin_user_name, {"workspace-access", "allow-cluster-create"}, now);
   // Each write stores its audit event in its own transaction.
   store::AuditEvent admin_created =
       audit.Event("system", "principal.create", "principal:" + std::to_string(admin.id),
@@ -207,13 +219,7 @@ Result<store::Principal> EnsureActiveUser(store::Store& store, AuditLog& audit, 
     }
     return user;
   }
-  store::Principal fresh;
-  fresh.id = NewScimId(random);
-  fresh.kind = store::PrincipalKind::kUser;
-  fresh.user_name = user_name;
-  fresh.display_name = user_name;
-  fresh.entitlements = {"workspace-access"};
-  fresh.created_at = now;
+  store::Principal fresh = NewUser(random, user_name, {"workspace-access"}, now);
   store::AuditEvent event =
       audit.Event("system", "principal.create", "principal:" + std::to_string(fresh.id),
                   {{"name", user_name}, {"kind", "user"}, {"by", "recover-admin"}}, "");

@@ -7,6 +7,7 @@
 #include "app/config.h"
 #include "app/init.h"
 #include "base/encoding.h"
+#include "support/request.h"
 
 namespace latchkey::app::testing {
 namespace {
@@ -38,18 +39,15 @@ http::Response AppWorld::Dispatch(http::Request& request) {
 
 http::Response AppWorld::Call(std::string method, std::string target, std::string body,
                               std::string authorization, std::string content_type) {
-  http::Request request;
-  request.method = std::move(method);
-  request.target = std::move(target);
-  http::SplitTarget(request.target, request.path, request.query);
-  request.headers.emplace_back("Host", kWorldHost);
-  if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
-  if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
-  request.body = std::move(body);
-  request.remote_address = "192.0.2.1";
-  request.tls = true;
-  request.local_port = 443;
-  request.request_id = "world-setup";
+  latchkey::testing::RequestSpec spec{.method = std::move(method),
+                                      .target = std::move(target),
+                                      .host = kWorldHost,
+                                      .remote_address = "192.0.2.1",
+                                      .request_id = "world-setup"};
+  if (!authorization.empty()) spec.headers.emplace_back("Authorization", std::move(authorization));
+  if (!content_type.empty()) spec.headers.emplace_back("Content-Type", std::move(content_type));
+  spec.body = std::move(body);
+  http::Request request = latchkey::testing::MakeRequest(std::move(spec));
   return Dispatch(request);
 }
 

@@ -12,6 +12,7 @@
 
 #include "app_world.h"
 #include "base/encoding.h"
+#include "support/request.h"
 
 namespace latchkey::app::testing {
 namespace {
@@ -37,20 +38,17 @@ class IssueReproTest : public ::testing::Test {
   static http::Response Call(std::string method, std::string target, std::string body = "",
                              std::string host = kWorldHost,
                              std::vector<std::pair<std::string, std::string>> headers = {}) {
-    http::Request request;
-    request.method = std::move(method);
-    request.target = std::move(target);
-    http::SplitTarget(request.target, request.path, request.query);
-    request.headers.emplace_back("Host", std::move(host));
-    for (auto& h : headers) request.headers.push_back(std::move(h));
+    latchkey::testing::RequestSpec spec{.method = std::move(method),
+                                        .target = std::move(target),
+                                        .host = std::move(host),
+                                        .headers = std::move(headers),
+                                        .remote_address = "198.51.100.7",
+                                        .request_id = "repro"};
     if (!body.empty()) {
-      request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+      spec.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     }
-    request.body = std::move(body);
-    request.remote_address = "198.51.100.7";
-    request.tls = true;
-    request.local_port = 443;
-    request.request_id = "repro";
+    spec.body = std::move(body);
+    http::Request request = latchkey::testing::MakeRequest(std::move(spec));
     return world_->Dispatch(request);
   }
 

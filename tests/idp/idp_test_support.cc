@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "support/request.h"
 #include "support/seeded_signing_keys.h"
 
 #include "base/encoding.h"
@@ -71,18 +72,14 @@ void IdpTest::TearDown() {
 
 http::Response IdpTest::Call(std::string method, std::string target, std::string body,
                              const std::string& bearer, std::string content_type) {
-  http::Request request;
-  request.method = std::move(method);
-  request.target = std::move(target);
-  http::SplitTarget(request.target, request.path, request.query);
-  request.headers.emplace_back("Host", kHost);
-  if (!body.empty()) request.headers.emplace_back("Content-Type", std::move(content_type));
-  if (!bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + bearer);
-  request.body = std::move(body);
-  request.remote_address = "10.0.0.1";
-  request.tls = true;
-  request.local_port = 8443;
-  request.request_id = "req-1";
+  latchkey::testing::RequestSpec spec{.method = std::move(method),
+                                      .target = std::move(target),
+                                      .host = kHost,
+                                      .local_port = 8443};
+  if (!body.empty()) spec.headers.emplace_back("Content-Type", std::move(content_type));
+  if (!bearer.empty()) spec.headers.emplace_back("Authorization", "Bearer " + bearer);
+  spec.body = std::move(body);
+  http::Request request = latchkey::testing::MakeRequest(std::move(spec));
   return router_.Dispatch(request);
 }
 

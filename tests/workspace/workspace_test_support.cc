@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "support/request.h"
 #include "support/seeded_signing_keys.h"
 
 #include "crypto/files.h"
@@ -91,18 +92,15 @@ http::Response WorkspaceTest::Call(std::string method, std::string target, std::
 http::Response WorkspaceTest::CallWith(std::string method, std::string target,
                                        const http::HeaderList& headers, std::string body,
                                        std::string remote) {
-  http::Request request;
-  request.method = std::move(method);
-  request.target = std::move(target);
-  http::SplitTarget(request.target, request.path, request.query);
-  request.headers.emplace_back("Host", kHost);
-  request.headers.emplace_back("Content-Type", "text/json");  // as the legacy CLI sends
-  for (const auto& header : headers) request.headers.push_back(header);
-  request.body = std::move(body);
-  request.remote_address = std::move(remote);
-  request.tls = true;
-  request.local_port = 443;
-  request.request_id = "req-1";
+  latchkey::testing::RequestSpec spec{
+      .method = std::move(method),
+      .target = std::move(target),
+      .host = kHost,
+      .headers = {{"Content-Type", "text/json"}},  // as the legacy CLI sends
+      .body = std::move(body),
+      .remote_address = std::move(remote)};
+  for (const auto& header : headers) spec.headers.push_back(header);
+  http::Request request = latchkey::testing::MakeRequest(std::move(spec));
   return router_.Dispatch(request);
 }
 
