@@ -1,6 +1,8 @@
-// A numbered schema migration compiled into the binary. Every backend keeps its own SQL in
-// src/store/<backend>/migrations/NNNN_name.sql with the same numbering; the build embeds them
-// (embed_migrations.cmake) and the backend applies, at open, those above its schema_version.
+// A numbered schema migration compiled into the binary. Each is written once, for both
+// backends, in src/store/migrations/NNNN_name.sql (dialect tokens where the SQL differs); the
+// build turns it into each backend's text and embeds that (embed_migrations.cmake), and the
+// backend applies, at open, those above its schema_version (by number; the text is not
+// compared).
 #pragma once
 
 #include <span>
