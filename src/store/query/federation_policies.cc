@@ -13,6 +13,15 @@ namespace latchkey::store {
 using sql::Row;
 using sql::Session;
 
+namespace {
+
+// In the order of FederationPolicyColumns; 0 (the account) is stored as NULL.
+constexpr char kInsertPolicy[] =
+    "INSERT INTO federation_policies (" LATCHKEY_FEDERATION_POLICY_COLUMNS("service_principal_id")
+    ") VALUES (?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, ?, ?)";
+
+}  // namespace
+
 Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
                                           const AuditEvent* audit) {
   return Write(
@@ -20,31 +29,17 @@ Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int ma
       [&](Session& s) -> Status {
         // The count and the insert run in one transaction (PostgreSQL: serializable; SQLite
         // has one writer).
-        Result<int64_t> held =
-            s.Prepare("SELECT count(*) FROM federation_policies"
-                      " WHERE COALESCE(service_principal_id, 0) = ?")
-                .Bind(policy.service_principal_id)
-                .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
+        Result<int64_t> held = s.Prepare(
+                                    "SELECT count(*) FROM federation_policies"
+                                    " WHERE COALESCE(service_principal_id, 0) = ?")
+                                   .Bind(policy.service_principal_id)
+                                   .One(sql::IntFromRow, "count");
         if (!held) return std::unexpected(std::move(held).error());
         if (*held >= max_per_owner) {
           return MakeError(ErrorCode::kResourceExhausted,
                            "the most federation policies allowed already exist");
         }
-        return s
-            .Prepare("INSERT INTO federation_policies (uid, service_principal_id, policy_id,"
-                     " description, issuer, audiences, subject, subject_claim, created_at,"
-                     " updated_at) VALUES (?, NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, ?, ?, ?)")
-            .Bind(policy.uid)
-            .Bind(policy.service_principal_id)
-            .Bind(policy.policy_id)
-            .Bind(policy.description)
-            .Bind(policy.issuer)
-            .Bind(policy.audiences)
-            .Bind(policy.subject)
-            .Bind(policy.subject_claim)
-            .Bind(policy.created_at)
-            .Bind(policy.updated_at)
-            .Run();
+        return FederationPolicyColumns::Bind(s.Prepare(kInsertPolicy), policy).Run();
       },
       sql::Isolation::kSerializable);
 }
@@ -53,12 +48,12 @@ Result<FederationPolicy> TokenStore::GetFederationPolicy(int64_t service_princip
                                                          const std::string& policy_id) {
   return Read("GetFederationPolicy", [&](Session& s) {
     return s
-        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS
+        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
                  " FROM federation_policies"
                  " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
         .Bind(service_principal_id)
         .Bind(policy_id)
-        .One(FederationPolicyFromRow<Row>, "federation policy");
+        .One(FederationPolicyFromRow, "federation policy");
   });
 }
 
@@ -66,48 +61,44 @@ Result<std::vector<FederationPolicy>> TokenStore::ListFederationPolicies(
     int64_t service_principal_id) {
   return Read("ListFederationPolicies", [&](Session& s) {
     return s
-        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS
+        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
                  " FROM federation_policies WHERE COALESCE(service_principal_id, 0) = ?"
                  " ORDER BY created_at, {seq}")
         .Bind(service_principal_id)
-        .All(FederationPolicyFromRow<Row>);
+        .All(FederationPolicyFromRow);
   });
 }
 
 Status TokenStore::UpdateFederationPolicy(const FederationPolicy& policy,
                                           const AuditEvent* audit) {
   return Write("UpdateFederationPolicy", audit, [&](Session& s) -> Status {
-    Result<int64_t> updated =
-        s.Prepare("UPDATE federation_policies SET description = ?, issuer = ?,"
-                  " audiences = ?, subject = ?, subject_claim = ?, updated_at = ?"
-                  " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-            .Bind(policy.description)
-            .Bind(policy.issuer)
-            .Bind(policy.audiences)
-            .Bind(policy.subject)
-            .Bind(policy.subject_claim)
-            .Bind(policy.updated_at)
-            .Bind(policy.service_principal_id)
-            .Bind(policy.policy_id)
-            .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "federation policy not found");
-    return Ok();
+    return s
+        .Prepare(
+            "UPDATE federation_policies SET description = ?, issuer = ?,"
+            " audiences = ?, subject = ?, subject_claim = ?, updated_at = ?"
+            " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
+        .Bind(policy.description)
+        .Bind(policy.issuer)
+        .Bind(policy.audiences)
+        .Bind(policy.subject)
+        .Bind(policy.subject_claim)
+        .Bind(policy.updated_at)
+        .Bind(policy.service_principal_id)
+        .Bind(policy.policy_id)
+        .UpdateExisting("federation policy");
   });
 }
 
 Status TokenStore::DeleteFederationPolicy(int64_t service_principal_id,
                                           const std::string& policy_id, const AuditEvent* audit) {
   return Write("DeleteFederationPolicy", audit, [&](Session& s) -> Status {
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM federation_policies"
-                  " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-            .Bind(service_principal_id)
-            .Bind(policy_id)
-            .Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "federation policy not found");
-    return Ok();
+    return s
+        .Prepare(
+            "DELETE FROM federation_policies"
+            " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
+        .Bind(service_principal_id)
+        .Bind(policy_id)
+        .UpdateExisting("federation policy");
   });
 }
 

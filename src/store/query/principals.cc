@@ -22,7 +22,16 @@ using sql::PrincipalKindName;
 Result<std::vector<int64_t>> MembersOf(Session& s, int64_t group_id) {
   return s.Prepare("SELECT principal_id FROM group_members WHERE group_id = ? ORDER BY position")
       .Bind(group_id)
-      .All(IdFromRow<Row>);
+      .All(sql::IntFromRow);
+}
+
+// The group found by `group` (if any) with its members.
+Result<Group> WithMembers(Session& s, Result<Group> group) {
+  if (!group) return group;
+  Result<std::vector<int64_t>> members = MembersOf(s, group->id);
+  if (!members) return std::unexpected(std::move(members).error());
+  group->member_ids = std::move(*members);
+  return group;
 }
 
 // Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
@@ -52,18 +61,9 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 Status PrincipalStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
   return Write("CreatePrincipal", audit, [&](Session& s) {
-    return s
-        .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
-                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .Bind(principal.id)
-        .Bind(PrincipalKindName(principal.kind))
-        .Bind(principal.user_name)
-        .Bind(principal.application_id)
-        .Bind(principal.display_name)
-        .Bind(principal.external_id)
-        .BindBool(principal.active)
-        .Bind(principal.entitlements)
-        .Bind(principal.created_at)
+    return PrincipalColumns::Bind(s.Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
+                                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                                  principal)
         .Run();
   });
 }
@@ -72,7 +72,7 @@ Result<Principal> PrincipalStore::GetPrincipal(int64_t id) {
   return Read("GetPrincipal", [&](Session& s) {
     return s.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?")
         .Bind(id)
-        .One(PrincipalFromRow<Row>, "principal");
+        .One(PrincipalFromRow, "principal");
   });
 }
 
@@ -88,7 +88,7 @@ Result<Principal> PrincipalStore::FindUserByName(const std::string& user_name) {
             " FROM principals WHERE lower(user_name) = lower(?) AND user_name <> ''"
             " AND kind = 'user'"))
         .Bind(user_name)
-        .One(PrincipalFromRow<Row>, "user");
+        .One(PrincipalFromRow, "user");
   });
 }
 
@@ -99,7 +99,7 @@ Result<Principal> PrincipalStore::FindServicePrincipalByApplicationId(const std:
                  " FROM principals WHERE application_id = ? AND application_id <> ''"
                  " AND kind = 'service_principal'")
         .Bind(app_id)
-        .One(PrincipalFromRow<Row>, "service principal");
+        .One(PrincipalFromRow, "service principal");
   });
 }
 
@@ -108,16 +108,15 @@ Result<std::vector<Principal>> PrincipalStore::ListPrincipals(PrincipalKind kind
     return s
         .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id")
         .Bind(PrincipalKindName(kind))
-        .All(PrincipalFromRow<Row>);
+        .All(PrincipalFromRow);
   });
 }
 
 Status PrincipalStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
   return Write("UpdatePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> updated =
-        s.Prepare(
-             "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
-             " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
+                  " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
             .Bind(principal.user_name)
             .Bind(principal.application_id)
             .Bind(principal.display_name)
@@ -125,9 +124,7 @@ Status PrincipalStore::UpdatePrincipal(const Principal& principal, const AuditEv
             .BindBool(principal.active)
             .Bind(principal.entitlements)
             .Bind(principal.id)
-            .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
+            .UpdateExisting("principal"));
     changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(principal.id)});
     return Ok();
   });
@@ -141,12 +138,15 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
       LATCHKEY_RETURN_IF_ERROR(
           s.Prepare("SELECT 1 FROM principals WHERE id = ? FOR UPDATE").Bind(id).Run());
     }
-    auto text = [](const Row& row) -> Result<std::string> { return row.Text(0); };
     Result<std::vector<std::string>> tokens =
-        s.Prepare("SELECT token_id FROM pats WHERE owner_id = ?").Bind(id).All(text);
+        s.Prepare("SELECT token_id FROM pats WHERE owner_id = ?")
+            .Bind(id)
+            .All(sql::TextColumnFromRow);
     if (!tokens) return std::unexpected(std::move(tokens).error());
     Result<std::vector<std::string>> secrets =
-        s.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = ?").Bind(id).All(text);
+        s.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = ?")
+            .Bind(id)
+            .All(sql::TextColumnFromRow);
     if (!secrets) return std::unexpected(std::move(secrets).error());
     Result<int64_t> grants = s.Prepare(
                                   "DELETE FROM token_permissions WHERE subject_id = ?"
@@ -155,9 +155,8 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
     // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
-    Result<int64_t> deleted = s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).UpdateExisting("principal"));
 
     for (std::string& token : *tokens)
       changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
@@ -173,10 +172,9 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
 Status PrincipalStore::CreateGroup(const Group& group, const AuditEvent* audit) {
   return Write("CreateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("INSERT INTO workspace_groups (id, display_name, created_at) VALUES (?, ?, ?)")
-            .Bind(group.id)
-            .Bind(group.display_name)
-            .Bind(group.created_at)
+        GroupColumns::Bind(
+            s.Prepare("INSERT INTO workspace_groups (" LATCHKEY_GROUP_COLUMNS ") VALUES (?, ?, ?)"),
+            group)
             .Run());
     LATCHKEY_RETURN_IF_ERROR(InsertMembers(s, group));
     AddPrincipalChanges({group.member_ids.begin(), group.member_ids.end()}, changes);
@@ -185,39 +183,28 @@ Status PrincipalStore::CreateGroup(const Group& group, const AuditEvent* audit) 
 }
 
 Result<Group> PrincipalStore::GetGroup(int64_t id) {
-  return Snapshot("GetGroup", [&](Session& s) -> Result<Group> {
-    Result<Group> group =
-        s.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = ?")
-            .Bind(id)
-            .One(GroupFromRow<Row>, "group");
-    if (!group) return group;
-    Result<std::vector<int64_t>> members = MembersOf(s, id);
-    if (!members) return std::unexpected(std::move(members).error());
-    group->member_ids = std::move(*members);
-    return group;
+  return Snapshot("GetGroup", [&](Session& s) {
+    return WithMembers(
+        s, s.Prepare("SELECT " LATCHKEY_GROUP_COLUMNS " FROM workspace_groups WHERE id = ?")
+               .Bind(id)
+               .One(GroupFromRow, "group"));
   });
 }
 
 Result<Group> PrincipalStore::FindGroupByName(const std::string& display_name) {
-  return Snapshot("FindGroupByName", [&](Session& s) -> Result<Group> {
-    Result<Group> group = s.Prepare(
-                               "SELECT id, display_name, created_at FROM workspace_groups"
-                               " WHERE display_name = ?")
+  return Snapshot("FindGroupByName", [&](Session& s) {
+    return WithMembers(s, s.Prepare("SELECT " LATCHKEY_GROUP_COLUMNS
+                                    " FROM workspace_groups WHERE display_name = ?")
                               .Bind(display_name)
-                              .One(GroupFromRow<Row>, "group");
-    if (!group) return group;
-    Result<std::vector<int64_t>> members = MembersOf(s, group->id);
-    if (!members) return std::unexpected(std::move(members).error());
-    group->member_ids = std::move(*members);
-    return group;
+                              .One(GroupFromRow, "group"));
   });
 }
 
 Result<std::vector<Group>> PrincipalStore::ListGroups() {
   return Snapshot("ListGroups", [&](Session& s) -> Result<std::vector<Group>> {
     Result<std::vector<Group>> groups =
-        s.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
-            .All(GroupFromRow<Row>);
+        s.Prepare("SELECT " LATCHKEY_GROUP_COLUMNS " FROM workspace_groups ORDER BY id")
+            .All(GroupFromRow);
     if (!groups) return groups;
     std::unordered_map<int64_t, Group*> by_id;
     for (Group& group : *groups) by_id[group.id] = &group;
@@ -237,12 +224,10 @@ Result<std::vector<Group>> PrincipalStore::ListGroups() {
 
 Status PrincipalStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
   return Write("UpdateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> updated = s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
-                                  .Bind(group.display_name)
-                                  .Bind(group.id)
-                                  .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "group not found");
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
+                                 .Bind(group.display_name)
+                                 .Bind(group.id)
+                                 .UpdateExisting("group"));
     Result<std::vector<int64_t>> old_members = MembersOf(s, group.id);
     if (!old_members) return std::unexpected(std::move(old_members).error());
     LATCHKEY_RETURN_IF_ERROR(
@@ -271,10 +256,8 @@ Status PrincipalStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
                                  .Update();
     if (!grants) return std::unexpected(std::move(grants).error());
     // Memberships go with the row (ON DELETE CASCADE).
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM workspace_groups WHERE id = ?").Bind(id).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "group not found");
+    LATCHKEY_RETURN_IF_ERROR(
+        s.Prepare("DELETE FROM workspace_groups WHERE id = ?").Bind(id).UpdateExisting("group"));
     if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
     AddPrincipalChanges({members->begin(), members->end()}, changes);
     return Ok();
@@ -285,7 +268,7 @@ Result<std::vector<int64_t>> PrincipalStore::GroupsOfPrincipal(int64_t principal
   return Read("GroupsOfPrincipal", [&](Session& s) {
     return s.Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
         .Bind(principal_id)
-        .All(IdFromRow<Row>);
+        .All(sql::IntFromRow);
   });
 }
 

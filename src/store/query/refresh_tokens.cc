@@ -14,16 +14,10 @@ namespace {
 
 // The record as it is, used_at and revoked included (a new token has neither).
 Status InsertRefreshToken(Session& s, const RefreshToken& t) {
-  return s
-      .Prepare("INSERT INTO oauth_refresh_tokens (" LATCHKEY_REFRESH_TOKEN_COLUMNS
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .Bind(t.token_hash)
-      .Bind(t.family_id)
-      .Bind(t.principal_id)
-      .Bind(t.client_id)
-      .Bind(t.scope)
-      .Bind(t.created_at)
-      .Bind(t.expires_at)
+  return RefreshTokenColumns::Bind(
+             s.Prepare("INSERT INTO oauth_refresh_tokens (" LATCHKEY_REFRESH_TOKEN_COLUMNS
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+             t)
       .Bind(t.used_at)
       .Bind(int64_t{t.revoked ? 1 : 0})
       .Run();
@@ -45,7 +39,7 @@ Result<std::vector<RefreshToken>> TokenStore::ListRefreshTokens() {
     return s
         .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
                  " FROM oauth_refresh_tokens ORDER BY created_at, token_hash")
-        .All(RefreshTokenFromRow<Row>);
+        .All(RefreshTokenFromRow);
   });
 }
 
@@ -59,7 +53,7 @@ Result<RefreshToken> TokenStore::GetRefreshToken(const std::string& token_hash) 
         .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
                  " FROM oauth_refresh_tokens WHERE token_hash = ?")
         .Bind(token_hash)
-        .One(RefreshTokenFromRow<Row>, "refresh token");
+        .One(RefreshTokenFromRow, "refresh token");
   });
 }
 
@@ -73,7 +67,7 @@ Result<RefreshToken> TokenStore::RotateRefreshToken(const std::string& old_hash,
         s.Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
                   " FROM oauth_refresh_tokens WHERE token_hash = ?{for_update}")
             .Bind(old_hash)
-            .One(RefreshTokenFromRow<Row>, "refresh token");
+            .One(RefreshTokenFromRow, "refresh token");
     if (!found) return std::unexpected(found.error());
     old = *found;
     if (old.used_at || old.revoked) {

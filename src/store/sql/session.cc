@@ -80,4 +80,11 @@ Result<int64_t> Statement::Update() {
   return Execute([](const Row&) -> Status { return Ok(); });
 }
 
+Status Statement::UpdateExisting(std::string_view what) {
+  Result<int64_t> changed = Update();
+  if (!changed) return std::unexpected(std::move(changed).error());
+  if (*changed == 0) return MakeError(ErrorCode::kNotFound, std::string(what) + " not found");
+  return Ok();
+}
+
 }  // namespace latchkey::store::sql

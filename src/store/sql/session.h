@@ -2,7 +2,7 @@
 // from a database session, whichever the backend. Each operation is written once over it; the
 // backends (sqlite/, postgres/) implement Session and Row over their own connection.
 //
-//   session.Prepare("SELECT ... WHERE token_id = ?").Bind(id).One(PatFromRow<Row>, "token")
+//   session.Prepare("SELECT ... WHERE token_id = ?").Bind(id).One(PatFromRow, "token")
 //
 // SQL text: positional `?` placeholders, and two tokens the backend fills in when it first
 // prepares the text (Translate): `{seq}` for the column that orders rows by insertion (SQLite's
@@ -121,6 +121,9 @@ class Statement {
   Status Run();
   // Runs it and returns the number of rows inserted, updated or deleted.
   Result<int64_t> Update();
+  // Runs an UPDATE or DELETE of rows that must exist: kNotFound "<what> not found" when it
+  // changed none.
+  Status UpdateExisting(std::string_view what);
 
   // Maps every row with `row` (Result<T>(const Row&)).
   template <class RowFn>
