@@ -8,13 +8,25 @@
 #include <span>
 #include <string_view>
 
+#include "base/result.h"
+
 namespace latchkey::store {
+
+namespace sql {
+class Session;
+}  // namespace sql
 
 struct Migration {
   int version;            // 1, 2, 3, ... without gaps
   std::string_view name;  // file name, e.g. "0001_init.sql"
   std::string_view sql;   // one or more statements
 };
+
+// Creates schema_version if needed and runs, in order, every migration above the recorded
+// version, recording each (by number and name). The backend's ApplyMigrations runs it inside
+// its write transaction (all or nothing). kFailedPrecondition if the database was migrated by
+// a newer binary.
+Status RunMigrations(sql::Session& session, std::span<const Migration> migrations);
 
 namespace sqlite {
 // The SQLite migrations, ordered by version (generated sqlite_migrations.cc).

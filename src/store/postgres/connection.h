@@ -96,6 +96,7 @@ class Statement {
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
   Statement& BindBool(bool value);
+  Statement& BindNull() { return Bind(std::optional<TimePoint>()); }  // a NULL typed BIGINT
 
   // Runs the statement, ignoring any rows.
   Status Run();

@@ -3,22 +3,18 @@
 #pragma once
 
 #include "store/postgres/connection.h"
-#include "store/sql/session.h"
+#include "store/sql/connection_session.h"
 
 namespace latchkey::store::postgres {
 
-class SqlSession final : public sql::Session {
+class SqlSession final : public sql::ConnectionSession<Connection, sql::kPostgres> {
  public:
-  explicit SqlSession(Connection& conn) : conn_(conn) {}
+  using ConnectionSession::ConnectionSession;
 
-  const sql::Dialect& dialect() const override { return sql::kPostgres; }
-  Status Exec(std::string_view sql) override { return conn_.Exec(std::string(sql)); }
+  // Runs the statement and reads the whole result; the count is PQcmdTuples.
   Result<int64_t> Execute(std::string_view sql, std::span<const sql::Param> params,
                           sql::FunctionRef<Status(const sql::Row&)> on_row,
                           bool first_row_only) override;
-
- private:
-  Connection& conn_;
 };
 
 }  // namespace latchkey::store::postgres

@@ -43,6 +43,7 @@ class Statement {
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
   Statement& BindNull();
+  Statement& BindBool(bool value) { return Bind(int64_t{value ? 1 : 0}); }  // INTEGER 0 or 1
 
   // Steps once: true if a row is available, false when done.
   Result<bool> Step();

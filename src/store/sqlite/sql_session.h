@@ -2,23 +2,19 @@
 // leased Connection, its cached prepared statements and its rows.
 #pragma once
 
-#include "store/sql/session.h"
+#include "store/sql/connection_session.h"
 #include "store/sqlite/connection.h"
 
 namespace latchkey::store::sqlite {
 
-class SqlSession final : public sql::Session {
+class SqlSession final : public sql::ConnectionSession<Connection, sql::kSqlite> {
  public:
-  explicit SqlSession(Connection& conn) : conn_(conn) {}
+  using ConnectionSession::ConnectionSession;
 
-  const sql::Dialect& dialect() const override { return sql::kSqlite; }
-  Status Exec(std::string_view sql) override { return conn_.Exec(std::string(sql)); }
+  // Steps the statement; the count is sqlite3_changes64.
   Result<int64_t> Execute(std::string_view sql, std::span<const sql::Param> params,
                           sql::FunctionRef<Status(const sql::Row&)> on_row,
                           bool first_row_only) override;
-
- private:
-  Connection& conn_;
 };
 
 }  // namespace latchkey::store::sqlite
