@@ -118,6 +118,11 @@ struct Columns {
     return record;
   }
 
+  // Runs `insert_sql`, an INSERT whose parameters are the members in order.
+  static Status Insert(sql::Session& session, std::string_view insert_sql, const Record& record) {
+    return Bind(session.Prepare(insert_sql), record).Run();
+  }
+
   // Binds the members in order (the next parameters of `statement`).
   static sql::Statement& Bind(sql::Statement&& statement, const Record& record) {
     return Bind(statement, record);

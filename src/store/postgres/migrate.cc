@@ -2,8 +2,6 @@
 
 #include <chrono>
 
-#include "store/postgres/sql_session.h"
-
 namespace latchkey::store::postgres {
 namespace {
 

@@ -4,7 +4,6 @@
 
 #include "store/postgres/migrate.h"
 #include "store/postgres/notification_listener.h"
-#include "store/postgres/sql_session.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -58,12 +57,6 @@ PostgresStore::~PostgresStore() = default;
 
 bool PostgresStore::ListeningForChanges() const { return notifications_->Ready(); }
 
-ChangeSubscription PostgresStore::AddChangeListener(ChangeListener listener) {
-  return listeners_.Add(std::move(listener));
-}
-
-void PostgresStore::NotifyLocal(const std::vector<Change>& changes) { listeners_.Notify(changes); }
-
 Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Change>& changes) {
   for (const Change& change : changes) {
     LATCHKEY_RETURN_IF_ERROR(
@@ -73,17 +66,11 @@ Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Chan
 }
 
 Status PostgresStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Read([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
+  return pool_->Read(SqlSession::Over(fn));
 }
 
 Status PostgresStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
+  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, SqlSession::Over(fn));
 }
 
 Status PostgresStore::RunWrite(sql::Isolation isolation,
@@ -102,8 +89,7 @@ Status PostgresStore::Write(Isolation isolation,
     LATCHKEY_RETURN_IF_ERROR(fn(session, changes));
     return SendNotifications(conn, changes);
   });
-  if (status) NotifyLocal(changes);
-  return status;
+  return NotifyIfCommitted(std::move(status), changes);
 }
 
 Status PostgresStore::Ping() {

@@ -23,14 +23,14 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/backend_store.h"
 #include "store/postgres/connection_pool.h"
-#include "store/store.h"
 
 namespace latchkey::store::postgres {
 
 class NotificationListener;
 
-class PostgresStore final : public Store {
+class PostgresStore final : public BackendStore {
  public:
   // Connects to `url` (postgresql://... or postgres://..., libpq's URI syntax), applies the
   // numbered migrations and starts listening for other replicas' changes. kInvalidArgument for
@@ -52,7 +52,6 @@ class PostgresStore final : public Store {
                   sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
 
   // Store.
-  ChangeSubscription AddChangeListener(ChangeListener listener) override;
   // SELECT 1 on a pooled session, giving up after 2 s (1 s of it waiting for a session).
   Status Ping() override;
   std::string backend() const override { return "postgresql"; }
@@ -69,11 +68,9 @@ class PostgresStore final : public Store {
   Status Write(Isolation isolation,
                sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn);
   Status SendNotifications(Connection& conn, const std::vector<Change>& changes);
-  void NotifyLocal(const std::vector<Change>& changes);
 
   std::unique_ptr<ConnectionPool> pool_;
   const std::string channel_;
-  ChangeListeners listeners_;
   // Declared last: destroyed (stopped and joined) first, while everything it calls still lives.
   std::unique_ptr<NotificationListener> notifications_;
 };

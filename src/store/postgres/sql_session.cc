@@ -1,14 +1,15 @@
-#include "store/postgres/sql_session.h"
-
+// Connection::Execute, the query layer's primitive on PostgreSQL.
 #include <algorithm>
 #include <charconv>
 
+#include "store/postgres/connection.h"
+
 namespace latchkey::store::postgres {
 
-Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::Param> params,
+Result<int64_t> Connection::Execute(std::string_view sql, std::span<const sql::Param> params,
                                     sql::FunctionRef<Status(const sql::Row&)> on_row,
                                     bool first_row_only) {
-  Statement stmt = conn_.Prepare(sql);
+  Statement stmt = Prepare(sql);
   sql::BindParams(stmt, params);
   Result<ResultPtr> result = stmt.Execute();
   if (!result) return std::unexpected(std::move(result).error());

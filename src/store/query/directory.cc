@@ -9,17 +9,15 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 namespace {
 
 Status InsertServicePrincipal(Session& s, const DirectoryServicePrincipal& sp) {
-  return ServicePrincipalColumns::Bind(
-             s.Prepare("INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS
-                       ") VALUES (?, ?, ?, ?, ?)"),
-             sp)
-      .Run();
+  return ServicePrincipalColumns::Insert(
+      s,
+      "INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+      sp);
 }
 
 // The client id (app_id) of an application, for change events; kNotFound if it is missing.
@@ -51,10 +49,8 @@ std::string AsciiLowerCopy(std::string s) {
 
 Status DirectoryStore::CreateTenant(const Tenant& tenant) {
   return Write("CreateTenant", [&](Session& s) {
-    return TenantColumns::Bind(
-               s.Prepare("INSERT INTO tenants (" LATCHKEY_TENANT_COLUMNS ") VALUES (?, ?, ?)"),
-               tenant)
-        .Run();
+    return TenantColumns::Insert(
+        s, "INSERT INTO tenants (" LATCHKEY_TENANT_COLUMNS ") VALUES (?, ?, ?)", tenant);
   });
 }
 
@@ -76,11 +72,9 @@ Result<std::vector<Tenant>> DirectoryStore::ListTenants() {
 Status DirectoryStore::CreateApplication(const Application& app,
                                          const DirectoryServicePrincipal& sp) {
   return Write("CreateApplication", [&](Session& s) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        ApplicationColumns::Bind(s.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
-                                           ") VALUES (?, ?, ?, ?, ?, ?, ?)"),
-                                 app)
-            .Run());
+    LATCHKEY_RETURN_IF_ERROR(ApplicationColumns::Insert(
+        s, "INSERT INTO applications (" LATCHKEY_APP_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+        app));
     if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
     return InsertServicePrincipal(s, sp);
   });
@@ -146,11 +140,11 @@ Status DirectoryStore::DeleteApplication(const std::string& object_id) {
 Status DirectoryStore::AddPasswordCredential(const PasswordCredential& credential,
                                              const AuditEvent* audit) {
   return Write("AddPasswordCredential", audit, [&](Session& s) {
-    return PasswordCredentialColumns::Bind(
-               s.Prepare("INSERT INTO password_credentials (" LATCHKEY_PASSWORD_CREDENTIAL_COLUMNS
-                         ") VALUES (?, ?, ?, ?, ?, ?, ?)"),
-               credential)
-        .Run();
+    return PasswordCredentialColumns::Insert(
+        s,
+        "INSERT INTO password_credentials (" LATCHKEY_PASSWORD_CREDENTIAL_COLUMNS
+        ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+        credential);
   });
 }
 
@@ -178,12 +172,11 @@ Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id
 Status DirectoryStore::AddCertificateCredential(const CertificateCredential& credential,
                                                 const AuditEvent* audit) {
   return Write("AddCertificateCredential", audit, [&](Session& s) {
-    return CertificateCredentialColumns::Bind(
-               s.Prepare(
-                   "INSERT INTO certificate_credentials (" LATCHKEY_CERTIFICATE_CREDENTIAL_COLUMNS
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?)"),
-               credential)
-        .Run();
+    return CertificateCredentialColumns::Insert(
+        s,
+        "INSERT INTO certificate_credentials (" LATCHKEY_CERTIFICATE_CREDENTIAL_COLUMNS
+        ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+        credential);
   });
 }
 

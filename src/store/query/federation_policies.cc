@@ -10,7 +10,6 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 namespace {
@@ -39,7 +38,7 @@ Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int ma
           return MakeError(ErrorCode::kResourceExhausted,
                            "the most federation policies allowed already exist");
         }
-        return FederationPolicyColumns::Bind(s.Prepare(kInsertPolicy), policy).Run();
+        return FederationPolicyColumns::Insert(s, kInsertPolicy, policy);
       },
       sql::Isolation::kSerializable);
 }

@@ -9,16 +9,12 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 Status KeyStore::AddSigningKey(const SigningKey& key) {
   return Write("AddSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        SigningKeyColumns::Bind(s.Prepare("INSERT INTO signing_keys (" LATCHKEY_SIGNING_KEY_COLUMNS
-                                          ") VALUES (?, ?, ?, ?)"),
-                                key)
-            .Run());
+    LATCHKEY_RETURN_IF_ERROR(SigningKeyColumns::Insert(
+        s, "INSERT INTO signing_keys (" LATCHKEY_SIGNING_KEY_COLUMNS ") VALUES (?, ?, ?, ?)", key));
     changes.push_back({ChangeKind::kSigningKeysChanged, key.kid});
     return Ok();
   });

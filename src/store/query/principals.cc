@@ -61,10 +61,10 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 Status PrincipalStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
   return Write("CreatePrincipal", audit, [&](Session& s) {
-    return PrincipalColumns::Bind(s.Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
-                                            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-                                  principal)
-        .Run();
+    return PrincipalColumns::Insert(s,
+                                    "INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    principal);
   });
 }
 
@@ -171,11 +171,8 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
 
 Status PrincipalStore::CreateGroup(const Group& group, const AuditEvent* audit) {
   return Write("CreateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        GroupColumns::Bind(
-            s.Prepare("INSERT INTO workspace_groups (" LATCHKEY_GROUP_COLUMNS ") VALUES (?, ?, ?)"),
-            group)
-            .Run());
+    LATCHKEY_RETURN_IF_ERROR(GroupColumns::Insert(
+        s, "INSERT INTO workspace_groups (" LATCHKEY_GROUP_COLUMNS ") VALUES (?, ?, ?)", group));
     LATCHKEY_RETURN_IF_ERROR(InsertMembers(s, group));
     AddPrincipalChanges({group.member_ids.begin(), group.member_ids.end()}, changes);
     return Ok();

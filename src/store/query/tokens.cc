@@ -9,7 +9,6 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 Result<std::vector<TokenPermission>> PrincipalStore::ListTokenPermissions() {
@@ -84,10 +83,8 @@ Status TokenStore::CreatePat(const Pat& pat, int quota, TimePoint now, const Aud
                        "principal " + std::to_string(pat.owner_id) + " already has " +
                            std::to_string(*live) + " tokens (quota " + std::to_string(quota) + ")");
     }
-    return PatColumns::Bind(s.Prepare("INSERT INTO pats (" LATCHKEY_PAT_COLUMNS
-                                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                            pat)
-        .Run();
+    return PatColumns::Insert(
+        s, "INSERT INTO pats (" LATCHKEY_PAT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", pat);
   });
 }
 
@@ -150,11 +147,9 @@ Result<int64_t> TokenStore::PurgeExpiredPats(TimePoint now) {
 
 Status TokenStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit) {
   return Write("CreateOAuthSecret", audit, [&](Session& s) {
-    return OAuthSecretColumns::Bind(
-               s.Prepare("INSERT INTO oauth_secrets (" LATCHKEY_OAUTH_SECRET_COLUMNS
-                         ") VALUES (?, ?, ?, ?, ?)"),
-               secret)
-        .Run();
+    return OAuthSecretColumns::Insert(
+        s, "INSERT INTO oauth_secrets (" LATCHKEY_OAUTH_SECRET_COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+        secret);
   });
 }
 

@@ -1,7 +1,8 @@
-// What the two backends' sql::Session implementations share: a session over one leased
-// connection of the backend (Exec runs on it as is), the parameters bound in order by kind,
-// and a sql::Row over the backend's own row. Each backend (sqlite/sql_session.*,
-// postgres/sql_session.*) adds only Execute: how its statement runs and hands out rows.
+// The query layer's Session over a backend's connection, written once: a backend's Connection
+// provides Exec and Execute (the one primitive: prepare, bind, run, hand out the rows; defined
+// in <backend>/sql_session.cc with BindParams and RowAdapter below), and
+// ConnectionSession<Connection, dialect> is its sql::Session (<backend>/connection.h names it
+// SqlSession).
 #pragma once
 
 #include <cstdint>
@@ -49,19 +50,30 @@ void BindParams(BackendStatement& stmt, std::span<const Param> params) {
   }
 }
 
-// A Session over one connection of type Connection (anything with Exec(const std::string&)),
-// speaking kDialect. The backend derives from it and defines Execute.
+// A Session over one connection of type Connection, speaking kDialect.
 template <class Connection, const Dialect& kDialect>
-class ConnectionSession : public Session {
+class ConnectionSession final : public Session {
  public:
   explicit ConnectionSession(Connection& conn) : conn_(conn) {}
 
-  const Dialect& dialect() const final { return kDialect; }
-  Status Exec(std::string_view sql) final { return conn_.Exec(std::string(sql)); }
+  // fn(Session&) as a function of the connection, for the backend's pool:
+  //   pool->Read(SqlSession::Over(fn))
+  template <class Fn>
+  static auto Over(Fn& fn) {
+    return [&fn](Connection& conn) {
+      ConnectionSession session(conn);
+      return fn(session);
+    };
+  }
 
- protected:
-  ~ConnectionSession() = default;
+  const Dialect& dialect() const override { return kDialect; }
+  Status Exec(std::string_view sql) override { return conn_.Exec(std::string(sql)); }
+  Result<int64_t> Execute(std::string_view sql, std::span<const Param> params,
+                          FunctionRef<Status(const Row&)> on_row, bool first_row_only) override {
+    return conn_.Execute(sql, params, on_row, first_row_only);
+  }
 
+ private:
   Connection& conn_;
 };
 

@@ -1,7 +1,5 @@
 #include "store/sqlite/migrate.h"
 
-#include "store/sqlite/sql_session.h"
-
 namespace latchkey::store::sqlite {
 
 Status ApplyMigrations(Connection& conn, std::span<const Migration> migrations) {

@@ -1,11 +1,12 @@
-#include "store/sqlite/sql_session.h"
+// Connection::Execute, the query layer's primitive on SQLite.
+#include "store/sqlite/connection.h"
 
 namespace latchkey::store::sqlite {
 
-Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::Param> params,
+Result<int64_t> Connection::Execute(std::string_view sql, std::span<const sql::Param> params,
                                     sql::FunctionRef<Status(const sql::Row&)> on_row,
                                     bool first_row_only) {
-  Statement stmt = conn_.Prepare(sql);
+  Statement stmt = Prepare(sql);
   sql::BindParams(stmt, params);
   sql::RowAdapter<Statement> row(stmt);
   for (;;) {
@@ -15,7 +16,7 @@ Result<int64_t> SqlSession::Execute(std::string_view sql, std::span<const sql::P
     LATCHKEY_RETURN_IF_ERROR(on_row(row));
     if (first_row_only) return 0;  // the statement is reset when it goes
   }
-  return sqlite3_changes64(conn_.raw());
+  return sqlite3_changes64(raw());
 }
 
 }  // namespace latchkey::store::sqlite

@@ -15,7 +15,6 @@
 #include "store/sqlite/backup.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/migrate.h"
-#include "store/sqlite/sql_session.h"
 
 namespace latchkey::store::sqlite {
 namespace {
@@ -124,28 +123,18 @@ void SqliteStore::WatchOtherProcesses() {
   while (!watch_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_watching_; })) {
     lock.unlock();
     Result<std::string> now = KeysFingerprint();  // a busy or failing read: try next time
-    if (now && seen && *now != *seen) listeners_.Notify({{ChangeKind::kSigningKeysChanged, ""}});
+    if (now && seen && *now != *seen) NotifyLocal({{ChangeKind::kSigningKeysChanged, ""}});
     if (now) seen = std::move(*now);
     lock.lock();
   }
 }
 
-ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
-  return listeners_.Add(std::move(listener));
-}
-
 Status SqliteStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Read([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
+  return pool_->Read(SqlSession::Over(fn));
 }
 
 Status SqliteStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->ReadSnapshot([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
+  return pool_->ReadSnapshot(SqlSession::Over(fn));
 }
 
 Status SqliteStore::RunWrite(sql::Isolation /*the one writer is serializable*/,
@@ -155,12 +144,7 @@ Status SqliteStore::RunWrite(sql::Isolation /*the one writer is serializable*/,
     SqlSession session(conn);
     return fn(session, changes);
   });
-  return Notify(std::move(status), changes);
-}
-
-Status SqliteStore::Notify(Status status, const std::vector<Change>& changes) {
-  if (status) listeners_.Notify(changes);
-  return status;
+  return NotifyIfCommitted(std::move(status), changes);
 }
 
 Status SqliteStore::Ping() {

@@ -20,14 +20,14 @@
 #include <vector>
 
 #include "base/result.h"
-#include "store/store.h"
+#include "store/backend_store.h"
 
 namespace latchkey::store::sqlite {
 
 class Connection;
 class ConnectionPool;
 
-class SqliteStore final : public Store {
+class SqliteStore final : public BackendStore {
  public:
   // Opens `path`, a database file or ":memory:" (a private in-memory database), and applies the
   // numbered migrations. A missing file is created with mode 0600 (its -wal and -shm files too).
@@ -46,7 +46,6 @@ class SqliteStore final : public Store {
                   sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
 
   // Store.
-  ChangeSubscription AddChangeListener(ChangeListener listener) override;
   Status Ping() override;
   std::string backend() const override { return "sqlite"; }
   PoolUsage pool_usage() const override;
@@ -54,14 +53,11 @@ class SqliteStore final : public Store {
  private:
   explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
 
-  // Returns `status`; when it is Ok, first tells every listener about `changes`.
-  Status Notify(Status status, const std::vector<Change>& changes);
   // The watcher of changes made by other processes (file databases only).
   void WatchOtherProcesses();
   Result<std::string> KeysFingerprint();
 
   std::unique_ptr<ConnectionPool> pool_;
-  ChangeListeners listeners_;
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;
   bool stop_watching_ = false;
