@@ -1,4 +1,4 @@
-// Connection::Execute, the query layer's primitive on PostgreSQL.
+// Connection::RunStatement, the query layer's primitive on PostgreSQL.
 #include <algorithm>
 #include <charconv>
 
@@ -6,11 +6,9 @@
 
 namespace latchkey::store::postgres {
 
-Result<int64_t> Connection::Execute(std::string_view sql, std::span<const sql::Param> params,
-                                    sql::FunctionRef<Status(const sql::Row&)> on_row,
-                                    bool first_row_only) {
-  Statement stmt = Prepare(sql);
-  sql::BindParams(stmt, params);
+Result<int64_t> Connection::RunStatement(Statement& stmt,
+                                         sql::FunctionRef<Status(const sql::Row&)> on_row,
+                                         bool first_row_only) {
   Result<ResultPtr> result = stmt.Execute();
   if (!result) return std::unexpected(std::move(result).error());
   const int rows =

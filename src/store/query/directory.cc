@@ -55,18 +55,14 @@ Status DirectoryStore::CreateTenant(const Tenant& tenant) {
 }
 
 Result<Tenant> DirectoryStore::GetTenant(const std::string& id) {
-  return Read("GetTenant", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_TENANT_COLUMNS " FROM tenants WHERE id = ?")
-        .Bind(id)
-        .One(TenantFromRow, "tenant");
-  });
+  return ReadOne("GetTenant", "SELECT " LATCHKEY_TENANT_COLUMNS " FROM tenants WHERE id = ?",
+                 TenantFromRow, "tenant", id);
 }
 
 Result<std::vector<Tenant>> DirectoryStore::ListTenants() {
-  return Read("ListTenants", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_TENANT_COLUMNS " FROM tenants ORDER BY created_at, {seq}")
-        .All(TenantFromRow);
-  });
+  return ReadAll("ListTenants",
+                 "SELECT " LATCHKEY_TENANT_COLUMNS " FROM tenants ORDER BY created_at, {seq}",
+                 TenantFromRow);
 }
 
 Status DirectoryStore::CreateApplication(const Application& app,
@@ -81,29 +77,22 @@ Status DirectoryStore::CreateApplication(const Application& app,
 }
 
 Result<Application> DirectoryStore::GetApplicationByAppId(const std::string& app_id) {
-  return Read("GetApplicationByAppId", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?")
-        .Bind(app_id)
-        .One(ApplicationFromRow, "application");
-  });
+  return ReadOne("GetApplicationByAppId",
+                 "SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?",
+                 ApplicationFromRow, "application", app_id);
 }
 
 Result<Application> DirectoryStore::GetApplicationByObjectId(const std::string& object_id) {
-  return Read("GetApplicationByObjectId", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?")
-        .Bind(object_id)
-        .One(ApplicationFromRow, "application");
-  });
+  return ReadOne("GetApplicationByObjectId",
+                 "SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?",
+                 ApplicationFromRow, "application", object_id);
 }
 
 Result<std::vector<Application>> DirectoryStore::ListApplications(const std::string& tenant_id) {
-  return Read("ListApplications", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_APP_COLUMNS
-                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, {seq}")
-        .Bind(tenant_id)
-        .All(ApplicationFromRow);
-  });
+  return ReadAll("ListApplications",
+                 "SELECT " LATCHKEY_APP_COLUMNS
+                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, {seq}",
+                 ApplicationFromRow, tenant_id);
 }
 
 Result<Application> DirectoryStore::FindApplicationByIdentifierUri(const std::string& uri) {
@@ -150,13 +139,10 @@ Status DirectoryStore::AddPasswordCredential(const PasswordCredential& credentia
 
 Result<std::vector<PasswordCredential>> DirectoryStore::ListPasswordCredentials(
     const std::string& app_object_id) {
-  return Read("ListPasswordCredentials", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PASSWORD_CREDENTIAL_COLUMNS
-                 " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}")
-        .Bind(app_object_id)
-        .All(PasswordCredentialFromRow);
-  });
+  return ReadAll("ListPasswordCredentials",
+                 "SELECT " LATCHKEY_PASSWORD_CREDENTIAL_COLUMNS
+                 " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}",
+                 PasswordCredentialFromRow, app_object_id);
 }
 
 Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id,
@@ -182,13 +168,10 @@ Status DirectoryStore::AddCertificateCredential(const CertificateCredential& cre
 
 Result<std::vector<CertificateCredential>> DirectoryStore::ListCertificateCredentials(
     const std::string& app_object_id) {
-  return Read("ListCertificateCredentials", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_CERTIFICATE_CREDENTIAL_COLUMNS
-                 " FROM certificate_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}")
-        .Bind(app_object_id)
-        .All(CertificateCredentialFromRow);
-  });
+  return ReadAll("ListCertificateCredentials",
+                 "SELECT " LATCHKEY_CERTIFICATE_CREDENTIAL_COLUMNS
+                 " FROM certificate_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}",
+                 CertificateCredentialFromRow, app_object_id);
 }
 
 Status DirectoryStore::RemoveCertificateCredential(const std::string& app_object_id,
@@ -208,37 +191,27 @@ Status DirectoryStore::CreateDirectoryServicePrincipal(const DirectoryServicePri
 
 Result<DirectoryServicePrincipal> DirectoryStore::GetDirectoryServicePrincipal(
     const std::string& object_id) {
-  return Read("GetDirectoryServicePrincipal", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE object_id = ?")
-        .Bind(object_id)
-        .One(ServicePrincipalFromRow, "service principal");
-  });
+  return ReadOne("GetDirectoryServicePrincipal",
+                 "SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE object_id = ?",
+                 ServicePrincipalFromRow, "service principal", object_id);
 }
 
 Result<DirectoryServicePrincipal> DirectoryStore::FindDirectoryServicePrincipal(
     const std::string& tenant_id, const std::string& app_id) {
-  return Read("FindDirectoryServicePrincipal", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?")
-        .Bind(tenant_id)
-        .Bind(app_id)
-        .One(ServicePrincipalFromRow, "service principal");
-  });
+  return ReadOne("FindDirectoryServicePrincipal",
+                 "SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?",
+                 ServicePrincipalFromRow, "service principal", tenant_id, app_id);
 }
 
 Result<std::vector<DirectoryServicePrincipal>> DirectoryStore::ListDirectoryServicePrincipals(
     const std::string& tenant_id) {
-  return Read("ListDirectoryServicePrincipals", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+  return ReadAll("ListDirectoryServicePrincipals",
+                 "SELECT " LATCHKEY_SP_COLUMNS
                  " FROM directory_service_principals WHERE tenant_id = ?"
-                 " ORDER BY created_at, {seq}")
-        .Bind(tenant_id)
-        .All(ServicePrincipalFromRow);
-  });
+                 " ORDER BY created_at, {seq}",
+                 ServicePrincipalFromRow, tenant_id);
 }
 
 Status DirectoryStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
@@ -327,13 +300,10 @@ Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential&
 
 Result<std::vector<FederatedIdentityCredential>> DirectoryStore::ListFederatedCredentials(
     const std::string& app_object_id) {
-  return Read("ListFederatedCredentials", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_FEDERATED_COLUMNS
-                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, {seq}")
-        .Bind(app_object_id)
-        .All(FederatedCredentialFromRow);
-  });
+  return ReadAll("ListFederatedCredentials",
+                 "SELECT " LATCHKEY_FEDERATED_COLUMNS
+                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, {seq}",
+                 FederatedCredentialFromRow, app_object_id);
 }
 
 Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential,

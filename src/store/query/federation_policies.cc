@@ -45,60 +45,39 @@ Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int ma
 
 Result<FederationPolicy> TokenStore::GetFederationPolicy(int64_t service_principal_id,
                                                          const std::string& policy_id) {
-  return Read("GetFederationPolicy", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
+  return ReadOne("GetFederationPolicy",
+                 "SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
                  " FROM federation_policies"
-                 " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-        .Bind(service_principal_id)
-        .Bind(policy_id)
-        .One(FederationPolicyFromRow, "federation policy");
-  });
+                 " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?",
+                 FederationPolicyFromRow, "federation policy", service_principal_id, policy_id);
 }
 
 Result<std::vector<FederationPolicy>> TokenStore::ListFederationPolicies(
     int64_t service_principal_id) {
-  return Read("ListFederationPolicies", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
+  return ReadAll("ListFederationPolicies",
+                 "SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
                  " FROM federation_policies WHERE COALESCE(service_principal_id, 0) = ?"
-                 " ORDER BY created_at, {seq}")
-        .Bind(service_principal_id)
-        .All(FederationPolicyFromRow);
-  });
+                 " ORDER BY created_at, {seq}",
+                 FederationPolicyFromRow, service_principal_id);
 }
 
 Status TokenStore::UpdateFederationPolicy(const FederationPolicy& policy,
                                           const AuditEvent* audit) {
-  return Write("UpdateFederationPolicy", audit, [&](Session& s) -> Status {
-    return s
-        .Prepare(
-            "UPDATE federation_policies SET description = ?, issuer = ?,"
-            " audiences = ?, subject = ?, subject_claim = ?, updated_at = ?"
-            " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-        .Bind(policy.description)
-        .Bind(policy.issuer)
-        .Bind(policy.audiences)
-        .Bind(policy.subject)
-        .Bind(policy.subject_claim)
-        .Bind(policy.updated_at)
-        .Bind(policy.service_principal_id)
-        .Bind(policy.policy_id)
-        .UpdateExisting("federation policy");
-  });
+  return WriteExisting("UpdateFederationPolicy", audit, std::nullopt,
+                       "UPDATE federation_policies SET description = ?, issuer = ?,"
+                       " audiences = ?, subject = ?, subject_claim = ?, updated_at = ?"
+                       " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?",
+                       "federation policy", policy.description, policy.issuer, policy.audiences,
+                       policy.subject, policy.subject_claim, policy.updated_at,
+                       policy.service_principal_id, policy.policy_id);
 }
 
 Status TokenStore::DeleteFederationPolicy(int64_t service_principal_id,
                                           const std::string& policy_id, const AuditEvent* audit) {
-  return Write("DeleteFederationPolicy", audit, [&](Session& s) -> Status {
-    return s
-        .Prepare(
-            "DELETE FROM federation_policies"
-            " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-        .Bind(service_principal_id)
-        .Bind(policy_id)
-        .UpdateExisting("federation policy");
-  });
+  return WriteExisting("DeleteFederationPolicy", audit, std::nullopt,
+                       "DELETE FROM federation_policies"
+                       " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?",
+                       "federation policy", service_principal_id, policy_id);
 }
 
 }  // namespace latchkey::store

@@ -21,12 +21,10 @@ Status KeyStore::AddSigningKey(const SigningKey& key) {
 }
 
 Result<std::vector<SigningKey>> KeyStore::ListSigningKeys() {
-  return Read("ListSigningKeys", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SIGNING_KEY_COLUMNS
-                 " FROM signing_keys ORDER BY created_at DESC, {seq} DESC")
-        .All(SigningKeyFromRow);
-  });
+  return ReadAll("ListSigningKeys",
+                 "SELECT " LATCHKEY_SIGNING_KEY_COLUMNS
+                 " FROM signing_keys ORDER BY created_at DESC, {seq} DESC",
+                 SigningKeyFromRow);
 }
 
 Status KeyStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
@@ -46,13 +44,8 @@ Status KeyStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
 }
 
 Status KeyStore::DeleteSigningKey(const std::string& kid) {
-  return Write("DeleteSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(s.Prepare("DELETE FROM signing_keys WHERE kid = ?")
-                                 .Bind(kid)
-                                 .UpdateExisting("signing key"));
-    changes.push_back({ChangeKind::kSigningKeysChanged, kid});
-    return Ok();
-  });
+  return WriteExisting("DeleteSigningKey", nullptr, Change{ChangeKind::kSigningKeysChanged, kid},
+                       "DELETE FROM signing_keys WHERE kid = ?", "signing key", kid);
 }
 
 Status AuditStore::AppendAudit(const AuditEvent& event) {
@@ -61,14 +54,10 @@ Status AuditStore::AppendAudit(const AuditEvent& event) {
 
 Result<std::vector<AuditEvent>> AuditStore::ListAudit(int64_t after_seq, int limit) {
   if (limit <= 0) return std::vector<AuditEvent>{};
-  return Read("ListAudit", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_AUDIT_COLUMNS
-                 " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
-        .Bind(after_seq)
-        .Bind(int64_t{limit})
-        .All(AuditEventFromRow);
-  });
+  return ReadAll("ListAudit",
+                 "SELECT " LATCHKEY_AUDIT_COLUMNS
+                 " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                 AuditEventFromRow, after_seq, int64_t{limit});
 }
 
 Result<int64_t> AuditStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {

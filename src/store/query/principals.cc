@@ -53,6 +53,26 @@ Status InsertMembers(Session& s, const Group& group) {
   return Ok();
 }
 
+// Lists a `kind` change for each id that `select_sql` (bound to `id`) returns.
+Status AddChangesFor(Session& s, const char* select_sql, int64_t id, ChangeKind kind,
+                     std::vector<Change>& changes) {
+  Result<std::vector<std::string>> ids = s.Prepare(select_sql).Bind(id).All(sql::TextColumnFromRow);
+  if (!ids) return std::unexpected(std::move(ids).error());
+  for (std::string& changed : *ids) changes.push_back({kind, std::move(changed)});
+  return Ok();
+}
+
+// Deletes the token grants `grants_sql` matches, then the row `row_sql` deletes (kNotFound
+// "<what> not found"), both bound to `id`; lists kPermissionsChanged if grants went.
+Status DeleteWithGrants(Session& s, const char* grants_sql, const char* row_sql,
+                        std::string_view what, int64_t id, std::vector<Change>& changes) {
+  Result<int64_t> grants = s.Prepare(grants_sql).Bind(id).Update();
+  if (!grants) return std::unexpected(std::move(grants).error());
+  LATCHKEY_RETURN_IF_ERROR(s.Prepare(row_sql).Bind(id).UpdateExisting(what));
+  if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+  return Ok();
+}
+
 void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& changes) {
   for (int64_t id : ids) changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(id)});
 }
@@ -69,11 +89,9 @@ Status PrincipalStore::CreatePrincipal(const Principal& principal, const AuditEv
 }
 
 Result<Principal> PrincipalStore::GetPrincipal(int64_t id) {
-  return Read("GetPrincipal", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?")
-        .Bind(id)
-        .One(PrincipalFromRow, "principal");
-  });
+  return ReadOne("GetPrincipal",
+                 "SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?",
+                 PrincipalFromRow, "principal", id);
 }
 
 Result<Principal> PrincipalStore::FindUserByName(const std::string& user_name) {
@@ -93,41 +111,26 @@ Result<Principal> PrincipalStore::FindUserByName(const std::string& user_name) {
 }
 
 Result<Principal> PrincipalStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
-  return Read("FindServicePrincipalByApplicationId", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+  return ReadOne("FindServicePrincipalByApplicationId",
+                 "SELECT " LATCHKEY_PRINCIPAL_COLUMNS
                  " FROM principals WHERE application_id = ? AND application_id <> ''"
-                 " AND kind = 'service_principal'")
-        .Bind(app_id)
-        .One(PrincipalFromRow, "service principal");
-  });
+                 " AND kind = 'service_principal'",
+                 PrincipalFromRow, "service principal", app_id);
 }
 
 Result<std::vector<Principal>> PrincipalStore::ListPrincipals(PrincipalKind kind) {
-  return Read("ListPrincipals", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id")
-        .Bind(PrincipalKindName(kind))
-        .All(PrincipalFromRow);
-  });
+  return ReadAll("ListPrincipals",
+                 "SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id",
+                 PrincipalFromRow, sql::PrincipalKindName(kind));
 }
 
 Status PrincipalStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
-  return Write("UpdatePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
-                  " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
-            .Bind(principal.user_name)
-            .Bind(principal.application_id)
-            .Bind(principal.display_name)
-            .Bind(principal.external_id)
-            .BindBool(principal.active)
-            .Bind(principal.entitlements)
-            .Bind(principal.id)
-            .UpdateExisting("principal"));
-    changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(principal.id)});
-    return Ok();
-  });
+  return WriteExisting(
+      "UpdatePrincipal", audit, Change{ChangeKind::kPrincipalChanged, std::to_string(principal.id)},
+      "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
+      " external_id = ?, active = ?, entitlements = ? WHERE id = ?",
+      "principal", principal.user_name, principal.application_id, principal.display_name,
+      principal.external_id, principal.active, principal.entitlements, principal.id);
 }
 
 Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
@@ -138,32 +141,16 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
       LATCHKEY_RETURN_IF_ERROR(
           s.Prepare("SELECT 1 FROM principals WHERE id = ? FOR UPDATE").Bind(id).Run());
     }
-    Result<std::vector<std::string>> tokens =
-        s.Prepare("SELECT token_id FROM pats WHERE owner_id = ?")
-            .Bind(id)
-            .All(sql::TextColumnFromRow);
-    if (!tokens) return std::unexpected(std::move(tokens).error());
-    Result<std::vector<std::string>> secrets =
-        s.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = ?")
-            .Bind(id)
-            .All(sql::TextColumnFromRow);
-    if (!secrets) return std::unexpected(std::move(secrets).error());
-    Result<int64_t> grants = s.Prepare(
-                                  "DELETE FROM token_permissions WHERE subject_id = ?"
-                                  " AND subject_kind IN ('user', 'service_principal')")
-                                 .Bind(id)
-                                 .Update();
-    if (!grants) return std::unexpected(std::move(grants).error());
     // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).UpdateExisting("principal"));
-
-    for (std::string& token : *tokens)
-      changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
-    for (std::string& secret : *secrets) {
-      changes.push_back({ChangeKind::kOAuthSecretDeleted, std::move(secret)});
-    }
-    if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    LATCHKEY_RETURN_IF_ERROR(AddChangesFor(s, "SELECT token_id FROM pats WHERE owner_id = ?", id,
+                                           ChangeKind::kPatDeleted, changes));
+    LATCHKEY_RETURN_IF_ERROR(AddChangesFor(s, "SELECT id FROM oauth_secrets WHERE principal_id = ?",
+                                           id, ChangeKind::kOAuthSecretDeleted, changes));
+    LATCHKEY_RETURN_IF_ERROR(DeleteWithGrants(s,
+                                              "DELETE FROM token_permissions WHERE subject_id = ?"
+                                              " AND subject_kind IN ('user', 'service_principal')",
+                                              "DELETE FROM principals WHERE id = ?", "principal",
+                                              id, changes));
     changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(id)});
     return Ok();
   });
@@ -246,27 +233,19 @@ Status PrincipalStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
   return Write("DeleteGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<std::vector<int64_t>> members = MembersOf(s, id);
     if (!members) return std::unexpected(std::move(members).error());
-    Result<int64_t> grants = s.Prepare(
-                                  "DELETE FROM token_permissions WHERE subject_kind = 'group'"
-                                  " AND subject_id = ?")
-                                 .Bind(id)
-                                 .Update();
-    if (!grants) return std::unexpected(std::move(grants).error());
     // Memberships go with the row (ON DELETE CASCADE).
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("DELETE FROM workspace_groups WHERE id = ?").Bind(id).UpdateExisting("group"));
-    if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    LATCHKEY_RETURN_IF_ERROR(DeleteWithGrants(
+        s, "DELETE FROM token_permissions WHERE subject_kind = 'group' AND subject_id = ?",
+        "DELETE FROM workspace_groups WHERE id = ?", "group", id, changes));
     AddPrincipalChanges({members->begin(), members->end()}, changes);
     return Ok();
   });
 }
 
 Result<std::vector<int64_t>> PrincipalStore::GroupsOfPrincipal(int64_t principal_id) {
-  return Read("GroupsOfPrincipal", [&](Session& s) {
-    return s.Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
-        .Bind(principal_id)
-        .All(sql::IntFromRow);
-  });
+  return ReadAll("GroupsOfPrincipal",
+                 "SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id",
+                 sql::IntFromRow, principal_id);
 }
 
 }  // namespace latchkey::store

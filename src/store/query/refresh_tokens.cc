@@ -34,12 +34,10 @@ Status TokenStore::CreateRefreshToken(const RefreshToken& token) {
 }
 
 Result<std::vector<RefreshToken>> TokenStore::ListRefreshTokens() {
-  return Read("ListRefreshTokens", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
-                 " FROM oauth_refresh_tokens ORDER BY created_at, token_hash")
-        .All(RefreshTokenFromRow);
-  });
+  return ReadAll("ListRefreshTokens",
+                 "SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                 " FROM oauth_refresh_tokens ORDER BY created_at, token_hash",
+                 RefreshTokenFromRow);
 }
 
 Status TokenStore::CopyRefreshToken(const RefreshToken& token) {
@@ -47,13 +45,10 @@ Status TokenStore::CopyRefreshToken(const RefreshToken& token) {
 }
 
 Result<RefreshToken> TokenStore::GetRefreshToken(const std::string& token_hash) {
-  return Read("GetRefreshToken", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
-                 " FROM oauth_refresh_tokens WHERE token_hash = ?")
-        .Bind(token_hash)
-        .One(RefreshTokenFromRow, "refresh token");
-  });
+  return ReadOne("GetRefreshToken",
+                 "SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                 " FROM oauth_refresh_tokens WHERE token_hash = ?",
+                 RefreshTokenFromRow, "refresh token", token_hash);
 }
 
 Result<RefreshToken> TokenStore::RotateRefreshToken(const std::string& old_hash,

@@ -12,12 +12,10 @@ namespace latchkey::store {
 using sql::Session;
 
 Result<std::vector<TokenPermission>> PrincipalStore::ListTokenPermissions() {
-  return Read("ListTokenPermissions", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_TOKEN_PERMISSION_COLUMNS
-                 " FROM token_permissions ORDER BY position")
-        .All(TokenPermissionFromRow);
-  });
+  return ReadAll("ListTokenPermissions",
+                 "SELECT " LATCHKEY_TOKEN_PERMISSION_COLUMNS
+                 " FROM token_permissions ORDER BY position",
+                 TokenPermissionFromRow);
 }
 
 Status PrincipalStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
@@ -89,33 +87,21 @@ Status TokenStore::CreatePat(const Pat& pat, int quota, TimePoint now, const Aud
 }
 
 Result<Pat> TokenStore::GetPat(const std::string& token_id) {
-  return Read("GetPat", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?")
-        .Bind(token_id)
-        .One(PatFromRow, "token");
-  });
+  return ReadOne("GetPat", "SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?",
+                 PatFromRow, "token", token_id);
 }
 
 Result<std::vector<Pat>> TokenStore::ListPats(int64_t owner_id, TimePoint now) {
-  return Read("ListPats", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PAT_COLUMNS
+  return ReadAll("ListPats",
+                 "SELECT " LATCHKEY_PAT_COLUMNS
                  " FROM pats WHERE (? = 0 OR owner_id = ?)"
-                 " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, {seq}")
-        .Bind(owner_id)
-        .Bind(owner_id)
-        .Bind(now)
-        .All(PatFromRow);
-  });
+                 " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, {seq}",
+                 PatFromRow, owner_id, owner_id, now);
 }
 
 Status TokenStore::DeletePat(const std::string& token_id, const AuditEvent* audit) {
-  return Write("DeletePat", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("DELETE FROM pats WHERE token_id = ?").Bind(token_id).UpdateExisting("token"));
-    changes.push_back({ChangeKind::kPatDeleted, token_id});
-    return Ok();
-  });
+  return WriteExisting("DeletePat", audit, Change{ChangeKind::kPatDeleted, token_id},
+                       "DELETE FROM pats WHERE token_id = ?", "token", token_id);
 }
 
 Status TokenStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
@@ -134,9 +120,7 @@ Status TokenStore::TouchPats(const std::vector<std::string>& token_ids, TimePoin
 }
 
 Result<int64_t> TokenStore::CountPats() {
-  return Read("CountPats", [&](Session& s) {
-    return s.Prepare("SELECT count(*) FROM pats").One(sql::IntFromRow, "count");
-  });
+  return ReadOne("CountPats", "SELECT count(*) FROM pats", sql::IntFromRow, "count");
 }
 
 Result<int64_t> TokenStore::PurgeExpiredPats(TimePoint now) {
@@ -154,39 +138,26 @@ Status TokenStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent
 }
 
 Result<OAuthSecret> TokenStore::GetOAuthSecret(const std::string& id) {
-  return Read("GetOAuthSecret", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_OAUTH_SECRET_COLUMNS " FROM oauth_secrets WHERE id = ?")
-        .Bind(id)
-        .One(OAuthSecretFromRow, "OAuth secret");
-  });
+  return ReadOne("GetOAuthSecret",
+                 "SELECT " LATCHKEY_OAUTH_SECRET_COLUMNS " FROM oauth_secrets WHERE id = ?",
+                 OAuthSecretFromRow, "OAuth secret", id);
 }
 
 Result<std::vector<OAuthSecret>> TokenStore::ListOAuthSecrets(int64_t principal_id) {
-  return Read("ListOAuthSecrets", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_OAUTH_SECRET_COLUMNS
-                 " FROM oauth_secrets WHERE principal_id = ? ORDER BY created_at, {seq}")
-        .Bind(principal_id)
-        .All(OAuthSecretFromRow);
-  });
+  return ReadAll("ListOAuthSecrets",
+                 "SELECT " LATCHKEY_OAUTH_SECRET_COLUMNS
+                 " FROM oauth_secrets WHERE principal_id = ? ORDER BY created_at, {seq}",
+                 OAuthSecretFromRow, principal_id);
 }
 
 Status TokenStore::DeleteOAuthSecret(const std::string& id, const AuditEvent* audit) {
-  return Write("DeleteOAuthSecret", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(s.Prepare("DELETE FROM oauth_secrets WHERE id = ?")
-                                 .Bind(id)
-                                 .UpdateExisting("OAuth secret"));
-    changes.push_back({ChangeKind::kOAuthSecretDeleted, id});
-    return Ok();
-  });
+  return WriteExisting("DeleteOAuthSecret", audit, Change{ChangeKind::kOAuthSecretDeleted, id},
+                       "DELETE FROM oauth_secrets WHERE id = ?", "OAuth secret", id);
 }
 
 Result<std::string> TokenStore::GetConf(const std::string& key) {
-  return Read("GetConf", [&](Session& s) {
-    return s.Prepare("SELECT value FROM conf WHERE key = ?")
-        .Bind(key)
-        .One(sql::TextColumnFromRow, "configuration key");
-  });
+  return ReadOne("GetConf", "SELECT value FROM conf WHERE key = ?", sql::TextColumnFromRow,
+                 "configuration key", key);
 }
 
 Status TokenStore::SetConf(const std::string& key, const std::string& value,
@@ -203,12 +174,8 @@ Status TokenStore::SetConf(const std::string& key, const std::string& value,
 }
 
 Status TokenStore::DeleteConf(const std::string& key, const AuditEvent* audit) {
-  return Write("DeleteConf", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("DELETE FROM conf WHERE key = ?").Bind(key).UpdateExisting("configuration key"));
-    changes.push_back({ChangeKind::kConfChanged, key});
-    return Ok();
-  });
+  return WriteExisting("DeleteConf", audit, Change{ChangeKind::kConfChanged, key},
+                       "DELETE FROM conf WHERE key = ?", "configuration key", key);
 }
 
 }  // namespace latchkey::store

@@ -1,8 +1,8 @@
 // The query layer's Session over a backend's connection, written once: a backend's Connection
-// provides Exec and Execute (the one primitive: prepare, bind, run, hand out the rows; defined
-// in <backend>/sql_session.cc with BindParams and RowAdapter below), and
-// ConnectionSession<Connection, dialect> is its sql::Session (<backend>/connection.h names it
-// SqlSession).
+// provides Exec, Prepare (a statement with BindNull, Bind and BindBool) and RunStatement (the
+// one primitive: run a bound statement and hand out its rows through RowAdapter, defined in
+// <backend>/sql_session.cc), and ConnectionSession<Connection, dialect> is its sql::Session
+// (<backend>/connection.h names it SqlSession).
 #pragma once
 
 #include <cstdint>
@@ -70,7 +70,9 @@ class ConnectionSession final : public Session {
   Status Exec(std::string_view sql) override { return conn_.Exec(std::string(sql)); }
   Result<int64_t> Execute(std::string_view sql, std::span<const Param> params,
                           FunctionRef<Status(const Row&)> on_row, bool first_row_only) override {
-    return conn_.Execute(sql, params, on_row, first_row_only);
+    auto statement = conn_.Prepare(sql);
+    BindParams(statement, params);
+    return conn_.RunStatement(statement, on_row, first_row_only);
   }
 
  private:

@@ -116,6 +116,12 @@ class Statement {
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
   Statement& BindBool(bool value) { return Add({Param::Kind::kBool, value ? 1 : 0, {}}); }
+  // Binds each of `values` in order, as Bind would (a bool as BindBool).
+  template <class... Values>
+  Statement& BindAll(const Values&... values) {
+    (BindOne(values), ...);
+    return *this;
+  }
 
   // Runs the statement, ignoring any rows.
   Status Run();
@@ -156,6 +162,14 @@ class Statement {
   }
 
  private:
+  template <class Value>
+  void BindOne(const Value& value) {
+    if constexpr (std::is_same_v<Value, bool>) {
+      BindBool(value);
+    } else {
+      Bind(value);
+    }
+  }
   Statement& Add(Param param);
   Result<int64_t> Execute(FunctionRef<Status(const Row&)> on_row, bool first_row_only = false);
 

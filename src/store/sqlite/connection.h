@@ -111,11 +111,11 @@ class Connection {
   Statement Prepare(std::string_view sql);
   // Runs one or more statements without caching (pragmas, migrations).
   Status Exec(const std::string& sql);
-  // The query layer's primitive (sql_session.cc): runs `sql` (prepared once, as above) with
-  // `params`, calls on_row for each row (only the first with first_row_only; its first error
-  // stops the run) and returns the rows changed. SqlSession below is its sql::Session.
-  Result<int64_t> Execute(std::string_view sql, std::span<const sql::Param> params,
-                          sql::FunctionRef<Status(const sql::Row&)> on_row, bool first_row_only);
+  // The query layer's primitive (sql_session.cc): runs the bound `stmt`, calls on_row for each
+  // row (only the first with first_row_only; its first error stops the run) and returns the
+  // rows changed. SqlSession below is the sql::Session over it.
+  Result<int64_t> RunStatement(Statement& stmt, sql::FunctionRef<Status(const sql::Row&)> on_row,
+                               bool first_row_only);
   // Runs `pragma` and returns the first column of every row.
   Result<std::vector<std::string>> Pragma(std::string_view pragma);
 

@@ -1,13 +1,11 @@
-// Connection::Execute, the query layer's primitive on SQLite.
+// Connection::RunStatement, the query layer's primitive on SQLite.
 #include "store/sqlite/connection.h"
 
 namespace latchkey::store::sqlite {
 
-Result<int64_t> Connection::Execute(std::string_view sql, std::span<const sql::Param> params,
-                                    sql::FunctionRef<Status(const sql::Row&)> on_row,
-                                    bool first_row_only) {
-  Statement stmt = Prepare(sql);
-  sql::BindParams(stmt, params);
+Result<int64_t> Connection::RunStatement(Statement& stmt,
+                                         sql::FunctionRef<Status(const sql::Row&)> on_row,
+                                         bool first_row_only) {
   sql::RowAdapter<Statement> row(stmt);
   for (;;) {
     Result<bool> has_row = stmt.Step();
