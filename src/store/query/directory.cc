@@ -277,15 +277,11 @@ Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential&
             .Bind(credential.app_object_id)
             .One(sql::TextColumnFromRow, "application");
     if (!app_id) return std::unexpected(std::move(app_id).error());
-    Result<int64_t> held =
+    LATCHKEY_RETURN_IF_ERROR(
         s.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = ?")
             .Bind(credential.app_object_id)
-            .One(sql::IntFromRow, "count");
-    if (!held) return std::unexpected(std::move(held).error());
-    if (*held >= max_per_app) {
-      return MakeError(ErrorCode::kResourceExhausted,
-                       "the application already has the most federated credentials allowed");
-    }
+            .RequireCountBelow(
+                max_per_app, "the application already has the most federated credentials allowed"));
     LATCHKEY_RETURN_IF_ERROR(
         FederatedCredentialColumns::Bind(
             s.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS

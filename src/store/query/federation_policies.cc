@@ -28,16 +28,12 @@ Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int ma
       [&](Session& s) -> Status {
         // The count and the insert run in one transaction (PostgreSQL: serializable; SQLite
         // has one writer).
-        Result<int64_t> held = s.Prepare(
-                                    "SELECT count(*) FROM federation_policies"
-                                    " WHERE COALESCE(service_principal_id, 0) = ?")
-                                   .Bind(policy.service_principal_id)
-                                   .One(sql::IntFromRow, "count");
-        if (!held) return std::unexpected(std::move(held).error());
-        if (*held >= max_per_owner) {
-          return MakeError(ErrorCode::kResourceExhausted,
-                           "the most federation policies allowed already exist");
-        }
+        LATCHKEY_RETURN_IF_ERROR(s.Prepare("SELECT count(*) FROM federation_policies"
+                                           " WHERE COALESCE(service_principal_id, 0) = ?")
+                                     .Bind(policy.service_principal_id)
+                                     .RequireCountBelow(max_per_owner,
+                                                        "the most federation policies allowed "
+                                                        "already exist"));
         return FederationPolicyColumns::Insert(s, kInsertPolicy, policy);
       },
       sql::Isolation::kSerializable);

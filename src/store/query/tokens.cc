@@ -162,15 +162,10 @@ Result<std::string> TokenStore::GetConf(const std::string& key) {
 
 Status TokenStore::SetConf(const std::string& key, const std::string& value,
                            const AuditEvent* audit) {
-  return Write("SetConf", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO conf (key, value) VALUES (?, ?)"
-                                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                                 .Bind(key)
-                                 .Bind(value)
-                                 .Run());
-    changes.push_back({ChangeKind::kConfChanged, key});
-    return Ok();
-  });
+  return WriteOne("SetConf", audit, Change{ChangeKind::kConfChanged, key},
+                  "INSERT INTO conf (key, value) VALUES (?, ?)"
+                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  key, value);
 }
 
 Status TokenStore::DeleteConf(const std::string& key, const AuditEvent* audit) {

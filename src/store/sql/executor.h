@@ -123,6 +123,17 @@ class Executor {
                const Params&... params) {
     return Read(operation, [&](Session& s) { return s.Prepare(sql).BindAll(params...).All(row); });
   }
+  // One write statement; `change`, if any, is published once it committed, `audit` stored
+  // with it.
+  template <class... Params>
+  Status WriteOne(std::string_view operation, const AuditEvent* audit, std::optional<Change> change,
+                  std::string_view sql, const Params&... params) {
+    return Write(operation, audit, [&](Session& s, std::vector<Change>& changes) -> Status {
+      LATCHKEY_RETURN_IF_ERROR(s.Prepare(sql).BindAll(params...).Run());
+      if (change) changes.push_back(*change);
+      return Ok();
+    });
+  }
   // An UPDATE or DELETE of a row that must exist (kNotFound "<what> not found" when it changed
   // none); `change`, if any, is published once it committed, `audit` stored with it.
   template <class... Params>

@@ -130,6 +130,9 @@ class Statement {
   // Runs an UPDATE or DELETE of rows that must exist: kNotFound "<what> not found" when it
   // changed none.
   Status UpdateExisting(std::string_view what);
+  // Runs a `SELECT count(*)` bounding a quota: kResourceExhausted `exhausted` when the count
+  // is `max` or more.
+  Status RequireCountBelow(int64_t max, std::string_view exhausted);
 
   // Maps every row with `row` (Result<T>(const Row&)).
   template <class RowFn>
