@@ -54,6 +54,8 @@ void BindParams(BackendStatement& stmt, std::span<const Param> params) {
 template <class Connection, const Dialect& kDialect>
 class ConnectionSession final : public Session {
  public:
+  using BackendConnection = Connection;
+
   explicit ConnectionSession(Connection& conn) : conn_(conn) {}
 
   // fn(Session&) as a function of the connection, for the backend's pool:

@@ -90,8 +90,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   return store;
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool)
-    : pool_(std::move(pool)) {}
+SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool) : PooledStore(std::move(pool)) {}
 
 SqliteStore::~SqliteStore() {
   {
@@ -129,24 +128,6 @@ void SqliteStore::WatchOtherProcesses() {
   }
 }
 
-Status SqliteStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Read(SqlSession::Over(fn));
-}
-
-Status SqliteStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->ReadSnapshot(SqlSession::Over(fn));
-}
-
-Status SqliteStore::RunWrite(sql::Isolation /*the one writer is serializable*/,
-                             sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
-  std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session, changes);
-  });
-  return NotifyIfCommitted(std::move(status), changes);
-}
-
 Status SqliteStore::Ping() {
   return pool_->Read([](Connection& conn) -> Status { return conn.Prepare("SELECT 1").Run(); });
 }
@@ -167,10 +148,6 @@ Status IntegrityCheck(Store& store) {
     return MakeError(ErrorCode::kFailedPrecondition, "integrity check needs the sqlite backend");
   }
   return sqlite->IntegrityCheck();
-}
-
-PoolUsage SqliteStore::pool_usage() const {
-  return {pool_->size(), pool_->in_use(), pool_->waiting()};
 }
 
 }  // namespace latchkey::store::sqlite
