@@ -1,13 +1,13 @@
 // Each table's columns as its record's members, written once and used both ways: a query that
 // reads a record selects the columns (LATCHKEY_*_COLUMNS) and maps each row with XFromRow; an
-// insert lists the same columns and binds the record with XColumns::Bind. Each column is read
-// and bound by the member's type (ColumnCodec below): text, integers, booleans, times (BIGINT
-// unix milliseconds, NULL for nullopt), string lists (JSON arrays) and enums (their names).
+// insert lists the same columns and binds the record with XColumns::Insert (or ::Bind). Each
+// column is read and bound by the member's type (ColumnCodec below): text, integers, booleans,
+// times (BIGINT unix milliseconds, NULL for nullopt), string lists (JSON arrays) and enums
+// (their names).
 //
-//   s.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?")
-//       .Bind(id).One(PatFromRow, "token");
-//   PatColumns::Bind(s.Prepare("INSERT INTO pats (" LATCHKEY_PAT_COLUMNS ") VALUES (?, ...)"),
-//                    pat).Run();
+//   ReadOne("GetPat", "SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?",
+//           PatFromRow, "token", id);
+//   PatColumns::Insert(s, "INSERT INTO pats (" LATCHKEY_PAT_COLUMNS ") VALUES (?, ...)", pat);
 #pragma once
 
 #include <cstdint>
