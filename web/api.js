@@ -16,10 +16,17 @@ export class ApiError extends Error {
 }
 
 // Builds the client. onInvalidToken(err) runs when the server no longer accepts the token.
-export function createApi(token, { onInvalidToken } = {}) {
+// With a PAT, the token goes in the Authorization header and no cookie is sent. Without one
+// (`token` null: signed in through an identity provider), the browser sends the HttpOnly
+// session cookie (same origin only) and every call carries the session's CSRF token, which
+// the server requires on every state-changing call (web_sessions.h).
+export function createApi(token, { onInvalidToken, csrf } = {}) {
   async function call(method, path, body) {
-    const headers = { Authorization: `Bearer ${token}`, Accept: "application/json" };
-    const init = { method, headers, cache: "no-store", credentials: "omit", redirect: "error" };
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else if (csrf) headers[csrf.header] = csrf.token;
+    const credentials = token ? "omit" : "same-origin";
+    const init = { method, headers, cache: "no-store", credentials, redirect: "error" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -150,9 +157,42 @@ export function createApi(token, { onInvalidToken } = {}) {
     deleteFederationPolicy: async (spId, policyId) =>
       call("DELETE", `${await federationBase(spId)}/${q(policyId)}`),
 
+    // The signed-in person's web sessions (latchkey, issue 24).
+    listMySessions: async () => (await call("GET", "/api/2.0/latchkey/web-sessions")).sessions || [],
+    listAllSessions: async () => (await call("GET", "/api/2.0/latchkey/web-sessions?all=true")).sessions || [],
+    revokeSession: (id) => call("DELETE", `/api/2.0/latchkey/web-sessions/${q(id)}`),
+    signOutSession: () => call("DELETE", "/api/2.0/latchkey/web-sessions/current"),
+
     // latchkey's audit listing (admins): events with seq > after, oldest first.
     listAudit: (after, limit) => call("GET", `/api/2.0/latchkey/audit?after=${after}&limit=${limit}`),
   };
+}
+
+// The page's sign-in options (providers, whether PAT sign-in is offered) and, when the browser
+// holds a live session cookie, that session's CSRF token. Both unauthenticated-safe: the
+// session call answers 401/403 when there is no session.
+export async function webConfig() {
+  try {
+    const r = await fetch("/sso/web/config", { cache: "no-store", credentials: "omit" });
+    return r.ok ? await r.json() : { providers: [], pat_sign_in: true };
+  } catch {
+    return { providers: [], pat_sign_in: true };
+  }
+}
+
+export async function currentWebSession() {
+  try {
+    const r = await fetch("/api/2.0/latchkey/web-sessions/current", {
+      cache: "no-store",
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!r.ok) return null;
+    const data = await r.json();
+    return data && data.csrf_token ? data : null;
+  } catch {
+    return null;
+  }
 }
 
 // token_id is the hex SHA-256 of the token value (spec §3.1): lets the page mark the token it

@@ -190,6 +190,36 @@ Status ValidateSso(const SsoConfig& sc) {
   return Ok();
 }
 
+// [web]: the web page's sessions (validated in ValidateWeb, after every source is applied).
+Status ApplyWeb(WebConfig& w, const toml::table& t, const std::string& path) {
+  auto seconds = [](int64_t v) { return std::chrono::seconds(std::clamp<int64_t>(v, -1, 1LL << 40)); };
+  if (auto v = t["session_idle_timeout_seconds"].value<int64_t>()) w.session_idle_timeout = seconds(*v);
+  if (auto v = t["session_absolute_timeout_seconds"].value<int64_t>()) {
+    w.session_absolute_timeout = seconds(*v);
+  }
+  if (auto v = t["max_sessions_per_user"].value<int64_t>()) {
+    w.max_sessions_per_user = static_cast<int>(std::clamp<int64_t>(*v, -1, 1'000'000));
+  }
+  if (t.contains("pat_sign_in")) {
+    auto v = t["pat_sign_in"].value<bool>();
+    if (!v) return MakeError(ErrorCode::kInvalidArgument, path + ": web.pat_sign_in must be true or false");
+    w.pat_sign_in = *v;
+  }
+  return Ok();
+}
+
+Status ValidateWeb(const WebConfig& w) {
+  if (w.session_idle_timeout.count() < 1 || w.session_idle_timeout.count() > 86400 ||
+      w.session_absolute_timeout < w.session_idle_timeout ||
+      w.session_absolute_timeout.count() > 30 * 86400 || w.max_sessions_per_user < 1 ||
+      w.max_sessions_per_user > 1000) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "web: session_idle_timeout_seconds 1-86400, session_absolute_timeout_seconds "
+                     "from the idle timeout to 2592000, max_sessions_per_user 1-1000");
+  }
+  return Ok();
+}
+
 Status ApplyFile(Config& c, const std::string& path) {
   if (!std::filesystem::exists(path)) return Ok();
   toml::table t;
@@ -306,6 +336,9 @@ Status ApplyFile(Config& c, const std::string& path) {
   }
   if (const toml::table* s = t["sso"].as_table()) {
     if (Status st = ApplySso(c.sso, *s, path); !st) return st;
+  }
+  if (const toml::table* w = t["web"].as_table()) {
+    if (Status st = ApplyWeb(c.web, *w, path); !st) return st;
   }
   return Ok();
 }
@@ -604,6 +637,7 @@ Result<Config> LoadConfig(const ConfigOverrides& flags, const Environment& env) 
     }
   }
   if (Status st = ValidateSso(c.sso); !st) return std::unexpected(st.error());
+  if (Status st = ValidateWeb(c.web); !st) return std::unexpected(st.error());
   while (c.public_url.ends_with('/')) c.public_url.pop_back();
   if (!c.public_url.empty() && !IsPublicUrl(c.public_url)) {
     return MakeError(ErrorCode::kInvalidArgument,

@@ -83,6 +83,14 @@ struct SsoConfig {
   std::vector<std::string> redirect_uris;
 };
 
+// [web]: the web page's sessions (issue 24; workspace/web_sessions.h).
+struct WebConfig {
+  std::chrono::seconds session_idle_timeout{30 * 60};
+  std::chrono::seconds session_absolute_timeout{12 * 3600};
+  int max_sessions_per_user = 20;
+  bool pat_sign_in = true;  // the page offers "Sign in with a personal access token"
+};
+
 struct Config {
   // The store settings OpenStore takes from [database].
   store::StoreOptions StoreOptions() const {
@@ -130,6 +138,7 @@ struct Config {
   std::vector<TrustedIssuerConfig> trusted_issuers;
   FederationConfig federation;
   SsoConfig sso;
+  WebConfig web;
 
   size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds header_timeout{10000};

@@ -410,6 +410,10 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     ws_options.u2m.refresh_token_lifetime = sc.refresh_token_lifetime;
     spdlog::info("sso: {} upstream provider(s); Databricks U2M is on", sc.providers.size());
   }
+  ws_options.web = {.idle_timeout = config.web.session_idle_timeout,
+                    .absolute_timeout = config.web.session_absolute_timeout,
+                    .max_per_user = config.web.max_sessions_per_user,
+                    .pat_sign_in = config.web.pat_sign_in};
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   http::Router router;

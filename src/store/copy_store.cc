@@ -189,6 +189,11 @@ Status CopyWorkspace(Store& from, Store& to) {
       from.ListRefreshTokens(), "refresh tokens",
       [](const RefreshToken& token) { return "refresh token of family " + token.family_id; },
       [&](const RefreshToken& token) { return to.CopyRefreshToken(token); }));
+  // Web page sessions (hashes only): people stay signed in across a move of the store.
+  LATCHKEY_RETURN_IF_ERROR(
+      CopyEach(from.ListWebSessions(0), "web sessions",
+               [](const WebSession& session) { return "web session " + session.id; },
+               [&](const WebSession& session) { return to.CopyWebSession(session); }));
 
   for (const char* key : kCopiedConfKeys) {
     Result<std::string> value = from.GetConf(key);

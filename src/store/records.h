@@ -175,6 +175,21 @@ struct RefreshToken {
   bool revoked = false;
 };
 
+// A web page session (issue 24; query/web_sessions.cc). The cookie's session id is never
+// stored: token_hash is its SHA-256 hex. `id` is a public random handle for lists and revocation.
+// expires_at is the absolute timeout; the idle timeout is measured from last_seen_at.
+struct WebSession {
+  std::string id;
+  std::string token_hash;
+  int64_t principal_id = 0;
+  std::string provider_id;
+  TimePoint created_at;
+  TimePoint last_seen_at;
+  TimePoint expires_at;
+  std::string address;     // bounded by the caller
+  std::string user_agent;  // truncated by the caller
+};
+
 // What changed, for cache invalidation in this process and in other replicas.
 enum class ChangeKind { kPatDeleted, kPrincipalChanged, kPermissionsChanged, kConfChanged,
                         kOAuthSecretDeleted, kCredentialChanged, kSigningKeysChanged };

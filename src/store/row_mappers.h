@@ -263,4 +263,13 @@ inline Result<RefreshToken> RefreshTokenFromRow(const sql::Row& row) {
   return t;
 }
 
+#define LATCHKEY_WEB_SESSION_COLUMNS                                                       \
+  "id, token_hash, principal_id, provider_id, created_at, last_seen_at, expires_at, address," \
+  " user_agent"
+using WebSessionColumns =
+    Columns<&WebSession::id, &WebSession::token_hash, &WebSession::principal_id,
+            &WebSession::provider_id, &WebSession::created_at, &WebSession::last_seen_at,
+            &WebSession::expires_at, &WebSession::address, &WebSession::user_agent>;
+inline constexpr auto WebSessionFromRow = &WebSessionColumns::Read;
+
 }  // namespace latchkey::store

@@ -206,6 +206,21 @@ class TokenStore : public virtual sql::Executor {
   // is (used_at and revoked kept).
   Result<std::vector<RefreshToken>> ListRefreshTokens();
   Status CopyRefreshToken(const RefreshToken& token);
+
+  // Web page sessions (issue 24; query/web_sessions.cc). Create, in one transaction: deletes
+  // every session expired at session.created_at (expires_at <= it, or last seen <= idle_cutoff),
+  // then the owner's oldest ones beyond max_per_principal - 1, then inserts `session`.
+  // Get: by token_hash, kNotFound if none. Touch: sets last_seen_at (missing id: no error).
+  // List: oldest first, principal_id 0 = everyone's. Delete: kNotFound when the id is unknown,
+  // or (owner_id != 0) is not owner_id's. Copy: one session as it is (CopyStore).
+  Status CreateWebSession(const WebSession& session, int max_per_principal,
+                          TimePoint idle_cutoff, const AuditEvent* audit = nullptr);
+  Result<WebSession> GetWebSession(const std::string& token_hash);
+  Status TouchWebSession(const std::string& id, TimePoint at);
+  Result<std::vector<WebSession>> ListWebSessions(int64_t principal_id);
+  Status DeleteWebSession(const std::string& id, int64_t owner_id,
+                          const AuditEvent* audit = nullptr);
+  Status CopyWebSession(const WebSession& session);
 };
 
 // The workspace's audit log (query/keys_audit.cc).

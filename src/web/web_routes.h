@@ -1,6 +1,7 @@
 // The web UI (issue #10): static files of web/ embedded at build time and served under /ui/.
-// The page uses only the public REST API, authenticating with a PAT it keeps in
-// sessionStorage and sends as a Bearer header: no cookie, so no CSRF by design.
+// The page uses only the public REST API, authenticating either with a PAT it keeps in
+// sessionStorage and sends as a Bearer header (no cookie), or, signed in through an identity
+// provider, with an HttpOnly session cookie plus a CSRF header (workspace/web_sessions.h).
 #pragma once
 
 #include <optional>

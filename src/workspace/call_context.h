@@ -11,7 +11,7 @@
 
 namespace latchkey::workspace {
 
-enum class AuthKind { kPat, kEntra, kWorkspaceOAuth };
+enum class AuthKind { kPat, kEntra, kWorkspaceOAuth, kWebSession };
 std::string_view AuthKindName(AuthKind kind);
 
 struct AuthenticatedPrincipal {
@@ -20,7 +20,7 @@ struct AuthenticatedPrincipal {
   bool is_admin = false;  // member of the "admins" group
   AuthKind kind = AuthKind::kPat;
   // PAT: its token id (hex SHA-256 of the value). JWT: its jti claim, else a SHA-256 prefix of
-  // the token. Never the token itself.
+  // the token. Web session: its public id (web_sessions.h). Never the token itself.
   std::string token_id;
 };
 

@@ -17,7 +17,13 @@
 #include "http/message.h"
 #include "workspace/services.h"
 
+namespace latchkey::sso {
+struct SignedIn;
+}
+
 namespace latchkey::workspace {
+
+class WebSessions;
 
 class OidcService {
  public:
@@ -41,6 +47,14 @@ class OidcService {
   // to client id, redirect URI and PKCE challenge) goes to the client's redirect URI.
   http::Response SsoCallback(const http::Request& request);
   bool u2m_enabled() const { return deps_.options.u2m.relying_party != nullptr; }
+
+  // The web page's sign-in (web_sessions.cc). GET /sso/web/config: the providers' buttons and
+  // whether the page offers PAT sign-in. GET /sso/web/start?provider=ID: to the provider, the
+  // state bound to this browser by a cookie; the callback (/sso/callback) then creates the
+  // session (WebSignedIn) or sends the browser back to /ui/?sso_error=<reason>.
+  http::Response WebConfig(const http::Request& request) const;
+  http::Response WebStart(const http::Request& request);
+  void AttachWebSessions(WebSessions* sessions) { web_sessions_ = sessions; }
 
  private:
   struct Client {
@@ -76,6 +90,11 @@ class OidcService {
   http::Response UserTokens(const http::Request& request, const store::Principal& user,
                             const std::string& client_id, const std::string& refresh_token,
                             const std::string& family);
+  bool IsWebSignIn(const http::Request& request, std::string_view state) const;
+  http::Response WebSignInDone(const http::Request& request, std::string_view refusal);
+  http::Response WebSignedIn(const http::Request& request, const sso::SignedIn& who,
+                             std::string_view state);
+  WebSessions* web_sessions_ = nullptr;
   struct PendingCode {
     int64_t principal_id = 0;
     std::string client_id;

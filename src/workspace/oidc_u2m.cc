@@ -240,6 +240,9 @@ http::Response OidcService::SsoCallback(const http::Request& request) {
     deps_.audit.RecordFailure("anonymous", "sso.sign_in_failed", "sso",
                               {{"reason", sso::RefusalName(result.error().refusal)}},
                               request.remote_address);
+    if (IsWebSignIn(request, Param(*q, "state"))) {
+      return WebSignInDone(request, sso::RefusalName(result.error().refusal));
+    }
     return Page(result.error().refusal == sso::Refusal::kUpstreamUnavailable ? 503 : 403,
                 "Sign-in failed",
                 "<p>You could not be signed in (" +
@@ -247,6 +250,9 @@ http::Response OidcService::SsoCallback(const http::Request& request) {
                     "). Start again from your application.</p>");
   }
   json c = json::parse(result->continuation, nullptr, false);
+  if (c.is_object() && c.value("kind", "") == "web") {
+    return WebSignedIn(request, *result, Param(*q, "state"));  // web_sessions.cc
+  }
   if (!c.is_object() || c.value("kind", "") != "u2m") {
     return Page(400, "Sign-in failed", "<p>Unknown sign-in.</p>");
   }

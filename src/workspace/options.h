@@ -109,6 +109,13 @@ struct WorkspaceOptions {
     std::chrono::seconds refresh_token_lifetime{30 * 86400};
     size_t max_code_bytes = 4 << 20;  // one-time codes waiting to be redeemed
   } u2m;
+  // The web page's sessions (issue 24, web_sessions.h): [web] in the config.
+  struct Web {
+    std::chrono::seconds idle_timeout{30 * 60};
+    std::chrono::seconds absolute_timeout{12 * 3600};
+    int max_per_user = 20;  // a user's oldest sessions beyond this end at the next sign-in
+    bool pat_sign_in = true;  // the page offers PAT sign-in (a page switch; web_sessions.h)
+  } web;
 };
 
 }  // namespace latchkey::workspace

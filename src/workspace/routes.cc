@@ -60,8 +60,11 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
   return [this, style, handler = std::move(handler)](http::Request& request) {
     // The one gate (Authenticator::Guard): a locked-out address's failures get 429 and write
     // nothing; a valid token from the same address is never slowed.
-    GuardResult guard = authenticator.Guard(request.Header("authorization"),
-                                            request.remote_address, request.Host());
+    // The web page's session cookie, only when no bearer is sent (web_sessions.h).
+    GuardResult guard = WebSessions::UsesCookie(request)
+                            ? web_sessions.Guard(request)
+                            : authenticator.Guard(request.Header("authorization"),
+                                                  request.remote_address, request.Host());
     if (!guard.auth) {
       if (guard.auth.error().code == ErrorCode::kResourceExhausted) {
         return RequestLimitExceeded(guard.retry_after);
@@ -370,6 +373,26 @@ void RegisterOidc(RouteTable& t) {
   t.router.Add("GET", "/sso/callback", [&s](http::Request& r) { return s.oidc.SsoCallback(r); });
 }
 
+void RegisterWebSessions(RouteTable& t) {
+  Services& s = t.s;
+  // The web page's sign-in and sessions (issue 24, web_sessions.h).
+  t.router.Add("GET", "/sso/web/config", [&s](http::Request& r) { return s.oidc.WebConfig(r); });
+  t.router.Add("GET", "/sso/web/start", [&s](http::Request& r) { return s.oidc.WebStart(r); });
+  const std::string base = "/api/2.0/latchkey/web-sessions";
+  t.Api("GET", base + "/current", [&s](const ApiCall& call, const CallContext& ctx) {
+    return s.web_sessions.Current(call, ctx);
+  });
+  t.Api("DELETE", base + "/current", [&s](const ApiCall& call, const CallContext& ctx) {
+    return s.web_sessions.SignOut(call, ctx);
+  });
+  t.Api("GET", base, [&s](const ApiCall& call, const CallContext& ctx) {
+    return s.web_sessions.List(call, ctx);
+  });
+  t.Api("DELETE", base + "/{session_id}", [&s](const ApiCall& call, const CallContext& ctx) {
+    return s.web_sessions.Revoke(call, ctx);
+  });
+}
+
 }  // namespace
 
 void Workspace::RegisterRoutes(http::Router& router) {
@@ -382,6 +405,7 @@ void Workspace::RegisterRoutes(http::Router& router) {
   RegisterOAuthSecrets(t);
   RegisterAuditAndFederation(t);
   RegisterOidc(t);
+  RegisterWebSessions(t);
 }
 
 }  // namespace latchkey::workspace

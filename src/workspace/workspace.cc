@@ -16,6 +16,7 @@ std::string_view AuthKindName(AuthKind kind) {
     case AuthKind::kPat: return "pat";
     case AuthKind::kEntra: return "entra";
     case AuthKind::kWorkspaceOAuth: return "oauth";
+    case AuthKind::kWebSession: return "web_session";
   }
   return "unknown";
 }
@@ -47,7 +48,10 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
       scim(deps),
       secrets(deps),
       federation_policies(deps),
-      oidc(deps) {}
+      web_sessions(deps),
+      oidc(deps) {
+  oidc.AttachWebSessions(&web_sessions);
+}
 
 void Services::OnChange(const store::Change& change) {
   switch (change.kind) {

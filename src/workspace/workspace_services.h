@@ -21,6 +21,7 @@
 #include "workspace/services.h"
 #include "workspace/token_management.h"
 #include "workspace/tokens.h"
+#include "workspace/web_sessions.h"
 #include "workspace/workspace_conf.h"
 
 namespace latchkey::workspace {
@@ -51,6 +52,7 @@ struct Services {
   ScimService scim;
   OAuthSecretService secrets;
   FederationPolicyService federation_policies;
+  WebSessions web_sessions;  // the page's cookie sessions (web_sessions.h)
   OidcService oidc;
 };
 

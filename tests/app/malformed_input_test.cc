@@ -70,6 +70,8 @@ constexpr Rule kRules[] = {
     // pages (RFC 6749 §4.1.2.1: never a redirect to an unvetted redirect_uri), issue 24.
     {"/oidc/v1/authorize", true, Family::kPlain, Credential::kNone},
     {"/sso/callback", true, Family::kPlain, Credential::kNone},
+    // The web page's sign-in (web_sessions.cc): its options, and the start of a sign-in.
+    {"/sso/web/", false, Family::kPlain, Credential::kNone},
     {"/oidc/", false, Family::kOAuth, Credential::kNone},
     {"/.well-known/databricks-config", true, Family::kOAuth, Credential::kNone},
     {"/oauth2/introspect", true, Family::kOAuth, Credential::kPat},

@@ -84,5 +84,28 @@ TEST_F(SsoConfigTest, RefusesMalformedProviders) {
   ExpectInvalid("[sso]\nredirect_uris = [\"http://app.example/cb\"]\n", "must be an https URL");
 }
 
+TEST_F(SsoConfigTest, WebSessionSettings) {
+  Result<Config> d = Load("");
+  ASSERT_TRUE(d.has_value()) << d.error().message;
+  EXPECT_EQ(d->web.session_idle_timeout, std::chrono::minutes(30));
+  EXPECT_EQ(d->web.session_absolute_timeout, std::chrono::hours(12));
+  EXPECT_EQ(d->web.max_sessions_per_user, 20);
+  EXPECT_TRUE(d->web.pat_sign_in);
+  Result<Config> c = Load("[web]\nsession_idle_timeout_seconds = 600\nsession_absolute_timeout_seconds = 3600\n"
+                          "max_sessions_per_user = 5\npat_sign_in = false\n");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->web.session_idle_timeout, std::chrono::seconds(600));
+  EXPECT_EQ(c->web.session_absolute_timeout, std::chrono::seconds(3600));
+  EXPECT_EQ(c->web.max_sessions_per_user, 5);
+  EXPECT_FALSE(c->web.pat_sign_in);
+  ExpectInvalid("[web]\nsession_idle_timeout_seconds = 0\n", "session_idle_timeout_seconds");
+  ExpectInvalid("[web]\nsession_idle_timeout_seconds = 90000\n", "session_idle_timeout_seconds");
+  ExpectInvalid("[web]\nsession_idle_timeout_seconds = 600\nsession_absolute_timeout_seconds = 60\n",
+                "session_absolute_timeout_seconds");
+  ExpectInvalid("[web]\nsession_absolute_timeout_seconds = 2592001\n", "session_absolute_timeout_seconds");
+  ExpectInvalid("[web]\nmax_sessions_per_user = 0\n", "max_sessions_per_user");
+  ExpectInvalid("[web]\npat_sign_in = \"no\"\n", "web.pat_sign_in");
+}
+
 }  // namespace
 }  // namespace latchkey::app

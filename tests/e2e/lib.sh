@@ -176,17 +176,49 @@ lk_grant_can_use() {
     -d "{\"access_control_list\":[{\"service_principal_name\":\"$1\",\"permission_level\":\"CAN_USE\"}]}" >/dev/null
 }
 
+# lk_loopback_tls DIR CA_NAME: a CA of its own (DIR/ca.pem) and a server certificate for
+# 127.0.0.1 it signed (DIR/srv.pem, DIR/srv.key).
+lk_loopback_tls() {
+  mkdir -p "$1"
+  (cd "$1" &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=$2" 2>/dev/null &&
+    openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null &&
+    printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf 2>/dev/null)
+}
+
+# lk_start_sso_upstream CALLBACK_URL: the upstream OpenID provider of the SSO tests (issue 24):
+# node oidc-provider (bench/node) with its development login screens over HTTPS on 127.0.0.1,
+# client "latchkey" redirecting to CALLBACK_URL. Sets UP (its issuer), UP_CA, UP_SECRET and
+# UP_SECRET_FILE (the client secret, a 0600 file).
+lk_start_sso_upstream() {
+  local provider_dir="$LK_SRC/bench/node/node_modules/oidc-provider"
+  if [ ! -d "$provider_dir" ]; then
+    (cd "$LK_SRC/bench/node" && npm ci --no-audit --no-fund --loglevel=error >&2) ||
+      { cannot_run "sso" "npm ci in bench/node failed"; finish; exit; }
+  fi
+  lk_loopback_tls "$LK_TMP/up" sso-test-ca
+  UP_CA="$LK_TMP/up/ca.pem"
+  UP_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  UP_SECRET_FILE="$LK_TMP/up/client_secret"
+  printf '%s\n' "$UP_SECRET" > "$UP_SECRET_FILE"
+  chmod 600 "$UP_SECRET_FILE"
+  local port
+  port=$(free_port)
+  node "$LK_SRC/tests/e2e/sso_upstream.mjs" "$provider_dir" "$port" "$LK_TMP/up/srv.pem" "$LK_TMP/up/srv.key" \
+    "$1" "$UP_SECRET" "$LK_TMP/up/ready" >"$LK_TMP/up/log" 2>&1 &
+  LK_PIDS+=("$!")
+  local i
+  for i in $(seq 1 100); do [ -s "$LK_TMP/up/ready" ] && break; sleep 0.1; done
+  UP="https://127.0.0.1:$port"
+}
+
 # lk_start_issuer: the test OpenID issuer (oidc_issuer.py) over HTTPS on 127.0.0.1, with a CA
 # of its own. Sets ISSUER_CA, ISS (issuers are $ISS/<name>), and the functions mint (a signed
 # token: issuer sub aud [--alg --kid --exp-in ...]) and mode (NAME ok|down|slow|big|...).
 lk_start_issuer() {
   ISSUER_PY="$LK_SRC/tests/e2e/oidc_issuer.py"
-  mkdir -p "$LK_TMP/issuer"
-  (cd "$LK_TMP/issuer" &&
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=fed-test-ca 2>/dev/null &&
-    openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null &&
-    printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
-    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf 2>/dev/null)
+  lk_loopback_tls "$LK_TMP/issuer" fed-test-ca
   ISSUER_CA="$LK_TMP/issuer/ca.pem"
   python3 "$ISSUER_PY" serve "$LK_TMP/issuer" "$LK_TMP/issuer/port" "$LK_TMP/issuer/srv.pem" "$LK_TMP/issuer/srv.key" \
     >"$LK_TMP/issuer/log" 2>&1 &

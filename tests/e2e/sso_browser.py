@@ -5,6 +5,8 @@ kept per host, like a browser), signs in on the upstream provider's development 
 LOGIN, accepts its consent page, and prints the first Location that starts with STOP_PREFIX
 (the client's redirect URI carrying code and state). If a page other than the provider's forms
 answers instead, prints "PAGE <status>" and the page's first 300 characters.
+With a fifth argument "--set-cookie", also prints each Set-Cookie header of the response that
+carried that Location, one per line, as "SET-COOKIE <header>" (the web page's session).
 """
 import re
 import sys
@@ -13,6 +15,7 @@ from urllib.parse import urljoin
 import requests
 
 start, ca, login, stop = sys.argv[1:5]
+show_cookies = sys.argv[5:6] == ["--set-cookie"]
 s = requests.Session()
 s.trust_env = False  # a CA bundle from the environment must not replace ours
 url, method, data = start, "GET", None
@@ -22,6 +25,9 @@ for _ in range(30):
         nxt = urljoin(url, r.headers["Location"])
         if nxt.startswith(stop):
             print(nxt)
+            if show_cookies:
+                for header in r.raw.headers.getlist("Set-Cookie"):
+                    print("SET-COOKIE " + header)
             sys.exit(0)
         url, method, data = nxt, "GET", None
         continue

@@ -6,27 +6,9 @@
 # person (created just in time), refresh rotation, family revocation on reuse; then attacks,
 # each refused while the genuine flow keeps working.
 source "$(dirname "$0")/lib.sh"
-PROVIDER_DIR="$LK_SRC/bench/node/node_modules/oidc-provider"
-if [ ! -d "$PROVIDER_DIR" ]; then
-  (cd "$LK_SRC/bench/node" && npm ci --no-audit --no-fund --loglevel=error >&2) || { cannot_run "sso" "npm ci in bench/node failed"; finish; exit; }
-fi
-
-mkdir -p "$LK_TMP/up"
-(cd "$LK_TMP/up" &&
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=sso-test-ca 2>/dev/null &&
-  openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 2>/dev/null &&
-  printf 'subjectAltName=IP:127.0.0.1\n' > ext.cnf &&
-  openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext.cnf 2>/dev/null)
-UP_PORT=$(free_port)
 LK_PORT=$(free_port)
-SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-printf '%s\n' "$SECRET" > "$LK_TMP/up/client_secret"
-chmod 600 "$LK_TMP/up/client_secret"
-node "$LK_SRC/tests/e2e/sso_upstream.mjs" "$PROVIDER_DIR" "$UP_PORT" "$LK_TMP/up/srv.pem" "$LK_TMP/up/srv.key" \
-  "https://127.0.0.1:$LK_PORT/sso/callback" "$SECRET" "$LK_TMP/up/ready" >"$LK_TMP/up/log" 2>&1 &
-LK_PIDS+=("$!")
-for i in $(seq 1 100); do [ -s "$LK_TMP/up/ready" ] && break; sleep 0.1; done
-UP="https://127.0.0.1:$UP_PORT"
+lk_start_sso_upstream "https://127.0.0.1:$LK_PORT/sso/callback"
+SECRET=$UP_SECRET
 check "the upstream provider serves its discovery document over HTTPS" \
   bash -c "curl -sf --cacert '$LK_TMP/up/ca.pem' '$UP/.well-known/openid-configuration' | jq -e '.issuer == \"$UP\"' >/dev/null"
 

@@ -85,6 +85,11 @@ std::string Dump(Store& store) {
         << t.client_id << " " << t.scope << " " << Ms(t.created_at) << " " << Ms(t.expires_at)
         << " " << Ms(t.used_at) << " " << t.revoked << "\n";
   }
+  for (const WebSession& w : Rows(store.ListWebSessions(0))) {
+    out << "web " << w.id << " " << w.token_hash << " " << w.principal_id << " " << w.provider_id
+        << " " << Ms(w.created_at) << " " << Ms(w.last_seen_at) << " " << Ms(w.expires_at) << " "
+        << w.address << " " << w.user_agent << "\n";
+  }
   for (const Pat& p : Rows(store.ListPats(0, TimePoint{}))) {
     out << "pat " << p.token_id << " " << p.owner_id << " " << p.created_by_id << " " << p.comment
         << " " << Ms(p.created_at) << " " << Ms(p.expires_at) << " " << Ms(p.last_used_day) << " "
@@ -184,6 +189,13 @@ void Populate(Store& store) {
   other.family_id = "fam-b";
   ASSERT_THAT(store.CreateRefreshToken(other), IsOk());
   ASSERT_TRUE(store.RevokeRefreshTokenFamily("fam-b").has_value());
+  ASSERT_THAT(store.CreateWebSession({.id = "ws-1", .token_hash = "wh-1", .principal_id = user.id,
+                                      .provider_id = "dev", .created_at = At(7),
+                                      .last_seen_at = At(7), .expires_at = At(900),
+                                      .address = "::1", .user_agent = "UA"},
+                                     20, At(0)),
+              IsOk());
+  ASSERT_THAT(store.TouchWebSession("ws-1", At(9)), IsOk());
   ASSERT_THAT(store.CreateFederationPolicy({.policy_id = "corp",
                                             .uid = "fp-1",
                                             .description = "idp",

@@ -327,5 +327,201 @@ TEST_F(NoU2mTest, DiscoveryAdvertisesOnlyWhatWorks) {
             "unsupported_grant_type");
 }
 
+
+// ---- The web page's sign-in and sessions (web_sessions.h), on the same provider ----
+
+namespace web {
+
+std::vector<std::string> SetCookies(const http::Response& r) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : r.headers)
+    if (IEquals(k, "Set-Cookie")) out.push_back(v);
+  return out;
+}
+
+// "name=value; ..." among the Set-Cookie headers -> value.
+std::string CookieSet(const http::Response& r, const std::string& name) {
+  for (const std::string& c : SetCookies(r)) {
+    if (c.starts_with(name + "=")) return c.substr(name.size() + 1, c.find(';') - name.size() - 1);
+  }
+  return "";
+}
+
+}  // namespace web
+
+class WebSignInTest : public U2mTest {
+ protected:
+  // A browser's call: its user agent (with a control character) and address.
+  http::Response Web(std::string method, std::string target, http::HeaderList headers = {}) {
+    headers.emplace_back("User-Agent", "Mozilla/5.0 (test)\x01");
+    return CallWith(std::move(method), std::move(target), headers, "", "10.0.0.7");
+  }
+  // start -> upstream -> callback, in one browser; the callback's response.
+  http::Response SignIn(const std::string& email, bool same_browser = true) {
+    http::Response start = Web("GET", "/sso/web/start?provider=corp");
+    EXPECT_EQ(start.status, 302) << start.body;
+    const std::string bound = web::CookieSet(start, "__Host-latchkey-signin");
+    EXPECT_FALSE(bound.empty());
+    http::HeaderList h;
+    if (same_browser) h.emplace_back("Cookie", "__Host-latchkey-signin=" + bound);
+    return Web("GET", SignInUpstream(HeaderOf(start, "Location"), email), h);
+  }
+  std::string SessionOf(const std::string& email) {
+    return web::CookieSet(SignIn(email), "__Host-latchkey-session");
+  }
+  http::HeaderList As(const std::string& sid) { return {{"Cookie", "__Host-latchkey-session=" + sid}}; }
+  int MeAs(const std::string& sid) { return Web("GET", "/api/2.0/preview/scim/v2/Me", As(sid)).status; }
+  size_t Rows() { return store_->ListWebSessions(0)->size(); }
+};
+
+TEST_F(WebSignInTest, SignInCreatesAHashedServerSideSession) {
+  CreateUser("ada@example.com");
+  http::Response cb = SignIn("ada@example.com");
+  ASSERT_EQ(cb.status, 302) << cb.body;
+  EXPECT_EQ(HeaderOf(cb, "Location"), "/ui/");
+  const std::string sid = web::CookieSet(cb, "__Host-latchkey-session");
+  ASSERT_EQ(sid.size(), 43u);
+  bool exact = false;
+  for (const std::string& c : web::SetCookies(cb)) {
+    exact = exact || c == "__Host-latchkey-session=" + sid +
+                              "; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=43200";
+  }
+  EXPECT_TRUE(exact) << "the cookie's attributes";
+  // Only the hash is stored; the row has the address and a printable, bounded user agent.
+  EXPECT_FALSE(store_->GetWebSession(sid).has_value());
+  Result<store::WebSession> row = store_->GetWebSession(crypto::Sha256Hex(sid));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->address, "10.0.0.7");
+  EXPECT_EQ(row->user_agent, "Mozilla/5.0 (test)?");
+  EXPECT_EQ(row->provider_id, "corp");
+  http::Response me = Web("GET", "/api/2.0/preview/scim/v2/Me", As(sid));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Body(me)["userName"], "ada@example.com");
+  // Two sign-ins, two different sessions.
+  EXPECT_NE(SessionOf("ada@example.com"), sid);
+}
+
+TEST_F(WebSignInTest, StateChangingCallsNeedTheCsrfTokenAndTheOrigin) {
+  CreateUser("ada@example.com");
+  const std::string sid = SessionOf("ada@example.com");
+  const std::string other = SessionOf("ada@example.com");
+  http::Response current = Web("GET", "/api/2.0/latchkey/web-sessions/current", As(sid));
+  ASSERT_EQ(current.status, 200) << current.body;
+  const std::string csrf = Body(current)["csrf_token"];
+  const std::string other_csrf = Body(Web("GET", "/api/2.0/latchkey/web-sessions/current", As(other)))["csrf_token"];
+  ASSERT_NE(csrf, other_csrf);
+  const std::string out = "/api/2.0/latchkey/web-sessions/current";
+  auto with = [&](http::HeaderList extra) {
+    http::HeaderList h = As(sid);
+    for (auto& e : extra) h.push_back(e);
+    return Web("DELETE", out, h).status;
+  };
+  EXPECT_EQ(with({}), 403) << "no CSRF token";
+  EXPECT_EQ(with({{"X-Latchkey-CSRF", other_csrf}}), 403) << "another session's token";
+  EXPECT_EQ(with({{"X-Latchkey-CSRF", csrf.substr(1) + "A"}}), 403) << "a wrong token";
+  EXPECT_EQ(with({{"X-Latchkey-CSRF", csrf}, {"Origin", "https://evil.example"}}), 403);
+  EXPECT_EQ(with({{"X-Latchkey-CSRF", csrf}, {"Sec-Fetch-Site", "same-site"}}), 403);
+  EXPECT_EQ(MeAs(sid), 200) << "nothing was signed out";
+  EXPECT_EQ(Rows(), 2u);
+  // A cross-site GET is refused too (Fetch Metadata).
+  http::HeaderList cross = As(sid);
+  cross.emplace_back("Sec-Fetch-Site", "cross-site");
+  EXPECT_EQ(Web("GET", "/api/2.0/preview/scim/v2/Me", cross).status, 403);
+  // The genuine sign-out: the row is gone, the cookie cleared, the cookie refused.
+  http::HeaderList good = As(sid);
+  good.emplace_back("X-Latchkey-CSRF", csrf);
+  good.emplace_back("Origin", std::string("https://") + kHost);
+  good.emplace_back("Sec-Fetch-Site", "same-origin");
+  http::Response signed_out = Web("DELETE", out, good);
+  ASSERT_EQ(signed_out.status, 200) << signed_out.body;
+  EXPECT_EQ(web::CookieSet(signed_out, "__Host-latchkey-session"), "");
+  EXPECT_EQ(Rows(), 1u);
+  EXPECT_EQ(MeAs(sid), 403);
+  EXPECT_EQ(MeAs(other), 200);
+}
+
+TEST_F(WebSignInTest, IdleAndAbsoluteTimeoutsAndBoundedLastSeen) {
+  CreateUser("ada@example.com");
+  const std::string idle = SessionOf("ada@example.com");
+  const std::string busy = SessionOf("ada@example.com");
+  const std::string hash = crypto::Sha256Hex(busy);
+  const TimePoint created = store_->GetWebSession(hash)->last_seen_at;
+  clock_.Advance(std::chrono::seconds(30));
+  EXPECT_EQ(MeAs(busy), 200);
+  EXPECT_EQ(store_->GetWebSession(hash)->last_seen_at, created) << "not written within a minute";
+  clock_.Advance(std::chrono::seconds(31));
+  EXPECT_EQ(MeAs(busy), 200);
+  EXPECT_EQ(store_->GetWebSession(hash)->last_seen_at, clock_.Now()) << "written after a minute";
+  // Idle: 30 minutes without a request.
+  clock_.Advance(std::chrono::minutes(29));
+  EXPECT_EQ(MeAs(busy), 200);
+  EXPECT_EQ(MeAs(idle), 403) << "unused for 30 minutes";
+  // Absolute: 12 hours after sign-in, however busy.
+  for (int i = 0; i < 12 * 3 - 2; ++i) {
+    clock_.Advance(std::chrono::minutes(20));
+    ASSERT_EQ(MeAs(busy), 200) << i;
+  }
+  clock_.Advance(std::chrono::minutes(20));
+  EXPECT_EQ(MeAs(busy), 403) << "past the absolute timeout";
+  // The next sign-in purges the expired rows.
+  EXPECT_EQ(Rows(), 2u);
+  SessionOf("ada@example.com");
+  EXPECT_EQ(Rows(), 1u);
+}
+
+TEST_F(WebSignInTest, RefusedSignInsCreateNoSession) {
+  CreateUser("ada@example.com");
+  // Another domain: back to the page with the reason, no cookie, no row, no user.
+  http::Response out = SignIn("mallory@evil.example");
+  EXPECT_EQ(HeaderOf(out, "Location"), "/ui/?sso_error=not_allowed");
+  EXPECT_EQ(web::CookieSet(out, "__Host-latchkey-session"), "");
+  // A callback opened in a browser that did not start the sign-in (login CSRF).
+  http::Response planted = SignIn("ada@example.com", /*same_browser=*/false);
+  EXPECT_EQ(web::CookieSet(planted, "__Host-latchkey-session"), "");
+  EXPECT_EQ(Rows(), 0u);
+  // A deactivated user.
+  const int64_t id = store_->FindUserByName("ada@example.com")->id;
+  const std::string sid = SessionOf("ada@example.com");
+  EXPECT_EQ(MeAs(sid), 200);
+  store::Principal p = *store_->GetPrincipal(id);
+  p.active = false;
+  ASSERT_TRUE(store_->UpdatePrincipal(p).has_value());  // the change empties the access cache
+  EXPECT_EQ(MeAs(sid), 403) << "a deactivated user's session is refused";
+  EXPECT_EQ(web::CookieSet(SignIn("ada@example.com"), "__Host-latchkey-session"), "");
+  // Forged cookies.
+  EXPECT_EQ(MeAs(std::string(43, 'A')), 403);
+  EXPECT_EQ(MeAs("short"), 403);
+}
+
+TEST_F(WebSignInTest, UsersRevokeTheirOwnSessionsAdminsAnyone) {
+  CreateUser("ada@example.com");
+  CreateUser("bob@example.com");
+  const std::string a1 = SessionOf("ada@example.com"), a2 = SessionOf("ada@example.com");
+  const std::string b1 = SessionOf("bob@example.com");
+  const std::string csrf = Body(Web("GET", "/api/2.0/latchkey/web-sessions/current", As(a1)))["csrf_token"];
+  json mine = Body(Web("GET", "/api/2.0/latchkey/web-sessions", As(a1)));
+  ASSERT_EQ(mine["sessions"].size(), 2u) << mine.dump();
+  EXPECT_EQ(Web("GET", "/api/2.0/latchkey/web-sessions?all=true", As(a1)).status, 403);
+  const std::string b1_id = store_->GetWebSession(crypto::Sha256Hex(b1))->id;
+  const std::string a2_id = store_->GetWebSession(crypto::Sha256Hex(a2))->id;
+  http::HeaderList h = As(a1);
+  h.emplace_back("X-Latchkey-CSRF", csrf);
+  EXPECT_EQ(Web("DELETE", "/api/2.0/latchkey/web-sessions/" + b1_id, h).status, 404) << "not hers";
+  EXPECT_EQ(MeAs(b1), 200);
+  EXPECT_EQ(Web("DELETE", "/api/2.0/latchkey/web-sessions/" + a2_id, h).status, 200);
+  EXPECT_EQ(MeAs(a2), 403);
+  EXPECT_EQ(Admin("GET", "/api/2.0/latchkey/web-sessions?all=true").status, 200);
+  EXPECT_EQ(Body(Admin("GET", "/api/2.0/latchkey/web-sessions?all=true"))["sessions"].size(), 2u);
+  EXPECT_EQ(Admin("DELETE", "/api/2.0/latchkey/web-sessions/" + b1_id).status, 200);
+  EXPECT_EQ(MeAs(b1), 403);
+  EXPECT_EQ(MeAs(a1), 200);
+  // Audited, without the session ids.
+  std::string audit = Admin("GET", "/api/2.0/latchkey/audit?after=0&limit=1000").body;
+  for (const char* action : {"web_session.created", "web_session.revoked"}) {
+    EXPECT_NE(audit.find(action), std::string::npos) << action;
+  }
+  for (const std::string& sid : {a1, a2, b1, csrf}) EXPECT_EQ(audit.find(sid), std::string::npos);
+}
+
 }  // namespace
 }  // namespace latchkey::workspace::testing

@@ -83,13 +83,21 @@ void WorkspaceTest::TearDown() {
 
 http::Response WorkspaceTest::Call(std::string method, std::string target, std::string body,
                                    const std::string& bearer, std::string remote) {
+  http::HeaderList headers;
+  if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+  return CallWith(std::move(method), std::move(target), headers, std::move(body), std::move(remote));
+}
+
+http::Response WorkspaceTest::CallWith(std::string method, std::string target,
+                                       const http::HeaderList& headers, std::string body,
+                                       std::string remote) {
   http::Request request;
   request.method = std::move(method);
   request.target = std::move(target);
   http::SplitTarget(request.target, request.path, request.query);
   request.headers.emplace_back("Host", kHost);
   request.headers.emplace_back("Content-Type", "text/json");  // as the legacy CLI sends
-  if (!bearer.empty()) request.headers.emplace_back("Authorization", "Bearer " + bearer);
+  for (const auto& header : headers) request.headers.push_back(header);
   request.body = std::move(body);
   request.remote_address = std::move(remote);
   request.tls = true;

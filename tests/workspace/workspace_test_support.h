@@ -50,6 +50,9 @@ class WorkspaceTest : public ::testing::Test {
 
   http::Response Call(std::string method, std::string target, std::string body = "",
                       const std::string& bearer = "", std::string remote = "10.0.0.1");
+  // Call with these headers (after Host and Content-Type) and no bearer.
+  http::Response CallWith(std::string method, std::string target, const http::HeaderList& headers,
+                          std::string body = "", std::string remote = "10.0.0.1");
   // Call with the admin's PAT.
   http::Response Admin(std::string method, std::string target, std::string body = "");
   static json Body(const http::Response& response);
