@@ -31,11 +31,11 @@ Status CheckKeyFileMode(const std::string& path) {
 
 }  // namespace
 
-SigningKeys::SigningKeys(store::Store& store, std::string key_dir, const Clock& clock,
+SigningKeys::SigningKeys(store::KeyStore& store, std::string key_dir, const Clock& clock,
                          std::chrono::seconds publish_for)
     : store_(store), key_dir_(std::move(key_dir)), clock_(clock), publish_for_(publish_for) {}
 
-Result<std::unique_ptr<SigningKeys>> SigningKeys::Open(store::Store& store, std::string key_dir,
+Result<std::unique_ptr<SigningKeys>> SigningKeys::Open(store::KeyStore& store, std::string key_dir,
                                                        const Clock& clock,
                                                        std::chrono::seconds publish_for) {
   std::unique_ptr<SigningKeys> keys(

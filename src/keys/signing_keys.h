@@ -30,7 +30,7 @@ class SigningKeys final : public jose::KeySource {
  public:
   // Loads every key in the store and its private key file. With no key at all, generates the
   // first one. kFailedPrecondition if a key file is missing or readable by others.
-  static Result<std::unique_ptr<SigningKeys>> Open(store::Store& store, std::string key_dir,
+  static Result<std::unique_ptr<SigningKeys>> Open(store::KeyStore& store, std::string key_dir,
                                                    const Clock& clock,
                                                    std::chrono::seconds publish_for);
 
@@ -70,12 +70,12 @@ class SigningKeys final : public jose::KeySource {
   struct Snapshot {
     std::vector<Entry> keys;  // current first
   };
-  SigningKeys(store::Store& store, std::string key_dir, const Clock& clock,
+  SigningKeys(store::KeyStore& store, std::string key_dir, const Clock& clock,
               std::chrono::seconds publish_for);
   Result<std::shared_ptr<const Snapshot>> Load() const;
   std::shared_ptr<const Snapshot> snapshot() const;
 
-  store::Store& store_;
+  store::KeyStore& store_;
   std::string key_dir_;
   const Clock& clock_;
   std::chrono::seconds publish_for_;

@@ -29,6 +29,16 @@ Result<T> Context(Result<T> result, const std::string& what) {
     if (Status latchkey_copy_ = Context((expr), (what)); !latchkey_copy_) return latchkey_copy_; \
   } while (0)
 
+// Copies each item that `listed` holds with copy(item) -> Status. A failure to list is
+// reported as "copy <list_what>: ...", a failure to copy as "copy <name(item)>: ...".
+template <class T, class Name, class Copy>
+Status CopyEach(Result<std::vector<T>> listed, const std::string& list_what, Name name, Copy copy) {
+  listed = Context(std::move(listed), list_what);
+  if (!listed) return std::unexpected(listed.error());
+  for (const T& item : *listed) LATCHKEY_COPY_TRY(copy(item), name(item));
+  return Ok();
+}
+
 Status RequireEmpty(Store& to) {
   Result<std::vector<Tenant>> tenants = Context(to.ListTenants(), "destination tenants");
   if (!tenants) return std::unexpected(tenants.error());
@@ -90,27 +100,22 @@ Status CopyDirectory(Store& from, Store& to) {
         LATCHKEY_COPY_TRY(to.DeleteDirectoryServicePrincipal(sp.object_id), what);
       }
 
-      Result<std::vector<PasswordCredential>> passwords =
-          Context(from.ListPasswordCredentials(app.object_id), what);
-      if (!passwords) return std::unexpected(passwords.error());
-      for (const PasswordCredential& credential : *passwords) {
-        LATCHKEY_COPY_TRY(to.AddPasswordCredential(credential),
-                          what + " password " + credential.key_id);
-      }
-      Result<std::vector<CertificateCredential>> certificates =
-          Context(from.ListCertificateCredentials(app.object_id), what);
-      if (!certificates) return std::unexpected(certificates.error());
-      for (const CertificateCredential& credential : *certificates) {
-        LATCHKEY_COPY_TRY(to.AddCertificateCredential(credential),
-                          what + " certificate " + credential.key_id);
-      }
-      Result<std::vector<FederatedIdentityCredential>> federated =
-          Context(from.ListFederatedCredentials(app.object_id), what);
-      if (!federated) return std::unexpected(federated.error());
-      for (const FederatedIdentityCredential& credential : *federated) {
-        LATCHKEY_COPY_TRY(to.AddFederatedCredential(credential, 1 << 30),
-                          what + " federated credential " + credential.id);
-      }
+      LATCHKEY_RETURN_IF_ERROR(CopyEach(
+          from.ListPasswordCredentials(app.object_id), what,
+          [&](const PasswordCredential& c) { return what + " password " + c.key_id; },
+          [&](const PasswordCredential& c) { return to.AddPasswordCredential(c); }));
+      LATCHKEY_RETURN_IF_ERROR(CopyEach(
+          from.ListCertificateCredentials(app.object_id), what,
+          [&](const CertificateCredential& c) { return what + " certificate " + c.key_id; },
+          [&](const CertificateCredential& c) { return to.AddCertificateCredential(c); }));
+      LATCHKEY_RETURN_IF_ERROR(CopyEach(
+          from.ListFederatedCredentials(app.object_id), what,
+          [&](const FederatedIdentityCredential& c) {
+            return what + " federated credential " + c.id;
+          },
+          [&](const FederatedIdentityCredential& c) {
+            return to.AddFederatedCredential(c, 1 << 30);
+          }));
     }
   }
   for (const Tenant& tenant : *tenants) {
@@ -153,53 +158,42 @@ Status CopyWorkspace(Store& from, Store& to) {
     if (principal.kind == PrincipalKind::kServicePrincipal) owners.push_back(principal.id);
   }
   for (int64_t owner : owners) {
-    Result<std::vector<FederationPolicy>> policies =
-        Context(from.ListFederationPolicies(owner), "federation policies");
-    if (!policies) return std::unexpected(policies.error());
-    for (const FederationPolicy& policy : *policies) {
-      LATCHKEY_COPY_TRY(to.CreateFederationPolicy(policy, INT_MAX),
-                        "federation policy " + policy.uid);
-    }
+    LATCHKEY_RETURN_IF_ERROR(CopyEach(
+        from.ListFederationPolicies(owner), "federation policies",
+        [](const FederationPolicy& p) { return "federation policy " + p.uid; },
+        [&](const FederationPolicy& p) { return to.CreateFederationPolicy(p, INT_MAX); }));
   }
   for (const Principal& principal : principals) {
-    Result<std::vector<OAuthSecret>> secrets =
-        Context(from.ListOAuthSecrets(principal.id), "OAuth secrets");
-    if (!secrets) return std::unexpected(secrets.error());
-    for (const OAuthSecret& secret : *secrets) {
-      LATCHKEY_COPY_TRY(to.CreateOAuthSecret(secret), "OAuth secret " + secret.id);
-    }
+    LATCHKEY_RETURN_IF_ERROR(CopyEach(
+        from.ListOAuthSecrets(principal.id), "OAuth secrets",
+        [](const OAuthSecret& secret) { return "OAuth secret " + secret.id; },
+        [&](const OAuthSecret& secret) { return to.CreateOAuthSecret(secret); }));
   }
-
-  Result<std::vector<Group>> groups = Context(from.ListGroups(), "groups");
-  if (!groups) return std::unexpected(groups.error());
-  for (const Group& group : *groups) {
-    LATCHKEY_COPY_TRY(to.CreateGroup(group), "group " + std::to_string(group.id));
-  }
+  LATCHKEY_RETURN_IF_ERROR(CopyEach(
+      from.ListGroups(), "groups",
+      [](const Group& group) { return "group " + std::to_string(group.id); },
+      [&](const Group& group) { return to.CreateGroup(group); }));
   Result<std::vector<TokenPermission>> grants =
       Context(from.ListTokenPermissions(), "token permissions");
   if (!grants) return std::unexpected(grants.error());
   LATCHKEY_COPY_TRY(to.ReplaceTokenPermissions(*grants, {}), "token permissions");
 
   // Expired PATs too: ListPats hides only those expired at the given instant (the epoch).
-  Result<std::vector<Pat>> pats = Context(from.ListPats(0, TimePoint{}), "PATs");
-  if (!pats) return std::unexpected(pats.error());
-  for (const Pat& pat : *pats) {
-    LATCHKEY_COPY_TRY(to.CreatePat(pat, INT_MAX, TimePoint{}), "PAT " + pat.token_id);
-  }
+  LATCHKEY_RETURN_IF_ERROR(CopyEach(
+      from.ListPats(0, TimePoint{}), "PATs", [](const Pat& pat) { return "PAT " + pat.token_id; },
+      [&](const Pat& pat) { return to.CreatePat(pat, INT_MAX, TimePoint{}); }));
 
   // U2M refresh tokens (hashes only), used and revoked ones too, so that a reused token is
   // still recognised, and its family revoked, on the copy.
-  Result<std::vector<RefreshToken>> refresh = Context(from.ListRefreshTokens(), "refresh tokens");
-  if (!refresh) return std::unexpected(refresh.error());
-  for (const RefreshToken& token : *refresh) {
-    LATCHKEY_COPY_TRY(to.CopyRefreshToken(token), "refresh token of family " + token.family_id);
-  }
+  LATCHKEY_RETURN_IF_ERROR(CopyEach(
+      from.ListRefreshTokens(), "refresh tokens",
+      [](const RefreshToken& token) { return "refresh token of family " + token.family_id; },
+      [&](const RefreshToken& token) { return to.CopyRefreshToken(token); }));
   // Web page sessions (hashes only): people stay signed in across a move of the store.
-  Result<std::vector<WebSession>> sessions = Context(from.ListWebSessions(0), "web sessions");
-  if (!sessions) return std::unexpected(sessions.error());
-  for (const WebSession& session : *sessions) {
-    LATCHKEY_COPY_TRY(to.CopyWebSession(session), "web session " + session.id);
-  }
+  LATCHKEY_RETURN_IF_ERROR(
+      CopyEach(from.ListWebSessions(0), "web sessions",
+               [](const WebSession& session) { return "web session " + session.id; },
+               [&](const WebSession& session) { return to.CopyWebSession(session); }));
 
   for (const char* key : kCopiedConfKeys) {
     Result<std::string> value = from.GetConf(key);

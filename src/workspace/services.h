@@ -13,7 +13,7 @@
 namespace latchkey::workspace {
 
 struct ServiceDeps {
-  store::Store& store;
+  store::WorkspaceStore& store;  // principals, groups, permissions and tokens
   const Clock& clock;
   Random& random;
   const WorkspaceOptions& options;

@@ -85,7 +85,7 @@ Status RevokePat(const ServiceDeps& deps, const store::Pat& pat, const CallConte
 }
 
 Result<std::vector<int64_t>> PrincipalsWithoutTokenPermission(
-    store::Store& store, const std::vector<int64_t>& principal_ids,
+    store::PrincipalStore& store, const std::vector<int64_t>& principal_ids,
     const std::vector<store::TokenPermission>& grants) {
   int64_t admins_group = 0;
   if (Result<store::Group> admins = store.FindGroupByName(kAdminsGroup); admins) {

@@ -56,7 +56,7 @@ Status RevokePat(const ServiceDeps& deps, const store::Pat& pat, const CallConte
 // CAN_MANAGE under `grants` (directly, through a group, or as admins). Groups and the admins
 // group are read from the store, never from a cache: the answer is about what was committed.
 Result<std::vector<int64_t>> PrincipalsWithoutTokenPermission(
-    store::Store& store, const std::vector<int64_t>& principal_ids,
+    store::PrincipalStore& store, const std::vector<int64_t>& principal_ids,
     const std::vector<store::TokenPermission>& grants);
 
 // Runs after every committed change that can take token permission away from `candidates`:

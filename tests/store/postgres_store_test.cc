@@ -19,6 +19,7 @@
 #include "store/postgres/migrate.h"
 #include "store/postgres/notification_listener.h"
 #include "store/postgres_test_support.h"
+#include "store/schema_0005.h"
 #include "store/store_contract_test.h"
 
 namespace latchkey::store::testing {
@@ -204,6 +205,55 @@ TEST_F(PostgresStoreTest, ReopeningAMigratedSchemaKeepsTheData) {
   EXPECT_THAT(second->GetPrincipal(1), IsOk());
   EXPECT_EQ(schema_->Query("SELECT count(*) FROM schema_version"),
             std::to_string(postgres::Migrations().size()));
+}
+
+// Columns (with type, nullability, default, identity), indexes, and constraints of the schema
+// `schema`, one line each, without the schema's name.
+std::string CatalogOf(const PostgresSchema& schema) {
+  const std::string name = "'" + schema.name() + "'";
+  return schema.Query(
+      "SELECT string_agg(line, E'\\n' ORDER BY line) FROM ("
+      " SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' ||"
+      "  is_nullable || ' ' || coalesce(column_default, '-') || ' ' || is_identity || ' ' ||"
+      "  ordinal_position AS line"
+      "  FROM information_schema.columns WHERE table_schema = " + name +
+      " UNION ALL SELECT 'index ' || replace(indexdef, " + name + " || '.', '')"
+      "  FROM pg_indexes WHERE schemaname = " + name +
+      " UNION ALL SELECT 'constraint ' || c.conrelid::regclass::text || ' ' || c.conname || ' ' ||"
+      "  pg_get_constraintdef(c.oid)"
+      "  FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace"
+      "  WHERE n.nspname = " + name + ") lines");
+}
+
+TEST_F(PostgresStoreTest, SchemaFromTheVersion5FilesMatchesAndOpens) {
+  // A schema migrated with the files each backend kept until the migrations were written once
+  // (tests/store/testdata/schema_0005/postgres) ...
+  FrozenMigrations old = LoadSchema0005("postgres");
+  auto migrate = [](const PostgresSchema& schema, std::span<const Migration> migrations) {
+    Result<postgres::ConnectionConfig> config = postgres::ConnectionConfig::FromUrl(schema.url());
+    ASSERT_THAT(config, IsOk());
+    Result<std::unique_ptr<postgres::Connection>> conn =
+        postgres::Connection::Open(*config, "schema_0005_test");
+    ASSERT_THAT(conn, IsOk());
+    ASSERT_THAT(postgres::ApplyMigrations(**conn, migrations), IsOk());
+  };
+  migrate(*schema_, old.migrations);
+  // ... has the same catalog as one migrated with today's first five (generated from
+  // src/store/migrations/) ...
+  PostgresSchema fresh(*PostgresTestUrl());
+  migrate(fresh, postgres::Migrations().first(old.migrations.size()));
+  const std::string old_catalog = CatalogOf(*schema_);
+  EXPECT_NE(old_catalog.find("column principals.active boolean NO"), std::string::npos)
+      << old_catalog;
+  EXPECT_EQ(old_catalog, CatalogOf(fresh));
+
+  // ... and today's binary opens it (applying whatever came after version 5) and works.
+  std::unique_ptr<Store> store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_THAT(store->CreatePrincipal(User(1)), IsOk());
+  ASSERT_THAT(store->CreatePat(MakePat("t1", 1), 5, At(0)), IsOk());
+  EXPECT_THAT(store->GetPat("t1"), IsOk());
+  EXPECT_THAT(store->FindUserByName("U1"), IsOk());
 }
 
 TEST_F(PostgresStoreTest, NewerSchemaIsFailedPrecondition) {

@@ -80,5 +80,41 @@ TEST(ExecutorSeamTest, EveryOperationIsObservedOnceUnderItsMethodName) {
   EXPECT_THAT(observer.seen(), Not(Contains("CountPats")));
 }
 
+// A record is read through its table's column list (row_mappers.h): a column that does not
+// decode is kInternal naming what is corrupt, never a default value; the first corrupt column
+// in select order is the one reported.
+TEST(ColumnListTest, ACorruptColumnIsInternalNotADefault) {
+  Result<std::unique_ptr<sqlite::SqliteStore>> opened = sqlite::SqliteStore::Open(":memory:");
+  ASSERT_THAT(opened, IsOk());
+  sqlite::SqliteStore& store = **opened;
+  const TimePoint at = FromUnixMillis(1'700'000'000'000);
+  ASSERT_THAT(store.CreatePrincipal(Principal{.id = 7,
+                                              .user_name = "ann@example.com",
+                                              .entitlements = {"workspace-access"},
+                                              .created_at = at}),
+              IsOk());
+  Result<Principal> intact = store.GetPrincipal(7);
+  ASSERT_THAT(intact, IsOk());
+  EXPECT_THAT(intact->entitlements, ElementsAre("workspace-access"));
+  auto corrupt = [&](const char* sql) {
+    return store.RunWrite(sql::Isolation::kDefault,
+                          [&](sql::Session& s, std::vector<Change>&) { return s.Exec(sql); });
+  };
+
+  ASSERT_THAT(corrupt("UPDATE principals SET entitlements = 'not json' WHERE id = 7"), IsOk());
+  Result<Principal> bad_list = store.GetPrincipal(7);
+  ASSERT_THAT(bad_list, ErrorIs(ErrorCode::kInternal));
+  EXPECT_EQ(bad_list.error().message, "corrupt string list column");
+
+  // (past the schema's CHECK, as a damaged file or another writer could leave it)
+  ASSERT_THAT(corrupt("PRAGMA ignore_check_constraints = ON;"
+                      " UPDATE principals SET kind = 'robot' WHERE id = 7;"
+                      " PRAGMA ignore_check_constraints = OFF"),
+              IsOk());
+  Result<Principal> bad_kind = store.GetPrincipal(7);
+  ASSERT_THAT(bad_kind, ErrorIs(ErrorCode::kInternal));
+  EXPECT_EQ(bad_kind.error().message, "corrupt principal kind column");
+}
+
 }  // namespace
 }  // namespace latchkey::store

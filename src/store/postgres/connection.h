@@ -4,6 +4,8 @@
 // A Connection is not thread-safe: ConnectionPool hands each one to a single thread at a time.
 #pragma once
 
+#include <libpq-fe.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,12 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include <libpq-fe.h>
-
 #include "base/clock.h"
 #include "base/result.h"
-#include "store/store.h"
+#include "store/sql/connection_session.h"
 #include "store/sql/return_if_error.h"
+#include "store/store.h"
 
 namespace latchkey::store::postgres {
 
@@ -96,6 +97,7 @@ class Statement {
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
   Statement& BindBool(bool value);
+  Statement& BindNull() { return Bind(std::optional<TimePoint>()); }  // a NULL typed BIGINT
 
   // Runs the statement, ignoring any rows.
   Status Run();
@@ -158,6 +160,11 @@ class Connection {
   // Runs one or more statements with the simple query protocol (transaction control,
   // migrations). Rows, if any, are dropped.
   Status Exec(const std::string& sql);
+  // The query layer's primitive (sql_session.cc): runs the bound `stmt`, calls on_row for each
+  // row (only the first with first_row_only; its first error stops the run) and returns the
+  // rows changed. SqlSession below is the sql::Session over it.
+  Result<int64_t> RunStatement(Statement& stmt, sql::FunctionRef<Status(const sql::Row&)> on_row,
+                               bool first_row_only);
   // Runs `SELECT 1`, giving up after `timeout` (the connection is then unusable).
   Status Ping(std::chrono::milliseconds timeout);
 
@@ -202,5 +209,7 @@ class Connection {
   std::string last_sqlstate_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
+
+using SqlSession = sql::ConnectionSession<Connection, sql::kPostgres>;
 
 }  // namespace latchkey::store::postgres

@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "store/postgres/connection.h"
+#include "store/sql/executor.h"
 
 namespace latchkey::store::postgres {
 
@@ -74,6 +75,19 @@ class ConnectionPool {
       // A session the server closed is retried on a new one; one that stopped answering is not.
       if (result || (*lease)->ok() || (*lease)->timed_out() || attempt > 0) return result;
     }
+  }
+
+  // Runs fn(Connection&) in one read-only REPEATABLE READ transaction (one snapshot).
+  template <class Fn>
+  auto Snapshot(Fn&& fn) -> std::invoke_result_t<Fn, Connection&> {
+    return Transaction(Isolation::kRepeatableReadReadOnly, std::forward<Fn>(fn));
+  }
+  // Runs fn(Connection&) in a write transaction: READ COMMITTED, or SERIALIZABLE when asked.
+  template <class Fn>
+  auto Write(sql::Isolation isolation, Fn&& fn) -> std::invoke_result_t<Fn, Connection&> {
+    return Transaction(isolation == sql::Isolation::kSerializable ? Isolation::kSerializable
+                                                                  : Isolation::kReadCommitted,
+                       std::forward<Fn>(fn));
   }
 
   // Runs fn(Connection&) in one transaction at `isolation`: commits when fn succeeds, rolls

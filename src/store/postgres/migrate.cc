@@ -1,7 +1,6 @@
 #include "store/postgres/migrate.h"
 
 #include <chrono>
-#include <string>
 
 namespace latchkey::store::postgres {
 namespace {
@@ -13,34 +12,8 @@ constexpr char kLockSql[] =
 
 Status Apply(Connection& conn, std::span<const Migration> migrations) {
   LATCHKEY_RETURN_IF_ERROR(conn.Exec(kLockSql));
-  LATCHKEY_RETURN_IF_ERROR(
-      conn.Exec("CREATE TABLE IF NOT EXISTS schema_version ("
-                "version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL)"));
-  Result<int64_t> current =
-      conn.Prepare("SELECT coalesce(max(version), 0)::bigint FROM schema_version")
-          .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "schema version");
-  if (!current) return std::unexpected(std::move(current).error());
-
-  int64_t latest = migrations.empty() ? 0 : migrations.back().version;
-  if (*current > latest) {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "database schema version " + std::to_string(*current) +
-                         " is newer than this binary's " + std::to_string(latest));
-  }
-  for (const Migration& migration : migrations) {
-    if (migration.version <= *current) continue;
-    Status applied = conn.Exec(std::string(migration.sql));
-    if (!applied) {
-      return MakeError(applied.error().code,
-                       "migration " + std::string(migration.name) + ": " + applied.error().message);
-    }
-    LATCHKEY_RETURN_IF_ERROR(
-        conn.Prepare("INSERT INTO schema_version (version, name) VALUES ($1::integer, $2)")
-            .Bind(int64_t{migration.version})
-            .Bind(migration.name)
-            .Run());
-  }
-  return Ok();
+  SqlSession session(conn);
+  return RunMigrations(session, migrations);
 }
 
 }  // namespace

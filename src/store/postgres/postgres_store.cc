@@ -4,7 +4,6 @@
 
 #include "store/postgres/migrate.h"
 #include "store/postgres/notification_listener.h"
-#include "store/postgres/sql_session.h"
 
 namespace latchkey::store::postgres {
 namespace {
@@ -45,8 +44,7 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& ur
 }
 
 PostgresStore::PostgresStore(std::unique_ptr<ConnectionPool> pool, std::string channel)
-    : pool_(std::move(pool)),
-      channel_(std::move(channel)) {
+    : PooledStore(std::move(pool)), channel_(std::move(channel)) {
   notifications_ = std::make_unique<NotificationListener>(
       pool_->config(), channel_,
       NotificationListener::Callbacks{
@@ -58,52 +56,12 @@ PostgresStore::~PostgresStore() = default;
 
 bool PostgresStore::ListeningForChanges() const { return notifications_->Ready(); }
 
-ChangeSubscription PostgresStore::AddChangeListener(ChangeListener listener) {
-  return listeners_.Add(std::move(listener));
-}
-
-void PostgresStore::NotifyLocal(const std::vector<Change>& changes) { listeners_.Notify(changes); }
-
-Status PostgresStore::SendNotifications(Connection& conn, const std::vector<Change>& changes) {
+Status PostgresStore::BeforeCommit(Connection& conn, const std::vector<Change>& changes) {
   for (const Change& change : changes) {
     LATCHKEY_RETURN_IF_ERROR(
         conn.Prepare("SELECT pg_notify($1, $2)").Bind(channel_).Bind(EncodeChange(change)).Run());
   }
   return Ok();
-}
-
-Status PostgresStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Read([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
-}
-
-Status PostgresStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Transaction(Isolation::kRepeatableReadReadOnly, [&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
-}
-
-Status PostgresStore::RunWrite(sql::Isolation isolation,
-                               sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
-  return Write(isolation == sql::Isolation::kSerializable ? Isolation::kSerializable
-                                                          : Isolation::kReadCommitted,
-               fn);
-}
-
-Status PostgresStore::Write(Isolation isolation,
-                            sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
-  std::vector<Change> changes;
-  Status status = pool_->Transaction(isolation, [&](Connection& conn) -> Status {
-    changes.clear();
-    SqlSession session(conn);
-    LATCHKEY_RETURN_IF_ERROR(fn(session, changes));
-    return SendNotifications(conn, changes);
-  });
-  if (status) NotifyLocal(changes);
-  return status;
 }
 
 Status PostgresStore::Ping() {

@@ -23,14 +23,14 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/backend_store.h"
 #include "store/postgres/connection_pool.h"
-#include "store/store.h"
 
 namespace latchkey::store::postgres {
 
 class NotificationListener;
 
-class PostgresStore final : public Store {
+class PostgresStore final : public PooledStore<ConnectionPool, SqlSession> {
  public:
   // Connects to `url` (postgresql://... or postgres://..., libpq's URI syntax), applies the
   // numbered migrations and starts listening for other replicas' changes. kInvalidArgument for
@@ -45,35 +45,18 @@ class PostgresStore final : public Store {
   // True once the notification session listens (tests; readiness is Ping's business).
   bool ListeningForChanges() const;
 
-  // sql::Executor: the sessions the query layer's operations run on.
-  Status RunRead(sql::FunctionRef<Status(sql::Session&)> fn) override;
-  Status RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) override;
-  Status RunWrite(sql::Isolation isolation,
-                  sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
-
   // Store.
-  ChangeSubscription AddChangeListener(ChangeListener listener) override;
   // SELECT 1 on a pooled session, giving up after 2 s (1 s of it waiting for a session).
   Status Ping() override;
   std::string backend() const override { return "postgresql"; }
-  PoolUsage pool_usage() const override {
-    return {pool_->size(), pool_->in_use(), pool_->waiting()};
-  }
 
  private:
   PostgresStore(std::unique_ptr<ConnectionPool> pool, std::string channel);
 
-  // Runs fn in one transaction at `isolation`; fn lists the changes it made (cleared before
-  // each attempt). The changes are sent with pg_notify inside the transaction and, once it
-  // committed, given to the local listeners.
-  Status Write(Isolation isolation,
-               sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn);
-  Status SendNotifications(Connection& conn, const std::vector<Change>& changes);
-  void NotifyLocal(const std::vector<Change>& changes);
+  // Sends each change with pg_notify in the write's transaction, for the other replicas.
+  Status BeforeCommit(Connection& conn, const std::vector<Change>& changes) override;
 
-  std::unique_ptr<ConnectionPool> pool_;
   const std::string channel_;
-  ChangeListeners listeners_;
   // Declared last: destroyed (stopped and joined) first, while everything it calls still lives.
   std::unique_ptr<NotificationListener> notifications_;
 };

@@ -9,38 +9,31 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 namespace {
 
 Status InsertServicePrincipal(Session& s, const DirectoryServicePrincipal& sp) {
-  return s
-      .Prepare("INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS
-               ") VALUES (?, ?, ?, ?, ?)")
-      .Bind(sp.object_id)
-      .Bind(sp.app_id)
-      .Bind(sp.tenant_id)
-      .Bind(sp.display_name)
-      .Bind(sp.created_at)
-      .Run();
+  return ServicePrincipalColumns::Insert(
+      s,
+      "INSERT INTO directory_service_principals (" LATCHKEY_SP_COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+      sp);
 }
 
 // The client id (app_id) of an application, for change events; kNotFound if it is missing.
 Result<std::string> AppIdOf(Session& s, const std::string& object_id) {
   return s.Prepare("SELECT app_id FROM applications WHERE object_id = ?")
       .Bind(object_id)
-      .One([](const Row& row) -> Result<std::string> { return row.Text(0); }, "application");
+      .One(sql::TextColumnFromRow, "application");
 }
 
 // Deletes one credential row of an application; the change names the application's app_id.
 Status RemoveCredential(Session& s, const char* sql, const std::string& app_object_id,
-                        const std::string& key_id, std::vector<Change>& changes) {
+                        const std::string& key_id, std::vector<Change>& changes,
+                        std::string_view what = "credential") {
   Result<std::string> app_id = AppIdOf(s, app_object_id);
   if (!app_id) return std::unexpected(std::move(app_id).error());
-  Result<int64_t> deleted = s.Prepare(sql).Bind(app_object_id).Bind(key_id).Update();
-  if (!deleted) return std::unexpected(std::move(deleted).error());
-  if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "credential not found");
+  LATCHKEY_RETURN_IF_ERROR(s.Prepare(sql).Bind(app_object_id).Bind(key_id).UpdateExisting(what));
   changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
   return Ok();
 }
@@ -56,71 +49,50 @@ std::string AsciiLowerCopy(std::string s) {
 
 Status DirectoryStore::CreateTenant(const Tenant& tenant) {
   return Write("CreateTenant", [&](Session& s) {
-    return s.Prepare("INSERT INTO tenants (id, display_name, created_at) VALUES (?, ?, ?)")
-        .Bind(tenant.id)
-        .Bind(tenant.display_name)
-        .Bind(tenant.created_at)
-        .Run();
+    return TenantColumns::Insert(
+        s, "INSERT INTO tenants (" LATCHKEY_TENANT_COLUMNS ") VALUES (?, ?, ?)", tenant);
   });
 }
 
 Result<Tenant> DirectoryStore::GetTenant(const std::string& id) {
-  return Read("GetTenant", [&](Session& s) {
-    return s.Prepare("SELECT id, display_name, created_at FROM tenants WHERE id = ?")
-        .Bind(id)
-        .One(TenantFromRow<Row>, "tenant");
-  });
+  return ReadOne("GetTenant", "SELECT " LATCHKEY_TENANT_COLUMNS " FROM tenants WHERE id = ?",
+                 TenantFromRow, "tenant", id);
 }
 
 Result<std::vector<Tenant>> DirectoryStore::ListTenants() {
-  return Read("ListTenants", [&](Session& s) {
-    return s.Prepare("SELECT id, display_name, created_at FROM tenants ORDER BY created_at, {seq}")
-        .All(TenantFromRow<Row>);
-  });
+  return ReadAll("ListTenants",
+                 "SELECT " LATCHKEY_TENANT_COLUMNS " FROM tenants ORDER BY created_at, {seq}",
+                 TenantFromRow);
 }
 
 Status DirectoryStore::CreateApplication(const Application& app,
                                          const DirectoryServicePrincipal& sp) {
   return Write("CreateApplication", [&](Session& s) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO applications (" LATCHKEY_APP_COLUMNS
-                                       ") VALUES (?, ?, ?, ?, ?, ?, ?)")
-                                 .Bind(app.object_id)
-                                 .Bind(app.app_id)
-                                 .Bind(app.tenant_id)
-                                 .Bind(app.display_name)
-                                 .Bind(app.identifier_uris)
-                                 .Bind(app.granted_roles)
-                                 .Bind(app.created_at)
-                                 .Run());
+    LATCHKEY_RETURN_IF_ERROR(ApplicationColumns::Insert(
+        s, "INSERT INTO applications (" LATCHKEY_APP_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+        app));
     if (sp.object_id.empty()) return Ok();  // no service principal (Graph's POST /applications)
     return InsertServicePrincipal(s, sp);
   });
 }
 
 Result<Application> DirectoryStore::GetApplicationByAppId(const std::string& app_id) {
-  return Read("GetApplicationByAppId", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?")
-        .Bind(app_id)
-        .One(ApplicationFromRow<Row>, "application");
-  });
+  return ReadOne("GetApplicationByAppId",
+                 "SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE app_id = ?",
+                 ApplicationFromRow, "application", app_id);
 }
 
 Result<Application> DirectoryStore::GetApplicationByObjectId(const std::string& object_id) {
-  return Read("GetApplicationByObjectId", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?")
-        .Bind(object_id)
-        .One(ApplicationFromRow<Row>, "application");
-  });
+  return ReadOne("GetApplicationByObjectId",
+                 "SELECT " LATCHKEY_APP_COLUMNS " FROM applications WHERE object_id = ?",
+                 ApplicationFromRow, "application", object_id);
 }
 
 Result<std::vector<Application>> DirectoryStore::ListApplications(const std::string& tenant_id) {
-  return Read("ListApplications", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_APP_COLUMNS
-                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, {seq}")
-        .Bind(tenant_id)
-        .All(ApplicationFromRow<Row>);
-  });
+  return ReadAll("ListApplications",
+                 "SELECT " LATCHKEY_APP_COLUMNS
+                 " FROM applications WHERE tenant_id = ? ORDER BY created_at, {seq}",
+                 ApplicationFromRow, tenant_id);
 }
 
 Result<Application> DirectoryStore::FindApplicationByIdentifierUri(const std::string& uri) {
@@ -136,7 +108,7 @@ Result<Application> DirectoryStore::FindApplicationByIdentifierUri(const std::st
             " json_array_elements_text(identifier_uris::json) AS uri (value)"
             " WHERE uri.value = ?) ORDER BY created_at, {seq} LIMIT 1"))
         .Bind(uri)
-        .One(ApplicationFromRow<Row>, "application");
+        .One(ApplicationFromRow, "application");
   });
 }
 
@@ -157,31 +129,20 @@ Status DirectoryStore::DeleteApplication(const std::string& object_id) {
 Status DirectoryStore::AddPasswordCredential(const PasswordCredential& credential,
                                              const AuditEvent* audit) {
   return Write("AddPasswordCredential", audit, [&](Session& s) {
-    return s
-        .Prepare(
-            "INSERT INTO password_credentials (key_id, app_object_id, display_name, hint,"
-            " secret_hash, start_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .Bind(credential.key_id)
-        .Bind(credential.app_object_id)
-        .Bind(credential.display_name)
-        .Bind(credential.hint)
-        .Bind(credential.secret_hash)
-        .Bind(credential.start_at)
-        .Bind(credential.end_at)
-        .Run();
+    return PasswordCredentialColumns::Insert(
+        s,
+        "INSERT INTO password_credentials (" LATCHKEY_PASSWORD_CREDENTIAL_COLUMNS
+        ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+        credential);
   });
 }
 
 Result<std::vector<PasswordCredential>> DirectoryStore::ListPasswordCredentials(
     const std::string& app_object_id) {
-  return Read("ListPasswordCredentials", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT key_id, app_object_id, display_name, hint, secret_hash, start_at, end_at"
-            " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}")
-        .Bind(app_object_id)
-        .All(PasswordCredentialFromRow<Row>);
-  });
+  return ReadAll("ListPasswordCredentials",
+                 "SELECT " LATCHKEY_PASSWORD_CREDENTIAL_COLUMNS
+                 " FROM password_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}",
+                 PasswordCredentialFromRow, app_object_id);
 }
 
 Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id,
@@ -197,33 +158,20 @@ Status DirectoryStore::RemovePasswordCredential(const std::string& app_object_id
 Status DirectoryStore::AddCertificateCredential(const CertificateCredential& credential,
                                                 const AuditEvent* audit) {
   return Write("AddCertificateCredential", audit, [&](Session& s) {
-    return s
-        .Prepare(
-            "INSERT INTO certificate_credentials (key_id, app_object_id, display_name,"
-            " certificate_pem, thumbprint_sha1, start_at, end_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .Bind(credential.key_id)
-        .Bind(credential.app_object_id)
-        .Bind(credential.display_name)
-        .Bind(credential.certificate_pem)
-        .Bind(credential.thumbprint_sha1)
-        .Bind(credential.start_at)
-        .Bind(credential.end_at)
-        .Run();
+    return CertificateCredentialColumns::Insert(
+        s,
+        "INSERT INTO certificate_credentials (" LATCHKEY_CERTIFICATE_CREDENTIAL_COLUMNS
+        ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+        credential);
   });
 }
 
 Result<std::vector<CertificateCredential>> DirectoryStore::ListCertificateCredentials(
     const std::string& app_object_id) {
-  return Read("ListCertificateCredentials", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT key_id, app_object_id, display_name, certificate_pem, thumbprint_sha1,"
-            " start_at, end_at FROM certificate_credentials WHERE app_object_id = ?"
-            " ORDER BY start_at, {seq}")
-        .Bind(app_object_id)
-        .All(CertificateCredentialFromRow<Row>);
-  });
+  return ReadAll("ListCertificateCredentials",
+                 "SELECT " LATCHKEY_CERTIFICATE_CREDENTIAL_COLUMNS
+                 " FROM certificate_credentials WHERE app_object_id = ? ORDER BY start_at, {seq}",
+                 CertificateCredentialFromRow, app_object_id);
 }
 
 Status DirectoryStore::RemoveCertificateCredential(const std::string& app_object_id,
@@ -243,37 +191,27 @@ Status DirectoryStore::CreateDirectoryServicePrincipal(const DirectoryServicePri
 
 Result<DirectoryServicePrincipal> DirectoryStore::GetDirectoryServicePrincipal(
     const std::string& object_id) {
-  return Read("GetDirectoryServicePrincipal", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE object_id = ?")
-        .Bind(object_id)
-        .One(ServicePrincipalFromRow<Row>, "service principal");
-  });
+  return ReadOne("GetDirectoryServicePrincipal",
+                 "SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE object_id = ?",
+                 ServicePrincipalFromRow, "service principal", object_id);
 }
 
 Result<DirectoryServicePrincipal> DirectoryStore::FindDirectoryServicePrincipal(
     const std::string& tenant_id, const std::string& app_id) {
-  return Read("FindDirectoryServicePrincipal", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
-                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?")
-        .Bind(tenant_id)
-        .Bind(app_id)
-        .One(ServicePrincipalFromRow<Row>, "service principal");
-  });
+  return ReadOne("FindDirectoryServicePrincipal",
+                 "SELECT " LATCHKEY_SP_COLUMNS
+                 " FROM directory_service_principals WHERE tenant_id = ? AND app_id = ?",
+                 ServicePrincipalFromRow, "service principal", tenant_id, app_id);
 }
 
 Result<std::vector<DirectoryServicePrincipal>> DirectoryStore::ListDirectoryServicePrincipals(
     const std::string& tenant_id) {
-  return Read("ListDirectoryServicePrincipals", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_SP_COLUMNS
+  return ReadAll("ListDirectoryServicePrincipals",
+                 "SELECT " LATCHKEY_SP_COLUMNS
                  " FROM directory_service_principals WHERE tenant_id = ?"
-                 " ORDER BY created_at, {seq}")
-        .Bind(tenant_id)
-        .All(ServicePrincipalFromRow<Row>);
-  });
+                 " ORDER BY created_at, {seq}",
+                 ServicePrincipalFromRow, tenant_id);
 }
 
 Status DirectoryStore::DeleteDirectoryServicePrincipal(const std::string& object_id) {
@@ -284,8 +222,7 @@ Status DirectoryStore::DeleteDirectoryServicePrincipal(const std::string& object
                           "DELETE FROM directory_service_principals WHERE object_id = ?"
                           " RETURNING app_id")
                          .Bind(object_id)
-                         .One([](const Row& row) -> Result<std::string> { return row.Text(0); },
-                              "service principal");
+                         .One(sql::TextColumnFromRow, "service principal");
                  if (!app_id) return std::unexpected(std::move(app_id).error());
                  // The app can no longer get tokens in that tenant.
                  changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
@@ -319,7 +256,7 @@ Status DirectoryStore::RecordAssertionJti(const std::string& app_id, const std::
             .Bind(app_id)
             .Bind(now)
             .Bind(static_cast<int64_t>(max_live) + 1)
-            .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
+            .One(sql::IntFromRow, "count");
     if (!live) return std::unexpected(std::move(live).error());
     if (*live > max_live) {
       return MakeError(ErrorCode::kResourceExhausted, "too many live assertions for the client");
@@ -338,28 +275,18 @@ Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential&
     Result<std::string> app_id =
         s.Prepare("SELECT app_id FROM applications WHERE object_id = ?{for_update}")
             .Bind(credential.app_object_id)
-            .One(TextFromRow<Row>, "application");
+            .One(sql::TextColumnFromRow, "application");
     if (!app_id) return std::unexpected(std::move(app_id).error());
-    Result<int64_t> held =
+    LATCHKEY_RETURN_IF_ERROR(
         s.Prepare("SELECT count(*) FROM federated_credentials WHERE app_object_id = ?")
             .Bind(credential.app_object_id)
-            .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
-    if (!held) return std::unexpected(std::move(held).error());
-    if (*held >= max_per_app) {
-      return MakeError(ErrorCode::kResourceExhausted,
-                       "the application already has the most federated credentials allowed");
-    }
+            .RequireCountBelow(
+                max_per_app, "the application already has the most federated credentials allowed"));
     LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
-                  ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .Bind(credential.id)
-            .Bind(credential.app_object_id)
-            .Bind(credential.name)
-            .Bind(credential.issuer)
-            .Bind(credential.subject)
-            .Bind(credential.audiences)
-            .Bind(credential.description)
-            .Bind(credential.created_at)
+        FederatedCredentialColumns::Bind(
+            s.Prepare("INSERT INTO federated_credentials (" LATCHKEY_FEDERATED_COLUMNS
+                      ", name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            credential)
             .Bind(AsciiLowerCopy(credential.name))
             .Run());
     changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
@@ -369,13 +296,10 @@ Status DirectoryStore::AddFederatedCredential(const FederatedIdentityCredential&
 
 Result<std::vector<FederatedIdentityCredential>> DirectoryStore::ListFederatedCredentials(
     const std::string& app_object_id) {
-  return Read("ListFederatedCredentials", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_FEDERATED_COLUMNS
-                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, {seq}")
-        .Bind(app_object_id)
-        .All(FederatedCredentialFromRow<Row>);
-  });
+  return ReadAll("ListFederatedCredentials",
+                 "SELECT " LATCHKEY_FEDERATED_COLUMNS
+                 " FROM federated_credentials WHERE app_object_id = ? ORDER BY created_at, {seq}",
+                 FederatedCredentialFromRow, app_object_id);
 }
 
 Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredential& credential,
@@ -384,7 +308,7 @@ Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredenti
                [&](Session& s, std::vector<Change>& changes) -> Status {
                  Result<std::string> app_id = AppIdOf(s, credential.app_object_id);
                  if (!app_id) return std::unexpected(std::move(app_id).error());
-                 Result<int64_t> updated =
+                 LATCHKEY_RETURN_IF_ERROR(
                      s.Prepare(
                           "UPDATE federated_credentials SET issuer = ?, subject = ?, audiences = ?,"
                           " description = ? WHERE app_object_id = ? AND id = ?")
@@ -394,10 +318,7 @@ Status DirectoryStore::UpdateFederatedCredential(const FederatedIdentityCredenti
                          .Bind(credential.description)
                          .Bind(credential.app_object_id)
                          .Bind(credential.id)
-                         .Update();
-                 if (!updated) return std::unexpected(std::move(updated).error());
-                 if (*updated == 0)
-                   return MakeError(ErrorCode::kNotFound, "federated credential not found");
+                         .UpdateExisting("federated credential"));
                  changes.push_back({ChangeKind::kCredentialChanged, std::move(*app_id)});
                  return Ok();
                });

@@ -10,8 +10,16 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
+
+namespace {
+
+// In the order of FederationPolicyColumns; 0 (the account) is stored as NULL.
+constexpr char kInsertPolicy[] =
+    "INSERT INTO federation_policies (" LATCHKEY_FEDERATION_POLICY_COLUMNS("service_principal_id")
+    ") VALUES (?, ?, NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, ?, ?)";
+
+}  // namespace
 
 Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int max_per_owner,
                                           const AuditEvent* audit) {
@@ -20,95 +28,52 @@ Status TokenStore::CreateFederationPolicy(const FederationPolicy& policy, int ma
       [&](Session& s) -> Status {
         // The count and the insert run in one transaction (PostgreSQL: serializable; SQLite
         // has one writer).
-        Result<int64_t> held =
-            s.Prepare("SELECT count(*) FROM federation_policies"
-                      " WHERE COALESCE(service_principal_id, 0) = ?")
-                .Bind(policy.service_principal_id)
-                .One([](const Row& row) -> Result<int64_t> { return row.Int(0); }, "count");
-        if (!held) return std::unexpected(std::move(held).error());
-        if (*held >= max_per_owner) {
-          return MakeError(ErrorCode::kResourceExhausted,
-                           "the most federation policies allowed already exist");
-        }
-        return s
-            .Prepare("INSERT INTO federation_policies (uid, service_principal_id, policy_id,"
-                     " description, issuer, audiences, subject, subject_claim, created_at,"
-                     " updated_at) VALUES (?, NULLIF(CAST(? AS BIGINT), 0), ?, ?, ?, ?, ?, ?, ?, ?)")
-            .Bind(policy.uid)
-            .Bind(policy.service_principal_id)
-            .Bind(policy.policy_id)
-            .Bind(policy.description)
-            .Bind(policy.issuer)
-            .Bind(policy.audiences)
-            .Bind(policy.subject)
-            .Bind(policy.subject_claim)
-            .Bind(policy.created_at)
-            .Bind(policy.updated_at)
-            .Run();
+        LATCHKEY_RETURN_IF_ERROR(s.Prepare("SELECT count(*) FROM federation_policies"
+                                           " WHERE COALESCE(service_principal_id, 0) = ?")
+                                     .Bind(policy.service_principal_id)
+                                     .RequireCountBelow(max_per_owner,
+                                                        "the most federation policies allowed "
+                                                        "already exist"));
+        return FederationPolicyColumns::Insert(s, kInsertPolicy, policy);
       },
       sql::Isolation::kSerializable);
 }
 
 Result<FederationPolicy> TokenStore::GetFederationPolicy(int64_t service_principal_id,
                                                          const std::string& policy_id) {
-  return Read("GetFederationPolicy", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS
+  return ReadOne("GetFederationPolicy",
+                 "SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
                  " FROM federation_policies"
-                 " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-        .Bind(service_principal_id)
-        .Bind(policy_id)
-        .One(FederationPolicyFromRow<Row>, "federation policy");
-  });
+                 " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?",
+                 FederationPolicyFromRow, "federation policy", service_principal_id, policy_id);
 }
 
 Result<std::vector<FederationPolicy>> TokenStore::ListFederationPolicies(
     int64_t service_principal_id) {
-  return Read("ListFederationPolicies", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS
+  return ReadAll("ListFederationPolicies",
+                 "SELECT " LATCHKEY_FEDERATION_POLICY_COLUMNS("COALESCE(service_principal_id, 0)")
                  " FROM federation_policies WHERE COALESCE(service_principal_id, 0) = ?"
-                 " ORDER BY created_at, {seq}")
-        .Bind(service_principal_id)
-        .All(FederationPolicyFromRow<Row>);
-  });
+                 " ORDER BY created_at, {seq}",
+                 FederationPolicyFromRow, service_principal_id);
 }
 
 Status TokenStore::UpdateFederationPolicy(const FederationPolicy& policy,
                                           const AuditEvent* audit) {
-  return Write("UpdateFederationPolicy", audit, [&](Session& s) -> Status {
-    Result<int64_t> updated =
-        s.Prepare("UPDATE federation_policies SET description = ?, issuer = ?,"
-                  " audiences = ?, subject = ?, subject_claim = ?, updated_at = ?"
-                  " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-            .Bind(policy.description)
-            .Bind(policy.issuer)
-            .Bind(policy.audiences)
-            .Bind(policy.subject)
-            .Bind(policy.subject_claim)
-            .Bind(policy.updated_at)
-            .Bind(policy.service_principal_id)
-            .Bind(policy.policy_id)
-            .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "federation policy not found");
-    return Ok();
-  });
+  return WriteExisting("UpdateFederationPolicy", audit, std::nullopt,
+                       "UPDATE federation_policies SET description = ?, issuer = ?,"
+                       " audiences = ?, subject = ?, subject_claim = ?, updated_at = ?"
+                       " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?",
+                       "federation policy", policy.description, policy.issuer, policy.audiences,
+                       policy.subject, policy.subject_claim, policy.updated_at,
+                       policy.service_principal_id, policy.policy_id);
 }
 
 Status TokenStore::DeleteFederationPolicy(int64_t service_principal_id,
                                           const std::string& policy_id, const AuditEvent* audit) {
-  return Write("DeleteFederationPolicy", audit, [&](Session& s) -> Status {
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM federation_policies"
-                  " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?")
-            .Bind(service_principal_id)
-            .Bind(policy_id)
-            .Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "federation policy not found");
-    return Ok();
-  });
+  return WriteExisting("DeleteFederationPolicy", audit, std::nullopt,
+                       "DELETE FROM federation_policies"
+                       " WHERE COALESCE(service_principal_id, 0) = ? AND policy_id = ?",
+                       "federation policy", service_principal_id, policy_id);
 }
 
 }  // namespace latchkey::store

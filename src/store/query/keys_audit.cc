@@ -9,41 +9,30 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 Status KeyStore::AddSigningKey(const SigningKey& key) {
   return Write("AddSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("INSERT INTO signing_keys (kid, public_pem, created_at, retired_at)"
-                  " VALUES (?, ?, ?, ?)")
-            .Bind(key.kid)
-            .Bind(key.public_pem)
-            .Bind(key.created_at)
-            .Bind(key.retired_at)
-            .Run());
+    LATCHKEY_RETURN_IF_ERROR(SigningKeyColumns::Insert(
+        s, "INSERT INTO signing_keys (" LATCHKEY_SIGNING_KEY_COLUMNS ") VALUES (?, ?, ?, ?)", key));
     changes.push_back({ChangeKind::kSigningKeysChanged, key.kid});
     return Ok();
   });
 }
 
 Result<std::vector<SigningKey>> KeyStore::ListSigningKeys() {
-  return Read("ListSigningKeys", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT kid, public_pem, created_at, retired_at FROM signing_keys"
-            " ORDER BY created_at DESC, {seq} DESC")
-        .All(SigningKeyFromRow<Row>);
-  });
+  return ReadAll("ListSigningKeys",
+                 "SELECT " LATCHKEY_SIGNING_KEY_COLUMNS
+                 " FROM signing_keys ORDER BY created_at DESC, {seq} DESC",
+                 SigningKeyFromRow);
 }
 
 Status KeyStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
   return Write("ActivateSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
     // The new key signs from now on, so it is not retired (even if it was before).
-    Result<int64_t> found =
-        s.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?").Bind(new_kid).Update();
-    if (!found) return std::unexpected(std::move(found).error());
-    if (*found == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("UPDATE signing_keys SET retired_at = NULL WHERE kid = ?")
+                                 .Bind(new_kid)
+                                 .UpdateExisting("signing key"));
     LATCHKEY_RETURN_IF_ERROR(s.Prepare("UPDATE signing_keys SET retired_at = ?"
                                        " WHERE kid <> ? AND retired_at IS NULL")
                                  .Bind(at)
@@ -55,14 +44,8 @@ Status KeyStore::ActivateSigningKey(const std::string& new_kid, TimePoint at) {
 }
 
 Status KeyStore::DeleteSigningKey(const std::string& kid) {
-  return Write("DeleteSigningKey", [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM signing_keys WHERE kid = ?").Bind(kid).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "signing key not found");
-    changes.push_back({ChangeKind::kSigningKeysChanged, kid});
-    return Ok();
-  });
+  return WriteExisting("DeleteSigningKey", nullptr, Change{ChangeKind::kSigningKeysChanged, kid},
+                       "DELETE FROM signing_keys WHERE kid = ?", "signing key", kid);
 }
 
 Status AuditStore::AppendAudit(const AuditEvent& event) {
@@ -71,15 +54,10 @@ Status AuditStore::AppendAudit(const AuditEvent& event) {
 
 Result<std::vector<AuditEvent>> AuditStore::ListAudit(int64_t after_seq, int limit) {
   if (limit <= 0) return std::vector<AuditEvent>{};
-  return Read("ListAudit", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT seq, at, actor, action, target, detail, remote_address"
-            " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
-        .Bind(after_seq)
-        .Bind(int64_t{limit})
-        .All(AuditEventFromRow<Row>);
-  });
+  return ReadAll("ListAudit",
+                 "SELECT " LATCHKEY_AUDIT_COLUMNS
+                 " FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                 AuditEventFromRow, after_seq, int64_t{limit});
 }
 
 Result<int64_t> AuditStore::PurgeAudit(TimePoint before, int64_t keep_at_most) {

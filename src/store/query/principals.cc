@@ -22,7 +22,16 @@ using sql::PrincipalKindName;
 Result<std::vector<int64_t>> MembersOf(Session& s, int64_t group_id) {
   return s.Prepare("SELECT principal_id FROM group_members WHERE group_id = ? ORDER BY position")
       .Bind(group_id)
-      .All(IdFromRow<Row>);
+      .All(sql::IntFromRow);
+}
+
+// The group found by `group` (if any) with its members.
+Result<Group> WithMembers(Session& s, Result<Group> group) {
+  if (!group) return group;
+  Result<std::vector<int64_t>> members = MembersOf(s, group->id);
+  if (!members) return std::unexpected(std::move(members).error());
+  group->member_ids = std::move(*members);
+  return group;
 }
 
 // Inserts the members in order; a repeated id is kept once. kNotFound for a non-principal.
@@ -44,6 +53,26 @@ Status InsertMembers(Session& s, const Group& group) {
   return Ok();
 }
 
+// Lists a `kind` change for each id that `select_sql` (bound to `id`) returns.
+Status AddChangesFor(Session& s, const char* select_sql, int64_t id, ChangeKind kind,
+                     std::vector<Change>& changes) {
+  Result<std::vector<std::string>> ids = s.Prepare(select_sql).Bind(id).All(sql::TextColumnFromRow);
+  if (!ids) return std::unexpected(std::move(ids).error());
+  for (std::string& changed : *ids) changes.push_back({kind, std::move(changed)});
+  return Ok();
+}
+
+// Deletes the token grants `grants_sql` matches, then the row `row_sql` deletes (kNotFound
+// "<what> not found"), both bound to `id`; lists kPermissionsChanged if grants went.
+Status DeleteWithGrants(Session& s, const char* grants_sql, const char* row_sql,
+                        std::string_view what, int64_t id, std::vector<Change>& changes) {
+  Result<int64_t> grants = s.Prepare(grants_sql).Bind(id).Update();
+  if (!grants) return std::unexpected(std::move(grants).error());
+  LATCHKEY_RETURN_IF_ERROR(s.Prepare(row_sql).Bind(id).UpdateExisting(what));
+  if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+  return Ok();
+}
+
 void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& changes) {
   for (int64_t id : ids) changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(id)});
 }
@@ -52,28 +81,17 @@ void AddPrincipalChanges(const std::set<int64_t>& ids, std::vector<Change>& chan
 
 Status PrincipalStore::CreatePrincipal(const Principal& principal, const AuditEvent* audit) {
   return Write("CreatePrincipal", audit, [&](Session& s) {
-    return s
-        .Prepare("INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
-                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .Bind(principal.id)
-        .Bind(PrincipalKindName(principal.kind))
-        .Bind(principal.user_name)
-        .Bind(principal.application_id)
-        .Bind(principal.display_name)
-        .Bind(principal.external_id)
-        .BindBool(principal.active)
-        .Bind(principal.entitlements)
-        .Bind(principal.created_at)
-        .Run();
+    return PrincipalColumns::Insert(s,
+                                    "INSERT INTO principals (" LATCHKEY_PRINCIPAL_COLUMNS
+                                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    principal);
   });
 }
 
 Result<Principal> PrincipalStore::GetPrincipal(int64_t id) {
-  return Read("GetPrincipal", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?")
-        .Bind(id)
-        .One(PrincipalFromRow<Row>, "principal");
-  });
+  return ReadOne("GetPrincipal",
+                 "SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE id = ?",
+                 PrincipalFromRow, "principal", id);
 }
 
 Result<Principal> PrincipalStore::FindUserByName(const std::string& user_name) {
@@ -88,49 +106,31 @@ Result<Principal> PrincipalStore::FindUserByName(const std::string& user_name) {
             " FROM principals WHERE lower(user_name) = lower(?) AND user_name <> ''"
             " AND kind = 'user'"))
         .Bind(user_name)
-        .One(PrincipalFromRow<Row>, "user");
+        .One(PrincipalFromRow, "user");
   });
 }
 
 Result<Principal> PrincipalStore::FindServicePrincipalByApplicationId(const std::string& app_id) {
-  return Read("FindServicePrincipalByApplicationId", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS
+  return ReadOne("FindServicePrincipalByApplicationId",
+                 "SELECT " LATCHKEY_PRINCIPAL_COLUMNS
                  " FROM principals WHERE application_id = ? AND application_id <> ''"
-                 " AND kind = 'service_principal'")
-        .Bind(app_id)
-        .One(PrincipalFromRow<Row>, "service principal");
-  });
+                 " AND kind = 'service_principal'",
+                 PrincipalFromRow, "service principal", app_id);
 }
 
 Result<std::vector<Principal>> PrincipalStore::ListPrincipals(PrincipalKind kind) {
-  return Read("ListPrincipals", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id")
-        .Bind(PrincipalKindName(kind))
-        .All(PrincipalFromRow<Row>);
-  });
+  return ReadAll("ListPrincipals",
+                 "SELECT " LATCHKEY_PRINCIPAL_COLUMNS " FROM principals WHERE kind = ? ORDER BY id",
+                 PrincipalFromRow, sql::PrincipalKindName(kind));
 }
 
 Status PrincipalStore::UpdatePrincipal(const Principal& principal, const AuditEvent* audit) {
-  return Write("UpdatePrincipal", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> updated =
-        s.Prepare(
-             "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
-             " external_id = ?, active = ?, entitlements = ? WHERE id = ?")
-            .Bind(principal.user_name)
-            .Bind(principal.application_id)
-            .Bind(principal.display_name)
-            .Bind(principal.external_id)
-            .BindBool(principal.active)
-            .Bind(principal.entitlements)
-            .Bind(principal.id)
-            .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
-    changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(principal.id)});
-    return Ok();
-  });
+  return WriteExisting(
+      "UpdatePrincipal", audit, Change{ChangeKind::kPrincipalChanged, std::to_string(principal.id)},
+      "UPDATE principals SET user_name = ?, application_id = ?, display_name = ?,"
+      " external_id = ?, active = ?, entitlements = ? WHERE id = ?",
+      "principal", principal.user_name, principal.application_id, principal.display_name,
+      principal.external_id, principal.active, principal.entitlements, principal.id);
 }
 
 Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
@@ -141,30 +141,16 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
       LATCHKEY_RETURN_IF_ERROR(
           s.Prepare("SELECT 1 FROM principals WHERE id = ? FOR UPDATE").Bind(id).Run());
     }
-    auto text = [](const Row& row) -> Result<std::string> { return row.Text(0); };
-    Result<std::vector<std::string>> tokens =
-        s.Prepare("SELECT token_id FROM pats WHERE owner_id = ?").Bind(id).All(text);
-    if (!tokens) return std::unexpected(std::move(tokens).error());
-    Result<std::vector<std::string>> secrets =
-        s.Prepare("SELECT id FROM oauth_secrets WHERE principal_id = ?").Bind(id).All(text);
-    if (!secrets) return std::unexpected(std::move(secrets).error());
-    Result<int64_t> grants = s.Prepare(
-                                  "DELETE FROM token_permissions WHERE subject_id = ?"
-                                  " AND subject_kind IN ('user', 'service_principal')")
-                                 .Bind(id)
-                                 .Update();
-    if (!grants) return std::unexpected(std::move(grants).error());
     // PATs, OAuth secrets and group memberships go with the row (ON DELETE CASCADE).
-    Result<int64_t> deleted = s.Prepare("DELETE FROM principals WHERE id = ?").Bind(id).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "principal not found");
-
-    for (std::string& token : *tokens)
-      changes.push_back({ChangeKind::kPatDeleted, std::move(token)});
-    for (std::string& secret : *secrets) {
-      changes.push_back({ChangeKind::kOAuthSecretDeleted, std::move(secret)});
-    }
-    if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    LATCHKEY_RETURN_IF_ERROR(AddChangesFor(s, "SELECT token_id FROM pats WHERE owner_id = ?", id,
+                                           ChangeKind::kPatDeleted, changes));
+    LATCHKEY_RETURN_IF_ERROR(AddChangesFor(s, "SELECT id FROM oauth_secrets WHERE principal_id = ?",
+                                           id, ChangeKind::kOAuthSecretDeleted, changes));
+    LATCHKEY_RETURN_IF_ERROR(DeleteWithGrants(s,
+                                              "DELETE FROM token_permissions WHERE subject_id = ?"
+                                              " AND subject_kind IN ('user', 'service_principal')",
+                                              "DELETE FROM principals WHERE id = ?", "principal",
+                                              id, changes));
     changes.push_back({ChangeKind::kPrincipalChanged, std::to_string(id)});
     return Ok();
   });
@@ -172,12 +158,8 @@ Status PrincipalStore::DeletePrincipal(int64_t id, const AuditEvent* audit) {
 
 Status PrincipalStore::CreateGroup(const Group& group, const AuditEvent* audit) {
   return Write("CreateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(
-        s.Prepare("INSERT INTO workspace_groups (id, display_name, created_at) VALUES (?, ?, ?)")
-            .Bind(group.id)
-            .Bind(group.display_name)
-            .Bind(group.created_at)
-            .Run());
+    LATCHKEY_RETURN_IF_ERROR(GroupColumns::Insert(
+        s, "INSERT INTO workspace_groups (" LATCHKEY_GROUP_COLUMNS ") VALUES (?, ?, ?)", group));
     LATCHKEY_RETURN_IF_ERROR(InsertMembers(s, group));
     AddPrincipalChanges({group.member_ids.begin(), group.member_ids.end()}, changes);
     return Ok();
@@ -185,39 +167,28 @@ Status PrincipalStore::CreateGroup(const Group& group, const AuditEvent* audit) 
 }
 
 Result<Group> PrincipalStore::GetGroup(int64_t id) {
-  return Snapshot("GetGroup", [&](Session& s) -> Result<Group> {
-    Result<Group> group =
-        s.Prepare("SELECT id, display_name, created_at FROM workspace_groups WHERE id = ?")
-            .Bind(id)
-            .One(GroupFromRow<Row>, "group");
-    if (!group) return group;
-    Result<std::vector<int64_t>> members = MembersOf(s, id);
-    if (!members) return std::unexpected(std::move(members).error());
-    group->member_ids = std::move(*members);
-    return group;
+  return Snapshot("GetGroup", [&](Session& s) {
+    return WithMembers(
+        s, s.Prepare("SELECT " LATCHKEY_GROUP_COLUMNS " FROM workspace_groups WHERE id = ?")
+               .Bind(id)
+               .One(GroupFromRow, "group"));
   });
 }
 
 Result<Group> PrincipalStore::FindGroupByName(const std::string& display_name) {
-  return Snapshot("FindGroupByName", [&](Session& s) -> Result<Group> {
-    Result<Group> group = s.Prepare(
-                               "SELECT id, display_name, created_at FROM workspace_groups"
-                               " WHERE display_name = ?")
+  return Snapshot("FindGroupByName", [&](Session& s) {
+    return WithMembers(s, s.Prepare("SELECT " LATCHKEY_GROUP_COLUMNS
+                                    " FROM workspace_groups WHERE display_name = ?")
                               .Bind(display_name)
-                              .One(GroupFromRow<Row>, "group");
-    if (!group) return group;
-    Result<std::vector<int64_t>> members = MembersOf(s, group->id);
-    if (!members) return std::unexpected(std::move(members).error());
-    group->member_ids = std::move(*members);
-    return group;
+                              .One(GroupFromRow, "group"));
   });
 }
 
 Result<std::vector<Group>> PrincipalStore::ListGroups() {
   return Snapshot("ListGroups", [&](Session& s) -> Result<std::vector<Group>> {
     Result<std::vector<Group>> groups =
-        s.Prepare("SELECT id, display_name, created_at FROM workspace_groups ORDER BY id")
-            .All(GroupFromRow<Row>);
+        s.Prepare("SELECT " LATCHKEY_GROUP_COLUMNS " FROM workspace_groups ORDER BY id")
+            .All(GroupFromRow);
     if (!groups) return groups;
     std::unordered_map<int64_t, Group*> by_id;
     for (Group& group : *groups) by_id[group.id] = &group;
@@ -237,12 +208,10 @@ Result<std::vector<Group>> PrincipalStore::ListGroups() {
 
 Status PrincipalStore::UpdateGroup(const Group& group, const AuditEvent* audit) {
   return Write("UpdateGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> updated = s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
-                                  .Bind(group.display_name)
-                                  .Bind(group.id)
-                                  .Update();
-    if (!updated) return std::unexpected(std::move(updated).error());
-    if (*updated == 0) return MakeError(ErrorCode::kNotFound, "group not found");
+    LATCHKEY_RETURN_IF_ERROR(s.Prepare("UPDATE workspace_groups SET display_name = ? WHERE id = ?")
+                                 .Bind(group.display_name)
+                                 .Bind(group.id)
+                                 .UpdateExisting("group"));
     Result<std::vector<int64_t>> old_members = MembersOf(s, group.id);
     if (!old_members) return std::unexpected(std::move(old_members).error());
     LATCHKEY_RETURN_IF_ERROR(
@@ -264,29 +233,19 @@ Status PrincipalStore::DeleteGroup(int64_t id, const AuditEvent* audit) {
   return Write("DeleteGroup", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
     Result<std::vector<int64_t>> members = MembersOf(s, id);
     if (!members) return std::unexpected(std::move(members).error());
-    Result<int64_t> grants = s.Prepare(
-                                  "DELETE FROM token_permissions WHERE subject_kind = 'group'"
-                                  " AND subject_id = ?")
-                                 .Bind(id)
-                                 .Update();
-    if (!grants) return std::unexpected(std::move(grants).error());
     // Memberships go with the row (ON DELETE CASCADE).
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM workspace_groups WHERE id = ?").Bind(id).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "group not found");
-    if (*grants > 0) changes.push_back({ChangeKind::kPermissionsChanged, ""});
+    LATCHKEY_RETURN_IF_ERROR(DeleteWithGrants(
+        s, "DELETE FROM token_permissions WHERE subject_kind = 'group' AND subject_id = ?",
+        "DELETE FROM workspace_groups WHERE id = ?", "group", id, changes));
     AddPrincipalChanges({members->begin(), members->end()}, changes);
     return Ok();
   });
 }
 
 Result<std::vector<int64_t>> PrincipalStore::GroupsOfPrincipal(int64_t principal_id) {
-  return Read("GroupsOfPrincipal", [&](Session& s) {
-    return s.Prepare("SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id")
-        .Bind(principal_id)
-        .All(IdFromRow<Row>);
-  });
+  return ReadAll("GroupsOfPrincipal",
+                 "SELECT group_id FROM group_members WHERE principal_id = ? ORDER BY group_id",
+                 sql::IntFromRow, principal_id);
 }
 
 }  // namespace latchkey::store

@@ -7,23 +7,16 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 namespace {
 
 // The record as it is, used_at and revoked included (a new token has neither).
 Status InsertRefreshToken(Session& s, const RefreshToken& t) {
-  return s
-      .Prepare("INSERT INTO oauth_refresh_tokens (" LATCHKEY_REFRESH_TOKEN_COLUMNS
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .Bind(t.token_hash)
-      .Bind(t.family_id)
-      .Bind(t.principal_id)
-      .Bind(t.client_id)
-      .Bind(t.scope)
-      .Bind(t.created_at)
-      .Bind(t.expires_at)
+  return RefreshTokenColumns::Bind(
+             s.Prepare("INSERT INTO oauth_refresh_tokens (" LATCHKEY_REFRESH_TOKEN_COLUMNS
+                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+             t)
       .Bind(t.used_at)
       .Bind(int64_t{t.revoked ? 1 : 0})
       .Run();
@@ -41,12 +34,10 @@ Status TokenStore::CreateRefreshToken(const RefreshToken& token) {
 }
 
 Result<std::vector<RefreshToken>> TokenStore::ListRefreshTokens() {
-  return Read("ListRefreshTokens", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
-                 " FROM oauth_refresh_tokens ORDER BY created_at, token_hash")
-        .All(RefreshTokenFromRow<Row>);
-  });
+  return ReadAll("ListRefreshTokens",
+                 "SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                 " FROM oauth_refresh_tokens ORDER BY created_at, token_hash",
+                 RefreshTokenFromRow);
 }
 
 Status TokenStore::CopyRefreshToken(const RefreshToken& token) {
@@ -54,13 +45,10 @@ Status TokenStore::CopyRefreshToken(const RefreshToken& token) {
 }
 
 Result<RefreshToken> TokenStore::GetRefreshToken(const std::string& token_hash) {
-  return Read("GetRefreshToken", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
-                 " FROM oauth_refresh_tokens WHERE token_hash = ?")
-        .Bind(token_hash)
-        .One(RefreshTokenFromRow<Row>, "refresh token");
-  });
+  return ReadOne("GetRefreshToken",
+                 "SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
+                 " FROM oauth_refresh_tokens WHERE token_hash = ?",
+                 RefreshTokenFromRow, "refresh token", token_hash);
 }
 
 Result<RefreshToken> TokenStore::RotateRefreshToken(const std::string& old_hash,
@@ -73,7 +61,7 @@ Result<RefreshToken> TokenStore::RotateRefreshToken(const std::string& old_hash,
         s.Prepare("SELECT " LATCHKEY_REFRESH_TOKEN_COLUMNS
                   " FROM oauth_refresh_tokens WHERE token_hash = ?{for_update}")
             .Bind(old_hash)
-            .One(RefreshTokenFromRow<Row>, "refresh token");
+            .One(RefreshTokenFromRow, "refresh token");
     if (!found) return std::unexpected(found.error());
     old = *found;
     if (old.used_at || old.revoked) {

@@ -9,17 +9,13 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 Result<std::vector<TokenPermission>> PrincipalStore::ListTokenPermissions() {
-  return Read("ListTokenPermissions", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT subject_kind, subject_id, permission_level FROM token_permissions"
-            " ORDER BY position")
-        .All(TokenPermissionFromRow<Row>);
-  });
+  return ReadAll("ListTokenPermissions",
+                 "SELECT " LATCHKEY_TOKEN_PERMISSION_COLUMNS
+                 " FROM token_permissions ORDER BY position",
+                 TokenPermissionFromRow);
 }
 
 Status PrincipalStore::ReplaceTokenPermissions(const std::vector<TokenPermission>& grants,
@@ -35,20 +31,20 @@ Status PrincipalStore::ReplaceTokenPermissions(const std::vector<TokenPermission
     }
     LATCHKEY_RETURN_IF_ERROR(s.Prepare("DELETE FROM token_permissions").Run());
     for (size_t i = 0; i < grants.size(); ++i) {
-      LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO token_permissions (subject_kind, subject_id,"
-                                         " permission_level, position) VALUES (?, ?, ?, ?)")
-                                   .Bind(sql::AclSubjectKindName(grants[i].subject_kind))
-                                   .Bind(grants[i].subject_id)
-                                   .Bind(grants[i].permission_level)
-                                   .Bind(static_cast<int64_t>(i))
-                                   .Run());
+      LATCHKEY_RETURN_IF_ERROR(
+          TokenPermissionColumns::Bind(
+              s.Prepare("INSERT INTO token_permissions (" LATCHKEY_TOKEN_PERMISSION_COLUMNS
+                        ", position) VALUES (?, ?, ?, ?)"),
+              grants[i])
+              .Bind(static_cast<int64_t>(i))
+              .Run());
     }
     changes.push_back({ChangeKind::kPermissionsChanged, ""});
     for (int64_t owner : revoke_owner_ids) {
       Result<std::vector<std::string>> revoked =
           s.Prepare("DELETE FROM pats WHERE owner_id = ? RETURNING token_id")
               .Bind(owner)
-              .All(TextFromRow<Row>);
+              .All(sql::TextColumnFromRow);
       if (!revoked) return std::unexpected(std::move(revoked).error());
       for (std::string& token : *revoked) {
         if (audit != nullptr) {
@@ -85,49 +81,27 @@ Status TokenStore::CreatePat(const Pat& pat, int quota, TimePoint now, const Aud
                        "principal " + std::to_string(pat.owner_id) + " already has " +
                            std::to_string(*live) + " tokens (quota " + std::to_string(quota) + ")");
     }
-    return s.Prepare("INSERT INTO pats (" LATCHKEY_PAT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .Bind(pat.token_id)
-        .Bind(pat.owner_id)
-        .Bind(pat.created_by_id)
-        .Bind(pat.comment)
-        .Bind(pat.created_at)
-        .Bind(pat.expires_at)
-        .Bind(pat.last_used_day)
-        .Bind(pat.scopes)
-        .Run();
+    return PatColumns::Insert(
+        s, "INSERT INTO pats (" LATCHKEY_PAT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", pat);
   });
 }
 
 Result<Pat> TokenStore::GetPat(const std::string& token_id) {
-  return Read("GetPat", [&](Session& s) {
-    return s.Prepare("SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?")
-        .Bind(token_id)
-        .One(PatFromRow<Row>, "token");
-  });
+  return ReadOne("GetPat", "SELECT " LATCHKEY_PAT_COLUMNS " FROM pats WHERE token_id = ?",
+                 PatFromRow, "token", token_id);
 }
 
 Result<std::vector<Pat>> TokenStore::ListPats(int64_t owner_id, TimePoint now) {
-  return Read("ListPats", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_PAT_COLUMNS
+  return ReadAll("ListPats",
+                 "SELECT " LATCHKEY_PAT_COLUMNS
                  " FROM pats WHERE (? = 0 OR owner_id = ?)"
-                 " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, {seq}")
-        .Bind(owner_id)
-        .Bind(owner_id)
-        .Bind(now)
-        .All(PatFromRow<Row>);
-  });
+                 " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at, {seq}",
+                 PatFromRow, owner_id, owner_id, now);
 }
 
 Status TokenStore::DeletePat(const std::string& token_id, const AuditEvent* audit) {
-  return Write("DeletePat", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> deleted =
-        s.Prepare("DELETE FROM pats WHERE token_id = ?").Bind(token_id).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "token not found");
-    changes.push_back({ChangeKind::kPatDeleted, token_id});
-    return Ok();
-  });
+  return WriteExisting("DeletePat", audit, Change{ChangeKind::kPatDeleted, token_id},
+                       "DELETE FROM pats WHERE token_id = ?", "token", token_id);
 }
 
 Status TokenStore::TouchPats(const std::vector<std::string>& token_ids, TimePoint day) {
@@ -146,9 +120,7 @@ Status TokenStore::TouchPats(const std::vector<std::string>& token_ids, TimePoin
 }
 
 Result<int64_t> TokenStore::CountPats() {
-  return Read("CountPats", [&](Session& s) {
-    return s.Prepare("SELECT count(*) FROM pats").One(sql::IntFromRow, "count");
-  });
+  return ReadOne("CountPats", "SELECT count(*) FROM pats", sql::IntFromRow, "count");
 }
 
 Result<int64_t> TokenStore::PurgeExpiredPats(TimePoint now) {
@@ -159,80 +131,46 @@ Result<int64_t> TokenStore::PurgeExpiredPats(TimePoint now) {
 
 Status TokenStore::CreateOAuthSecret(const OAuthSecret& secret, const AuditEvent* audit) {
   return Write("CreateOAuthSecret", audit, [&](Session& s) {
-    return s
-        .Prepare(
-            "INSERT INTO oauth_secrets (id, principal_id, secret_hash, created_at,"
-            " expires_at) VALUES (?, ?, ?, ?, ?)")
-        .Bind(secret.id)
-        .Bind(secret.principal_id)
-        .Bind(secret.secret_hash)
-        .Bind(secret.created_at)
-        .Bind(secret.expires_at)
-        .Run();
+    return OAuthSecretColumns::Insert(
+        s, "INSERT INTO oauth_secrets (" LATCHKEY_OAUTH_SECRET_COLUMNS ") VALUES (?, ?, ?, ?, ?)",
+        secret);
   });
 }
 
 Result<OAuthSecret> TokenStore::GetOAuthSecret(const std::string& id) {
-  return Read("GetOAuthSecret", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT id, principal_id, secret_hash, created_at, expires_at"
-            " FROM oauth_secrets WHERE id = ?")
-        .Bind(id)
-        .One(OAuthSecretFromRow<Row>, "OAuth secret");
-  });
+  return ReadOne("GetOAuthSecret",
+                 "SELECT " LATCHKEY_OAUTH_SECRET_COLUMNS " FROM oauth_secrets WHERE id = ?",
+                 OAuthSecretFromRow, "OAuth secret", id);
 }
 
 Result<std::vector<OAuthSecret>> TokenStore::ListOAuthSecrets(int64_t principal_id) {
-  return Read("ListOAuthSecrets", [&](Session& s) {
-    return s
-        .Prepare(
-            "SELECT id, principal_id, secret_hash, created_at, expires_at"
-            " FROM oauth_secrets WHERE principal_id = ? ORDER BY created_at, {seq}")
-        .Bind(principal_id)
-        .All(OAuthSecretFromRow<Row>);
-  });
+  return ReadAll("ListOAuthSecrets",
+                 "SELECT " LATCHKEY_OAUTH_SECRET_COLUMNS
+                 " FROM oauth_secrets WHERE principal_id = ? ORDER BY created_at, {seq}",
+                 OAuthSecretFromRow, principal_id);
 }
 
 Status TokenStore::DeleteOAuthSecret(const std::string& id, const AuditEvent* audit) {
-  return Write("DeleteOAuthSecret", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> deleted = s.Prepare("DELETE FROM oauth_secrets WHERE id = ?").Bind(id).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "OAuth secret not found");
-    changes.push_back({ChangeKind::kOAuthSecretDeleted, id});
-    return Ok();
-  });
+  return WriteExisting("DeleteOAuthSecret", audit, Change{ChangeKind::kOAuthSecretDeleted, id},
+                       "DELETE FROM oauth_secrets WHERE id = ?", "OAuth secret", id);
 }
 
 Result<std::string> TokenStore::GetConf(const std::string& key) {
-  return Read("GetConf", [&](Session& s) {
-    return s.Prepare("SELECT value FROM conf WHERE key = ?")
-        .Bind(key)
-        .One(TextFromRow<Row>, "configuration key");
-  });
+  return ReadOne("GetConf", "SELECT value FROM conf WHERE key = ?", sql::TextColumnFromRow,
+                 "configuration key", key);
 }
 
 Status TokenStore::SetConf(const std::string& key, const std::string& value,
                            const AuditEvent* audit) {
-  return Write("SetConf", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    LATCHKEY_RETURN_IF_ERROR(s.Prepare("INSERT INTO conf (key, value) VALUES (?, ?)"
-                                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                                 .Bind(key)
-                                 .Bind(value)
-                                 .Run());
-    changes.push_back({ChangeKind::kConfChanged, key});
-    return Ok();
-  });
+  return WriteOne("SetConf", audit, Change{ChangeKind::kConfChanged, key},
+                  "INSERT INTO conf (key, value) VALUES (?, ?)"
+                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  key, value);
 }
 
 Status TokenStore::DeleteConf(const std::string& key, const AuditEvent* audit) {
-  return Write("DeleteConf", audit, [&](Session& s, std::vector<Change>& changes) -> Status {
-    Result<int64_t> deleted = s.Prepare("DELETE FROM conf WHERE key = ?").Bind(key).Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "configuration key not found");
-    changes.push_back({ChangeKind::kConfChanged, key});
-    return Ok();
-  });
+  return WriteExisting("DeleteConf", audit, Change{ChangeKind::kConfChanged, key},
+                       "DELETE FROM conf WHERE key = ?", "configuration key", key);
 }
 
 }  // namespace latchkey::store

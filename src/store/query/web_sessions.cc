@@ -7,25 +7,16 @@
 
 namespace latchkey::store {
 
-using sql::Row;
 using sql::Session;
 
 namespace {
 
 Status InsertWebSession(Session& s, const WebSession& w) {
-  return s
-      .Prepare("INSERT INTO web_sessions (" LATCHKEY_WEB_SESSION_COLUMNS
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .Bind(w.id)
-      .Bind(w.token_hash)
-      .Bind(w.principal_id)
-      .Bind(w.provider_id)
-      .Bind(w.created_at)
-      .Bind(w.last_seen_at)
-      .Bind(w.expires_at)
-      .Bind(w.address)
-      .Bind(w.user_agent)
-      .Run();
+  return WebSessionColumns::Insert(
+      s,
+      "INSERT INTO web_sessions (" LATCHKEY_WEB_SESSION_COLUMNS
+      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      w);
 }
 
 }  // namespace
@@ -43,7 +34,7 @@ Status TokenStore::CreateWebSession(const WebSession& session, int max_per_princ
         s.Prepare("SELECT id FROM web_sessions WHERE principal_id = ?"
                   " ORDER BY created_at DESC, id DESC")
             .Bind(session.principal_id)
-            .All(TextFromRow<Row>);
+            .All(sql::TextColumnFromRow);
     if (!ids) return std::unexpected(std::move(ids).error());
     const size_t keep = max_per_principal > 1 ? static_cast<size_t>(max_per_principal - 1) : 0;
     for (size_t i = keep; i < ids->size(); ++i) {
@@ -55,54 +46,40 @@ Status TokenStore::CreateWebSession(const WebSession& session, int max_per_princ
 }
 
 Result<WebSession> TokenStore::GetWebSession(const std::string& token_hash) {
-  return Read("GetWebSession", [&](Session& s) {
-    return s
-        .Prepare("SELECT " LATCHKEY_WEB_SESSION_COLUMNS " FROM web_sessions WHERE token_hash = ?")
-        .Bind(token_hash)
-        .One(WebSessionFromRow<Row>, "web session");
-  });
+  return ReadOne("GetWebSession",
+                 "SELECT " LATCHKEY_WEB_SESSION_COLUMNS " FROM web_sessions WHERE token_hash = ?",
+                 WebSessionFromRow, "web session", token_hash);
 }
 
 Status TokenStore::TouchWebSession(const std::string& id, TimePoint at) {
   return Write("TouchWebSession", [&](Session& s) {
     return s.Prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?")
-        .Bind(at)
-        .Bind(id)
-        .Bind(at)
+        .BindAll(at, id, at)
         .Run();
   });
 }
 
 Result<std::vector<WebSession>> TokenStore::ListWebSessions(int64_t principal_id) {
-  return Read("ListWebSessions", [&](Session& s) {
-    if (principal_id == 0) {
-      return s
-          .Prepare("SELECT " LATCHKEY_WEB_SESSION_COLUMNS
-                   " FROM web_sessions ORDER BY created_at, id")
-          .All(WebSessionFromRow<Row>);
-    }
-    return s
-        .Prepare("SELECT " LATCHKEY_WEB_SESSION_COLUMNS
-                 " FROM web_sessions WHERE principal_id = ? ORDER BY created_at, id")
-        .Bind(principal_id)
-        .All(WebSessionFromRow<Row>);
-  });
+  if (principal_id == 0) {
+    return ReadAll("ListWebSessions",
+                   "SELECT " LATCHKEY_WEB_SESSION_COLUMNS " FROM web_sessions ORDER BY created_at, id",
+                   WebSessionFromRow);
+  }
+  return ReadAll("ListWebSessions",
+                 "SELECT " LATCHKEY_WEB_SESSION_COLUMNS
+                 " FROM web_sessions WHERE principal_id = ? ORDER BY created_at, id",
+                 WebSessionFromRow, principal_id);
 }
 
 Status TokenStore::DeleteWebSession(const std::string& id, int64_t owner_id,
                                     const AuditEvent* audit) {
-  return Write("DeleteWebSession", audit, [&](Session& s, std::vector<Change>&) -> Status {
-    Result<int64_t> deleted =
-        owner_id == 0
-            ? s.Prepare("DELETE FROM web_sessions WHERE id = ?").Bind(id).Update()
-            : s.Prepare("DELETE FROM web_sessions WHERE id = ? AND principal_id = ?")
-                  .Bind(id)
-                  .Bind(owner_id)
-                  .Update();
-    if (!deleted) return std::unexpected(std::move(deleted).error());
-    if (*deleted == 0) return MakeError(ErrorCode::kNotFound, "web session not found");
-    return Ok();
-  });
+  if (owner_id == 0) {
+    return WriteExisting("DeleteWebSession", audit, std::nullopt,
+                         "DELETE FROM web_sessions WHERE id = ?", "web session", id);
+  }
+  return WriteExisting("DeleteWebSession", audit, std::nullopt,
+                       "DELETE FROM web_sessions WHERE id = ? AND principal_id = ?", "web session",
+                       id, owner_id);
 }
 
 Status TokenStore::CopyWebSession(const WebSession& session) {

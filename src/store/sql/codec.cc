@@ -27,39 +27,53 @@ Result<std::vector<std::string>> DecodeStrings(std::string_view json) {
   return out;
 }
 
-std::string_view PrincipalKindName(PrincipalKind kind) {
-  switch (kind) {
-    case PrincipalKind::kUser:
-      return "user";
-    case PrincipalKind::kServicePrincipal:
-      return "service_principal";
+namespace {
+
+// Each enum's names as the schema's CHECK constraints list them; the first is also the name of
+// a value missing from the table.
+template <class Enum>
+using NameTable = std::pair<Enum, std::string_view>;
+
+constexpr NameTable<PrincipalKind> kPrincipalKinds[] = {
+    {PrincipalKind::kUser, "user"},
+    {PrincipalKind::kServicePrincipal, "service_principal"},
+};
+constexpr NameTable<AclSubjectKind> kAclSubjectKinds[] = {
+    {AclSubjectKind::kUser, "user"},
+    {AclSubjectKind::kGroup, "group"},
+    {AclSubjectKind::kServicePrincipal, "service_principal"},
+};
+
+template <class Enum, size_t N>
+std::string_view NameIn(const NameTable<Enum> (&table)[N], Enum value) {
+  for (const auto& [known, name] : table) {
+    if (known == value) return name;
   }
-  return "user";
+  return table[0].second;
 }
+
+// kInternal `corrupt` for a name the table does not hold (a corrupt row).
+template <class Enum, size_t N>
+Result<Enum> ParseIn(const NameTable<Enum> (&table)[N], std::string_view name,
+                     const char* corrupt) {
+  for (const auto& [value, known] : table) {
+    if (known == name) return value;
+  }
+  return MakeError(ErrorCode::kInternal, corrupt);
+}
+
+}  // namespace
+
+std::string_view PrincipalKindName(PrincipalKind kind) { return NameIn(kPrincipalKinds, kind); }
 
 Result<PrincipalKind> ParsePrincipalKind(std::string_view name) {
-  if (name == "user") return PrincipalKind::kUser;
-  if (name == "service_principal") return PrincipalKind::kServicePrincipal;
-  return MakeError(ErrorCode::kInternal, "corrupt principal kind column");
+  return ParseIn(kPrincipalKinds, name, "corrupt principal kind column");
 }
 
-std::string_view AclSubjectKindName(AclSubjectKind kind) {
-  switch (kind) {
-    case AclSubjectKind::kUser:
-      return "user";
-    case AclSubjectKind::kGroup:
-      return "group";
-    case AclSubjectKind::kServicePrincipal:
-      return "service_principal";
-  }
-  return "user";
-}
+std::string_view AclSubjectKindName(AclSubjectKind kind) { return NameIn(kAclSubjectKinds, kind); }
 
 Result<AclSubjectKind> ParseAclSubjectKind(std::string_view name) {
-  if (name == "user") return AclSubjectKind::kUser;
-  if (name == "group") return AclSubjectKind::kGroup;
-  if (name == "service_principal") return AclSubjectKind::kServicePrincipal;
-  return MakeError(ErrorCode::kInternal, "corrupt subject kind column");
+  return ParseIn(kAclSubjectKinds, name, "corrupt subject kind column");
 }
 
 }  // namespace latchkey::store::sql

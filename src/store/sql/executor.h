@@ -110,6 +110,43 @@ class Executor {
     return Write(operation, nullptr, std::forward<Fn>(fn), isolation);
   }
 
+  // The one-statement operations, `params` bound in order. ReadOne: the first row, mapped by
+  // `row`, or kNotFound "<what> not found". ReadAll: every row.
+  template <class RowFn, class... Params>
+  auto ReadOne(std::string_view operation, std::string_view sql, RowFn row, std::string_view what,
+               const Params&... params) {
+    return Read(operation,
+                [&](Session& s) { return s.Prepare(sql).BindAll(params...).One(row, what); });
+  }
+  template <class RowFn, class... Params>
+  auto ReadAll(std::string_view operation, std::string_view sql, RowFn row,
+               const Params&... params) {
+    return Read(operation, [&](Session& s) { return s.Prepare(sql).BindAll(params...).All(row); });
+  }
+  // One write statement; `change`, if any, is published once it committed, `audit` stored
+  // with it.
+  template <class... Params>
+  Status WriteOne(std::string_view operation, const AuditEvent* audit, std::optional<Change> change,
+                  std::string_view sql, const Params&... params) {
+    return Write(operation, audit, [&](Session& s, std::vector<Change>& changes) -> Status {
+      LATCHKEY_RETURN_IF_ERROR(s.Prepare(sql).BindAll(params...).Run());
+      if (change) changes.push_back(*change);
+      return Ok();
+    });
+  }
+  // An UPDATE or DELETE of a row that must exist (kNotFound "<what> not found" when it changed
+  // none); `change`, if any, is published once it committed, `audit` stored with it.
+  template <class... Params>
+  Status WriteExisting(std::string_view operation, const AuditEvent* audit,
+                       std::optional<Change> change, std::string_view sql, std::string_view what,
+                       const Params&... params) {
+    return Write(operation, audit, [&](Session& s, std::vector<Change>& changes) -> Status {
+      LATCHKEY_RETURN_IF_ERROR(s.Prepare(sql).BindAll(params...).UpdateExisting(what));
+      if (change) changes.push_back(*change);
+      return Ok();
+    });
+  }
+
  public:
   // Inserts one audit event (seq assigned by the database). PostgreSQL: inserts take turns (a
   // transaction-level advisory lock held until commit), so seq order is commit order and a

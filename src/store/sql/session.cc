@@ -80,4 +80,18 @@ Result<int64_t> Statement::Update() {
   return Execute([](const Row&) -> Status { return Ok(); });
 }
 
+Status Statement::RequireCountBelow(int64_t max, std::string_view exhausted) {
+  Result<int64_t> count = One(IntFromRow, "count");
+  if (!count) return std::unexpected(std::move(count).error());
+  if (*count >= max) return MakeError(ErrorCode::kResourceExhausted, std::string(exhausted));
+  return Ok();
+}
+
+Status Statement::UpdateExisting(std::string_view what) {
+  Result<int64_t> changed = Update();
+  if (!changed) return std::unexpected(std::move(changed).error());
+  if (*changed == 0) return MakeError(ErrorCode::kNotFound, std::string(what) + " not found");
+  return Ok();
+}
+
 }  // namespace latchkey::store::sql

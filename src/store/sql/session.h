@@ -2,7 +2,7 @@
 // from a database session, whichever the backend. Each operation is written once over it; the
 // backends (sqlite/, postgres/) implement Session and Row over their own connection.
 //
-//   session.Prepare("SELECT ... WHERE token_id = ?").Bind(id).One(PatFromRow<Row>, "token")
+//   session.Prepare("SELECT ... WHERE token_id = ?").Bind(id).One(PatFromRow, "token")
 //
 // SQL text: positional `?` placeholders, and two tokens the backend fills in when it first
 // prepares the text (Translate): `{seq}` for the column that orders rows by insertion (SQLite's
@@ -116,11 +116,23 @@ class Statement {
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
   Statement& BindBool(bool value) { return Add({Param::Kind::kBool, value ? 1 : 0, {}}); }
+  // Binds each of `values` in order, as Bind would (a bool as BindBool).
+  template <class... Values>
+  Statement& BindAll(const Values&... values) {
+    (BindOne(values), ...);
+    return *this;
+  }
 
   // Runs the statement, ignoring any rows.
   Status Run();
   // Runs it and returns the number of rows inserted, updated or deleted.
   Result<int64_t> Update();
+  // Runs an UPDATE or DELETE of rows that must exist: kNotFound "<what> not found" when it
+  // changed none.
+  Status UpdateExisting(std::string_view what);
+  // Runs a `SELECT count(*)` bounding a quota: kResourceExhausted `exhausted` when the count
+  // is `max` or more.
+  Status RequireCountBelow(int64_t max, std::string_view exhausted);
 
   // Maps every row with `row` (Result<T>(const Row&)).
   template <class RowFn>
@@ -153,6 +165,14 @@ class Statement {
   }
 
  private:
+  template <class Value>
+  void BindOne(const Value& value) {
+    if constexpr (std::is_same_v<Value, bool>) {
+      BindBool(value);
+    } else {
+      Bind(value);
+    }
+  }
   Statement& Add(Param param);
   Result<int64_t> Execute(FunctionRef<Status(const Row&)> on_row, bool first_row_only = false);
 

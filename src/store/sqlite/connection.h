@@ -4,6 +4,8 @@
 // A Connection is not thread-safe: ConnectionPool hands each one to a single thread at a time.
 #pragma once
 
+#include <sqlite3.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,10 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include <sqlite3.h>
-
 #include "base/clock.h"
 #include "base/result.h"
+#include "store/sql/connection_session.h"
 #include "store/sql/return_if_error.h"
 
 namespace latchkey::store::sqlite {
@@ -43,6 +44,7 @@ class Statement {
   Statement& Bind(std::optional<TimePoint> value);          // NULL for nullopt
   Statement& Bind(const std::vector<std::string>& values);  // JSON array text
   Statement& BindNull();
+  Statement& BindBool(bool value) { return Bind(int64_t{value ? 1 : 0}); }  // INTEGER 0 or 1
 
   // Steps once: true if a row is available, false when done.
   Result<bool> Step();
@@ -109,6 +111,11 @@ class Connection {
   Statement Prepare(std::string_view sql);
   // Runs one or more statements without caching (pragmas, migrations).
   Status Exec(const std::string& sql);
+  // The query layer's primitive (sql_session.cc): runs the bound `stmt`, calls on_row for each
+  // row (only the first with first_row_only; its first error stops the run) and returns the
+  // rows changed. SqlSession below is the sql::Session over it.
+  Result<int64_t> RunStatement(Statement& stmt, sql::FunctionRef<Status(const sql::Row&)> on_row,
+                               bool first_row_only);
   // Runs `pragma` and returns the first column of every row.
   Result<std::vector<std::string>> Pragma(std::string_view pragma);
 
@@ -136,5 +143,7 @@ class Connection {
   // Declared after db_: statements are finalized before the connection closes.
   std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StmtFinalizer>> cache_;
 };
+
+using SqlSession = sql::ConnectionSession<Connection, sql::kSqlite>;
 
 }  // namespace latchkey::store::sqlite

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/sql/executor.h"
 #include "store/sqlite/connection.h"
 
 namespace latchkey::store::sqlite {
@@ -69,12 +70,19 @@ class ConnectionPool {
 
   // Runs fn(Connection&) on a reader inside one read transaction (one consistent snapshot).
   template <class Fn>
-  auto ReadSnapshot(Fn&& fn) -> std::invoke_result_t<Fn, Connection&> {
+  auto Snapshot(Fn&& fn) -> std::invoke_result_t<Fn, Connection&> {
     Lease lease = AcquireReader();
     LATCHKEY_RETURN_IF_ERROR(lease->BeginRead());
     auto result = fn(*lease);
     lease->RollbackIfActive();  // read-only: ending it either way is the same
     return result;
+  }
+
+  // Write(fn) at any isolation: the one writer serializes every write transaction.
+  template <class Fn>
+  auto Write(sql::Isolation /*always serializable*/, Fn&& fn)
+      -> std::invoke_result_t<Fn, Connection&> {
+    return Write(std::forward<Fn>(fn));
   }
 
   // Runs fn(Connection&) in one BEGIN IMMEDIATE transaction on the writer: commits when fn

@@ -15,7 +15,6 @@
 #include "store/sqlite/backup.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/migrate.h"
-#include "store/sqlite/sql_session.h"
 
 namespace latchkey::store::sqlite {
 namespace {
@@ -91,8 +90,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   return store;
 }
 
-SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool)
-    : pool_(std::move(pool)) {}
+SqliteStore::SqliteStore(std::unique_ptr<ConnectionPool> pool) : PooledStore(std::move(pool)) {}
 
 SqliteStore::~SqliteStore() {
   {
@@ -124,43 +122,10 @@ void SqliteStore::WatchOtherProcesses() {
   while (!watch_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_watching_; })) {
     lock.unlock();
     Result<std::string> now = KeysFingerprint();  // a busy or failing read: try next time
-    if (now && seen && *now != *seen) listeners_.Notify({{ChangeKind::kSigningKeysChanged, ""}});
+    if (now && seen && *now != *seen) NotifyLocal({{ChangeKind::kSigningKeysChanged, ""}});
     if (now) seen = std::move(*now);
     lock.lock();
   }
-}
-
-ChangeSubscription SqliteStore::AddChangeListener(ChangeListener listener) {
-  return listeners_.Add(std::move(listener));
-}
-
-Status SqliteStore::RunRead(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->Read([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
-}
-
-Status SqliteStore::RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) {
-  return pool_->ReadSnapshot([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session);
-  });
-}
-
-Status SqliteStore::RunWrite(sql::Isolation /*the one writer is serializable*/,
-                             sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) {
-  std::vector<Change> changes;
-  Status status = pool_->Write([&](Connection& conn) -> Status {
-    SqlSession session(conn);
-    return fn(session, changes);
-  });
-  return Notify(std::move(status), changes);
-}
-
-Status SqliteStore::Notify(Status status, const std::vector<Change>& changes) {
-  if (status) listeners_.Notify(changes);
-  return status;
 }
 
 Status SqliteStore::Ping() {
@@ -183,10 +148,6 @@ Status IntegrityCheck(Store& store) {
     return MakeError(ErrorCode::kFailedPrecondition, "integrity check needs the sqlite backend");
   }
   return sqlite->IntegrityCheck();
-}
-
-PoolUsage SqliteStore::pool_usage() const {
-  return {pool_->size(), pool_->in_use(), pool_->waiting()};
 }
 
 }  // namespace latchkey::store::sqlite

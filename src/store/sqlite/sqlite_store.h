@@ -20,14 +20,12 @@
 #include <vector>
 
 #include "base/result.h"
-#include "store/store.h"
+#include "store/backend_store.h"
+#include "store/sqlite/connection_pool.h"
 
 namespace latchkey::store::sqlite {
 
-class Connection;
-class ConnectionPool;
-
-class SqliteStore final : public Store {
+class SqliteStore final : public PooledStore<ConnectionPool, SqlSession> {
  public:
   // Opens `path`, a database file or ":memory:" (a private in-memory database), and applies the
   // numbered migrations. A missing file is created with mode 0600 (its -wal and -shm files too).
@@ -39,29 +37,17 @@ class SqliteStore final : public Store {
   // PRAGMA integrity_check: Ok when it reports "ok", else kInternal with its first findings.
   Status IntegrityCheck();
 
-  // sql::Executor: the sessions the query layer's operations run on.
-  Status RunRead(sql::FunctionRef<Status(sql::Session&)> fn) override;
-  Status RunSnapshot(sql::FunctionRef<Status(sql::Session&)> fn) override;
-  Status RunWrite(sql::Isolation isolation,
-                  sql::FunctionRef<Status(sql::Session&, std::vector<Change>&)> fn) override;
-
   // Store.
-  ChangeSubscription AddChangeListener(ChangeListener listener) override;
   Status Ping() override;
   std::string backend() const override { return "sqlite"; }
-  PoolUsage pool_usage() const override;
 
  private:
   explicit SqliteStore(std::unique_ptr<ConnectionPool> pool);
 
-  // Returns `status`; when it is Ok, first tells every listener about `changes`.
-  Status Notify(Status status, const std::vector<Change>& changes);
   // The watcher of changes made by other processes (file databases only).
   void WatchOtherProcesses();
   Result<std::string> KeysFingerprint();
 
-  std::unique_ptr<ConnectionPool> pool_;
-  ChangeListeners listeners_;
   std::mutex watch_mu_;
   std::condition_variable watch_cv_;
   bool stop_watching_ = false;

@@ -5,11 +5,11 @@
 CREATE TABLE web_sessions (
   id TEXT PRIMARY KEY NOT NULL,
   token_hash TEXT NOT NULL UNIQUE,
-  principal_id INTEGER NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  principal_id @INT@ NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
   provider_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  last_seen_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
+  created_at @INT@ NOT NULL,
+  last_seen_at @INT@ NOT NULL,
+  expires_at @INT@ NOT NULL,
   address TEXT NOT NULL,
   user_agent TEXT NOT NULL
 );

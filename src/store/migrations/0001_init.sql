@@ -1,0 +1,144 @@
+-- Initial schema, written once for both backends (embed_migrations.cmake turns its dialect
+-- tokens into each backend's text). Times are unix milliseconds (64-bit integers, NULL for
+-- "none"); string lists are JSON arrays (TEXT). Secrets are never stored: only their SHA-256
+-- hashes (hex). Insertion order for the "oldest first" listings is SQLite's rowid; PostgreSQL
+-- has no rowid, so the `seq` token adds an identity column `seq` there (nothing in SQLite).
+
+-- Directory (Entra-like identity provider).
+
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY NOT NULL,
+  display_name TEXT NOT NULL,
+  created_at @INT@ NOT NULL@SEQ@
+);
+
+CREATE TABLE applications (
+  object_id TEXT PRIMARY KEY NOT NULL,
+  app_id TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  identifier_uris TEXT NOT NULL,
+  granted_roles TEXT NOT NULL,
+  created_at @INT@ NOT NULL@SEQ@
+);
+CREATE INDEX applications_tenant ON applications (tenant_id, created_at);
+
+CREATE TABLE password_credentials (
+  key_id TEXT PRIMARY KEY NOT NULL,
+  app_object_id TEXT NOT NULL REFERENCES applications (object_id) ON DELETE CASCADE,
+  display_name TEXT NOT NULL,
+  hint TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  start_at @INT@ NOT NULL,
+  end_at @INT@@SEQ@
+);
+CREATE INDEX password_credentials_app ON password_credentials (app_object_id);
+
+CREATE TABLE certificate_credentials (
+  key_id TEXT PRIMARY KEY NOT NULL,
+  app_object_id TEXT NOT NULL REFERENCES applications (object_id) ON DELETE CASCADE,
+  display_name TEXT NOT NULL,
+  certificate_pem TEXT NOT NULL,
+  thumbprint_sha1 TEXT NOT NULL,
+  start_at @INT@ NOT NULL,
+  end_at @INT@ NOT NULL@SEQ@
+);
+CREATE INDEX certificate_credentials_app ON certificate_credentials (app_object_id);
+
+-- No foreign key to applications: a tenant may hold service principals of applications that
+-- live elsewhere (first-party apps). DeleteApplication removes the matching rows itself.
+CREATE TABLE directory_service_principals (
+  object_id TEXT PRIMARY KEY NOT NULL,
+  app_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  created_at @INT@ NOT NULL@SEQ@,
+  UNIQUE (tenant_id, app_id)
+);
+CREATE INDEX directory_service_principals_app ON directory_service_principals (app_id);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY NOT NULL,
+  public_pem TEXT NOT NULL,
+  created_at @INT@ NOT NULL,
+  retired_at @INT@@SEQ@
+);
+
+-- Workspace (Databricks-like).
+
+-- user_name is unique ignoring ASCII case: SQLite's COLLATE NOCASE; in PostgreSQL the index and
+-- the lookups use lower() (the cluster's locale decides beyond ASCII).
+CREATE TABLE principals (
+  id @INT@ PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('user', 'service_principal')),
+  user_name TEXT NOT NULL{{ COLLATE NOCASE|}},
+  application_id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  active @BOOL@ NOT NULL,
+  entitlements TEXT NOT NULL,
+  created_at @INT@ NOT NULL
+);
+CREATE UNIQUE INDEX principals_user_name ON principals ({{user_name|lower(user_name)}}) WHERE user_name <> '';
+CREATE UNIQUE INDEX principals_application_id ON principals (application_id)
+  WHERE application_id <> '';
+
+CREATE TABLE workspace_groups (
+  id @INT@ PRIMARY KEY NOT NULL,
+  display_name TEXT NOT NULL UNIQUE,
+  created_at @INT@ NOT NULL
+);
+
+CREATE TABLE group_members (
+  group_id @INT@ NOT NULL REFERENCES workspace_groups (id) ON DELETE CASCADE,
+  principal_id @INT@ NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  position @INT@ NOT NULL,
+  PRIMARY KEY (group_id, principal_id)
+);
+CREATE INDEX group_members_principal ON group_members (principal_id);
+
+-- subject_id is a principal id or a group id, hence no foreign key: DeletePrincipal and
+-- DeleteGroup remove the matching rows themselves.
+CREATE TABLE token_permissions (
+  subject_kind TEXT NOT NULL CHECK (subject_kind IN ('user', 'group', 'service_principal')),
+  subject_id @INT@ NOT NULL,
+  permission_level TEXT NOT NULL,
+  position @INT@ NOT NULL,
+  PRIMARY KEY (subject_kind, subject_id)
+);
+
+CREATE TABLE pats (
+  token_id TEXT PRIMARY KEY NOT NULL,
+  owner_id @INT@ NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  created_by_id @INT@ NOT NULL,
+  comment TEXT NOT NULL,
+  created_at @INT@ NOT NULL,
+  expires_at @INT@,
+  last_used_day @INT@,
+  scopes TEXT NOT NULL@SEQ@
+);
+CREATE INDEX pats_owner ON pats (owner_id, expires_at);
+
+CREATE TABLE oauth_secrets (
+  id TEXT PRIMARY KEY NOT NULL,
+  principal_id @INT@ NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  secret_hash TEXT NOT NULL,
+  created_at @INT@ NOT NULL,
+  expires_at @INT@ NOT NULL@SEQ@
+);
+CREATE INDEX oauth_secrets_principal ON oauth_secrets (principal_id);
+
+CREATE TABLE conf (
+  key TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE audit_events (
+  seq {{INTEGER PRIMARY KEY AUTOINCREMENT|@INT@ GENERATED ALWAYS AS IDENTITY PRIMARY KEY}},
+  at @INT@ NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  remote_address TEXT NOT NULL
+);
