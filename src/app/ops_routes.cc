@@ -52,9 +52,9 @@ void OpsRoutes::Register(http::Router& router) {
 }
 
 http::Response OpsRoutes::Verify(const http::Request& request) {
-  workspace::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
+  auth::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
                                                        request.remote_address, request.Host());
-  Result<workspace::AuthenticatedPrincipal>& auth = guard.auth;
+  Result<auth::AuthenticatedPrincipal>& auth = guard.auth;
   if (!auth) {
     switch (auth.error().code) {
       case ErrorCode::kUnauthenticated: return Unauthenticated();
@@ -75,15 +75,15 @@ http::Response OpsRoutes::Verify(const http::Request& request) {
   ok.SetHeader("X-Latchkey-Principal-Id", std::to_string(p.id));
   ok.SetHeader("X-Latchkey-Principal-Name", workspace::PrincipalName(p));
   ok.SetHeader("X-Latchkey-Principal-Type", std::string(PrincipalType(p)));
-  ok.SetHeader("X-Latchkey-Auth-Kind", std::string(workspace::AuthKindName(auth->kind)));
+  ok.SetHeader("X-Latchkey-Auth-Kind", std::string(auth::AuthKindName(auth->kind)));
   ok.log_principal = "principal:" + std::to_string(p.id);
   return ok;
 }
 
 std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& request) {
-  workspace::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
+  auth::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
                                                        request.remote_address, request.Host());
-  Result<workspace::AuthenticatedPrincipal>& caller = guard.auth;
+  Result<auth::AuthenticatedPrincipal>& caller = guard.auth;
   if (!caller) {
     switch (caller.error().code) {
       case ErrorCode::kUnauthenticated:
@@ -132,7 +132,7 @@ http::Response OpsRoutes::Introspect(const http::Request& request) {
 Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   const json inactive = {{"active", false}};
   if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) return inactive;
-  Result<workspace::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
+  Result<auth::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
   if (!auth) {
     // Any reason (unknown, revoked, expired, malformed, principal gone) is just "inactive";
     // only an outage is an error, and it says nothing about the token.
@@ -143,7 +143,7 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   json out = {{"active", true},
               {"sub", std::to_string(p.id)},
               {"token_type", "Bearer"},
-              {"auth_kind", workspace::AuthKindName(auth->kind)},
+              {"auth_kind", auth::AuthKindName(auth->kind)},
               {"principal_type", PrincipalType(p)},
               {"jti", auth->token_id}};
   if (p.kind == store::PrincipalKind::kUser) {
@@ -151,7 +151,7 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   } else {
     out["client_id"] = p.application_id;
   }
-  if (auth->kind == workspace::AuthKind::kPat) {
+  if (auth->kind == auth::AuthKind::kPat) {
     Result<store::Pat> pat = deps_.store.GetPat(auth->token_id);
     if (!pat) {
       // Revoked between the two reads: inactive. An outage is an outage.

@@ -20,7 +20,7 @@
 #include "app/readiness.h"
 #include "app/trusted_issuers.h"
 #include "base/clock.h"
-#include "crypto/files.h"
+#include "base/files.h"
 #include "crypto/openssl_random.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -321,7 +321,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     return trusted.KeysFor(iss);
   };
   ws_options.issuer_binding = [&idp, &trusted](std::string_view iss) {
-    workspace::IssuerBinding binding;
+    auth::IssuerBinding binding;
     if (std::optional<std::string> tenant = idp.OwnIssuerTenant(iss)) {
       binding.own_tenant = std::move(*tenant);
       binding.users = false;  // latchkey's identity provider signs no user tokens
@@ -364,7 +364,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
         key_options);
     std::vector<sso::ProviderConfig> providers;
     for (const SsoProviderConfig& p : sc.providers) {
-      Result<std::string> secret = crypto::ReadFile(p.client_secret_file);
+      Result<std::string> secret = ::latchkey::ReadFile(p.client_secret_file);
       if (!secret) {
         spdlog::critical("sso provider {}: cannot read client_secret_file: {}", p.id,
                          secret.error().message);
@@ -501,7 +501,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
     ready["metrics"] = bound.ToString() + "/metrics";
   }
   if (!config.ready_file.empty()) {
-    if (auto st = crypto::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644); !st) {
+    if (auto st = ::latchkey::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644); !st) {
       spdlog::critical("cannot write the ready file: {}", st.error().message);
       return 1;
     }

@@ -250,7 +250,7 @@ void TrustedIssuers::Loop() {
   }
 }
 
-workspace::IssuerBinding TrustedIssuers::BindingFor(std::string_view iss) const {
+auth::IssuerBinding TrustedIssuers::BindingFor(std::string_view iss) const {
   for (const auto& i : issuers_) {
     if (i->Names(iss)) {
       return {std::nullopt, i->config().service_principals, i->config().users};

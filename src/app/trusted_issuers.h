@@ -34,7 +34,7 @@ class TrustedIssuers {
   const jose::KeySource* KeysFor(std::string_view iss) const;
   // Which principals `iss` may authenticate ([[trusted_issuers]] service_principals, users);
   // nothing for an issuer that is not configured.
-  workspace::IssuerBinding BindingFor(std::string_view iss) const;
+  auth::IssuerBinding BindingFor(std::string_view iss) const;
 
  private:
   class IssuerKeys;

@@ -9,9 +9,8 @@
 #include "crypto/hash.h"
 #include "keys/signing_keys.h"
 #include "workspace/api_error.h"
-#include "workspace/authenticator.h"
 #include "workspace/federation_policies.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -168,7 +167,7 @@ http::Response OidcService::Refuse(const http::Request& request, const std::stri
   // A known client's id is public. Anything else is recorded only by a hash prefix: a client
   // that swapped id and secret sends its secret as the id, and it must not reach the audit.
   std::string target = known != nullptr ? "client:" + known->application_id
-                                        : "client-hash:" + HashSecretValue(client_id).substr(0, 16);
+                                        : "client-hash:" + auth::HashSecretValue(client_id).substr(0, 16);
   deps_.audit.RecordFailure("anonymous", "oauth.client_auth_failed", std::move(target),
                             {{"reason", std::move(reason)}}, request.remote_address);
   return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
@@ -265,7 +264,7 @@ http::Response OidcService::Token(const http::Request& request) {
   Result<std::vector<store::OAuthSecret>> secrets = deps_.store.ListOAuthSecrets(sp->id);
   if (!secrets) return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
   TimePoint now = deps_.clock.Now();
-  std::string hash = HashSecretValue(client.secret);
+  std::string hash = auth::HashSecretValue(client.secret);
   bool matched = false;
   std::string secret_id;
   for (const store::OAuthSecret& s : *secrets) {
@@ -342,7 +341,7 @@ http::Response OidcService::TokenExchange(const http::Request& request, const Fo
     std::string target = "account";
     if (client_id) {
       target = r.error == "invalid_client"
-                   ? "client-hash:" + HashSecretValue(*client_id).substr(0, 16)
+                   ? "client-hash:" + auth::HashSecretValue(*client_id).substr(0, 16)
                    : "client:" + *client_id;
     }
     deps_.audit.RecordFailure("anonymous", "federation.exchange_failed", std::move(target),

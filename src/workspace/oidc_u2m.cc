@@ -19,9 +19,8 @@
 #include "keys/signing_keys.h"
 #include "sso/relying_party.h"
 #include "workspace/api_error.h"
-#include "workspace/authenticator.h"
 #include "workspace/oidc.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -307,7 +306,7 @@ http::Response OidcService::TokenFromCode(const http::Request& request, const Fo
   }
   auto refuse = [&](std::string reason) {
     deps_.audit.RecordFailure("anonymous", "oauth.u2m_code_refused", "client-hash:" +
-                                  HashSecretValue(client_id).substr(0, 16),
+                                  auth::HashSecretValue(client_id).substr(0, 16),
                               {{"reason", std::move(reason)}}, request.remote_address);
     return OAuthErrorResponse(400, "invalid_grant",
                               "The authorization code is invalid, expired, used, or was issued "
@@ -356,7 +355,7 @@ http::Response OidcService::TokenFromRefresh(const http::Request& request, const
     std::map<std::string, std::string> detail{{"reason", std::move(reason)}};
     if (!family.empty()) detail["family"] = family;
     deps_.audit.RecordFailure("anonymous", "oauth.refresh_refused",
-                              "client-hash:" + HashSecretValue(client_id).substr(0, 16),
+                              "client-hash:" + auth::HashSecretValue(client_id).substr(0, 16),
                               std::move(detail), request.remote_address);
     return OAuthErrorResponse(400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
   };

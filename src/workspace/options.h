@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/issuer_binding.h"
+
 namespace latchkey::jose {
 class KeySource;
 }
@@ -32,17 +34,6 @@ class RelyingParty;
 
 namespace latchkey::workspace {
 
-// What one Entra-style issuer may authenticate (WorkspaceOptions::issuer_binding).
-struct IssuerBinding {
-  // latchkey's own tenant that issued the token: an app-only token then maps only to a service
-  // principal whose application has a service principal in that tenant of latchkey's
-  // directory. Unset: an external issuer, which never maps to an application registered in
-  // latchkey's directory (those belong to latchkey's own tenants).
-  std::optional<std::string> own_tenant;
-  bool service_principals = true;
-  bool users = true;
-};
-
 struct WorkspaceOptions {
   int64_t workspace_id = 0;  // numeric, e.g. 16 digits; sent as X-Databricks-Org-Id
   // Account id reported by host metadata (§8.1). Empty: the field is omitted and any account
@@ -62,7 +53,7 @@ struct WorkspaceOptions {
   std::function<bool(std::string_view authority)> is_own_authority;
   // Issuer binding (security review finding 11): which principals the issuer of a verified
   // Entra-style token may stand for. Unset: any (unit tests without external issuers).
-  std::function<IssuerBinding(std::string_view iss)> issuer_binding;
+  std::function<auth::IssuerBinding(std::string_view iss)> issuer_binding;
   // The server's public URL ("https://host[:port]"): workspace OAuth tokens are issued by
   // <public_url>/oidc whatever Host the client used. Unset or empty: the request's Host.
   std::function<std::string()> public_url;
@@ -110,5 +101,11 @@ struct WorkspaceOptions {
     size_t max_code_bytes = 4 << 20;  // one-time codes waiting to be redeemed
   } u2m;
 };
+
+// The `aud` of workspace OAuth tokens: the workspace id in decimal, so a token is bound to
+// this workspace whichever host name the client used (spec §3.2 is [U]).
+inline std::string WorkspaceTokenAudience(const WorkspaceOptions& options) {
+  return std::to_string(options.workspace_id);
+}
 
 }  // namespace latchkey::workspace

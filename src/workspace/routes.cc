@@ -60,7 +60,7 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
   return [this, style, handler = std::move(handler)](http::Request& request) {
     // The one gate (Authenticator::Guard): a locked-out address's failures get 429 and write
     // nothing; a valid token from the same address is never slowed.
-    GuardResult guard = authenticator.Guard(request.Header("authorization"),
+    auth::GuardResult guard = authenticator.Guard(request.Header("authorization"),
                                             request.remote_address, request.Host());
     if (!guard.auth) {
       if (guard.auth.error().code == ErrorCode::kResourceExhausted) {

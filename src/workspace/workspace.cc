@@ -6,19 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "base/result_macros.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 #include "workspace/workspace_services.h"
 
 namespace latchkey::workspace {
-
-std::string_view AuthKindName(AuthKind kind) {
-  switch (kind) {
-    case AuthKind::kPat: return "pat";
-    case AuthKind::kEntra: return "entra";
-    case AuthKind::kWorkspaceOAuth: return "oauth";
-  }
-  return "unknown";
-}
 
 std::string CallContext::Actor() const { return "principal:" + std::to_string(auth.principal->id); }
 
@@ -26,6 +17,38 @@ const std::string& PrincipalName(const store::Principal& principal) {
   return principal.kind == store::PrincipalKind::kUser ? principal.user_name
                                                        : principal.application_id;
 }
+
+namespace {
+
+// What an audit record keeps of the request's Host header: enough to tell which name was used.
+constexpr size_t kMaxAuditedHost = 255;
+
+// The authenticator's share of the workspace's options; its denials go to the audit log.
+auth::AuthenticatorOptions AuthOptions(const WorkspaceOptions& o, AuditLog& audit) {
+  return {.workspace_audience = WorkspaceTokenAudience(o),
+          .entra_audiences = o.entra_audiences,
+          .entra_issuer_check = o.entra_issuer_check,
+          .entra_keys = o.entra_keys,
+          .entra_keys_for_issuer = o.entra_keys_for_issuer,
+          .signing_keys = o.signing_keys,
+          .is_own_authority = o.is_own_authority,
+          .issuer_binding = o.issuer_binding,
+          .cache_ttl = o.auth_cache_ttl,
+          .cache_capacity = o.auth_cache_capacity,
+          .max_failures = o.auth_max_failures,
+          .failure_window = o.auth_failure_window,
+          .lockout = o.auth_lockout,
+          .metrics = o.metrics,
+          .on_denied = [&audit](const auth::DeniedBearer& d) {
+            audit.RecordFailure(
+                "anonymous", "token.auth_failed", d.target,
+                {{"reason", std::string(auth::DenialReasonName(d.reason)) + ": " + d.detail},
+                 {"host", std::string(d.host.substr(0, kMaxAuditedHost))}},
+                std::string(d.remote_address));
+          }};
+}
+
+}  // namespace
 
 Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& random,
                    WorkspaceOptions opts)
@@ -38,7 +61,7 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
       pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity,
            options.metrics),
       deps{store_ref, clock_ref, random, options, audit, access, pats},
-      authenticator(store_ref, clock_ref, options, access, pats, audit),
+      authenticator({store_ref, store_ref}, clock_ref, AuthOptions(options, audit), access, pats),
       issuer(deps),
       tokens(deps, issuer),
       token_management(deps, issuer),
@@ -98,12 +121,12 @@ Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
 
 Workspace::~Workspace() = default;
 
-GuardResult Workspace::Guard(std::string_view authorization_header,
+auth::GuardResult Workspace::Guard(std::string_view authorization_header,
                              std::string_view remote_address, std::string_view host) {
   return services_->authenticator.Guard(authorization_header, remote_address, host);
 }
 
-Result<AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
+Result<auth::AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
   return services_->authenticator.Authenticate(token);
 }
 
@@ -166,8 +189,8 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   }
 
   store::Pat pat;
-  result.admin_token = GeneratePat(random);
-  pat.token_id = HashSecretValue(result.admin_token.reveal());
+  result.admin_token = auth::GeneratePat(random);
+  pat.token_id = auth::HashSecretValue(result.admin_token.reveal());
   pat.owner_id = admin.id;
   pat.created_by_id = admin.id;
   pat.comment = "bootstrap admin token";
@@ -240,9 +263,9 @@ Status JoinWorkspaceGroups(store::Store& store, int64_t user_id) {
 Result<Secret> IssueBreakGlassPat(store::Store& store, AuditLog& audit, Random& random,
                                         int64_t owner_id, TimePoint now,
                                         std::chrono::seconds lifetime, TimePoint& expires_at) {
-  Secret token = GeneratePat(random);
+  Secret token = auth::GeneratePat(random);
   store::Pat pat;
-  pat.token_id = HashSecretValue(token.reveal());
+  pat.token_id = auth::HashSecretValue(token.reveal());
   pat.owner_id = owner_id;
   pat.created_by_id = owner_id;
   pat.comment = "recover-admin break-glass token";

@@ -49,10 +49,10 @@ class Workspace {
   // kResourceExhausted: the address is locked out after repeated failures (retry_after).
   // The gate of every bearer-authenticated route (Authenticator::Guard): `remote_address`
   // and `host` go to the failure throttle and the (rate-bounded) audit record.
-  GuardResult Guard(std::string_view authorization_header, std::string_view remote_address,
+  auth::GuardResult Guard(std::string_view authorization_header, std::string_view remote_address,
                     std::string_view host);
   // Checks one token alone (introspection): no throttle, no audit.
-  Result<AuthenticatedPrincipal> Authenticate(std::string_view token);
+  Result<auth::AuthenticatedPrincipal> Authenticate(std::string_view token);
 
   // Writes the queued coarse last_used_day updates of PATs (one store call per day seen).
   void FlushLastUsed();

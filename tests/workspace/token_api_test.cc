@@ -374,11 +374,11 @@ TEST_F(TokenApiTest, UnknownApiRouteIs404AndWrongMethodIs405WithAllow) {
 }
 
 TEST_F(TokenApiTest, GuardAndAuthenticateMatchTheApi) {
-  GuardResult ok = workspace_->Guard("Bearer " + admin_token_, "10.1.1.1", kHost);
+  auth::GuardResult ok = workspace_->Guard("Bearer " + admin_token_, "10.1.1.1", kHost);
   ASSERT_TRUE(ok.auth.has_value());
   EXPECT_TRUE(ok.auth->is_admin);
   EXPECT_EQ(ok.auth->principal->id, boot_.admin_id);
-  EXPECT_EQ(ok.auth->kind, AuthKind::kPat);
+  EXPECT_EQ(ok.auth->kind, auth::AuthKind::kPat);
   EXPECT_TRUE(workspace_->Authenticate(admin_token_).has_value());
 
   EXPECT_EQ(workspace_->Guard("", "10.1.1.1", kHost).auth.error().code,

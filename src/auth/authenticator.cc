@@ -1,4 +1,4 @@
-#include "workspace/authenticator.h"
+#include "auth/authenticator.h"
 
 #include <algorithm>
 
@@ -12,9 +12,9 @@
 #include "jose/jwt_verifier.h"
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
-namespace latchkey::workspace {
+namespace latchkey::auth {
 namespace {
 
 // The principal inside a cached access record, sharing its ownership (no copy).
@@ -24,9 +24,6 @@ std::shared_ptr<const store::Principal> PrincipalOf(
 }
 
 using nlohmann::json;
-
-// What an audit record keeps of the request's Host header: enough to tell which name was used.
-constexpr size_t kMaxAuditedHost = 255;
 
 std::string ClaimString(const json& claims, const char* name) {
   auto it = claims.find(name);
@@ -67,23 +64,27 @@ std::string_view DenialReasonName(DenialReason reason) {
   return "unknown";
 }
 
-std::string WorkspaceTokenAudience(const WorkspaceOptions& options) {
-  return std::to_string(options.workspace_id);
+std::string_view AuthKindName(AuthKind kind) {
+  switch (kind) {
+    case AuthKind::kPat: return "pat";
+    case AuthKind::kEntra: return "entra";
+    case AuthKind::kWorkspaceOAuth: return "oauth";
+  }
+  return "unknown";
 }
 
-Authenticator::Authenticator(store::Store& store, const Clock& clock,
-                             const WorkspaceOptions& options, AccessControl& access,
-                             PatCache& pats, AuditLog& audit)
-    : store_(store),
+Authenticator::Authenticator(AuthenticatorStores stores, const Clock& clock,
+                             AuthenticatorOptions options, PrincipalSource& principals,
+                             PatCache& pats)
+    : stores_(stores),
       clock_(clock),
-      options_(options),
-      access_(access),
+      options_(std::move(options)),
+      principals_(principals),
       pats_(pats),
-      audit_(audit),
-      throttle_(clock, auth::LockoutPolicy{.address_failures = options.auth_max_failures,
-                                           .window = options.auth_failure_window,
-                                           .lockout = options.auth_lockout}),
-      jwts_(options.auth_cache_capacity) {}
+      throttle_(clock, LockoutPolicy{.address_failures = options_.max_failures,
+                                     .window = options_.failure_window,
+                                     .lockout = options_.lockout}),
+      jwts_(options_.cache_capacity) {}
 
 namespace {
 
@@ -105,10 +106,10 @@ GuardResult Authenticator::Guard(std::string_view authorization_header,
                                  std::string_view remote_address, std::string_view host) {
   // §3.5: no header, a scheme other than Bearer (Basic reached end of life) or an empty
   // bearer value: 401.
-  auth::Bearer bearer = auth::ParseBearer(authorization_header);
-  if (bearer.status != auth::BearerStatus::kOk) {
+  Bearer bearer = ParseBearer(authorization_header);
+  if (bearer.status != BearerStatus::kOk) {
     if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
-    return {MakeError(ErrorCode::kUnauthenticated, bearer.status == auth::BearerStatus::kEmpty
+    return {MakeError(ErrorCode::kUnauthenticated, bearer.status == BearerStatus::kEmpty
                                                        ? "Empty bearer credential."
                                                        : "No bearer credential.")};
   }
@@ -129,15 +130,17 @@ GuardResult Authenticator::Guard(std::string_view authorization_header,
   if (http::DeferToPool()) return {MakeError(ErrorCode::kUnavailable, "deferred")};
   throttle_.RecordFailure("", remote_address);
   if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialReasonName(denial.reason));
-  // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
-  const std::string_view token = bearer.token;
-  std::string target = token.starts_with("dapi") ? "token:" + HashSecretValue(token)
-                                                 : "jwt:" + HashSecretValue(token).substr(0, 16);
-  audit_.RecordFailure(
-      "anonymous", "token.auth_failed", std::move(target),
-      {{"reason", std::string(DenialReasonName(denial.reason)) + ": " + denial.detail},
-       {"host", std::string(host.substr(0, kMaxAuditedHost))}},
-      std::string(remote_address));
+  if (options_.on_denied) {
+    // By id: the PAT's token id or a hash prefix of the JWT, never the value.
+    const std::string_view token = bearer.token;
+    options_.on_denied({.target = token.starts_with("dapi")
+                                      ? "token:" + HashSecretValue(token)
+                                      : "jwt:" + HashSecretValue(token).substr(0, 16),
+                        .reason = denial.reason,
+                        .detail = denial.detail,
+                        .host = host,
+                        .remote_address = remote_address});
+  }
   return {MakeError(ErrorCode::kPermissionDenied, "Invalid access token.")};
 }
 
@@ -156,7 +159,7 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_
 
 Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
     int64_t principal_id) {
-  Result<std::shared_ptr<const PrincipalAccess>> access = access_.Get(principal_id);
+  Result<std::shared_ptr<const PrincipalAccess>> access = principals_.Get(principal_id);
   if (!access) {
     return DeniedUnlessOutage(access.error(), DenialReason::kUnknownPrincipal,
                               "principal no longer exists");
@@ -170,10 +173,13 @@ Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::Ac
 Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
   if (!LooksLikePat(token)) return Denied(DenialReason::kMalformedToken, "malformed PAT");
   std::string token_id = HashSecretValue(token);
-  Result<TokenPolicy> policy = access_.Policy();
-  if (!policy) return std::unexpected(Denial{policy.error().code, DenialReason::kTokensDisabled, policy.error().message});
+  Result<bool> enabled = principals_.PatsEnabled();
+  if (!enabled) {
+    return std::unexpected(
+        Denial{enabled.error().code, DenialReason::kTokensDisabled, enabled.error().message});
+  }
   // §3.1: PATs stop working while enableTokensConfig is false, and work again afterwards.
-  if (!policy->tokens_enabled) {
+  if (!*enabled) {
     return Denied(DenialReason::kTokensDisabled, "PATs are disabled (enableTokensConfig=false)");
   }
   Result<CachedPat> pat = pats_.Find(token_id);
@@ -219,7 +225,7 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
                                      : VerifyEntraToken(whole, issuer);
     if (!verified) return std::unexpected(verified.error());
     // exp was checked by VerifyJwt; compare in seconds so a far-future exp cannot overflow.
-    TimePoint until = now + options_.auth_cache_ttl;
+    TimePoint until = now + options_.cache_ttl;
     auto exp_it = parsed->claims.find("exp");
     if (exp_it != parsed->claims.end() && exp_it->is_number_integer() &&
         exp_it->get<int64_t>() < ToUnixSeconds(until)) {
@@ -242,7 +248,7 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
   }
   jose::VerifyPolicy policy;
   policy.issuers = {issuer};
-  policy.audiences = {WorkspaceTokenAudience(options_)};
+  policy.audiences = {options_.workspace_audience};
   policy.required_claims = {"iss", "aud", "exp", "iat", "sub"};
   Result<jose::VerifiedJwt> jwt =
       jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
@@ -252,8 +258,8 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
   // person by U2M, or exchanged through an account federation policy: oidc.cc
   // MintWorkspaceToken); every other one names a service principal's application id.
   const bool user = ClaimString(jwt->claims, "idtyp") == "user";
-  Result<store::Principal> sp = user ? store_.FindUserByName(sub)
-                                     : store_.FindServicePrincipalByApplicationId(sub);
+  Result<store::Principal> sp = user ? stores_.principals.FindUserByName(sub)
+                                     : stores_.principals.FindServicePrincipalByApplicationId(sub);
   if (!sp) {
     return DeniedUnlessOutage(sp.error(), DenialReason::kUnknownPrincipal,
                               "workspace token for an unknown principal");
@@ -273,7 +279,7 @@ Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& iss
   if (binding.own_tenant) {
     // latchkey signed it: the application must have a service principal in that tenant.
     Result<store::DirectoryServicePrincipal> sp =
-        store_.FindDirectoryServicePrincipal(*binding.own_tenant, app_id);
+        stores_.directory.FindDirectoryServicePrincipal(*binding.own_tenant, app_id);
     if (!sp) {
       return DeniedUnlessOutage(sp.error(), DenialReason::kWrongIssuer,
                                 "application not in the issuing tenant");
@@ -282,7 +288,7 @@ Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& iss
   }
   // An external issuer never stands for an application of latchkey's own directory, whatever
   // client id it chose to mint.
-  Result<store::Application> own_app = store_.GetApplicationByAppId(app_id);
+  Result<store::Application> own_app = stores_.directory.GetApplicationByAppId(app_id);
   if (own_app) {
     return Denied(DenialReason::kWrongIssuer,
                   "application registered in this server's directory, token from another issuer");
@@ -324,12 +330,12 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
     if (Checked<bool> bound = BoundToIssuer(issuer, app_id); !bound) {
       return std::unexpected(bound.error());
     }
-    principal = store_.FindServicePrincipalByApplicationId(app_id);
+    principal = stores_.principals.FindServicePrincipalByApplicationId(app_id);
   } else {
     if (options_.issuer_binding && !options_.issuer_binding(issuer).users) {
       return Denied(DenialReason::kWrongIssuer, "this issuer may not authenticate users");
     }
-    principal = store_.FindUserByName(user_name);
+    principal = stores_.principals.FindUserByName(user_name);
   }
   if (!principal) {
     return DeniedUnlessOutage(principal.error(), DenialReason::kUnknownPrincipal,
@@ -341,4 +347,4 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
                    jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
 }
 
-}  // namespace latchkey::workspace
+}  // namespace latchkey::auth
