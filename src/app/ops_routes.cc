@@ -52,23 +52,24 @@ void OpsRoutes::Register(http::Router& router) {
 }
 
 http::Response OpsRoutes::Verify(const http::Request& request) {
-  auth::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
-                                                       request.remote_address, request.Host());
-  Result<auth::AuthenticatedPrincipal>& auth = guard.auth;
+  auth::Gated<auth::AuthenticatedPrincipal> auth = deps_.workspace.Guard(
+      request.Header("authorization"), request.remote_address, request.Host());
   if (!auth) {
-    switch (auth.error().code) {
-      case ErrorCode::kUnauthenticated: return Unauthenticated();
-      case ErrorCode::kPermissionDenied: return Empty(403);
-      case ErrorCode::kResourceExhausted: {
+    switch (auth.error().kind) {
+      case auth::FailureKind::kNoCredential:
+      case auth::FailureKind::kEmptyCredential: return Unauthenticated();
+      case auth::FailureKind::kDenied: return Empty(403);
+      case auth::FailureKind::kThrottled: {
         // auth_request only passes 401 and 403 through, so a locked-out address's failures
         // stay 403, with Retry-After; valid tokens from it (all clients share the proxy's
         // address) are never slowed.
         http::Response refused = Empty(403);
-        refused.SetHeader("Retry-After", std::to_string(guard.retry_after.count()));
+        refused.SetHeader("Retry-After", std::to_string(auth.error().retry_after.count()));
         return refused;
       }
-      default: return Empty(503);  // the store is down: fail closed
+      case auth::FailureKind::kUnavailable: break;
     }
+    return Empty(503);  // the store is down: fail closed
   }
   const store::Principal& p = *auth->principal;
   http::Response ok = Empty(200);
@@ -81,22 +82,23 @@ http::Response OpsRoutes::Verify(const http::Request& request) {
 }
 
 std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& request) {
-  auth::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
-                                                       request.remote_address, request.Host());
-  Result<auth::AuthenticatedPrincipal>& caller = guard.auth;
+  auth::Gated<auth::AuthenticatedPrincipal> caller = deps_.workspace.Guard(
+      request.Header("authorization"), request.remote_address, request.Host());
   if (!caller) {
-    switch (caller.error().code) {
-      case ErrorCode::kUnauthenticated:
+    switch (caller.error().kind) {
+      case auth::FailureKind::kNoCredential:
+      case auth::FailureKind::kEmptyCredential:
         return OAuthError(401, "invalid_client", "A workspace admin's bearer token is required.");
-      case ErrorCode::kPermissionDenied:
+      case auth::FailureKind::kDenied:
         return OAuthError(401, "invalid_client", "Invalid bearer token.");
-      case ErrorCode::kResourceExhausted: {
+      case auth::FailureKind::kThrottled: {
         http::Response r = OAuthError(429, "slow_down", "Too many failed attempts; retry later.");
-        r.SetHeader("Retry-After", std::to_string(guard.retry_after.count()));
+        r.SetHeader("Retry-After", std::to_string(caller.error().retry_after.count()));
         return r;
       }
-      default: return OAuthError(503, "temporarily_unavailable", "Try again later.");
+      case auth::FailureKind::kUnavailable: break;
     }
+    return OAuthError(503, "temporarily_unavailable", "Try again later.");
   }
   if (!caller->is_admin) {
     return OAuthError(403, "insufficient_scope", "Only workspace admins may call this endpoint.");
@@ -132,11 +134,13 @@ http::Response OpsRoutes::Introspect(const http::Request& request) {
 Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   const json inactive = {{"active", false}};
   if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) return inactive;
-  Result<auth::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
+  auth::Checked<auth::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
   if (!auth) {
     // Any reason (unknown, revoked, expired, malformed, principal gone) is just "inactive";
     // only an outage is an error, and it says nothing about the token.
-    if (auth.error().code == ErrorCode::kUnavailable) return std::unexpected(auth.error());
+    if (auth.error().code == ErrorCode::kUnavailable) {
+      return MakeError(ErrorCode::kUnavailable, auth.error().detail);
+    }
     return inactive;
   }
   const store::Principal& p = *auth->principal;

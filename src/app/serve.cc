@@ -19,6 +19,7 @@
 #include "app/own_authorities.h"
 #include "app/readiness.h"
 #include "app/trusted_issuers.h"
+#include "auth/bearer_gate.h"
 #include "base/clock.h"
 #include "base/files.h"
 #include "crypto/openssl_random.h"
@@ -230,7 +231,11 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   auto own = std::make_shared<OwnAuthorities>();
   auto is_own = [own](std::string_view authority) { return own->Contains(authority); };
 
+  // The one failed-bearer gate: Graph, ARM, the workspace API and the operations endpoints
+  // count against the same per-address budget (auth/bearer_gate.h).
+  auth::BearerGate bearer_gate(clock, {.metrics = &metrics});
   idp::IdpOptions idp_options;
+  idp_options.bearer_gate = &bearer_gate;
   idp_options.access_token_lifetime = config.access_token_lifetime;
   idp_options.is_own_authority = is_own;
   idp_options.metrics = &metrics;
@@ -302,6 +307,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
 
   workspace::WorkspaceOptions ws_options;
   ws_options.workspace_id = config.workspace_id;
+  ws_options.bearer_gate = &bearer_gate;
   // Databricks token federation shares the identity provider's external-issuer keys.
   ws_options.federation_keys = federation_keys.get();
   ws_options.federation_skew = fed.skew;

@@ -49,21 +49,6 @@ std::string OidcAuthority(std::string_view iss) {
 
 }  // namespace
 
-std::string_view DenialReasonName(DenialReason reason) {
-  switch (reason) {
-    case DenialReason::kMalformedToken: return "malformed_token";
-    case DenialReason::kTokensDisabled: return "tokens_disabled";
-    case DenialReason::kUnknownToken: return "unknown_token";
-    case DenialReason::kExpiredToken: return "expired_token";
-    case DenialReason::kUnknownPrincipal: return "unknown_principal";
-    case DenialReason::kInactivePrincipal: return "inactive_principal";
-    case DenialReason::kNoPermission: return "no_permission";
-    case DenialReason::kInvalidJwt: return "invalid_jwt";
-    case DenialReason::kWrongIssuer: return "wrong_issuer";
-  }
-  return "unknown";
-}
-
 std::string_view AuthKindName(AuthKind kind) {
   switch (kind) {
     case AuthKind::kPat: return "pat";
@@ -75,89 +60,81 @@ std::string_view AuthKindName(AuthKind kind) {
 
 Authenticator::Authenticator(AuthenticatorStores stores, const Clock& clock,
                              AuthenticatorOptions options, PrincipalSource& principals,
-                             PatCache& pats)
+                             PatCache& pats, BearerGate& gate)
     : stores_(stores),
       clock_(clock),
       options_(std::move(options)),
       principals_(principals),
       pats_(pats),
-      throttle_(clock, LockoutPolicy{.address_failures = options_.max_failures,
-                                     .window = options_.failure_window,
-                                     .lockout = options_.lockout}),
+      gate_(gate),
       jwts_(options_.cache_capacity) {}
 
 namespace {
 
-std::unexpected<Authenticator::Denial> Denied(DenialReason reason, std::string detail) {
-  return std::unexpected(Authenticator::Denial{ErrorCode::kPermissionDenied, reason,
+std::unexpected<Denial> Denied(DenialReason reason, std::string detail) {
+  return std::unexpected(Denial{ErrorCode::kPermissionDenied, reason,
                                                std::move(detail)});
 }
 
 // Store "row missing" answers become denials; outages stay outages (503).
-std::unexpected<Authenticator::Denial> DeniedUnlessOutage(const Error& error, DenialReason reason,
+std::unexpected<Denial> DeniedUnlessOutage(const Error& error, DenialReason reason,
                                                           std::string detail) {
   if (error.code == ErrorCode::kNotFound) return Denied(reason, std::move(detail));
-  return std::unexpected(Authenticator::Denial{error.code, reason, error.message});
+  return std::unexpected(Denial{error.code, reason, error.message});
 }
 
 }  // namespace
 
-GuardResult Authenticator::Guard(std::string_view authorization_header,
-                                 std::string_view remote_address, std::string_view host) {
-  // §3.5: no header, a scheme other than Bearer (Basic reached end of life) or an empty
-  // bearer value: 401.
-  Bearer bearer = ParseBearer(authorization_header);
-  if (bearer.status != BearerStatus::kOk) {
-    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
-    return {MakeError(ErrorCode::kUnauthenticated, bearer.status == BearerStatus::kEmpty
-                                                       ? "Empty bearer credential."
-                                                       : "No bearer credential.")};
+Checked<jose::ParsedJwt> ParseBearerJwt(std::string_view token) {
+  Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
+  if (!parsed) {
+    // Worded as jose::VerifyJwt words it, so an ARM error reads the same either way.
+    return Denied(DenialReason::kMalformedToken,
+                  "JWT rejected: malformed token (" + parsed.error().message + ")");
   }
-  Checked<AuthenticatedPrincipal> checked = Check(bearer.token);
-  if (checked) return {std::move(*checked)};
-  const Denial& denial = checked.error();
-  if (denial.code != ErrorCode::kPermissionDenied) {
-    return {MakeError(denial.code, denial.detail)};  // an outage: says nothing of the token
-  }
-  // Repeated bad bearers from one address are throttled: while it is locked out, every
-  // failing request gets 429 and writes nothing; a valid token from the same address (all
-  // clients behind one proxy share it) was answered above and is never slowed.
-  if (std::chrono::seconds wait = throttle_.Check("", remote_address); wait.count() > 0) {
-    if (options_.metrics != nullptr) options_.metrics->RateLimited("workspace_auth");
-    return {MakeError(ErrorCode::kResourceExhausted, "Too many failed attempts."), wait};
-  }
-  // A denial is counted and audited once, off the I/O thread (http/offload.h).
-  if (http::DeferToPool()) return {MakeError(ErrorCode::kUnavailable, "deferred")};
-  throttle_.RecordFailure("", remote_address);
-  if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialReasonName(denial.reason));
-  if (options_.on_denied) {
-    // By id: the PAT's token id or a hash prefix of the JWT, never the value.
-    const std::string_view token = bearer.token;
-    options_.on_denied({.target = token.starts_with("dapi")
-                                      ? "token:" + HashSecretValue(token)
-                                      : "jwt:" + HashSecretValue(token).substr(0, 16),
-                        .reason = denial.reason,
-                        .detail = denial.detail,
-                        .host = host,
-                        .remote_address = remote_address});
-  }
-  return {MakeError(ErrorCode::kPermissionDenied, "Invalid access token.")};
+  return std::move(*parsed);
 }
 
-Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token) {
-  Checked<AuthenticatedPrincipal> checked = Check(token);
-  if (checked) return std::move(*checked);
-  if (checked.error().code != ErrorCode::kPermissionDenied) {
-    return MakeError(checked.error().code, checked.error().detail);
-  }
-  return MakeError(ErrorCode::kPermissionDenied, "Invalid access token.");
+Checked<jose::VerifiedJwt> VerifyAccessToken(const jose::ParsedJwt& jwt,
+                                             const jose::VerifyPolicy& policy,
+                                             const jose::KeySource& keys, TimePoint now) {
+  Result<jose::VerifiedJwt> verified = jose::VerifyJwt(jwt, policy, keys, now);
+  if (!verified) return Denied(DenialReason::kInvalidJwt, std::move(verified).error().message);
+  return std::move(*verified);
 }
 
-Authenticator::Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_view token) {
-  return token.starts_with("dapi") ? CheckPat(token) : CheckJwt(token);
+Gated<AuthenticatedPrincipal> Authenticator::Guard(std::string_view authorization_header,
+                                                   std::string_view remote_address,
+                                                   std::string_view host) {
+  std::string hash;  // of the bearer, once
+  return gate_.Admit<AuthenticatedPrincipal>(
+      authorization_header, remote_address,
+      [&](std::string_view token) {
+        hash = HashSecretValue(token);
+        return Check(token, hash);
+      },
+      [&](std::string_view token, const Denial& denial) {
+        if (!options_.on_denied) return;
+        // By id: the PAT's token id or a hash prefix of the JWT, never the value.
+        options_.on_denied({.target = token.starts_with("dapi") ? "token:" + hash
+                                                                : "jwt:" + hash.substr(0, 16),
+                            .reason = denial.reason,
+                            .detail = denial.detail,
+                            .host = host,
+                            .remote_address = remote_address});
+      });
 }
 
-Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
+Checked<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token) {
+  return Check(token, HashSecretValue(token));
+}
+
+Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_view token,
+                                                     const std::string& hash) {
+  return token.starts_with("dapi") ? CheckPat(token, hash) : CheckJwt(token, hash);
+}
+
+Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
     int64_t principal_id) {
   Result<std::shared_ptr<const PrincipalAccess>> access = principals_.Get(principal_id);
   if (!access) {
@@ -170,9 +147,9 @@ Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::Ac
   return std::move(*access);
 }
 
-Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
+Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token,
+                                                        const std::string& token_id) {
   if (!LooksLikePat(token)) return Denied(DenialReason::kMalformedToken, "malformed PAT");
-  std::string token_id = HashSecretValue(token);
   Result<bool> enabled = principals_.PatsEnabled();
   if (!enabled) {
     return std::unexpected(
@@ -200,19 +177,19 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::stri
                                 token_id};
 }
 
-Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
+Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token,
+                                                        const std::string& cache_key) {
   if (std::count(token.begin(), token.end(), '.') != 2 || token.size() > jose::kMaxJwtSize) {
     return Denied(DenialReason::kMalformedToken, "not a PAT or a JWT");
   }
   TimePoint now = clock_.Now();
-  std::string cache_key = HashSecretValue(token);
   std::optional<std::shared_ptr<const CachedJwt>> cached = jwts_.Get(cache_key, now);
   if (options_.metrics != nullptr && !http::OnPool()) {  // once per request (pat_cache.cc)
     options_.metrics->AuthCacheLookup("jwt", cached.has_value());
   }
   if (!cached) {
     uint64_t generation = jwts_.generation();
-    Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
+    Checked<jose::ParsedJwt> parsed = ParseBearerJwt(token);
     if (!parsed) return Denied(DenialReason::kMalformedToken, "malformed JWT");
     std::string issuer = ClaimString(parsed->claims, "iss");
     std::string authority = OidcAuthority(issuer);
@@ -220,9 +197,8 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
     // (Entra tenants, external OpenID issuers) goes through the Entra policy.
     bool own = !authority.empty() && options_.is_own_authority &&
                options_.is_own_authority(authority);
-    const std::string whole(token);
-    Checked<CachedJwt> verified = own ? VerifyWorkspaceToken(whole, issuer)
-                                     : VerifyEntraToken(whole, issuer);
+    Checked<CachedJwt> verified = own ? VerifyWorkspaceToken(*parsed, cache_key, issuer)
+                                      : VerifyEntraToken(*parsed, cache_key, issuer);
     if (!verified) return std::unexpected(verified.error());
     // exp was checked by VerifyJwt; compare in seconds so a far-future exp cannot overflow.
     TimePoint until = now + options_.cache_ttl;
@@ -241,8 +217,8 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
                                 jwt.token_id};
 }
 
-Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::string& token,
-                                                                     const std::string& issuer) {
+Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(
+    const jose::ParsedJwt& token, const std::string& hash, const std::string& issuer) {
   if (options_.signing_keys == nullptr) {
     return Denied(DenialReason::kInvalidJwt, "workspace OAuth is not configured");
   }
@@ -250,9 +226,9 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
   policy.issuers = {issuer};
   policy.audiences = {options_.workspace_audience};
   policy.required_claims = {"iss", "aud", "exp", "iat", "sub"};
-  Result<jose::VerifiedJwt> jwt =
-      jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
-  if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().message);
+  Checked<jose::VerifiedJwt> jwt =
+      VerifyAccessToken(token, policy, *options_.signing_keys, clock_.Now());
+  if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().detail);
   std::string sub = ClaimString(jwt->claims, "sub");
   // A workspace token stands for a user, named by sub, when it says idtyp "user" (issued to a
   // person by U2M, or exchanged through an account federation policy: oidc.cc
@@ -266,10 +242,10 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceT
   }
   std::string jti = ClaimString(jwt->claims, "jti");
   return CachedJwt{sp->id, AuthKind::kWorkspaceOAuth,
-                   jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
+                   jti.empty() ? hash.substr(0, 16) : jti};
 }
 
-Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& issuer,
+Checked<bool> Authenticator::BoundToIssuer(const std::string& issuer,
                                                           const std::string& app_id) {
   if (!options_.issuer_binding) return true;
   const IssuerBinding binding = options_.issuer_binding(issuer);
@@ -300,8 +276,8 @@ Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& iss
   return true;
 }
 
-Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::string& token,
-                                                                 const std::string& issuer) {
+Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(
+    const jose::ParsedJwt& token, const std::string& hash, const std::string& issuer) {
   // Keys are bound to their issuer: a token naming issuer X verifies only with X's keys.
   const jose::KeySource* keys = options_.entra_keys_for_issuer
                                     ? options_.entra_keys_for_issuer(issuer)
@@ -313,8 +289,8 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
   policy.algorithms = {"RS256"};
   policy.issuer_check = options_.entra_issuer_check;
   policy.audiences = options_.entra_audiences;
-  Result<jose::VerifiedJwt> jwt = jose::VerifyJwt(token, policy, *keys, clock_.Now());
-  if (!jwt) return Denied(DenialReason::kInvalidJwt, "Entra token: " + jwt.error().message);
+  Checked<jose::VerifiedJwt> jwt = VerifyAccessToken(token, policy, *keys, clock_.Now());
+  if (!jwt) return Denied(DenialReason::kInvalidJwt, "Entra token: " + jwt.error().detail);
   const json& claims = jwt->claims;
   // §3.3 [U]: a user token carries upn/unique_name (and idtyp "user"); an app-only token has
   // appid (v1) or azp (v2) naming the client, which is the SP's applicationId.
@@ -344,7 +320,7 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
   std::string jti = ClaimString(claims, "uti");
   if (jti.empty()) jti = ClaimString(claims, "jti");
   return CachedJwt{principal->id, AuthKind::kEntra,
-                   jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
+                   jti.empty() ? hash.substr(0, 16) : jti};
 }
 
 }  // namespace latchkey::auth

@@ -17,17 +17,17 @@
 #include <vector>
 
 #include "auth/issuer_binding.h"
-#include "auth/login_throttle.h"
+#include "auth/bearer_gate.h"
+#include "auth/failure.h"
 #include "auth/pat_cache.h"
 #include "auth/principal.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "base/ttl_cache.h"
+#include "jose/jws.h"
+#include "jose/jwt_verifier.h"
 #include "store/store.h"
 
-namespace latchkey::jose {
-class KeySource;
-}
 namespace latchkey::keys {
 class SigningKeys;
 }
@@ -37,20 +37,16 @@ class ServiceMetrics;
 
 namespace latchkey::auth {
 
-// Why a bearer token was refused: labels latchkey_auth_failures_total and the audit record;
-// callers only ever see "Invalid access token.".
-enum class DenialReason {
-  kMalformedToken,
-  kTokensDisabled,
-  kUnknownToken,
-  kExpiredToken,
-  kUnknownPrincipal,
-  kInactivePrincipal,
-  kNoPermission,
-  kInvalidJwt,
-  kWrongIssuer,  // a principal bound to another issuer (issuer binding)
-};
-std::string_view DenialReasonName(DenialReason reason);
+// The JWT in a bearer, parsed once (jose::ParseJwt): a kMalformedToken denial whose detail is
+// "JWT rejected: malformed token (<the rule it broke>)", as jose::VerifyJwt words it.
+Checked<jose::ParsedJwt> ParseBearerJwt(std::string_view token);
+// An access token checked against `policy` with `keys` (jose::VerifyJwt, on the parsed token):
+// a kInvalidJwt denial whose detail is the failed check. The one verification step of every
+// JWT bearer: the authenticator's Entra and workspace paths, and the Graph and ARM adapters
+// (idp/identity_provider.cc, idp/graph_api.cc).
+Checked<jose::VerifiedJwt> VerifyAccessToken(const jose::ParsedJwt& jwt,
+                                             const jose::VerifyPolicy& policy,
+                                             const jose::KeySource& keys, TimePoint now);
 
 // A counted denial, for the audit record (never the token).
 struct DeniedBearer {
@@ -78,10 +74,6 @@ struct AuthenticatorOptions {
   std::function<IssuerBinding(std::string_view iss)> issuer_binding;
   std::chrono::seconds cache_ttl{300};
   size_t cache_capacity = 100000;
-  // Failed bearers per remote address before 429.
-  int max_failures = 20;
-  std::chrono::seconds failure_window{60};
-  std::chrono::seconds lockout{60};
   metrics::ServiceMetrics* metrics = nullptr;  // null: nothing counted
   // A denial that was counted (not throttled), off the I/O thread; unset: not reported.
   std::function<void(const DeniedBearer&)> on_denied;
@@ -96,26 +88,19 @@ struct AuthenticatorStores {
 
 class Authenticator {
  public:
+  // `gate` is shared with every other bearer-authenticated surface (one failure budget).
   Authenticator(AuthenticatorStores stores, const Clock& clock, AuthenticatorOptions options,
-                PrincipalSource& principals, PatCache& pats);
+                PrincipalSource& principals, PatCache& pats, BearerGate& gate);
 
-  // The gate: parses the header (auth/bearer.h), authenticates, and on a denial refuses a
-  // throttled address outright (nothing recorded) or counts and reports the failure.
-  // `remote_address` and `host` only go to the throttle and the audit record.
-  GuardResult Guard(std::string_view authorization_header, std::string_view remote_address,
-                    std::string_view host);
-  // Just the check of one token (introspection): no throttling, no audit. kPermissionDenied
-  // for an invalid token, kUnavailable for an outage.
-  Result<AuthenticatedPrincipal> Authenticate(std::string_view token);
+  // Through the gate (auth/bearer_gate.h): parses the header, authenticates, and on a denial
+  // refuses a throttled address outright (nothing recorded) or counts and reports the
+  // failure. `remote_address` and `host` only go to the throttle and the audit record.
+  Gated<AuthenticatedPrincipal> Guard(std::string_view authorization_header,
+                                      std::string_view remote_address, std::string_view host);
+  // Just the check of one token (introspection): no throttling, no audit. A denial (with its
+  // reason) or an outage (code kUnavailable).
+  Checked<AuthenticatedPrincipal> Authenticate(std::string_view token);
   void ClearJwtCache() { jwts_.Clear(); }
-  // A check's failure, inside the authenticator: why, for the metric and the audit record.
-  struct Denial {
-    ErrorCode code = ErrorCode::kPermissionDenied;  // kUnavailable: an outage, not a denial
-    DenialReason reason = DenialReason::kMalformedToken;
-    std::string detail;  // for the audit record; never the token
-  };
-  template <class T>
-  using Checked = std::expected<T, Denial>;
 
   size_t jwt_cache_size() const { return jwts_.size(); }
 
@@ -125,11 +110,15 @@ class Authenticator {
     AuthKind kind = AuthKind::kEntra;
     std::string token_id;
   };
-  Checked<AuthenticatedPrincipal> Check(std::string_view token);
-  Checked<AuthenticatedPrincipal> CheckPat(std::string_view token);
-  Checked<AuthenticatedPrincipal> CheckJwt(std::string_view token);
-  Checked<CachedJwt> VerifyWorkspaceToken(const std::string& token, const std::string& issuer);
-  Checked<CachedJwt> VerifyEntraToken(const std::string& token, const std::string& issuer);
+  // `hash` is HashSecretValue(token), computed once per request: the PAT's token id, the
+  // verified-JWT cache key, the JWT's id when it has no jti, and the audit target.
+  Checked<AuthenticatedPrincipal> Check(std::string_view token, const std::string& hash);
+  Checked<AuthenticatedPrincipal> CheckPat(std::string_view token, const std::string& hash);
+  Checked<AuthenticatedPrincipal> CheckJwt(std::string_view token, const std::string& hash);
+  Checked<CachedJwt> VerifyWorkspaceToken(const jose::ParsedJwt& jwt, const std::string& hash,
+                                          const std::string& issuer);
+  Checked<CachedJwt> VerifyEntraToken(const jose::ParsedJwt& jwt, const std::string& hash,
+                                      const std::string& issuer);
   // Whether `issuer` may stand for the service principal of `app_id` (issuer binding).
   Checked<bool> BoundToIssuer(const std::string& issuer, const std::string& app_id);
   Checked<std::shared_ptr<const PrincipalAccess>> ActivePrincipal(int64_t principal_id);
@@ -139,7 +128,7 @@ class Authenticator {
   const AuthenticatorOptions options_;
   PrincipalSource& principals_;
   PatCache& pats_;
-  LoginThrottle throttle_;  // failed bearers per remote address
+  BearerGate& gate_;
   TtlCache<std::shared_ptr<const CachedJwt>> jwts_;
 };
 

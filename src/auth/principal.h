@@ -35,14 +35,6 @@ struct AuthenticatedPrincipal {
   std::string token_id;
 };
 
-// What the gate decided. On failure `auth` holds kUnauthenticated (no bearer: 401),
-// kPermissionDenied (403), kResourceExhausted (throttled: 429 after retry_after) or
-// kUnavailable (store down: 503).
-struct GuardResult {
-  Result<AuthenticatedPrincipal> auth;
-  std::chrono::seconds retry_after{0};
-};
-
 // Where the authenticator reads principals and the PAT switch: the workspace's principal and
 // permission cache implements it (workspace/access.h), so auth/ depends on no workspace code.
 class PrincipalSource {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/basic_credentials.h"
 #include "base/result_macros.h"
 #include "crypto/hash.h"
 #include "crypto/x509.h"
@@ -35,25 +36,19 @@ std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
   const std::string* assertion_type = FindField(form, "client_assertion_type");
   if (id) out.client_id = *id;
 
-  if (authorization_header.size() > 6 && IEquals(authorization_header.substr(0, 6), "Basic ")) {
-    auto decoded = Base64Decode(authorization_header.substr(6));
-    size_t colon = decoded ? decoded->find(':') : std::string::npos;
-    if (!decoded || colon == std::string::npos) {
-      return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
-    }
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    auto basic_id = PercentDecode(decoded->substr(0, colon), true);
-    auto basic_secret = PercentDecode(decoded->substr(colon + 1), true);
+  // Through auth/ (RFC 6749 §2.3.1 decoding); the Entra errors are this endpoint's own.
+  auth::BasicCredentials basic = auth::ParseBasic(authorization_header);
+  if (basic.status != auth::BasicStatus::kAbsent) {
     // The client id is quoted in errors and looked up: text, as a form field must be.
-    if (!basic_id || !basic_secret || !IsUtf8(*basic_id) ||
-        basic_id->find('\0') != std::string::npos) {
+    if (basic.status == auth::BasicStatus::kMalformed || !IsUtf8(basic.client_id) ||
+        basic.client_id.find('\0') != std::string::npos) {
       return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
     }
     if (secret || assertion) return std::unexpected(Conflict());
-    if (id && *id != *basic_id) return std::unexpected(Conflict());
-    out.client_id = *basic_id;
+    if (id && *id != basic.client_id) return std::unexpected(Conflict());
+    out.client_id = std::move(basic.client_id);
     out.kind = ClientCredentialKind::kSecret;
-    out.secret = Secret(std::move(*basic_secret));
+    out.secret = std::move(basic.secret);
     return out;
   }
   if (secret && assertion) return std::unexpected(Conflict());

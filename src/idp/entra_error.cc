@@ -1,5 +1,6 @@
 #include "idp/entra_error.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -162,6 +163,59 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
 http::Response RenderArmError(int status, std::string_view code, std::string_view message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
   return http::Response::Json(status, ResponseJson(body));
+}
+
+namespace {
+
+constexpr std::string_view kTooManyFailures =
+    "Too many failed authentication attempts from this address.";
+
+http::Response WithRetryAfter(http::Response r, std::chrono::seconds wait) {
+  r.SetHeader("Retry-After", std::to_string(std::max<int64_t>(1, wait.count())));
+  return r;
+}
+
+}  // namespace
+
+http::Response RenderGraphAuthFailure(const auth::Failure& failure, const Clock& clock,
+                                      std::string_view request_id) {
+  switch (failure.kind) {
+    case auth::FailureKind::kNoCredential:
+    case auth::FailureKind::kEmptyCredential:
+      return RenderGraphError(401, "InvalidAuthenticationToken", "Access token is empty.", clock,
+                              request_id);
+    case auth::FailureKind::kDenied:
+      return RenderGraphError(401, "InvalidAuthenticationToken",
+                              "Access token validation failure.", clock, request_id);
+    case auth::FailureKind::kThrottled:
+      return WithRetryAfter(
+          RenderGraphError(429, "TooManyRequests", kTooManyFailures, clock, request_id),
+          failure.retry_after);
+    case auth::FailureKind::kUnavailable: break;
+  }
+  return RenderGraphError(503, "serviceNotAvailable", "The service is temporarily unavailable.",
+                          clock, request_id);
+}
+
+http::Response RenderArmAuthFailure(const auth::Failure& failure, std::string_view base_url) {
+  switch (failure.kind) {
+    case auth::FailureKind::kNoCredential:
+    case auth::FailureKind::kEmptyCredential: {
+      http::Response r = RenderArmError(
+          401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+      r.SetHeader("WWW-Authenticate", "Bearer authorization_uri=\"" + std::string(base_url) +
+                                          "/adfs\", error=\"invalid_token\"");
+      return r;
+    }
+    case auth::FailureKind::kDenied:
+      return RenderArmError(401, "InvalidAuthenticationToken",
+                            "The access token is invalid: " + failure.detail);
+    case auth::FailureKind::kThrottled:
+      return WithRetryAfter(RenderArmError(429, "TooManyRequests", kTooManyFailures),
+                            failure.retry_after);
+    case auth::FailureKind::kUnavailable: break;
+  }
+  return RenderArmError(503, "ServiceUnavailable", "The service is temporarily unavailable.");
 }
 
 }  // namespace latchkey::idp

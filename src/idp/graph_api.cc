@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/authenticator.h"
 #include "base/encoding.h"
 #include "crypto/x509.h"
 #include "idp/entra_error.h"
@@ -113,24 +114,11 @@ class GraphApi {
   // Runs `fn(tenant, body)` for an authorized caller; renders every failure as a Graph error.
   template <class Fn>
   http::Response Guard(http::Request& request, Fn fn) {
-    std::string_view h = request.Header("Authorization");
-    if (h.size() <= 7 || !IEquals(h.substr(0, 7), "Bearer ")) {
-      return Error(request, 401, "InvalidAuthenticationToken", "Access token is empty.");
-    }
-    // Graph's own names, and latchkey's public names: a custom az cloud whose Microsoft Graph
-    // endpoint is this server asks for tokens whose resource is the server's URL.
-    std::vector<std::string> audiences = {std::string(kGraphResource),
-                                          std::string(kGraphResource) + "/",
-                                          std::string(kGraphAppId)};
-    if (auto parsed = jose::ParseJwt(h.substr(7));
-        parsed && parsed->claims.contains("aud") && parsed->claims["aud"].is_string()) {
-      const std::string aud = parsed->claims["aud"].get<std::string>();
-      if (IsOwnUrl(aud)) audiences.push_back(aud);
-    }
-    auto token = idp_.VerifyOwnToken(h.substr(7), audiences);
-    if (!token) {
-      return Error(request, 401, "InvalidAuthenticationToken", "Access token validation failure.");
-    }
+    // The bearer through auth/ and the gate the workspace API shares (one failure budget).
+    auth::Gated<jose::VerifiedJwt> token = idp_.bearer_gate().Admit<jose::VerifiedJwt>(
+        request.Header("Authorization"), request.remote_address,
+        [this](std::string_view bearer) { return VerifyGraphToken(bearer); });
+    if (!token) return RenderGraphAuthFailure(token.error(), clock_, request.request_id);
     bool has_role = false;
     if (token->claims.contains("roles") && token->claims["roles"].is_array()) {
       for (const auto& r : token->claims["roles"]) has_role = has_role || r == kRole;
@@ -158,6 +146,22 @@ class GraphApi {
     } catch (const json::exception&) {
       return Error(request, 400, "BadRequest", "A property in the request payload has the wrong type.");
     }
+  }
+
+  // An access token of ours for Graph: Graph's own names, or latchkey's public names (a custom
+  // az cloud whose Microsoft Graph endpoint is this server asks for tokens whose resource is
+  // the server's URL). Parsed once.
+  auth::Checked<jose::VerifiedJwt> VerifyGraphToken(std::string_view bearer) {
+    auth::Checked<jose::ParsedJwt> parsed = auth::ParseBearerJwt(bearer);
+    if (!parsed) return std::unexpected(std::move(parsed).error());
+    std::vector<std::string> audiences = {std::string(kGraphResource),
+                                          std::string(kGraphResource) + "/",
+                                          std::string(kGraphAppId)};
+    if (auto aud = parsed->claims.find("aud");
+        aud != parsed->claims.end() && aud->is_string() && IsOwnUrl(aud->get<std::string>())) {
+      audiences.push_back(aud->get<std::string>());
+    }
+    return idp_.VerifyOwnToken(*parsed, audiences);
   }
 
   http::Response Error(const http::Request& request, int status, std::string_view code,

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/random.h"
+#include "auth/bearer_gate.h"
 #include "auth/login_throttle.h"
 #include "http/message.h"
 #include "idp/client_cache.h"
@@ -59,6 +60,9 @@ struct IdpOptions {
   // Called after a Graph credential change has committed together with its audit row (the
   // row is stored whatever this is; this writes the audit log line and counts it). Null: none.
   std::function<void(const store::AuditEvent&)> audit_committed;
+  // The failed-bearer gate of Graph and ARM, shared with the workspace API and the operations
+  // endpoints (auth/bearer_gate.h); null: the identity provider makes its own.
+  auth::BearerGate* bearer_gate = nullptr;
 };
 
 enum class TokenEndpoint { kV2, kV1, kAdfs };

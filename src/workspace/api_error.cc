@@ -89,12 +89,15 @@ http::Response RequestLimitExceeded(std::chrono::seconds retry_after) {
   return response;
 }
 
-http::Response AuthErrorResponse(const Error& error, std::string_view request_id) {
-  switch (error.code) {
-    case ErrorCode::kUnauthenticated: return MissingCredential();
-    case ErrorCode::kPermissionDenied: return InvalidAccessToken();
-    default: return ApiErrorResponse(error, request_id);
+http::Response AuthFailureResponse(const auth::Failure& failure, std::string_view request_id) {
+  switch (failure.kind) {
+    case auth::FailureKind::kNoCredential:
+    case auth::FailureKind::kEmptyCredential: return MissingCredential();
+    case auth::FailureKind::kDenied: return InvalidAccessToken();
+    case auth::FailureKind::kThrottled: return RequestLimitExceeded(failure.retry_after);
+    case auth::FailureKind::kUnavailable: break;
   }
+  return ApiErrorResponse(Error{failure.outage, failure.detail}, request_id);
 }
 
 http::Response ScimErrorResponse(const Error& error, std::string_view request_id) {

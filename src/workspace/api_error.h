@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string_view>
 
+#include "auth/failure.h"
 #include "base/result.h"
 #include "http/message.h"
 
@@ -29,8 +30,9 @@ http::Response MissingCredential();
 http::Response InvalidAccessToken();
 // 429 REQUEST_LIMIT_EXCEEDED + Retry-After (integer seconds).
 http::Response RequestLimitExceeded(std::chrono::seconds retry_after);
-// The response for a failed authentication (kUnauthenticated, kPermissionDenied, other).
-http::Response AuthErrorResponse(const Error& error, std::string_view request_id);
+// The response for a failed authentication (auth/failure.h): 401 MissingCredential, 403
+// InvalidAccessToken, 429 RequestLimitExceeded, or the outage as ApiErrorResponse (503).
+http::Response AuthFailureResponse(const auth::Failure& failure, std::string_view request_id);
 
 // SCIM error body; the ErrorCode maps to the status as above, scimType "invalidValue" for 400
 // and "uniqueness" for 409.

@@ -8,6 +8,7 @@
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "keys/signing_keys.h"
+#include "auth/basic_credentials.h"
 #include "workspace/api_error.h"
 #include "workspace/federation_policies.h"
 #include "auth/pat_format.h"
@@ -215,27 +216,19 @@ http::Response OidcService::Token(const http::Request& request) {
   Client client;
   std::optional<std::string> body_id = Field(*form, "client_id");
   std::optional<std::string> body_secret = Field(*form, "client_secret");
-  std::string_view authorization = request.Header("authorization");
-  while (authorization.starts_with(' ')) authorization.remove_prefix(1);
-  if (authorization.size() > 6 && IEquals(authorization.substr(0, 6), "Basic ")) {
+  auth::BasicCredentials basic = auth::ParseBasic(request.Header("authorization"));
+  if (basic.status != auth::BasicStatus::kAbsent) {
     if (body_secret) {
       return OAuthErrorResponse(400, "invalid_request",
                                 "Use one client authentication method, not both.");
     }
-    std::optional<std::string> decoded = Base64Decode(authorization.substr(6));
-    size_t colon = decoded ? decoded->find(':') : std::string::npos;
-    if (colon == std::string::npos) {
+    if (basic.status == auth::BasicStatus::kMalformed) {
       return OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials.");
     }
-    std::optional<std::string> id = PercentDecode(decoded->substr(0, colon), true);
-    std::optional<std::string> secret = PercentDecode(decoded->substr(colon + 1), true);
-    if (!id || !secret) {
-      return OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials.");
-    }
-    if (body_id && *body_id != *id) {
+    if (body_id && *body_id != basic.client_id) {
       return OAuthErrorResponse(400, "invalid_request", "client_id disagrees with Basic.");
     }
-    client = {std::move(*id), std::move(*secret)};
+    client = {std::move(basic.client_id), basic.secret.reveal()};
   } else if (body_id && body_secret) {
     client = {*body_id, *body_secret};
   } else {

@@ -31,6 +31,10 @@ class FederationKeys;
 namespace latchkey::sso {
 class RelyingParty;
 }
+namespace latchkey::auth {
+class BearerGate;
+struct BearerGateOptions;
+}
 
 namespace latchkey::workspace {
 
@@ -68,10 +72,14 @@ struct WorkspaceOptions {
   // notification from another replica is lost.
   std::chrono::seconds auth_cache_ttl{300};
   size_t auth_cache_capacity = 100000;  // entries per cache (PATs, JWTs, principals)
-  // Failed bearer authentications per remote address before 429 (§2.3).
+  // Failed bearer authentications per remote address before 429 (§2.3), for the gate the
+  // workspace makes when `bearer_gate` is null (see WorkspaceGateOptions).
   int auth_max_failures = 20;
   std::chrono::seconds auth_failure_window{60};
   std::chrono::seconds auth_lockout{60};
+  // The one failed-bearer gate, shared with Graph and the operations endpoints (made by the
+  // composition root from WorkspaceGateOptions); null: the workspace makes its own.
+  auth::BearerGate* bearer_gate = nullptr;
   // Failed client authentications at /oidc/v1/token: oauth_max_failures per client id, three
   // times as many per remote address (one address may legitimately serve several clients).
   int oauth_max_failures = 10;
@@ -101,6 +109,9 @@ struct WorkspaceOptions {
     size_t max_code_bytes = 4 << 20;  // one-time codes waiting to be redeemed
   } u2m;
 };
+
+// The bearer gate's options from auth_max_failures, auth_failure_window, auth_lockout, metrics.
+auth::BearerGateOptions WorkspaceGateOptions(const WorkspaceOptions& options);
 
 // The `aud` of workspace OAuth tokens: the workspace id in decimal, so a token is bound to
 // this workspace whichever host name the client used (spec §3.2 is [U]).

@@ -60,15 +60,10 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
   return [this, style, handler = std::move(handler)](http::Request& request) {
     // The one gate (Authenticator::Guard): a locked-out address's failures get 429 and write
     // nothing; a valid token from the same address is never slowed.
-    auth::GuardResult guard = authenticator.Guard(request.Header("authorization"),
-                                            request.remote_address, request.Host());
-    if (!guard.auth) {
-      if (guard.auth.error().code == ErrorCode::kResourceExhausted) {
-        return RequestLimitExceeded(guard.retry_after);
-      }
-      return AuthErrorResponse(guard.auth.error(), request.request_id);
-    }
-    CallContext context{std::move(*guard.auth), request.remote_address};
+    auth::Gated<auth::AuthenticatedPrincipal> caller = authenticator.Guard(
+        request.Header("authorization"), request.remote_address, request.Host());
+    if (!caller) return AuthFailureResponse(caller.error(), request.request_id);
+    CallContext context{std::move(*caller), request.remote_address};
     std::string principal = context.Actor();
     Result<FormFields> query = ParseQuery(request.query);
     if (!query) return ErrorFor(style, query.error(), request);

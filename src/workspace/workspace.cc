@@ -18,6 +18,13 @@ const std::string& PrincipalName(const store::Principal& principal) {
                                                        : principal.application_id;
 }
 
+auth::BearerGateOptions WorkspaceGateOptions(const WorkspaceOptions& o) {
+  return {.max_failures = o.auth_max_failures,
+          .window = o.auth_failure_window,
+          .lockout = o.auth_lockout,
+          .metrics = o.metrics};
+}
+
 namespace {
 
 // What an audit record keeps of the request's Host header: enough to tell which name was used.
@@ -35,9 +42,6 @@ auth::AuthenticatorOptions AuthOptions(const WorkspaceOptions& o, AuditLog& audi
           .issuer_binding = o.issuer_binding,
           .cache_ttl = o.auth_cache_ttl,
           .cache_capacity = o.auth_cache_capacity,
-          .max_failures = o.auth_max_failures,
-          .failure_window = o.auth_failure_window,
-          .lockout = o.auth_lockout,
           .metrics = o.metrics,
           .on_denied = [&audit](const auth::DeniedBearer& d) {
             audit.RecordFailure(
@@ -46,6 +50,15 @@ auth::AuthenticatorOptions AuthOptions(const WorkspaceOptions& o, AuditLog& audi
                  {"host", std::string(d.host.substr(0, kMaxAuditedHost))}},
                 std::string(d.remote_address));
           }};
+}
+
+// The composition root's gate (shared with Graph and the operations endpoints), or one of the
+// workspace's own built from its options (unit tests).
+auth::BearerGate& GateFor(const WorkspaceOptions& o, const Clock& clock,
+                          std::unique_ptr<auth::BearerGate>& own) {
+  if (o.bearer_gate != nullptr) return *o.bearer_gate;
+  own = std::make_unique<auth::BearerGate>(clock, WorkspaceGateOptions(o));
+  return *own;
 }
 
 }  // namespace
@@ -61,7 +74,8 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
       pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity,
            options.metrics),
       deps{store_ref, clock_ref, random, options, audit, access, pats},
-      authenticator({store_ref, store_ref}, clock_ref, AuthOptions(options, audit), access, pats),
+      authenticator({store_ref, store_ref}, clock_ref, AuthOptions(options, audit), access, pats,
+                    GateFor(options, clock_ref, own_gate)),
       issuer(deps),
       tokens(deps, issuer),
       token_management(deps, issuer),
@@ -121,12 +135,13 @@ Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
 
 Workspace::~Workspace() = default;
 
-auth::GuardResult Workspace::Guard(std::string_view authorization_header,
-                             std::string_view remote_address, std::string_view host) {
+auth::Gated<auth::AuthenticatedPrincipal> Workspace::Guard(std::string_view authorization_header,
+                                                           std::string_view remote_address,
+                                                           std::string_view host) {
   return services_->authenticator.Guard(authorization_header, remote_address, host);
 }
 
-Result<auth::AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
+auth::Checked<auth::AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
   return services_->authenticator.Authenticate(token);
 }
 

@@ -42,6 +42,7 @@ struct Services {
   AccessControl access;
   auth::PatCache pats;
   ServiceDeps deps;
+  std::unique_ptr<auth::BearerGate> own_gate;  // when options.bearer_gate is null
   auth::Authenticator authenticator;
   PatIssuer issuer;
   TokenService tokens;

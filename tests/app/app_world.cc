@@ -78,7 +78,12 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
   own_.AddPublicHost(kWorldHost);
   auto is_own = [this](std::string_view authority) { return own_.Contains(authority); };
 
+  // One failed-bearer gate for every surface, as serve.cc makes it.
+  gate_ = std::make_unique<auth::BearerGate>(
+      clock_, auth::BearerGateOptions{.max_failures = real_throttles ? 20 : 1 << 30,
+                                      .metrics = metrics_.get()});
   idp::IdpOptions idp_options;
+  idp_options.bearer_gate = gate_.get();
   idp_options.access_token_lifetime = config->access_token_lifetime;
   idp_options.is_own_authority = is_own;
   idp_options.metrics = metrics_.get();
@@ -91,6 +96,7 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
 
   workspace::WorkspaceOptions ws_options;
   ws_options.workspace_id = config->workspace_id;
+  ws_options.bearer_gate = gate_.get();
   ws_options.entra_audiences = config->databricks_audiences;
   ws_options.entra_issuer_check = [this](std::string_view iss) {
     return idp_->OwnIssuerTenant(iss).has_value();
@@ -104,7 +110,6 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
   ws_options.oauth_token_lifetime = config->oauth_token_lifetime;
   ws_options.metrics = metrics_.get();
   if (!real_throttles) {
-    ws_options.auth_max_failures = 1 << 30;
     ws_options.oauth_max_failures = 1 << 20;
   }
   workspace_ = std::make_unique<workspace::Workspace>(*store_, clock_, random_, ws_options);

@@ -11,6 +11,7 @@
 #include "app/app_routes.h"
 #include "app/ops_routes.h"
 #include "app/own_authorities.h"
+#include "auth/bearer_gate.h"
 #include "base/clock.h"
 #include "crypto/openssl_random.h"
 #include "http/router.h"
@@ -59,6 +60,7 @@ class AppWorld {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<keys::SigningKeys> keys_;
   OwnAuthorities own_;
+  std::unique_ptr<auth::BearerGate> gate_;  // shared by Graph, ARM, the API and ops routes
   std::unique_ptr<idp::IdentityProvider> idp_;
   std::unique_ptr<workspace::Workspace> workspace_;
   std::unique_ptr<OpsRoutes> ops_;
