@@ -21,7 +21,7 @@
 #include "jose/jwt_verifier.h"
 #include "store/records.h"
 #include "workspace/bounded_cache.h"
-#include "workspace/pat_cache.h"
+#include "auth/pat_cache.h"
 #include "auth/pat_format.h"
 #include "workspace/scim.h"
 

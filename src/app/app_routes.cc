@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/metrics_routes.h"
 #include "web/web_routes.h"
 
 namespace latchkey::app {
@@ -26,8 +27,8 @@ bool IsOAuthPath(std::string_view path) {
 }  // namespace
 
 void RegisterAppRoutes(http::Router& router, store::Store& store, idp::IdentityProvider& idp,
-                       workspace::Workspace& workspace, OpsRoutes& ops,
-                       std::function<bool()> ready) {
+                       workspace::Workspace& workspace, workspace::OpsRoutes& ops,
+                       const metrics::Registry& registry, std::function<bool()> ready) {
   router.Add("GET", "/healthz", [](http::Request&) {
     return http::Response::Json(200, R"({"status":"ok"})");
   });
@@ -40,6 +41,8 @@ void RegisterAppRoutes(http::Router& router, store::Store& store, idp::IdentityP
   workspace.RegisterRoutes(router);
   web::RegisterWebRoutes(router);
   ops.Register(router);
+  metrics::RegisterAdminMetrics(router, registry,
+                                [&ops](const http::Request& r) { return ops.RequireAdmin(r); });
 }
 
 http::Response RenderServerError(int status, std::string_view message, std::string_view path) {

@@ -14,7 +14,6 @@
 #include "app/app_routes.h"
 #include "app/instrumented_store.h"
 #include "app/logging.h"
-#include "app/ops_routes.h"
 #include "app/outage_guard.h"
 #include "app/own_authorities.h"
 #include "app/readiness.h"
@@ -27,6 +26,7 @@
 #include "http/server.h"
 #include "idp/identity_provider.h"
 #include "keys/signing_keys.h"
+#include "metrics/metrics_routes.h"
 #include "metrics/service_metrics.h"
 #include "sso/relying_party.h"
 #include "store/postgres/postgres_store.h"
@@ -419,15 +419,15 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   http::Router router;
-  OpsRoutes ops({workspace, *db, clock, metrics});
+  workspace::OpsRoutes ops({workspace, *db});
   // /readyz from a probe of its own (app/readiness.h): never a store call on the request path.
   Readiness readiness([&db] { return db->Ping().has_value(); });
-  RegisterAppRoutes(router, *db, idp, workspace, ops, [&readiness] { return readiness.ready(); });
+  RegisterAppRoutes(router, *db, idp, workspace, ops, registry, [&readiness] { return readiness.ready(); });
 
   // The optional metrics listener: plain HTTP, no authentication, nothing but these two.
   http::Router metrics_router;
   metrics_router.Add("GET", "/metrics",
-                     [&registry](http::Request&) { return MetricsResponse(registry); });
+                     [&registry](http::Request&) { return metrics::MetricsResponse(registry); });
   metrics_router.Add("GET", "/healthz", [](http::Request&) {
     return http::Response::Json(200, R"({"status":"ok"})");
   });

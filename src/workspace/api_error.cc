@@ -120,13 +120,14 @@ http::Response ScimMalformedRequest(std::string_view message) {
 
 http::Response OAuthErrorResponse(int status, std::string_view error,
                                   std::string_view description,
-                                  std::chrono::seconds retry_after) {
+                                  std::chrono::seconds retry_after,
+                                  std::string_view challenge) {
   json body = {{"error", std::string(error)}, {"error_description", std::string(description)}};
   http::Response response = http::Response::Json(status, Dump(body));
   response.SetHeader("Cache-Control", "no-store");
   response.SetHeader("Pragma", "no-cache");
   if (retry_after.count() > 0) response.SetHeader("Retry-After", std::to_string(retry_after.count()));
-  if (status == 401) response.SetHeader("WWW-Authenticate", "Basic realm=\"oidc\"");
+  if (status == 401) response.SetHeader("WWW-Authenticate", std::string(challenge));
   return response;
 }
 

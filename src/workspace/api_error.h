@@ -40,9 +40,14 @@ http::Response ScimErrorResponse(const Error& error, std::string_view request_id
 // 400 with scimType "invalidSyntax" (unparseable body).
 http::Response ScimMalformedRequest(std::string_view message);
 
-// {"error":..., "error_description":...}; Retry-After when retry_after > 0.
+// {"error":..., "error_description":...} with Cache-Control: no-store and Pragma: no-cache;
+// Retry-After when retry_after > 0; a 401 carries `challenge` as WWW-Authenticate (/oidc's
+// client authentication by default; the operations endpoints name their bearer realm).
+// Every OAuth error body latchkey's workspace side writes comes from here.
+inline constexpr std::string_view kOidcClientChallenge = "Basic realm=\"oidc\"";
 http::Response OAuthErrorResponse(int status, std::string_view error,
                                   std::string_view description,
-                                  std::chrono::seconds retry_after = std::chrono::seconds(0));
+                                  std::chrono::seconds retry_after = std::chrono::seconds(0),
+                                  std::string_view challenge = kOidcClientChallenge);
 
 }  // namespace latchkey::workspace

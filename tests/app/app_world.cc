@@ -113,8 +113,8 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
     ws_options.oauth_max_failures = 1 << 20;
   }
   workspace_ = std::make_unique<workspace::Workspace>(*store_, clock_, random_, ws_options);
-  ops_ = std::make_unique<OpsRoutes>(OpsDeps{*workspace_, *store_, clock_, *metrics_});
-  RegisterAppRoutes(router_, *store_, *idp_, *workspace_, *ops_);
+  ops_ = std::make_unique<workspace::OpsRoutes>(workspace::OpsDeps{*workspace_, *store_});
+  RegisterAppRoutes(router_, *store_, *idp_, *workspace_, *ops_, registry_);
 
   // A Graph token for the directory admin, through the token endpoint.
   http::Response token = Call(

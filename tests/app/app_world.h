@@ -9,7 +9,6 @@
 #include <string>
 
 #include "app/app_routes.h"
-#include "app/ops_routes.h"
 #include "app/own_authorities.h"
 #include "auth/bearer_gate.h"
 #include "base/clock.h"
@@ -19,6 +18,7 @@
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
+#include "workspace/ops_routes.h"
 #include "workspace/workspace.h"
 
 namespace latchkey::app::testing {
@@ -63,7 +63,7 @@ class AppWorld {
   std::unique_ptr<auth::BearerGate> gate_;  // shared by Graph, ARM, the API and ops routes
   std::unique_ptr<idp::IdentityProvider> idp_;
   std::unique_ptr<workspace::Workspace> workspace_;
-  std::unique_ptr<OpsRoutes> ops_;
+  std::unique_ptr<workspace::OpsRoutes> ops_;
   http::Router router_;
 };
 

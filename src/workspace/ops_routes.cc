@@ -1,13 +1,17 @@
-#include "app/ops_routes.h"
+#include "workspace/ops_routes.h"
 
 #include "base/encoding.h"
 #include "jose/jws.h"
+#include "workspace/api_error.h"
 #include "workspace/call_context.h"
 
-namespace latchkey::app {
+namespace latchkey::workspace {
 namespace {
 
 using nlohmann::json;
+
+// The operations endpoints' bearer challenge (a 401 of forward-auth or of an admin's call).
+constexpr std::string_view kChallenge = "Bearer realm=\"latchkey\"";
 
 http::Response Empty(int status) {
   http::Response r;
@@ -18,16 +22,13 @@ http::Response Empty(int status) {
 
 http::Response Unauthenticated() {
   http::Response r = Empty(401);
-  r.SetHeader("WWW-Authenticate", "Bearer realm=\"latchkey\"");
+  r.SetHeader("WWW-Authenticate", std::string(kChallenge));
   return r;
 }
 
-http::Response OAuthError(int status, std::string_view error, std::string_view description) {
-  json body = {{"error", error}, {"error_description", description}};
-  http::Response r = http::Response::Json(status, body.dump());
-  r.SetHeader("Cache-Control", "no-store");
-  if (status == 401) r.SetHeader("WWW-Authenticate", "Bearer realm=\"latchkey\"");
-  return r;
+http::Response OAuthError(int status, std::string_view error, std::string_view description,
+                          std::chrono::seconds retry_after = std::chrono::seconds(0)) {
+  return OAuthErrorResponse(status, error, description, retry_after, kChallenge);
 }
 
 std::string_view PrincipalType(const store::Principal& p) {
@@ -35,10 +36,6 @@ std::string_view PrincipalType(const store::Principal& p) {
 }
 
 }  // namespace
-
-http::Response MetricsResponse(const metrics::Registry& registry) {
-  return http::Response::Text(200, registry.Expose(), std::string(metrics::kExpositionContentType));
-}
 
 OpsRoutes::OpsRoutes(OpsDeps deps) : deps_(deps) {}
 
@@ -48,7 +45,6 @@ void OpsRoutes::Register(http::Router& router) {
     router.Add(method, "/auth/verify", [this](http::Request& r) { return Verify(r); });
   }
   router.Add("POST", "/oauth2/introspect", [this](http::Request& r) { return Introspect(r); });
-  router.Add("GET", "/metrics", [this](http::Request& r) { return AdminMetrics(r); });
 }
 
 http::Response OpsRoutes::Verify(const http::Request& request) {
@@ -74,7 +70,7 @@ http::Response OpsRoutes::Verify(const http::Request& request) {
   const store::Principal& p = *auth->principal;
   http::Response ok = Empty(200);
   ok.SetHeader("X-Latchkey-Principal-Id", std::to_string(p.id));
-  ok.SetHeader("X-Latchkey-Principal-Name", workspace::PrincipalName(p));
+  ok.SetHeader("X-Latchkey-Principal-Name", PrincipalName(p));
   ok.SetHeader("X-Latchkey-Principal-Type", std::string(PrincipalType(p)));
   ok.SetHeader("X-Latchkey-Auth-Kind", std::string(auth::AuthKindName(auth->kind)));
   ok.log_principal = "principal:" + std::to_string(p.id);
@@ -91,11 +87,9 @@ std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& reque
         return OAuthError(401, "invalid_client", "A workspace admin's bearer token is required.");
       case auth::FailureKind::kDenied:
         return OAuthError(401, "invalid_client", "Invalid bearer token.");
-      case auth::FailureKind::kThrottled: {
-        http::Response r = OAuthError(429, "slow_down", "Too many failed attempts; retry later.");
-        r.SetHeader("Retry-After", std::to_string(caller.error().retry_after.count()));
-        return r;
-      }
+      case auth::FailureKind::kThrottled:
+        return OAuthError(429, "slow_down", "Too many failed attempts; retry later.",
+                          caller.error().retry_after);
       case auth::FailureKind::kUnavailable: break;
     }
     return OAuthError(503, "temporarily_unavailable", "Try again later.");
@@ -104,11 +98,6 @@ std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& reque
     return OAuthError(403, "insufficient_scope", "Only workspace admins may call this endpoint.");
   }
   return std::nullopt;
-}
-
-http::Response OpsRoutes::AdminMetrics(const http::Request& request) {
-  if (std::optional<http::Response> refused = RequireAdmin(request)) return *refused;
-  return MetricsResponse(deps_.metrics.registry());
 }
 
 http::Response OpsRoutes::Introspect(const http::Request& request) {
@@ -156,7 +145,7 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
     out["client_id"] = p.application_id;
   }
   if (auth->kind == auth::AuthKind::kPat) {
-    Result<store::Pat> pat = deps_.store.GetPat(auth->token_id);
+    Result<store::Pat> pat = deps_.tokens.GetPat(auth->token_id);
     if (!pat) {
       // Revoked between the two reads: inactive. An outage is an outage.
       if (pat.error().code == ErrorCode::kUnavailable) return std::unexpected(pat.error());
@@ -191,4 +180,4 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   return out;
 }
 
-}  // namespace latchkey::app
+}  // namespace latchkey::workspace
