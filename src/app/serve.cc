@@ -17,14 +17,15 @@
 #include "app/outage_guard.h"
 #include "app/own_authorities.h"
 #include "app/readiness.h"
-#include "app/trusted_issuers.h"
 #include "auth/bearer_gate.h"
 #include "base/clock.h"
 #include "base/files.h"
 #include "crypto/openssl_random.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "idp/https_client.h"
 #include "idp/identity_provider.h"
+#include "idp/trusted_issuers.h"
 #include "keys/signing_keys.h"
 #include "metrics/metrics_routes.h"
 #include "metrics/service_metrics.h"
@@ -251,9 +252,9 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   std::unique_ptr<idp::FederationKeys> federation_keys;
   if (fed.enabled) {
     curl_global_init(CURL_GLOBAL_DEFAULT);  // before any fetch thread starts
-    const HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
+    const idp::HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
     federation_keys = std::make_unique<idp::FederationKeys>(
-        [ca = fed.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+        [ca = fed.ca_file, limits](const std::string& url) { return idp::HttpsGet(url, ca, limits); },
         idp_options.federation);
     idp_options.federation_keys = federation_keys.get();
   }
@@ -315,7 +316,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   ws_options.entra_audiences = config.databricks_audiences;
   // Entra tokens: latchkey's own tenants (signed by our keys) and configured external issuers
   // (signed by theirs); a token verifies only with the keys of the issuer it names.
-  TrustedIssuers trusted(config.trusted_issuers);
+  idp::TrustedIssuers trusted(config.trusted_issuers);
   trusted.Start();
   ws_options.entra_issuer_check = [&idp, &trusted](std::string_view iss) {
     return idp.OwnIssuerTenant(iss).has_value() || trusted.KeysFor(iss) != nullptr;
@@ -362,11 +363,11 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   if (!config.sso.providers.empty()) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const SsoConfig& sc = config.sso;
-    const HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
+    const idp::HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
     idp::FederationOptions key_options;
     key_options.skew = sc.skew;
     sso_keys = std::make_unique<idp::FederationKeys>(
-        [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+        [ca = sc.ca_file, limits](const std::string& url) { return idp::HttpsGet(url, ca, limits); },
         key_options);
     std::vector<sso::ProviderConfig> providers;
     for (const SsoProviderConfig& p : sc.providers) {
@@ -390,10 +391,10 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
         std::move(providers),
         sso::RelyingParty::Deps{
             *db, clock, random,
-            [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+            [ca = sc.ca_file, limits](const std::string& url) { return idp::HttpsGet(url, ca, limits); },
             [ca = sc.ca_file, limits](const std::string& url, const std::string& form,
                                       const std::string& authorization) -> Result<sso::PostAnswer> {
-              Result<HttpsAnswer> a = HttpsPostForm(url, form, authorization, ca, limits);
+              Result<idp::HttpsAnswer> a = idp::HttpsPostForm(url, form, authorization, ca, limits);
               if (!a) return std::unexpected(a.error());
               return sso::PostAnswer{a->status, std::move(a->body)};
             },

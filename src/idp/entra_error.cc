@@ -91,12 +91,22 @@ EntraError ReplayedClientAssertion() {
           "assertion, with a new jti, for every token request."};
 }
 
-EntraError TooManyClientAssertions(int retry_after_seconds) {
+namespace {
+
+// AADSTS50196, Entra's throttling answer: 429 with Retry-After; `why` ends in the text that
+// the number of seconds follows ("... retry after ", "... Retry after ").
+EntraError TooMany(std::string why, int retry_after_seconds) {
   return {429, "temporarily_unavailable", 50196,
-          "The client has too many unexpired client assertions in use. Use shorter-lived "
-          "assertions, or retry after " +
-              std::to_string(retry_after_seconds) + " seconds.",
-          retry_after_seconds};
+          std::move(why) + std::to_string(retry_after_seconds) + " seconds.", retry_after_seconds};
+}
+
+}  // namespace
+
+EntraError TooManyClientAssertions(int retry_after_seconds) {
+  return TooMany(
+      "The client has too many unexpired client assertions in use. Use shorter-lived "
+      "assertions, or retry after ",
+      retry_after_seconds);
 }
 
 EntraError InvalidScope(std::string_view scope) {
@@ -115,11 +125,10 @@ EntraError UnknownResource(std::string_view resource, std::string_view tenant) {
 }
 
 EntraError Throttled(int retry_after_seconds) {
-  return {429, "temporarily_unavailable", 50196,
-          "The server terminated an operation because it encountered too many failed requests "
-          "from this client. Retry after " +
-              std::to_string(retry_after_seconds) + " seconds.",
-          retry_after_seconds};
+  return TooMany(
+      "The server terminated an operation because it encountered too many failed requests "
+      "from this client. Retry after ",
+      retry_after_seconds);
 }
 
 http::Response RenderEntraError(const EntraError& error, const Clock& clock, Random& random,
@@ -157,6 +166,15 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
          {{"date", Rfc3339(clock.Now())},
           {"request-id", request_id},
           {"client-request-id", request_id}}}}}};
+  return http::Response::Json(status, ResponseJson(body));
+}
+
+http::Response RenderBareEntraError(int status, std::string_view error, int aadsts,
+                                    std::string_view description) {
+  nlohmann::json body = {
+      {"error", std::string(error)},
+      {"error_description", "AADSTS" + std::to_string(aadsts) + ": " + std::string(description)},
+      {"error_codes", {aadsts}}};
   return http::Response::Json(status, ResponseJson(body));
 }
 

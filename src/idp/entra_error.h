@@ -52,6 +52,11 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
                                 const Clock& clock, std::string_view request_id);
 // {"error":{"code":code,"message":message}}
 http::Response RenderArmError(int status, std::string_view code, std::string_view message);
+// {"error":error,"error_description":"AADSTS<n>: description","error_codes":[n]}: the token
+// endpoint's shape without trace ids, for the errors the HTTP layer answers itself on the
+// identity provider's paths (app/app_routes.cc RenderServerError).
+http::Response RenderBareEntraError(int status, std::string_view error, int aadsts,
+                                    std::string_view description);
 
 // A bearer the gate refused (auth/failure.h), in Graph's shape: 401 InvalidAuthenticationToken
 // ("Access token is empty." / "Access token validation failure."), 429 TooManyRequests with

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 #include "auth/failure.h"
@@ -13,6 +14,15 @@
 #include "http/message.h"
 
 namespace latchkey::workspace {
+
+// The bodies, for the responses below and for the errors the HTTP layer answers itself on
+// these protocols' paths (app/app_routes.cc RenderServerError).
+// {"error_code":code,"message":message}
+std::string DatabricksErrorBody(std::string_view error_code, std::string_view message);
+// {"schemas":[...Error],"detail":detail,"status":"<status>"[,"scimType":scim_type]}
+std::string ScimErrorBody(int status, std::string_view detail, std::string_view scim_type = "");
+// {"error":error,"error_description":description}
+std::string OAuthErrorBody(std::string_view error, std::string_view description);
 
 // Maps the ErrorCode (spec §2.2): kInvalidArgument 400 INVALID_PARAMETER_VALUE,
 // kUnauthenticated 401 UNAUTHENTICATED, kPermissionDenied 403 PERMISSION_DENIED, kNotFound 404
