@@ -9,16 +9,6 @@ namespace latchkey::app {
 OutageGuard::OutageGuard(Probes probes, const Clock& clock, std::chrono::seconds grace)
     : probes_(std::move(probes)), clock_(clock), grace_(grace) {}
 
-OutageGuard::~OutageGuard() {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
 OutageGuard::State OutageGuard::Tick() {
   State next;
   if (probes_.listening()) {
@@ -67,15 +57,7 @@ OutageGuard::State OutageGuard::Tick() {
 }
 
 void OutageGuard::Start(std::chrono::milliseconds period) {
-  thread_ = std::thread([this, period] {
-    std::unique_lock lock(mu_);
-    while (!stop_) {
-      lock.unlock();
-      Tick();
-      lock.lock();
-      cv_.wait_for(lock, period, [this] { return stop_; });
-    }
-  });
+  thread_.Start(period, [this] { Tick(); }, /*wait_first=*/false);
 }
 
 }  // namespace latchkey::app

@@ -18,12 +18,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <optional>
-#include <thread>
 
+#include "app/periodic_thread.h"
 #include "base/clock.h"
 
 namespace latchkey::app {
@@ -43,7 +41,6 @@ class OutageGuard {
   };
 
   OutageGuard(Probes probes, const Clock& clock, std::chrono::seconds grace);
-  ~OutageGuard();  // stops the thread, if started
   OutageGuard(const OutageGuard&) = delete;
   OutageGuard& operator=(const OutageGuard&) = delete;
 
@@ -59,10 +56,7 @@ class OutageGuard {
   State state_ = State::kListening;
   std::optional<TimePoint> unreachable_since_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stops before the members Tick uses go
 };
 
 }  // namespace latchkey::app

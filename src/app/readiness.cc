@@ -8,16 +8,6 @@ namespace latchkey::app {
 
 Readiness::Readiness(std::function<bool()> ping) : ping_(std::move(ping)) {}
 
-Readiness::~Readiness() {
-  if (!thread_.joinable()) return;
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
-
 void Readiness::Probe() {
   const bool now_ready = ping_();
   const bool was_ready = ready_.exchange(now_ready, std::memory_order_acq_rel);
@@ -30,14 +20,7 @@ void Readiness::Probe() {
 
 void Readiness::Start(std::chrono::milliseconds period) {
   Probe();
-  thread_ = std::thread([this, period] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
-      lock.unlock();
-      Probe();
-      lock.lock();
-    }
-  });
+  thread_.Start(period, [this] { Probe(); }, /*wait_first=*/true);
 }
 
 }  // namespace latchkey::app

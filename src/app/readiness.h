@@ -6,10 +6,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <thread>
+
+#include "app/periodic_thread.h"
 
 namespace latchkey::app {
 
@@ -17,7 +16,6 @@ class Readiness {
  public:
   // `ping` answers whether the store is usable; called on the probe's thread only.
   explicit Readiness(std::function<bool()> ping);
-  ~Readiness();  // stops the thread
   Readiness(const Readiness&) = delete;
   Readiness& operator=(const Readiness&) = delete;
 
@@ -29,10 +27,7 @@ class Readiness {
  private:
   std::function<bool()> ping_;
   std::atomic<bool> ready_{true};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stops before ping_ goes
 };
 
 }  // namespace latchkey::app

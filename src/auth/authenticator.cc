@@ -33,14 +33,10 @@ std::string ClaimString(const json& claims, const char* name) {
 
 // "https://<authority>/oidc" -> authority; "" when the issuer does not have that shape.
 std::string OidcAuthority(std::string_view iss) {
-  std::string_view rest;
-  if (iss.starts_with("https://")) {
-    rest = iss.substr(8);
-  } else if (iss.starts_with("http://")) {
-    rest = iss.substr(7);  // plain-HTTP listeners (tests, local use) issue http:// issuers
-  } else {
-    return {};
-  }
+  // Plain-HTTP listeners (tests, local use) issue http:// issuers.
+  std::optional<std::string_view> after_scheme = AfterHttpScheme(iss);
+  if (!after_scheme) return {};
+  std::string_view rest = *after_scheme;
   if (!rest.ends_with("/oidc")) return {};
   rest.remove_suffix(5);
   if (rest.empty() || rest.find('/') != std::string_view::npos) return {};

@@ -13,12 +13,6 @@ namespace {
 
 constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-const std::string* FindField(const FormFields& form, std::string_view name) {
-  for (const auto& [k, v] : form)
-    if (k == name) return &v;
-  return nullptr;
-}
-
 EntraError Conflict() {
   return InvalidRequest(
       90014, "The request contains more than one client credential. Send the client secret in "
@@ -27,13 +21,27 @@ EntraError Conflict() {
 
 }  // namespace
 
+std::optional<EntraError> AssertionExpired(double exp, int64_t t, int64_t skew,
+                                           std::string_view noun) {
+  if (exp > static_cast<double>(t - skew)) return std::nullopt;
+  return ClientAssertionOutsideTime(std::string(noun) + " has expired");
+}
+
+std::optional<EntraError> AssertionNotYetValid(const nlohmann::json& claims, int64_t t,
+                                               int64_t skew, std::string_view noun) {
+  auto nbf = claims.find("nbf");
+  if (nbf == claims.end()) return std::nullopt;
+  if (nbf->is_number() && nbf->get<double>() <= static_cast<double>(t + skew)) return std::nullopt;
+  return ClientAssertionOutsideTime(std::string(noun) + " is not valid yet");
+}
+
 std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
     const FormFields& form, std::string_view authorization_header) {
   ClientCredentials out;
-  const std::string* id = FindField(form, "client_id");
-  const std::string* secret = FindField(form, "client_secret");
-  const std::string* assertion = FindField(form, "client_assertion");
-  const std::string* assertion_type = FindField(form, "client_assertion_type");
+  const std::string* id = FindFormField(form, "client_id");
+  const std::string* secret = FindFormField(form, "client_secret");
+  const std::string* assertion = FindFormField(form, "client_assertion");
+  const std::string* assertion_type = FindFormField(form, "client_assertion_type");
   if (id) out.client_id = *id;
 
   // Through auth/ (RFC 6749 §2.3.1 decoding); the Entra errors are this endpoint's own.
@@ -189,15 +197,15 @@ std::expected<double, EntraError> CheckAssertionClaims(const nlohmann::json& c,
     return std::unexpected(InvalidClientAssertion("the assertion has no exp claim"));
   }
   const double exp = c["exp"].get<double>();
-  if (exp <= static_cast<double>(t - kAssertionSkewSeconds)) {
-    return std::unexpected(ClientAssertionOutsideTime("the assertion has expired"));
+  constexpr std::string_view kNoun = "the assertion";
+  if (auto expired = AssertionExpired(exp, t, kAssertionSkewSeconds, kNoun)) {
+    return std::unexpected(std::move(*expired));
   }
   if (exp > static_cast<double>(t + kMaxAssertionLifetimeSeconds)) {
     return std::unexpected(InvalidClientAssertion("the assertion lives longer than one day"));
   }
-  if (c.contains("nbf") &&
-      (!c["nbf"].is_number() || c["nbf"].get<double>() > t + kAssertionSkewSeconds)) {
-    return std::unexpected(ClientAssertionOutsideTime("the assertion is not valid yet"));
+  if (auto early = AssertionNotYetValid(c, t, kAssertionSkewSeconds, kNoun)) {
+    return std::unexpected(std::move(*early));
   }
   return exp;
 }

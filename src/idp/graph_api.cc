@@ -164,6 +164,22 @@ class GraphApi {
     return idp_.VerifyOwnToken(*parsed, audiences);
   }
 
+  // Guard, then the application {id} of the caller's tenant: fn(app, body) runs only for an
+  // application that exists there (else Graph's 404).
+  template <class Fn>
+  http::Response GuardApp(http::Request& request, Fn fn) {
+    return Guard(request, [&](const std::string& tenant, const json& body) {
+      Result<store::Application> app = AppInTenant(tenant, request.params["id"]);
+      if (!app) return StoreError(request, app.error());
+      return fn(&*app, body);
+    });
+  }
+  static http::Response NoContent() {
+    http::Response r;
+    r.status = 204;
+    return r;
+  }
+
   http::Response Error(const http::Request& request, int status, std::string_view code,
                        std::string_view message) {
     return RenderGraphError(status, code, message, clock_, request.request_id);
@@ -640,17 +656,13 @@ class GraphApi {
     if (auto st = store_.UpdateFederatedCredential(c, &audit); !st) return FicError(r, st.error());
     idp_.AuditCommitted(audit);
     if (idp_.federation_keys() != nullptr) idp_.federation_keys()->Prefetch(c.issuer);
-    http::Response resp;
-    resp.status = 204;
-    return resp;
+    return NoContent();
   }
 
   void RegisterFederatedCredentials(http::Router& router) {
     const std::string base = "/v1.0/applications/{id}/federatedIdentityCredentials";
     router.Add("POST", base, [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         return CreateFic(r, *app, body, std::nullopt);
       });
     });
@@ -713,9 +725,7 @@ class GraphApi {
             return StoreError(r, st.error());
           }
           idp_.AuditCommitted(audit);
-          http::Response resp;
-          resp.status = 204;
-          return resp;
+          return NoContent();
         });
       };
     };
@@ -798,9 +808,7 @@ class GraphApi {
       });
     });
     router.Add("PATCH", "/v1.0/applications/{id}", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         // PATCH replaces the properties it names. latchkey stores displayName, identifierUris
         // and keyCredentials; the first two cannot change yet, so only their current values
         // are accepted (what `az ad app create` sends again for an existing app).
@@ -817,19 +825,13 @@ class GraphApi {
             return StoreError(r, st.error());
           }
         }
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
     router.Add("DELETE", "/v1.0/applications/{id}", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json&) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json&) {
         if (auto st = store_.DeleteApplication(app->object_id); !st) return StoreError(r, st.error());
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
   }
@@ -837,9 +839,7 @@ class GraphApi {
   // addPassword and removePassword on /v1.0/applications/{id}.
   void RegisterPasswords(http::Router& router) {
     router.Add("POST", "/v1.0/applications/{id}/addPassword", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         json pc = body.value("passwordCredential", json::object());
         if (!pc.is_object()) {
           return Error(r, 400, "BadRequest", "Property 'passwordCredential' must be an object.");
@@ -894,9 +894,7 @@ class GraphApi {
       });
     });
     router.Add("POST", "/v1.0/applications/{id}/removePassword", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         if (!body.contains("keyId") || !body["keyId"].is_string()) {
           return Error(r, 400, "Request_BadRequest", "Property 'keyId' is required.");
         }
@@ -906,9 +904,7 @@ class GraphApi {
         auto st = store_.RemovePasswordCredential(app->object_id, key_id, &audit);
         if (!st) return StoreError(r, st.error());
         idp_.AuditCommitted(audit);
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
   }
@@ -987,9 +983,7 @@ class GraphApi {
         if (auto st = store_.DeleteDirectoryServicePrincipal(sp->object_id); !st) {
           return StoreError(r, st.error());
         }
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
   }

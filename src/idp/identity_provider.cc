@@ -63,14 +63,9 @@ std::optional<std::string> IdentityProvider::OwnIssuerTenant(std::string_view is
   }
   // Issuers naming one of this server's own names (tokens of earlier versions, which named
   // the Host the client used): still this server's tenants.
-  std::string_view rest;
-  if (iss.starts_with("https://")) {
-    rest = iss.substr(8);
-  } else if (iss.starts_with("http://")) {
-    rest = iss.substr(7);
-  } else {
-    return std::nullopt;
-  }
+  std::optional<std::string_view> after_scheme = AfterHttpScheme(iss);
+  if (!after_scheme) return std::nullopt;
+  std::string_view rest = *after_scheme;
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   std::string authority = AsciiLower(rest.substr(0, slash));
