@@ -121,13 +121,15 @@ Gated<AuthenticatedPrincipal> Authenticator::Guard(std::string_view authorizatio
       });
 }
 
-Checked<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token) {
-  return Check(token, HashSecretValue(token));
+Checked<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token,
+                                                            std::optional<jose::ParsedJwt>* jwt) {
+  return Check(token, HashSecretValue(token), jwt);
 }
 
 Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_view token,
-                                                     const std::string& hash) {
-  return token.starts_with("dapi") ? CheckPat(token, hash) : CheckJwt(token, hash);
+                                                     const std::string& hash,
+                                                     std::optional<jose::ParsedJwt>* jwt) {
+  return token.starts_with("dapi") ? CheckPat(token, hash) : CheckJwt(token, hash, jwt);
 }
 
 Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
@@ -174,7 +176,8 @@ Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token,
 }
 
 Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token,
-                                                        const std::string& cache_key) {
+                                                        const std::string& cache_key,
+                                                        std::optional<jose::ParsedJwt>* jwt_out) {
   if (std::count(token.begin(), token.end(), '.') != 2 || token.size() > jose::kMaxJwtSize) {
     return Denied(DenialReason::kMalformedToken, "not a PAT or a JWT");
   }
@@ -205,10 +208,14 @@ Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token,
     }
     cached = std::make_shared<const CachedJwt>(std::move(*verified));
     jwts_.Put(cache_key, *cached, until, generation);
+    if (jwt_out != nullptr) *jwt_out = std::move(*parsed);
   }
   const CachedJwt& jwt = **cached;
   Checked<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(jwt.principal_id);
   if (!access) return std::unexpected(access.error());
+  if (jwt_out != nullptr && !jwt_out->has_value()) {  // verified earlier: parsed only now
+    if (Result<jose::ParsedJwt> parsed = jose::ParseJwt(token)) *jwt_out = std::move(*parsed);
+  }
   return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, jwt.kind,
                                 jwt.token_id};
 }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,8 +99,11 @@ class Authenticator {
   Gated<AuthenticatedPrincipal> Guard(std::string_view authorization_header,
                                       std::string_view remote_address, std::string_view host);
   // Just the check of one token (introspection): no throttling, no audit. A denial (with its
-  // reason) or an outage (code kUnavailable).
-  Checked<AuthenticatedPrincipal> Authenticate(std::string_view token);
+  // reason) or an outage (code kUnavailable). When `jwt` is given and the token is an accepted
+  // JWT, it receives the parsed token (parsed once: the check's own parse, or one parse when
+  // the verified token came from the cache).
+  Checked<AuthenticatedPrincipal> Authenticate(std::string_view token,
+                                               std::optional<jose::ParsedJwt>* jwt = nullptr);
   void ClearJwtCache() { jwts_.Clear(); }
 
   size_t jwt_cache_size() const { return jwts_.size(); }
@@ -112,9 +116,11 @@ class Authenticator {
   };
   // `hash` is HashSecretValue(token), computed once per request: the PAT's token id, the
   // verified-JWT cache key, the JWT's id when it has no jti, and the audit target.
-  Checked<AuthenticatedPrincipal> Check(std::string_view token, const std::string& hash);
+  Checked<AuthenticatedPrincipal> Check(std::string_view token, const std::string& hash,
+                                        std::optional<jose::ParsedJwt>* jwt = nullptr);
   Checked<AuthenticatedPrincipal> CheckPat(std::string_view token, const std::string& hash);
-  Checked<AuthenticatedPrincipal> CheckJwt(std::string_view token, const std::string& hash);
+  Checked<AuthenticatedPrincipal> CheckJwt(std::string_view token, const std::string& hash,
+                                           std::optional<jose::ParsedJwt>* jwt_out);
   Checked<CachedJwt> VerifyWorkspaceToken(const jose::ParsedJwt& jwt, const std::string& hash,
                                           const std::string& issuer);
   Checked<CachedJwt> VerifyEntraToken(const jose::ParsedJwt& jwt, const std::string& hash,

@@ -123,7 +123,8 @@ http::Response OpsRoutes::Introspect(const http::Request& request) {
 Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   const json inactive = {{"active", false}};
   if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) return inactive;
-  auth::Checked<auth::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
+  std::optional<jose::ParsedJwt> jwt;  // an accepted JWT, parsed once
+  auth::Checked<auth::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token, &jwt);
   if (!auth) {
     // Any reason (unknown, revoked, expired, malformed, principal gone) is just "inactive";
     // only an outage is an error, and it says nothing about the token.
@@ -161,7 +162,6 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
     return out;
   }
   // A JWT that Authenticate verified: report its registered claims.
-  Result<jose::ParsedJwt> jwt = jose::ParseJwt(token);
   if (!jwt) return inactive;
   const json& claims = jwt->claims;
   for (const char* name : {"exp", "iat", "nbf"}) {

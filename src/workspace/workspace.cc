@@ -141,8 +141,9 @@ auth::Gated<auth::AuthenticatedPrincipal> Workspace::Guard(std::string_view auth
   return services_->authenticator.Guard(authorization_header, remote_address, host);
 }
 
-auth::Checked<auth::AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
-  return services_->authenticator.Authenticate(token);
+auth::Checked<auth::AuthenticatedPrincipal> Workspace::Authenticate(
+    std::string_view token, std::optional<jose::ParsedJwt>* jwt) {
+  return services_->authenticator.Authenticate(token, jwt);
 }
 
 void Workspace::FlushLastUsed() {

@@ -20,6 +20,7 @@
 #include "base/secret.h"
 #include "store/store.h"
 #include "auth/failure.h"
+#include "jose/jws.h"
 #include "workspace/call_context.h"
 #include "workspace/options.h"
 
@@ -54,7 +55,9 @@ class Workspace {
                                                   std::string_view remote_address,
                                                   std::string_view host);
   // Checks one token alone (introspection): no throttle, no audit.
-  auth::Checked<auth::AuthenticatedPrincipal> Authenticate(std::string_view token);
+  // `jwt` (optional) receives an accepted JWT, parsed (auth::Authenticator::Authenticate).
+  auth::Checked<auth::AuthenticatedPrincipal> Authenticate(
+      std::string_view token, std::optional<jose::ParsedJwt>* jwt = nullptr);
 
   // Writes the queued coarse last_used_day updates of PATs (one store call per day seen).
   void FlushLastUsed();
