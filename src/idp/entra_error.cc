@@ -48,12 +48,16 @@ EntraError TenantNotFound(std::string_view tenant) {
               "into the correct cloud."};
 }
 
+// Entra's explanation after a principal it could not find in a tenant (AADSTS700016, 500011).
+constexpr std::string_view kNotInstalledHint =
+    ". This can happen if the application has not been installed by the administrator of the "
+    "tenant or consented to by any user in the tenant.";
+
 EntraError AppNotFoundInTenant(std::string_view client_id, std::string_view tenant) {
   return {400, "unauthorized_client", 700016,
           "Application with identifier '" + std::string(client_id.substr(0, 64)) +
-              "' was not found in the directory '" + std::string(tenant) +
-              "'. This can happen if the application has not been installed by the "
-              "administrator of the tenant or consented to by any user in the tenant."};
+              "' was not found in the directory '" + std::string(tenant) + "'" +
+              std::string(kNotInstalledHint)};
 }
 
 EntraError InvalidClientSecret(std::string_view client_id) {
@@ -120,8 +124,7 @@ EntraError UnknownResource(std::string_view resource, std::string_view tenant) {
   return {400, "invalid_resource", 500011,
           "The resource principal named " + std::string(resource.substr(0, 256)) +
               " was not found in the tenant named " + std::string(tenant) +
-              ". This can happen if the application has not been installed by the administrator "
-              "of the tenant or consented to by any user in the tenant."};
+              std::string(kNotInstalledHint)};
 }
 
 EntraError Throttled(int retry_after_seconds) {

@@ -419,6 +419,24 @@ class GraphApi {
     for (size_t i = 0; i < select.size(); ++i) out += (i ? "," : "") + select[i];
     return out + ")";
   }
+
+  // A Graph collection: `items` as `to_json` writes them (Result<json>), filtered and selected
+  // by the request's query, under "@odata.context": <$metadata#><entity_set>[(<select>)].
+  template <class Items, class ToJson>
+  http::Response Collection(const http::Request& r, const Query& q, const Items& items,
+                            std::string_view entity_set, ToJson to_json) {
+    json list = json::array();
+    for (const auto& item : items) {
+      Result<json> j = to_json(item);
+      if (!j) return StoreError(r, j.error());
+      if (Matches(*j, q.filter)) list.push_back(Selected(std::move(*j), q.select));
+    }
+    return http::Response::Json(
+        200, json{{"@odata.context",
+                   std::string(kMetadata) + std::string(entity_set) + SelectSuffix(q.select)},
+                  {"value", list}}
+                 .dump());
+  }
   http::Response UnsupportedQuery(const http::Request& r) {
     return Error(r, 400, "Request_UnsupportedQuery",
                  "Unsupported or invalid query filter clause specified.");
@@ -775,17 +793,8 @@ class GraphApi {
         if (!q || !Supported(*q)) return UnsupportedQuery(r);
         auto apps = store_.ListApplications(tenant);
         if (!apps) return StoreError(r, apps.error());
-        json list = json::array();
-        for (const auto& app : *apps) {
-          auto j = AppJson(app);
-          if (!j) return StoreError(r, j.error());
-          if (Matches(*j, q->filter)) list.push_back(Selected(std::move(*j), q->select));
-        }
-        return http::Response::Json(
-            200, json{{"@odata.context",
-                       std::string(kMetadata) + "applications" + SelectSuffix(q->select)},
-                      {"value", list}}
-                     .dump());
+        return Collection(r, *q, *apps, "applications",
+                          [this](const store::Application& app) { return AppJson(app); });
       });
     });
   }
@@ -948,16 +957,10 @@ class GraphApi {
         if (!q || !Supported(*q)) return UnsupportedQuery(r);
         auto sps = store_.ListDirectoryServicePrincipals(tenant);
         if (!sps) return StoreError(r, sps.error());
-        json list = json::array();
-        for (const auto& sp : *sps) {
-          json j = SpJson(sp);
-          if (Matches(j, q->filter)) list.push_back(Selected(std::move(j), q->select));
-        }
-        return http::Response::Json(
-            200, json{{"@odata.context",
-                       std::string(kMetadata) + "servicePrincipals" + SelectSuffix(q->select)},
-                      {"value", list}}
-                     .dump());
+        return Collection(r, *q, *sps, "servicePrincipals",
+                          [this](const store::DirectoryServicePrincipal& sp) -> Result<json> {
+                            return SpJson(sp);
+                          });
       });
     });
     router.Add("GET", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {
