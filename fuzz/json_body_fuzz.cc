@@ -18,7 +18,7 @@
 #include "workspace/endpoint.h"
 #include "workspace/json_input.h"
 #include "workspace/oauth_secrets.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 #include "workspace/pat_issuer.h"
 #include "workspace/permissions.h"
 #include "workspace/scim.h"
@@ -56,10 +56,10 @@ void DecodeBody(const json& body) {
   ExpectDecoded(del);
   if (del) {
     // A pasted token value where an id belongs must never be echoed (pat_format.h).
-    const std::string printable = PrintableTokenId(del->token_id);
-    LATCHKEY_CHECK(IsTokenId(del->token_id) ? printable == del->token_id
+    const std::string printable = auth::PrintableTokenId(del->token_id);
+    LATCHKEY_CHECK(auth::IsTokenId(del->token_id) ? printable == del->token_id
                                             : printable == "<malformed>");
-    if (LooksLikePat(del->token_id)) LATCHKEY_CHECK(!IsTokenId(del->token_id));
+    if (auth::LooksLikePat(del->token_id)) LATCHKEY_CHECK(!auth::IsTokenId(del->token_id));
   }
   Result<OboTokenInput> obo = DecodeOboToken(body);
   ExpectDecoded(obo);

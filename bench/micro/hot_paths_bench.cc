@@ -21,8 +21,8 @@
 #include "jose/jwt_verifier.h"
 #include "store/records.h"
 #include "workspace/bounded_cache.h"
-#include "workspace/pat_cache.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_cache.h"
+#include "auth/pat_format.h"
 #include "workspace/scim.h"
 
 namespace latchkey {
@@ -75,22 +75,22 @@ BENCHMARK(BM_Sha256Hex);
 // Authenticator::CheckPat up to the cache hit: shape check, SHA-256 token id, PatCache lookup
 // (the same BoundedTtlCache<CachedPat>), in a cache of 100k entries.
 void BM_PatHashAndLookup(benchmark::State& state) {
-  workspace::BoundedTtlCache<workspace::CachedPat> cache(100000);
+  workspace::BoundedTtlCache<auth::CachedPat> cache(100000);
   std::vector<std::string> pats;
   const TimePoint now = Now();
   for (int i = 0; i < 100000; ++i) {
     char hex[40];
     std::snprintf(hex, sizeof hex, "%032x", i * 2654435761u);
     std::string pat = std::string("dapi") + hex;
-    cache.Put(workspace::HashSecretValue(pat), workspace::CachedPat{i, std::nullopt},
+    cache.Put(auth::HashSecretValue(pat), auth::CachedPat{i, std::nullopt},
               now + std::chrono::hours(1), cache.generation());
     if (i % 100 == 0) pats.push_back(pat);
   }
   size_t i = 0;
   for (auto _ : state) {
     const std::string& pat = pats[i++ % pats.size()];
-    if (!workspace::LooksLikePat(pat)) state.SkipWithError("not a PAT");
-    auto hit = cache.Get(workspace::HashSecretValue(pat), now);
+    if (!auth::LooksLikePat(pat)) state.SkipWithError("not a PAT");
+    auto hit = cache.Get(auth::HashSecretValue(pat), now);
     benchmark::DoNotOptimize(hit);
   }
 }

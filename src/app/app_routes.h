@@ -7,23 +7,25 @@
 #include <functional>
 #include <string_view>
 
-#include "app/ops_routes.h"
 #include "http/message.h"
 #include "http/router.h"
 #include "idp/identity_provider.h"
+#include "metrics/registry.h"
 #include "store/store.h"
+#include "workspace/ops_routes.h"
 #include "workspace/workspace.h"
 
 namespace latchkey::app {
 
 // /healthz, /readyz, the identity provider (Entra, Graph, ARM), the workspace (Databricks
-// API, SCIM, /oidc), the web UI and the operations endpoints. Everything is borrowed and
+// API, SCIM, /oidc), the web UI, the operations endpoints (workspace/ops_routes.h) and GET
+// /metrics for workspace admins (metrics/metrics_routes.h). Everything is borrowed and
 // must outlive the router.
 // `ready`, when given, answers /readyz without a store call (app/readiness.h); otherwise
 // /readyz pings the store itself.
 void RegisterAppRoutes(http::Router& router, store::Store& store, idp::IdentityProvider& idp,
-                       workspace::Workspace& workspace, OpsRoutes& ops,
-                       std::function<bool()> ready = {});
+                       workspace::Workspace& workspace, workspace::OpsRoutes& ops,
+                       const metrics::Registry& registry, std::function<bool()> ready = {});
 
 // The body of an error the HTTP layer answers itself (400 framing, 413, 414, 431, the
 // connection limit's 503, a handler's exception), in the error shape of the protocol that

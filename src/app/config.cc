@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "base/result_macros.h"
+#include "base/encoding.h"
 
 extern char** environ;
 
@@ -371,14 +372,9 @@ Status ApplyFile(Config& c, const std::string& path) {
 
 // "https://host[:port]" (or http://) with a DNS name, IPv4 or [IPv6] host and nothing else.
 bool IsPublicUrl(std::string_view url) {
-  std::string_view rest;
-  if (url.starts_with("https://")) {
-    rest = url.substr(8);
-  } else if (url.starts_with("http://")) {
-    rest = url.substr(7);
-  } else {
-    return false;
-  }
+  std::optional<std::string_view> after_scheme = AfterHttpScheme(url);
+  if (!after_scheme) return false;
+  std::string_view rest = *after_scheme;
   if (rest.empty() || rest.size() > 260) return false;
   std::string_view host = rest;
   std::optional<std::string_view> port;

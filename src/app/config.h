@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "idp/trusted_issuers.h"
 #include "store/store.h"
 
 namespace latchkey::app {
@@ -26,17 +27,8 @@ Result<ListenAddress> ParseListenAddress(std::string_view text);
 
 // An external OpenID issuer whose access tokens the workspace accepts (e.g. real Entra ID:
 // https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration).
-struct TrustedIssuerConfig {
-  std::string discovery_url;         // https only
-  std::vector<std::string> issuers;  // further `iss` values signed by the same keys
-  std::string ca_file;               // CA bundle for this issuer (default: system CAs)
-  // Issuer binding: which workspace principals this issuer's tokens may stand for. With more
-  // than one trusted issuer, at most one may authenticate service principals and at most one
-  // users (LoadConfig refuses two): otherwise an issuer whose client ids or user names its
-  // admin chooses could mint another issuer's principal, admins included.
-  bool service_principals = true;
-  bool users = true;
-};
+// [[trusted_issuers]]: defined beside the key cache that serves them (idp/trusted_issuers.h).
+using TrustedIssuerConfig = idp::TrustedIssuerConfig;
 
 // Workload identity federation ([federation]): how external issuers named in federated
 // identity credentials are fetched and their tokens checked (idp/federation.h).

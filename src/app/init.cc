@@ -8,7 +8,7 @@
 
 #include "base/clock.h"
 #include "base/result_macros.h"
-#include "crypto/files.h"
+#include "base/files.h"
 #include "crypto/openssl_random.h"
 #include "crypto/x509.h"
 #include "idp/directory.h"
@@ -85,10 +85,10 @@ Status WriteTlsFiles(const Config& config, Random& random, const Clock& clock) {
   CertificateNames(config, dns, ips);
   ASSIGN_OR_RETURN(auto leaf, crypto::IssueServerCertificate(ca, dns, ips, std::chrono::days(825),
                                                              random, clock.Now()));
-  RETURN_IF_ERROR(crypto::WriteFileAtomic(config.CaCertFile(), ca.cert_pem, 0644));
-  RETURN_IF_ERROR(crypto::WritePrivateFile(config.data_dir + "/tls/ca.key", ca.key_pem.reveal()));
-  RETURN_IF_ERROR(crypto::WriteFileAtomic(config.tls_cert_file, leaf.cert_pem, 0644));
-  RETURN_IF_ERROR(crypto::WritePrivateFile(config.tls_key_file, leaf.key_pem.reveal()));
+  RETURN_IF_ERROR(::latchkey::WriteFileAtomic(config.CaCertFile(), ca.cert_pem, 0644));
+  RETURN_IF_ERROR(::latchkey::WritePrivateFile(config.data_dir + "/tls/ca.key", ca.key_pem.reveal()));
+  RETURN_IF_ERROR(::latchkey::WriteFileAtomic(config.tls_cert_file, leaf.cert_pem, 0644));
+  RETURN_IF_ERROR(::latchkey::WritePrivateFile(config.tls_key_file, leaf.key_pem.reveal()));
   return {};
 }
 
@@ -135,7 +135,7 @@ Result<std::string> InitDataDir(Config config, InitMode mode) {
 
   // A 16-digit workspace id, like Azure Databricks' adb-<id> hosts.
   config.workspace_id = 1000000000000000 + static_cast<int64_t>(random.Uniform(8999999999999999ULL));
-  RETURN_IF_ERROR(crypto::WriteFileAtomic(config.ConfigFile(), RenderConfigFile(config), 0600));
+  RETURN_IF_ERROR(::latchkey::WriteFileAtomic(config.ConfigFile(), RenderConfigFile(config), 0600));
 
   ASSIGN_OR_RETURN(auto store, store::OpenStore(config.database_url, config.StoreOptions()));
   // Creates the first signing key; kept open until the data dir is complete, as before.

@@ -14,20 +14,22 @@
 #include "app/app_routes.h"
 #include "app/instrumented_store.h"
 #include "app/logging.h"
-#include "app/ops_routes.h"
 #include "app/outage_guard.h"
 #include "app/periodic.h"
 #include "app/own_authorities.h"
 #include "app/readiness.h"
-#include "app/trusted_issuers.h"
+#include "auth/bearer_gate.h"
 #include "base/clock.h"
+#include "base/files.h"
 #include "base/result_macros.h"
-#include "crypto/files.h"
 #include "crypto/openssl_random.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "idp/https_client.h"
 #include "idp/identity_provider.h"
+#include "idp/trusted_issuers.h"
 #include "keys/signing_keys.h"
+#include "metrics/metrics_routes.h"
 #include "metrics/service_metrics.h"
 #include "sso/relying_party.h"
 #include "store/postgres/postgres_store.h"
@@ -199,9 +201,9 @@ std::unique_ptr<idp::FederationKeys> StartFederationKeys(const FederationConfig&
                                                          const idp::FederationOptions& options) {
   if (!fed.enabled) return nullptr;
   curl_global_init(CURL_GLOBAL_DEFAULT);  // before any fetch thread starts
-  const HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
+  const idp::HttpsLimits limits{fed.fetch_timeout, fed.max_document_bytes};
   return std::make_unique<idp::FederationKeys>(
-      [ca = fed.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+      [ca = fed.ca_file, limits](const std::string& url) { return idp::HttpsGet(url, ca, limits); },
       options);
 }
 
@@ -266,7 +268,7 @@ idp::IdpOptions MakeIdpOptions(const Config& config, std::function<bool(std::str
 // Entra tokens: latchkey's own tenants (signed by our keys) and configured external issuers
 // (signed by theirs); a token verifies only with the keys of the issuer it names.
 void TrustEntraIssuers(workspace::WorkspaceOptions& options, idp::IdentityProvider& idp,
-                       const TrustedIssuers& trusted, const keys::SigningKeys& own_keys) {
+                       const idp::TrustedIssuers& trusted, const keys::SigningKeys& own_keys) {
   options.entra_issuer_check = [&idp, &trusted](std::string_view iss) {
     return idp.OwnIssuerTenant(iss).has_value() || trusted.KeysFor(iss) != nullptr;
   };
@@ -276,7 +278,7 @@ void TrustEntraIssuers(workspace::WorkspaceOptions& options, idp::IdentityProvid
     return trusted.KeysFor(iss);
   };
   options.issuer_binding = [&idp, &trusted](std::string_view iss) {
-    workspace::IssuerBinding binding;
+    auth::IssuerBinding binding;
     if (std::optional<std::string> tenant = idp.OwnIssuerTenant(iss)) {
       binding.own_tenant = std::move(*tenant);
       binding.users = false;  // latchkey's identity provider signs no user tokens
@@ -339,7 +341,7 @@ struct Sso {
 Result<std::vector<sso::ProviderConfig>> SsoProviders(const SsoConfig& sc) {
   std::vector<sso::ProviderConfig> providers;
   for (const SsoProviderConfig& p : sc.providers) {
-    Result<std::string> secret = crypto::ReadFile(p.client_secret_file);
+    Result<std::string> secret = ::latchkey::ReadFile(p.client_secret_file);
     if (!secret) {
       return MakeError(secret.error().code, "sso provider " + p.id +
                                                 ": cannot read client_secret_file: " +
@@ -364,21 +366,21 @@ Result<Sso> StartSso(const SsoConfig& sc, store::Store& db, const Clock& clock,
   if (sc.providers.empty()) return sso;
   ASSIGN_OR_RETURN(std::vector<sso::ProviderConfig> providers, SsoProviders(sc));
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  const HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
+  const idp::HttpsLimits limits{sc.fetch_timeout, sc.max_document_bytes};
   idp::FederationOptions key_options;
   key_options.skew = sc.skew;
   sso.keys = std::make_unique<idp::FederationKeys>(
-      [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+      [ca = sc.ca_file, limits](const std::string& url) { return idp::HttpsGet(url, ca, limits); },
       key_options);
   for (const sso::ProviderConfig& p : providers) sso.keys->Prefetch(p.issuer);
   sso.relying_party = std::make_unique<sso::RelyingParty>(
       std::move(providers),
       sso::RelyingParty::Deps{
           db, clock, random,
-          [ca = sc.ca_file, limits](const std::string& url) { return HttpsGet(url, ca, limits); },
+          [ca = sc.ca_file, limits](const std::string& url) { return idp::HttpsGet(url, ca, limits); },
           [ca = sc.ca_file, limits](const std::string& url, const std::string& form,
                                     const std::string& authorization) -> Result<sso::PostAnswer> {
-            ASSIGN_OR_RETURN(HttpsAnswer a, HttpsPostForm(url, form, authorization, ca, limits));
+            ASSIGN_OR_RETURN(idp::HttpsAnswer a, idp::HttpsPostForm(url, form, authorization, ca, limits));
             return sso::PostAnswer{a.status, std::move(a.body)};
           },
           [keys = sso.keys.get()](const std::string& issuer,
@@ -404,7 +406,7 @@ Result<Sso> StartSso(const SsoConfig& sc, store::Store& db, const Clock& clock,
 
 // The optional metrics listener: plain HTTP, no authentication, nothing but these two.
 void AddMetricsRoutes(http::Router& router, metrics::Registry& registry) {
-  router.Add("GET", "/metrics", [&registry](http::Request&) { return MetricsResponse(registry); });
+  router.Add("GET", "/metrics", [&registry](http::Request&) { return metrics::MetricsResponse(registry); });
   router.Add("GET", "/healthz", [](http::Request&) {
     return http::Response::Json(200, R"({"status":"ok"})");
   });
@@ -483,7 +485,7 @@ Status WriteReadyFile(const Config& config, const nlohmann::json& listeners,
     ready["metrics"] = Reachable(*config.metrics_listen, metrics_port, false).ToString() + "/metrics";
   }
   if (config.ready_file.empty()) return Ok();
-  return crypto::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644);
+  return ::latchkey::WriteFileAtomic(config.ready_file, ready.dump() + "\n", 0644);
 }
 
 // SIGHUP: settings first (a bad config file is reported and changes nothing), then the audit
@@ -569,8 +571,12 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
 
   auto own = std::make_shared<OwnAuthorities>();
   auto is_own = [own](std::string_view authority) { return own->Contains(authority); };
+  // The one failed-bearer gate: Graph, ARM, the workspace API and the operations endpoints
+  // count against the same per-address budget (auth/bearer_gate.h).
+  auth::BearerGate bearer_gate(clock, {.metrics = &metrics});
   workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
   idp::IdpOptions idp_options = MakeIdpOptions(config, is_own, metrics, idp_audit);
+  idp_options.bearer_gate = &bearer_gate;
   std::unique_ptr<idp::FederationKeys> federation_keys =
       StartFederationKeys(config.federation, idp_options.federation);
   idp_options.federation_keys = federation_keys.get();
@@ -579,7 +585,8 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
 
   workspace::WorkspaceOptions ws_options =
       MakeWorkspaceOptions(config, federation_keys.get(), *keys, own, metrics);
-  TrustedIssuers trusted(config.trusted_issuers);
+  ws_options.bearer_gate = &bearer_gate;
+  idp::TrustedIssuers trusted(config.trusted_issuers);
   trusted.Start();
   TrustEntraIssuers(ws_options, idp, trusted, *keys);
   // Registered before the workspace's listener (see ReloadKeysOnChange).
@@ -589,10 +596,10 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
   workspace::Workspace workspace(*db, clock, random, ws_options);
 
   http::Router router;
-  OpsRoutes ops({workspace, *db, clock, metrics});
+  workspace::OpsRoutes ops({workspace, *db});
   // /readyz from a probe of its own (app/readiness.h): never a store call on the request path.
   Readiness readiness([&db] { return db->Ping().has_value(); });
-  RegisterAppRoutes(router, *db, idp, workspace, ops, [&readiness] { return readiness.ready(); });
+  RegisterAppRoutes(router, *db, idp, workspace, ops, registry, [&readiness] { return readiness.ready(); });
   http::Router metrics_router;
   AddMetricsRoutes(metrics_router, registry);
 

@@ -251,4 +251,22 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
+std::optional<std::string_view> AfterHttpScheme(std::string_view url) {
+  if (url.starts_with("https://")) return url.substr(8);
+  if (url.starts_with("http://")) return url.substr(7);
+  return std::nullopt;
+}
+
+const std::string* FindFormField(const FormFields& form, std::string_view name) {
+  for (const auto& [key, value] : form) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+std::string FormField(const FormFields& form, std::string_view name) {
+  const std::string* value = FindFormField(form, name);
+  return value != nullptr ? *value : std::string();
+}
+
 }  // namespace latchkey

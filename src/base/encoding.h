@@ -50,4 +50,13 @@ bool IsGuid(std::string_view s);
 // for multi-line messages from libraries (libpq's) shown on a line of their own.
 std::string OneLine(std::string_view text);
 
+// What follows "https://" or "http://" in `url` (compared exactly, as issuers and public URLs
+// are); nullopt for any other scheme.
+std::optional<std::string_view> AfterHttpScheme(std::string_view url);
+
+// The first value of `name` in `form`, or nullptr.
+const std::string* FindFormField(const FormFields& form, std::string_view name);
+// The first value of `name` in `form`, or "" when it is absent.
+std::string FormField(const FormFields& form, std::string_view name);
+
 }  // namespace latchkey

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/basic_credentials.h"
 #include "base/result_macros.h"
 #include "crypto/hash.h"
 #include "crypto/x509.h"
@@ -12,12 +13,6 @@ namespace {
 
 constexpr std::string_view kJwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-const std::string* FindField(const FormFields& form, std::string_view name) {
-  for (const auto& [k, v] : form)
-    if (k == name) return &v;
-  return nullptr;
-}
-
 EntraError Conflict() {
   return InvalidRequest(
       90014, "The request contains more than one client credential. Send the client secret in "
@@ -26,34 +21,42 @@ EntraError Conflict() {
 
 }  // namespace
 
+std::optional<EntraError> AssertionExpired(double exp, int64_t t, int64_t skew,
+                                           std::string_view noun) {
+  if (exp > static_cast<double>(t - skew)) return std::nullopt;
+  return ClientAssertionOutsideTime(std::string(noun) + " has expired");
+}
+
+std::optional<EntraError> AssertionNotYetValid(const nlohmann::json& claims, int64_t t,
+                                               int64_t skew, std::string_view noun) {
+  auto nbf = claims.find("nbf");
+  if (nbf == claims.end()) return std::nullopt;
+  if (nbf->is_number() && nbf->get<double>() <= static_cast<double>(t + skew)) return std::nullopt;
+  return ClientAssertionOutsideTime(std::string(noun) + " is not valid yet");
+}
+
 std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
     const FormFields& form, std::string_view authorization_header) {
   ClientCredentials out;
-  const std::string* id = FindField(form, "client_id");
-  const std::string* secret = FindField(form, "client_secret");
-  const std::string* assertion = FindField(form, "client_assertion");
-  const std::string* assertion_type = FindField(form, "client_assertion_type");
+  const std::string* id = FindFormField(form, "client_id");
+  const std::string* secret = FindFormField(form, "client_secret");
+  const std::string* assertion = FindFormField(form, "client_assertion");
+  const std::string* assertion_type = FindFormField(form, "client_assertion_type");
   if (id) out.client_id = *id;
 
-  if (authorization_header.size() > 6 && IEquals(authorization_header.substr(0, 6), "Basic ")) {
-    auto decoded = Base64Decode(authorization_header.substr(6));
-    size_t colon = decoded ? decoded->find(':') : std::string::npos;
-    if (!decoded || colon == std::string::npos) {
-      return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
-    }
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before Basic encoding.
-    auto basic_id = PercentDecode(decoded->substr(0, colon), true);
-    auto basic_secret = PercentDecode(decoded->substr(colon + 1), true);
+  // Through auth/ (RFC 6749 §2.3.1 decoding); the Entra errors are this endpoint's own.
+  auth::BasicCredentials basic = auth::ParseBasic(authorization_header);
+  if (basic.status != auth::BasicStatus::kAbsent) {
     // The client id is quoted in errors and looked up: text, as a form field must be.
-    if (!basic_id || !basic_secret || !IsUtf8(*basic_id) ||
-        basic_id->find('\0') != std::string::npos) {
+    if (basic.status == auth::BasicStatus::kMalformed || !IsUtf8(basic.client_id) ||
+        basic.client_id.find('\0') != std::string::npos) {
       return std::unexpected(InvalidRequest(90014, "The Authorization header is not valid Basic credentials."));
     }
     if (secret || assertion) return std::unexpected(Conflict());
-    if (id && *id != *basic_id) return std::unexpected(Conflict());
-    out.client_id = *basic_id;
+    if (id && *id != basic.client_id) return std::unexpected(Conflict());
+    out.client_id = std::move(basic.client_id);
     out.kind = ClientCredentialKind::kSecret;
-    out.secret = Secret(std::move(*basic_secret));
+    out.secret = std::move(basic.secret);
     return out;
   }
   if (secret && assertion) return std::unexpected(Conflict());
@@ -194,15 +197,15 @@ std::expected<double, EntraError> CheckAssertionClaims(const nlohmann::json& c,
     return std::unexpected(InvalidClientAssertion("the assertion has no exp claim"));
   }
   const double exp = c["exp"].get<double>();
-  if (exp <= static_cast<double>(t - kAssertionSkewSeconds)) {
-    return std::unexpected(ClientAssertionOutsideTime("the assertion has expired"));
+  constexpr std::string_view kNoun = "the assertion";
+  if (auto expired = AssertionExpired(exp, t, kAssertionSkewSeconds, kNoun)) {
+    return std::unexpected(std::move(*expired));
   }
   if (exp > static_cast<double>(t + kMaxAssertionLifetimeSeconds)) {
     return std::unexpected(InvalidClientAssertion("the assertion lives longer than one day"));
   }
-  if (c.contains("nbf") &&
-      (!c["nbf"].is_number() || c["nbf"].get<double>() > t + kAssertionSkewSeconds)) {
-    return std::unexpected(ClientAssertionOutsideTime("the assertion is not valid yet"));
+  if (auto early = AssertionNotYetValid(c, t, kAssertionSkewSeconds, kNoun)) {
+    return std::unexpected(std::move(*early));
   }
   return exp;
 }

@@ -3,7 +3,11 @@
 // hashes in constant time; assertions are RS256 JWTs signed by a registered certificate.
 #pragma once
 
+#include <cstdint>
 #include <expected>
+#include <optional>
+
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -25,6 +29,15 @@ struct ClientCredentials {
 
 // Collects client_id and one credential. Two credentials at once (Basic and a body secret, a
 // secret and an assertion) or a client_id that disagrees with Basic's are refused.
+// The time checks client assertions and federated tokens share; `noun` names the token in the
+// message ("the assertion", "the federated token"). `t` is now in unix seconds.
+// Expired: exp <= t - skew (AADSTS700024).
+std::optional<EntraError> AssertionExpired(double exp, int64_t t, int64_t skew,
+                                           std::string_view noun);
+// Not valid yet: nbf present and not a number, or after t + skew (AADSTS700024).
+std::optional<EntraError> AssertionNotYetValid(const nlohmann::json& claims, int64_t t,
+                                               int64_t skew, std::string_view noun);
+
 std::expected<ClientCredentials, EntraError> ExtractClientCredentials(
     const FormFields& form, std::string_view authorization_header);
 

@@ -1,5 +1,6 @@
 #include "idp/entra_error.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -47,12 +48,16 @@ EntraError TenantNotFound(std::string_view tenant) {
               "into the correct cloud."};
 }
 
+// Entra's explanation after a principal it could not find in a tenant (AADSTS700016, 500011).
+constexpr std::string_view kNotInstalledHint =
+    ". This can happen if the application has not been installed by the administrator of the "
+    "tenant or consented to by any user in the tenant.";
+
 EntraError AppNotFoundInTenant(std::string_view client_id, std::string_view tenant) {
   return {400, "unauthorized_client", 700016,
           "Application with identifier '" + std::string(client_id.substr(0, 64)) +
-              "' was not found in the directory '" + std::string(tenant) +
-              "'. This can happen if the application has not been installed by the "
-              "administrator of the tenant or consented to by any user in the tenant."};
+              "' was not found in the directory '" + std::string(tenant) + "'" +
+              std::string(kNotInstalledHint)};
 }
 
 EntraError InvalidClientSecret(std::string_view client_id) {
@@ -90,12 +95,22 @@ EntraError ReplayedClientAssertion() {
           "assertion, with a new jti, for every token request."};
 }
 
-EntraError TooManyClientAssertions(int retry_after_seconds) {
+namespace {
+
+// AADSTS50196, Entra's throttling answer: 429 with Retry-After; `why` ends in the text that
+// the number of seconds follows ("... retry after ", "... Retry after ").
+EntraError TooMany(std::string why, int retry_after_seconds) {
   return {429, "temporarily_unavailable", 50196,
-          "The client has too many unexpired client assertions in use. Use shorter-lived "
-          "assertions, or retry after " +
-              std::to_string(retry_after_seconds) + " seconds.",
-          retry_after_seconds};
+          std::move(why) + std::to_string(retry_after_seconds) + " seconds.", retry_after_seconds};
+}
+
+}  // namespace
+
+EntraError TooManyClientAssertions(int retry_after_seconds) {
+  return TooMany(
+      "The client has too many unexpired client assertions in use. Use shorter-lived "
+      "assertions, or retry after ",
+      retry_after_seconds);
 }
 
 EntraError InvalidScope(std::string_view scope) {
@@ -109,16 +124,14 @@ EntraError UnknownResource(std::string_view resource, std::string_view tenant) {
   return {400, "invalid_resource", 500011,
           "The resource principal named " + std::string(resource.substr(0, 256)) +
               " was not found in the tenant named " + std::string(tenant) +
-              ". This can happen if the application has not been installed by the administrator "
-              "of the tenant or consented to by any user in the tenant."};
+              std::string(kNotInstalledHint)};
 }
 
 EntraError Throttled(int retry_after_seconds) {
-  return {429, "temporarily_unavailable", 50196,
-          "The server terminated an operation because it encountered too many failed requests "
-          "from this client. Retry after " +
-              std::to_string(retry_after_seconds) + " seconds.",
-          retry_after_seconds};
+  return TooMany(
+      "The server terminated an operation because it encountered too many failed requests "
+      "from this client. Retry after ",
+      retry_after_seconds);
 }
 
 http::Response RenderEntraError(const EntraError& error, const Clock& clock, Random& random,
@@ -159,9 +172,71 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
   return http::Response::Json(status, ResponseJson(body));
 }
 
+http::Response RenderBareEntraError(int status, std::string_view error, int aadsts,
+                                    std::string_view description) {
+  nlohmann::json body = {
+      {"error", std::string(error)},
+      {"error_description", "AADSTS" + std::to_string(aadsts) + ": " + std::string(description)},
+      {"error_codes", {aadsts}}};
+  return http::Response::Json(status, ResponseJson(body));
+}
+
 http::Response RenderArmError(int status, std::string_view code, std::string_view message) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
   return http::Response::Json(status, ResponseJson(body));
+}
+
+namespace {
+
+constexpr std::string_view kTooManyFailures =
+    "Too many failed authentication attempts from this address.";
+
+http::Response WithRetryAfter(http::Response r, std::chrono::seconds wait) {
+  r.SetHeader("Retry-After", std::to_string(std::max<int64_t>(1, wait.count())));
+  return r;
+}
+
+}  // namespace
+
+http::Response RenderGraphAuthFailure(const auth::Failure& failure, const Clock& clock,
+                                      std::string_view request_id) {
+  switch (failure.kind) {
+    case auth::FailureKind::kNoCredential:
+    case auth::FailureKind::kEmptyCredential:
+      return RenderGraphError(401, "InvalidAuthenticationToken", "Access token is empty.", clock,
+                              request_id);
+    case auth::FailureKind::kDenied:
+      return RenderGraphError(401, "InvalidAuthenticationToken",
+                              "Access token validation failure.", clock, request_id);
+    case auth::FailureKind::kThrottled:
+      return WithRetryAfter(
+          RenderGraphError(429, "TooManyRequests", kTooManyFailures, clock, request_id),
+          failure.retry_after);
+    case auth::FailureKind::kUnavailable: break;
+  }
+  return RenderGraphError(503, "serviceNotAvailable", "The service is temporarily unavailable.",
+                          clock, request_id);
+}
+
+http::Response RenderArmAuthFailure(const auth::Failure& failure, std::string_view base_url) {
+  switch (failure.kind) {
+    case auth::FailureKind::kNoCredential:
+    case auth::FailureKind::kEmptyCredential: {
+      http::Response r = RenderArmError(
+          401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+      r.SetHeader("WWW-Authenticate", "Bearer authorization_uri=\"" + std::string(base_url) +
+                                          "/adfs\", error=\"invalid_token\"");
+      return r;
+    }
+    case auth::FailureKind::kDenied:
+      return RenderArmError(401, "InvalidAuthenticationToken",
+                            "The access token is invalid: " + failure.detail);
+    case auth::FailureKind::kThrottled:
+      return WithRetryAfter(RenderArmError(429, "TooManyRequests", kTooManyFailures),
+                            failure.retry_after);
+    case auth::FailureKind::kUnavailable: break;
+  }
+  return RenderArmError(503, "ServiceUnavailable", "The service is temporarily unavailable.");
 }
 
 }  // namespace latchkey::idp

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "auth/failure.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "http/message.h"
@@ -51,6 +52,21 @@ http::Response RenderGraphError(int status, std::string_view code, std::string_v
                                 const Clock& clock, std::string_view request_id);
 // {"error":{"code":code,"message":message}}
 http::Response RenderArmError(int status, std::string_view code, std::string_view message);
+// {"error":error,"error_description":"AADSTS<n>: description","error_codes":[n]}: the token
+// endpoint's shape without trace ids, for the errors the HTTP layer answers itself on the
+// identity provider's paths (app/app_routes.cc RenderServerError).
+http::Response RenderBareEntraError(int status, std::string_view error, int aadsts,
+                                    std::string_view description);
+
+// A bearer the gate refused (auth/failure.h), in Graph's shape: 401 InvalidAuthenticationToken
+// ("Access token is empty." / "Access token validation failure."), 429 TooManyRequests with
+// Retry-After, 503 serviceNotAvailable.
+http::Response RenderGraphAuthFailure(const auth::Failure& failure, const Clock& clock,
+                                      std::string_view request_id);
+// The same in ARM's shape (/subscriptions, /tenants): 401 AuthenticationFailed with the
+// WWW-Authenticate challenge naming `base_url`/adfs, 401 InvalidAuthenticationToken with the
+// failed check, 429 TooManyRequests with Retry-After, 503 ServiceUnavailable.
+http::Response RenderArmAuthFailure(const auth::Failure& failure, std::string_view base_url);
 
 // A response body's JSON text. Bytes that are not UTF-8 (a client's, quoted in an error) are
 // written as U+FFFD instead of throwing: a response is never a 500 because of what a client

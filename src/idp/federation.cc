@@ -6,6 +6,7 @@
 
 #include "http/offload_context.h"
 #include "base/encoding.h"
+#include "idp/client_auth.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
 
@@ -262,15 +263,13 @@ bool IsFederatedAssertion(std::string_view assertion, std::string_view client_id
   return !iss.empty() && !IEquals(iss, client_id);
 }
 
-std::expected<FederatedMatch, EntraError> VerifyFederatedAssertion(
-    const std::vector<store::FederatedIdentityCredential>& credentials,
-    const std::string& assertion, FederationKeys* keys, const FederationOptions& options,
-    TimePoint now) {
-  auto jwt = jose::ParseJwt(assertion);
-  if (!jwt) return std::unexpected(InvalidClientAssertion("the assertion is not a valid JWT"));
-  const json& c = jwt->claims;
-  const std::string iss = StringClaim(c, "iss");
-  const std::string sub = StringClaim(c, "sub");
+namespace {
+
+// Which credential: exact, case-sensitive comparison of iss, then sub, then aud. Only a
+// registered issuer's keys are ever fetched.
+std::expected<const store::FederatedIdentityCredential*, EntraError> MatchCredential(
+    const std::vector<store::FederatedIdentityCredential>& credentials, const json& c,
+    const std::string& iss, const std::string& sub) {
   std::vector<std::string> auds;
   if (c.contains("aud") && c["aud"].is_string()) {
     auds.push_back(c["aud"].get<std::string>());
@@ -279,9 +278,6 @@ std::expected<FederatedMatch, EntraError> VerifyFederatedAssertion(
       if (a.is_string()) auds.push_back(a.get<std::string>());
   }
   const std::string aud_text = auds.empty() ? std::string() : auds.front();
-
-  // Which credential: exact, case-sensitive comparison of iss, then sub, then aud. Only a
-  // registered issuer's keys are ever fetched.
   if (credentials.empty()) return std::unexpected(NoMatch(iss, sub, aud_text));
   bool issuer_known = false, subject_known = false;
   const store::FederatedIdentityCredential* match = nullptr;
@@ -298,16 +294,21 @@ std::expected<FederatedMatch, EntraError> VerifyFederatedAssertion(
   if (!issuer_known) return std::unexpected(NoIssuerMatch(iss));
   if (!subject_known) return std::unexpected(NoSubjectMatch(sub));
   if (match == nullptr) return std::unexpected(NoMatch(iss, sub, aud_text));
+  return match;
+}
 
-  // The algorithm comes from the header, but only the two asymmetric ones are accepted, and
-  // each only with a key of its own type: "none", HS256 keyed with a public key, or RS256
-  // against an EC key never verify.
-  const std::string alg = StringClaim(jwt->header, "alg");
+// The algorithm comes from the header, but only the two asymmetric ones are accepted, and
+// each only with a key of its own type: "none", HS256 keyed with a public key, or RS256
+// against an EC key never verify.
+std::expected<void, EntraError> VerifyFederatedSignature(const jose::ParsedJwt& jwt,
+                                                         const std::string& iss,
+                                                         FederationKeys* keys) {
+  const std::string alg = StringClaim(jwt.header, "alg");
   if (alg != "RS256" && alg != "ES256") {
     return std::unexpected(
         InvalidClientAssertion("federated tokens must be signed with RS256 or ES256"));
   }
-  const std::string kid = StringClaim(jwt->header, "kid");
+  const std::string kid = StringClaim(jwt.header, "kid");
   if (kid.empty() || kid.size() > kMaxKidLength) {
     return std::unexpected(InvalidClientAssertion("the federated token has no kid header"));
   }
@@ -320,39 +321,61 @@ std::expected<FederatedMatch, EntraError> VerifyFederatedAssertion(
     return std::unexpected(KeyNotPublished(kid, iss));
   }
   const bool verified =
-      alg == "RS256" ? found.key.rsa && found.key.rsa->VerifyRs256(jwt->signing_input, jwt->signature)
-                     : found.key.ec && found.key.ec->VerifyEs256(jwt->signing_input, jwt->signature);
+      alg == "RS256" ? found.key.rsa && found.key.rsa->VerifyRs256(jwt.signing_input, jwt.signature)
+                     : found.key.ec && found.key.ec->VerifyEs256(jwt.signing_input, jwt.signature);
   if (!verified) {
     return std::unexpected(InvalidClientAssertion(
         "the federated token's signature does not verify with the issuer's key '" + Quote(kid) +
         "'"));
   }
+  return {};
+}
 
-  // Time: exp and iat required, nbf optional; a small skew; a bounded lifetime.
+// Time: exp and iat required, nbf optional; a small skew; a bounded lifetime.
+std::optional<EntraError> FederatedTimeError(const json& c, const FederationOptions& options,
+                                             TimePoint now) {
   const int64_t t = ToUnixSeconds(now);
   const int64_t skew = options.skew.count();
   const int64_t max_life = options.max_assertion_lifetime.count();
   if (!c.contains("exp") || !c["exp"].is_number() || !c.contains("iat") || !c["iat"].is_number()) {
-    return std::unexpected(InvalidClientAssertion("the federated token needs exp and iat claims"));
+    return InvalidClientAssertion("the federated token needs exp and iat claims");
   }
   const double exp = c["exp"].get<double>();
   const double iat = c["iat"].get<double>();
-  if (exp <= static_cast<double>(t - skew)) {
-    return std::unexpected(ClientAssertionOutsideTime("the federated token has expired"));
-  }
+  constexpr std::string_view kNoun = "the federated token";
+  if (auto expired = AssertionExpired(exp, t, skew, kNoun)) return expired;
   if (iat > static_cast<double>(t + skew)) {
-    return std::unexpected(ClientAssertionOutsideTime("the federated token is issued in the future"));
+    return ClientAssertionOutsideTime("the federated token is issued in the future");
   }
-  if (c.contains("nbf") &&
-      (!c["nbf"].is_number() || c["nbf"].get<double>() > static_cast<double>(t + skew))) {
-    return std::unexpected(ClientAssertionOutsideTime("the federated token is not valid yet"));
-  }
+  if (auto early = AssertionNotYetValid(c, t, skew, kNoun)) return early;
   if (exp - iat > static_cast<double>(max_life) ||
       exp > static_cast<double>(t + max_life + skew)) {
-    return std::unexpected(InvalidClientAssertion(
-        "the federated token lives longer than " + std::to_string(max_life) + " seconds"));
+    return InvalidClientAssertion("the federated token lives longer than " +
+                                  std::to_string(max_life) + " seconds");
   }
-  return FederatedMatch{*match, iss, sub};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::expected<FederatedMatch, EntraError> VerifyFederatedAssertion(
+    const std::vector<store::FederatedIdentityCredential>& credentials,
+    const std::string& assertion, FederationKeys* keys, const FederationOptions& options,
+    TimePoint now) {
+  auto jwt = jose::ParseJwt(assertion);
+  if (!jwt) return std::unexpected(InvalidClientAssertion("the assertion is not a valid JWT"));
+  const json& c = jwt->claims;
+  const std::string iss = StringClaim(c, "iss");
+  const std::string sub = StringClaim(c, "sub");
+  auto match = MatchCredential(credentials, c, iss, sub);
+  if (!match) return std::unexpected(match.error());
+  if (auto verified = VerifyFederatedSignature(*jwt, iss, keys); !verified) {
+    return std::unexpected(verified.error());
+  }
+  if (std::optional<EntraError> late = FederatedTimeError(c, options, now)) {
+    return std::unexpected(std::move(*late));
+  }
+  return FederatedMatch{**match, iss, sub};
 }
 
 }  // namespace latchkey::idp

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/authenticator.h"
 #include "base/encoding.h"
 #include "crypto/x509.h"
 #include "idp/entra_error.h"
@@ -113,24 +114,11 @@ class GraphApi {
   // Runs `fn(tenant, body)` for an authorized caller; renders every failure as a Graph error.
   template <class Fn>
   http::Response Guard(http::Request& request, Fn fn) {
-    std::string_view h = request.Header("Authorization");
-    if (h.size() <= 7 || !IEquals(h.substr(0, 7), "Bearer ")) {
-      return Error(request, 401, "InvalidAuthenticationToken", "Access token is empty.");
-    }
-    // Graph's own names, and latchkey's public names: a custom az cloud whose Microsoft Graph
-    // endpoint is this server asks for tokens whose resource is the server's URL.
-    std::vector<std::string> audiences = {std::string(kGraphResource),
-                                          std::string(kGraphResource) + "/",
-                                          std::string(kGraphAppId)};
-    if (auto parsed = jose::ParseJwt(h.substr(7));
-        parsed && parsed->claims.contains("aud") && parsed->claims["aud"].is_string()) {
-      const std::string aud = parsed->claims["aud"].get<std::string>();
-      if (IsOwnUrl(aud)) audiences.push_back(aud);
-    }
-    auto token = idp_.VerifyOwnToken(h.substr(7), audiences);
-    if (!token) {
-      return Error(request, 401, "InvalidAuthenticationToken", "Access token validation failure.");
-    }
+    // The bearer through auth/ and the gate the workspace API shares (one failure budget).
+    auth::Gated<jose::VerifiedJwt> token = idp_.bearer_gate().Admit<jose::VerifiedJwt>(
+        request.Header("Authorization"), request.remote_address,
+        [this](std::string_view bearer) { return VerifyGraphToken(bearer); });
+    if (!token) return RenderGraphAuthFailure(token.error(), clock_, request.request_id);
     bool has_role = false;
     if (token->claims.contains("roles") && token->claims["roles"].is_array()) {
       for (const auto& r : token->claims["roles"]) has_role = has_role || r == kRole;
@@ -158,6 +146,38 @@ class GraphApi {
     } catch (const json::exception&) {
       return Error(request, 400, "BadRequest", "A property in the request payload has the wrong type.");
     }
+  }
+
+  // An access token of ours for Graph: Graph's own names, or latchkey's public names (a custom
+  // az cloud whose Microsoft Graph endpoint is this server asks for tokens whose resource is
+  // the server's URL). Parsed once.
+  auth::Checked<jose::VerifiedJwt> VerifyGraphToken(std::string_view bearer) {
+    auth::Checked<jose::ParsedJwt> parsed = auth::ParseBearerJwt(bearer);
+    if (!parsed) return std::unexpected(std::move(parsed).error());
+    std::vector<std::string> audiences = {std::string(kGraphResource),
+                                          std::string(kGraphResource) + "/",
+                                          std::string(kGraphAppId)};
+    if (auto aud = parsed->claims.find("aud");
+        aud != parsed->claims.end() && aud->is_string() && IsOwnUrl(aud->get<std::string>())) {
+      audiences.push_back(aud->get<std::string>());
+    }
+    return idp_.VerifyOwnToken(*parsed, audiences);
+  }
+
+  // Guard, then the application {id} of the caller's tenant: fn(app, body) runs only for an
+  // application that exists there (else Graph's 404).
+  template <class Fn>
+  http::Response GuardApp(http::Request& request, Fn fn) {
+    return Guard(request, [&](const std::string& tenant, const json& body) {
+      Result<store::Application> app = AppInTenant(tenant, request.params["id"]);
+      if (!app) return StoreError(request, app.error());
+      return fn(&*app, body);
+    });
+  }
+  static http::Response NoContent() {
+    http::Response r;
+    r.status = 204;
+    return r;
   }
 
   http::Response Error(const http::Request& request, int status, std::string_view code,
@@ -399,6 +419,24 @@ class GraphApi {
     for (size_t i = 0; i < select.size(); ++i) out += (i ? "," : "") + select[i];
     return out + ")";
   }
+
+  // A Graph collection: `items` as `to_json` writes them (Result<json>), filtered and selected
+  // by the request's query, under "@odata.context": <$metadata#><entity_set>[(<select>)].
+  template <class Items, class ToJson>
+  http::Response Collection(const http::Request& r, const Query& q, const Items& items,
+                            std::string_view entity_set, ToJson to_json) {
+    json list = json::array();
+    for (const auto& item : items) {
+      Result<json> j = to_json(item);
+      if (!j) return StoreError(r, j.error());
+      if (Matches(*j, q.filter)) list.push_back(Selected(std::move(*j), q.select));
+    }
+    return http::Response::Json(
+        200, json{{"@odata.context",
+                   std::string(kMetadata) + std::string(entity_set) + SelectSuffix(q.select)},
+                  {"value", list}}
+                 .dump());
+  }
   http::Response UnsupportedQuery(const http::Request& r) {
     return Error(r, 400, "Request_UnsupportedQuery",
                  "Unsupported or invalid query filter clause specified.");
@@ -636,17 +674,13 @@ class GraphApi {
     if (auto st = store_.UpdateFederatedCredential(c, &audit); !st) return FicError(r, st.error());
     idp_.AuditCommitted(audit);
     if (idp_.federation_keys() != nullptr) idp_.federation_keys()->Prefetch(c.issuer);
-    http::Response resp;
-    resp.status = 204;
-    return resp;
+    return NoContent();
   }
 
   void RegisterFederatedCredentials(http::Router& router) {
     const std::string base = "/v1.0/applications/{id}/federatedIdentityCredentials";
     router.Add("POST", base, [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         return CreateFic(r, *app, body, std::nullopt);
       });
     });
@@ -709,9 +743,7 @@ class GraphApi {
             return StoreError(r, st.error());
           }
           idp_.AuditCommitted(audit);
-          http::Response resp;
-          resp.status = 204;
-          return resp;
+          return NoContent();
         });
       };
     };
@@ -761,17 +793,8 @@ class GraphApi {
         if (!q || !Supported(*q)) return UnsupportedQuery(r);
         auto apps = store_.ListApplications(tenant);
         if (!apps) return StoreError(r, apps.error());
-        json list = json::array();
-        for (const auto& app : *apps) {
-          auto j = AppJson(app);
-          if (!j) return StoreError(r, j.error());
-          if (Matches(*j, q->filter)) list.push_back(Selected(std::move(*j), q->select));
-        }
-        return http::Response::Json(
-            200, json{{"@odata.context",
-                       std::string(kMetadata) + "applications" + SelectSuffix(q->select)},
-                      {"value", list}}
-                     .dump());
+        return Collection(r, *q, *apps, "applications",
+                          [this](const store::Application& app) { return AppJson(app); });
       });
     });
   }
@@ -794,9 +817,7 @@ class GraphApi {
       });
     });
     router.Add("PATCH", "/v1.0/applications/{id}", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         // PATCH replaces the properties it names. latchkey stores displayName, identifierUris
         // and keyCredentials; the first two cannot change yet, so only their current values
         // are accepted (what `az ad app create` sends again for an existing app).
@@ -813,19 +834,13 @@ class GraphApi {
             return StoreError(r, st.error());
           }
         }
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
     router.Add("DELETE", "/v1.0/applications/{id}", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json&) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json&) {
         if (auto st = store_.DeleteApplication(app->object_id); !st) return StoreError(r, st.error());
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
   }
@@ -833,9 +848,7 @@ class GraphApi {
   // addPassword and removePassword on /v1.0/applications/{id}.
   void RegisterPasswords(http::Router& router) {
     router.Add("POST", "/v1.0/applications/{id}/addPassword", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         json pc = body.value("passwordCredential", json::object());
         if (!pc.is_object()) {
           return Error(r, 400, "BadRequest", "Property 'passwordCredential' must be an object.");
@@ -890,9 +903,7 @@ class GraphApi {
       });
     });
     router.Add("POST", "/v1.0/applications/{id}/removePassword", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json& body) {
-        auto app = AppInTenant(tenant, r.params["id"]);
-        if (!app) return StoreError(r, app.error());
+      return GuardApp(r, [&](const store::Application* app, const json& body) {
         if (!body.contains("keyId") || !body["keyId"].is_string()) {
           return Error(r, 400, "Request_BadRequest", "Property 'keyId' is required.");
         }
@@ -902,9 +913,7 @@ class GraphApi {
         auto st = store_.RemovePasswordCredential(app->object_id, key_id, &audit);
         if (!st) return StoreError(r, st.error());
         idp_.AuditCommitted(audit);
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
   }
@@ -948,16 +957,10 @@ class GraphApi {
         if (!q || !Supported(*q)) return UnsupportedQuery(r);
         auto sps = store_.ListDirectoryServicePrincipals(tenant);
         if (!sps) return StoreError(r, sps.error());
-        json list = json::array();
-        for (const auto& sp : *sps) {
-          json j = SpJson(sp);
-          if (Matches(j, q->filter)) list.push_back(Selected(std::move(j), q->select));
-        }
-        return http::Response::Json(
-            200, json{{"@odata.context",
-                       std::string(kMetadata) + "servicePrincipals" + SelectSuffix(q->select)},
-                      {"value", list}}
-                     .dump());
+        return Collection(r, *q, *sps, "servicePrincipals",
+                          [this](const store::DirectoryServicePrincipal& sp) -> Result<json> {
+                            return SpJson(sp);
+                          });
       });
     });
     router.Add("GET", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {
@@ -983,9 +986,7 @@ class GraphApi {
         if (auto st = store_.DeleteDirectoryServicePrincipal(sp->object_id); !st) {
           return StoreError(r, st.error());
         }
-        http::Response resp;
-        resp.status = 204;
-        return resp;
+        return NoContent();
       });
     });
   }

@@ -3,19 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
-#include "jose/jws.h"
+#include "auth/authenticator.h"
 #include "idp/entra_error.h"
+#include "jose/jws.h"
 
 namespace latchkey::idp {
 namespace {
 
 using nlohmann::json;
-
-std::string Bearer(const http::Request& request) {
-  std::string_view h = request.Header("Authorization");
-  if (h.size() > 7 && IEquals(h.substr(0, 7), "Bearer ")) return std::string(h.substr(7));
-  return {};
-}
 
 http::Response JsonOk(const json& body) {
   return http::Response::Json(200, ResponseJson(body));
@@ -33,7 +28,13 @@ IdentityProvider::IdentityProvider(store::Store& store, keys::SigningKeys& keys,
       token_service_(directory_, keys, clock, random, options),
       is_own_authority_(options.is_own_authority),
       federation_keys_(options.federation_keys),
-      audit_committed_(options.audit_committed) {}
+      audit_committed_(options.audit_committed),
+      bearer_gate_(options.bearer_gate) {
+  if (bearer_gate_ == nullptr) {
+    own_gate_ = std::make_unique<auth::BearerGate>(clock, auth::BearerGateOptions{});
+    bearer_gate_ = own_gate_.get();
+  }
+}
 
 std::optional<std::string> IdentityProvider::ResolveTenant(std::string_view segment) {
   std::string s = AsciiLower(segment);
@@ -62,14 +63,9 @@ std::optional<std::string> IdentityProvider::OwnIssuerTenant(std::string_view is
   }
   // Issuers naming one of this server's own names (tokens of earlier versions, which named
   // the Host the client used): still this server's tenants.
-  std::string_view rest;
-  if (iss.starts_with("https://")) {
-    rest = iss.substr(8);
-  } else if (iss.starts_with("http://")) {
-    rest = iss.substr(7);
-  } else {
-    return std::nullopt;
-  }
+  std::optional<std::string_view> after_scheme = AfterHttpScheme(iss);
+  if (!after_scheme) return std::nullopt;
+  std::string_view rest = *after_scheme;
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   std::string authority = AsciiLower(rest.substr(0, slash));
@@ -84,13 +80,13 @@ std::optional<std::string> IdentityProvider::OwnIssuerTenant(std::string_view is
   return tid;
 }
 
-Result<jose::VerifiedJwt> IdentityProvider::VerifyOwnToken(
-    std::string_view token, const std::vector<std::string>& audiences) {
+auth::Checked<jose::VerifiedJwt> IdentityProvider::VerifyOwnToken(
+    const jose::ParsedJwt& token, const std::vector<std::string>& audiences) {
   jose::VerifyPolicy policy;
   policy.audiences = audiences;
   policy.issuer_check = [this](std::string_view iss) { return OwnIssuerTenant(iss).has_value(); };
   policy.required_claims = {"iss", "aud", "exp", "iat", "tid"};
-  return jose::VerifyJwt(token, policy, keys_, clock_.Now());
+  return auth::VerifyAccessToken(token, policy, keys_, clock_.Now());
 }
 
 http::Response IdentityProvider::OpenIdConfiguration(const http::Request& request,
@@ -197,26 +193,22 @@ http::Response IdentityProvider::ArmMetadata(const http::Request& request) {
 http::Response IdentityProvider::ArmList(const http::Request& request, std::string_view what) {
   // az login --allow-no-subscriptions lists subscriptions with the token it just got; answer
   // as an empty directory would, to callers holding a valid token of ours.
-  const std::string token = Bearer(request);
-  if (token.empty()) {
-    http::Response r = RenderArmError(401, "AuthenticationFailed",
-                                      "Authentication failed. The 'Authorization' header is missing.");
-    r.SetHeader("WWW-Authenticate", "Bearer authorization_uri=\"" + RequestBaseUrl(request) +
-                                        "/adfs\", error=\"invalid_token\"");
-    return r;
-  }
-  jose::VerifyPolicy policy;
-  policy.issuer_check = [this](std::string_view iss) { return OwnIssuerTenant(iss).has_value(); };
-  policy.audiences = {};
-  auto parsed = jose::ParseJwt(token);
-  if (parsed && parsed->claims.contains("aud") && parsed->claims["aud"].is_string()) {
-    policy.audiences.push_back(parsed->claims["aud"].get<std::string>());
-  }
-  auto verified = jose::VerifyJwt(token, policy, keys_, clock_.Now());
-  if (!verified) {
-    return RenderArmError(401, "InvalidAuthenticationToken",
-                          "The access token is invalid: " + verified.error().message);
-  }
+  // Any token of ours, whatever its audience, through the gate Graph and the workspace share.
+  auth::Gated<jose::VerifiedJwt> verified = bearer_gate_->Admit<jose::VerifiedJwt>(
+      request.Header("Authorization"), request.remote_address,
+      [this](std::string_view token) -> auth::Checked<jose::VerifiedJwt> {
+        auth::Checked<jose::ParsedJwt> parsed = auth::ParseBearerJwt(token);
+        if (!parsed) return std::unexpected(std::move(parsed).error());
+        jose::VerifyPolicy policy;
+        policy.issuer_check = [this](std::string_view iss) {
+          return OwnIssuerTenant(iss).has_value();
+        };
+        if (auto aud = parsed->claims.find("aud"); aud != parsed->claims.end() && aud->is_string()) {
+          policy.audiences.push_back(aud->get<std::string>());
+        }
+        return auth::VerifyAccessToken(*parsed, policy, keys_, clock_.Now());
+      });
+  if (!verified) return RenderArmAuthFailure(verified.error(), RequestBaseUrl(request));
   if (what == "tenants") {
     std::string tid = verified->claims.value("tid", "");
     return JsonOk({{"value", {{{"id", "/tenants/" + tid}, {"tenantId", tid}}}}});

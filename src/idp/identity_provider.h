@@ -8,11 +8,13 @@
 #include <optional>
 #include <string>
 
+#include "auth/bearer_gate.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "http/router.h"
 #include "idp/directory.h"
 #include "idp/token_service.h"
+#include "jose/jws.h"
 #include "jose/jwt_verifier.h"
 #include "keys/signing_keys.h"
 
@@ -29,9 +31,12 @@ class IdentityProvider {
   // tenants, or (tokens of earlier versions) "https://<own authority>/<tid>/" or ".../v2.0".
   // nullopt for anything else, including a real Entra tenant's issuer.
   std::optional<std::string> OwnIssuerTenant(std::string_view iss);
-  // Verifies an access token this service issued for one of `audiences` (strict policy).
-  Result<jose::VerifiedJwt> VerifyOwnToken(std::string_view token,
-                                           const std::vector<std::string>& audiences);
+  // Verifies an access token this service issued for one of `audiences` (strict policy): the
+  // Graph adapter's check, behind bearer_gate(). A denial's detail is the failed check.
+  auth::Checked<jose::VerifiedJwt> VerifyOwnToken(const jose::ParsedJwt& token,
+                                                  const std::vector<std::string>& audiences);
+  // The failed-bearer gate in front of Graph and ARM (IdpOptions::bearer_gate or our own).
+  auth::BearerGate& bearer_gate() { return *bearer_gate_; }
 
   // Whether "host[:port]" (lower case) is one of this service's own names.
   bool IsOwnAuthority(std::string_view authority) const {
@@ -65,6 +70,8 @@ class IdentityProvider {
   std::function<bool(std::string_view)> is_own_authority_;
   FederationKeys* federation_keys_ = nullptr;
   std::function<void(const store::AuditEvent&)> audit_committed_;
+  std::unique_ptr<auth::BearerGate> own_gate_;  // when IdpOptions::bearer_gate is null
+  auth::BearerGate* bearer_gate_ = nullptr;
 };
 
 // Registers the Graph v1.0 routes (graph_api.cc).

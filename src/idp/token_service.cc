@@ -17,17 +17,6 @@ namespace {
 constexpr std::string_view kDefaultSuffix = "/.default";
 constexpr size_t kMaxClientIdLength = 256;
 
-std::string Field(const FormFields& form, std::string_view name) {
-  for (const auto& [k, v] : form)
-    if (k == name) return v;
-  return {};
-}
-
-bool HasField(const FormFields& form, std::string_view name) {
-  for (const auto& [k, v] : form)
-    if (k == name) return true;
-  return false;
-}
 
 // Signing failed, or the claims could not be written (a value that is not UTF-8).
 EntraError ServerError() {
@@ -164,6 +153,42 @@ http::Response TokenService::Handle(const http::Request& request, TokenEndpoint 
   return r;
 }
 
+namespace {
+
+// The resource asked for, and whether the v2 form asked for it: v2 and /adfs take
+// scope=<resource>/.default; v1 (and /adfs) take resource=.
+std::expected<std::pair<std::string, bool>, EntraError> RequestedResource(const FormFields& form,
+                                                                         TokenEndpoint endpoint) {
+  const bool v2 = endpoint == TokenEndpoint::kV2 ||
+                  (endpoint == TokenEndpoint::kAdfs && FindFormField(form, "scope") != nullptr);
+  if (!v2) {
+    std::string resource = FormField(form, "resource");
+    if (resource.empty()) return std::unexpected(MissingParameter("resource"));
+    return std::pair{std::move(resource), false};
+  }
+  const std::string scope = FormField(form, "scope");
+  if (scope.empty()) return std::unexpected(InvalidScope(scope));
+  std::string chosen;
+  int count = 0;
+  size_t pos = 0;
+  while (pos <= scope.size()) {
+    size_t sp_pos = scope.find(' ', pos);
+    if (sp_pos == std::string::npos) sp_pos = scope.size();
+    std::string part = scope.substr(pos, sp_pos - pos);
+    if (!part.empty() && !IsOidcScope(part)) {
+      chosen = part;
+      ++count;
+    }
+    pos = sp_pos + 1;
+  }
+  if (count != 1 || chosen.size() <= kDefaultSuffix.size() || !chosen.ends_with(kDefaultSuffix)) {
+    return std::unexpected(InvalidScope(scope));
+  }
+  return std::pair{chosen.substr(0, chosen.size() - kDefaultSuffix.size()), true};
+}
+
+}  // namespace
+
 std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::Request& request,
                                                                     TokenEndpoint endpoint) {
   auto form = ParseForm(request.body);
@@ -173,7 +198,7 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
   auto creds = ExtractClientCredentials(*form, request.Header("Authorization"));
   if (!creds) return std::unexpected(creds.error());
 
-  const std::string grant_type = Field(*form, "grant_type");
+  const std::string grant_type = FormField(*form, "grant_type");
   if (grant_type.empty()) return std::unexpected(MissingParameter("grant_type"));
   if (grant_type != "client_credentials") return std::unexpected(UnsupportedGrantType(grant_type));
   if (creds->client_id.empty()) return std::unexpected(MissingParameter("client_id"));
@@ -213,126 +238,129 @@ std::expected<TokenService::Issued, EntraError> TokenService::Issue(const http::
   const std::string path_tenant = tenant;
   auto client = LoadClient(creds->client_id, tenant, false, fail);
   if (!client) return std::unexpected(client.error());
-  const store::Application* app = &(*client)->app;
-  const store::DirectoryServicePrincipal* sp = &(*client)->sp;
+  std::expected<std::string, EntraError> appidacr =
+      VerifyCredential(request, *creds, path_tenant, *client, tenant, fail);
+  if (!appidacr) return std::unexpected(appidacr.error());
+  const store::Application& app = (*client)->app;
 
-  const std::string base_url = RequestBaseUrl(request);
-  std::string appidacr;
-  if (creds->kind == ClientCredentialKind::kSecret) {
-    auto st = VerifyClientSecret((*client)->passwords, *app, creds->secret, clock_.Now());
-    if (!st && st.error().status == 401) {
-      // A password added since the cache was filled is not notified: read again before
-      // failing (failures are throttled, so this cannot be used to load the store).
-      tenant = path_tenant;
-      client = LoadClient(creds->client_id, tenant, true, fail);
-      if (!client) return std::unexpected(client.error());
-      app = &(*client)->app;
-      sp = &(*client)->sp;
-      st = VerifyClientSecret((*client)->passwords, *app, creds->secret, clock_.Now());
-    }
-    if (!st) return fail(st.error());
-    appidacr = "1";
-  } else if (creds->kind == ClientCredentialKind::kAssertion &&
-             IsFederatedAssertion(creds->secret.reveal(), app->app_id)) {
-    // Workload identity federation: a token of an external issuer, matched against the app's
-    // federated identity credentials (idp/federation.h). Audited either way, never the token.
-    // Failures here are no secret guesses (a token needs the issuer's signature), so they
-    // feed a throttle of their own: a flood of bad federated tokens slows federation down for
-    // that client and address, never its secret logins.
-    if (auto wait = federation_throttle_.Check(client_id, address); wait.count() > 0) {
-      if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_federation");
-      return std::unexpected(Throttled(static_cast<int>(wait.count())));
-    }
-    auto credentials = directory_.store().ListFederatedCredentials(app->object_id);
-    if (!credentials) return std::unexpected(StoreDown());
-    auto matched = VerifyFederatedAssertion(*credentials, creds->secret.reveal(),
-                                            options_.federation_keys, options_.federation,
-                                            clock_.Now());
-    if (!matched) {
-      AuditFederation(request, *app, tenant, creds->secret.reveal(), nullptr, matched.error());
-      if (matched.error().aadsts != 50166 &&  // an issuer that is down is nobody's failure
-          !http::DeferToPool()) {
-        federation_throttle_.RecordFailure(client_id, address);
-      }
-      if (options_.metrics != nullptr) options_.metrics->AuthFailure("federation");
-      return std::unexpected(matched.error());
-    }
-    federation_throttle_.RecordSuccess(client_id, address);
-    AuditFederation(request, *app, tenant, {}, &*matched, {});
-    appidacr = "2";
-  } else if (creds->kind == ClientCredentialKind::kAssertion) {
-    if (auto st = VerifyClientAssertion(directory_.store(), *app, creds->secret.reveal(),
-                                        base_url, tenant, clock_.Now());
-        !st) {
-      return fail(st.error());
-    }
-    appidacr = "2";
-  } else {
-    return fail(MissingClientCredential());
-  }
-
-  // The resource: v2 and /adfs take scope=<resource>/.default; v1 (and /adfs) take resource=.
-  std::string resource;
-  const bool v2 = endpoint == TokenEndpoint::kV2 ||
-                  (endpoint == TokenEndpoint::kAdfs && HasField(*form, "scope"));
-  if (v2) {
-    const std::string scope = Field(*form, "scope");
-    if (scope.empty()) return std::unexpected(InvalidScope(scope));
-    std::string chosen;
-    int count = 0;
-    size_t pos = 0;
-    while (pos <= scope.size()) {
-      size_t sp_pos = scope.find(' ', pos);
-      if (sp_pos == std::string::npos) sp_pos = scope.size();
-      std::string part = scope.substr(pos, sp_pos - pos);
-      if (!part.empty() && !IsOidcScope(part)) {
-        chosen = part;
-        ++count;
-      }
-      pos = sp_pos + 1;
-    }
-    if (count != 1 || chosen.size() <= kDefaultSuffix.size() || !chosen.ends_with(kDefaultSuffix)) {
-      return std::unexpected(InvalidScope(scope));
-    }
-    resource = chosen.substr(0, chosen.size() - kDefaultSuffix.size());
-  } else {
-    resource = Field(*form, "resource");
-    if (resource.empty()) return std::unexpected(MissingParameter("resource"));
-  }
-  auto res = ResolveResource(resource, *app, tenant, endpoint == TokenEndpoint::kV2);
+  auto requested = RequestedResource(*form, endpoint);
+  if (!requested) return std::unexpected(requested.error());
+  const auto& [resource, v2] = *requested;
+  auto res = ResolveResource(resource, app, tenant, endpoint == TokenEndpoint::kV2);
   if (!res) return std::unexpected(res.error());
 
   throttle_.RecordSuccess(client_id, address);
   const TimePoint now = clock_.Now();
   const TimePoint exp = now + options_.access_token_lifetime;
-  // The claims of an Entra app-only token, written directly in sorted order (as an
-  // nlohmann object would hold them): as an nlohmann object they cost ~100 allocations.
-  // One issuer per tenant and version, whatever name the client used (docs/ARCHITECTURE.md,
-  // "Issuers"): Entra's own canonical forms.
-  const std::string iss = EntraIssuer(tenant, res->v2_token);
-  JsonObjectWriter claims(768);
-  if (!res->v2_token) claims.String("appid", app->app_id).String("appidacr", appidacr);
-  claims.String("aud", res->aud);
-  if (res->v2_token) claims.String("azp", app->app_id).String("azpacr", appidacr);
-  claims.Int("exp", ToUnixSeconds(exp)).Int("iat", ToUnixSeconds(now));
-  if (!res->v2_token) claims.String("idp", iss);
-  claims.String("idtyp", "app")
-      .String("iss", iss)
-      .Int("nbf", ToUnixSeconds(now))
-      .String("oid", sp->object_id);
-  if (!res->roles.empty()) claims.StringArray("roles", res->roles);
-  claims.String("sub", sp->object_id)
-      .String("tid", tenant)
-      .String("uti", Base64UrlEncode(random_.Bytes(16)))
-      .String("ver", res->v2_token ? "2.0" : "1.0");
-  std::optional<std::string> payload = claims.Finish();  // nullopt: a value is not UTF-8
-  if (!payload) return std::unexpected(ServerError());
-  auto jwt = keys_.SignPayload(*payload);
+  auto jwt = SignAccessToken(**client, tenant, *res, *appidacr, now, exp);
   if (!jwt) return std::unexpected(ServerError());
   if (options_.metrics != nullptr) {
     options_.metrics->TokenIssued(v2 ? metrics::TokenKind::kEntraV2 : metrics::TokenKind::kEntraV1);
   }
   return Issued{std::move(*jwt), resource, now, exp};
+}
+
+std::expected<std::string, EntraError> TokenService::VerifyCredential(
+    const http::Request& request, const ClientCredentials& creds, const std::string& path_tenant,
+    std::shared_ptr<const CachedClient>& client, std::string& tenant, const Fail& fail) {
+  if (creds.kind == ClientCredentialKind::kSecret) {
+    auto st = VerifyClientSecret(client->passwords, client->app, creds.secret, clock_.Now());
+    if (!st && st.error().status == 401) {
+      // A password added since the cache was filled is not notified: read again before
+      // failing (failures are throttled, so this cannot be used to load the store).
+      tenant = path_tenant;
+      auto fresh = LoadClient(creds.client_id, tenant, true, fail);
+      if (!fresh) return std::unexpected(fresh.error());
+      client = std::move(*fresh);
+      st = VerifyClientSecret(client->passwords, client->app, creds.secret, clock_.Now());
+    }
+    if (!st) return fail(st.error());
+    return "1";
+  }
+  if (creds.kind == ClientCredentialKind::kAssertion &&
+      IsFederatedAssertion(creds.secret.reveal(), client->app.app_id)) {
+    if (auto ok = VerifyFederated(request, creds, client->app, tenant); !ok) {
+      return std::unexpected(ok.error());
+    }
+    return "2";
+  }
+  if (creds.kind == ClientCredentialKind::kAssertion) {
+    if (auto st = VerifyClientAssertion(directory_.store(), client->app, creds.secret.reveal(),
+                                        RequestBaseUrl(request), tenant, clock_.Now());
+        !st) {
+      return fail(st.error());
+    }
+    return "2";
+  }
+  return fail(MissingClientCredential());
+}
+
+std::expected<void, EntraError> TokenService::VerifyFederated(const http::Request& request,
+                                                              const ClientCredentials& creds,
+                                                              const store::Application& app,
+                                                              const std::string& tenant) {
+  // Workload identity federation: a token of an external issuer, matched against the app's
+  // federated identity credentials (idp/federation.h). Audited either way, never the token.
+  // Failures here are no secret guesses (a token needs the issuer's signature), so they
+  // feed a throttle of their own: a flood of bad federated tokens slows federation down for
+  // that client and address, never its secret logins.
+  const std::string& client_id = creds.client_id;
+  const std::string& address = request.remote_address;
+  if (auto wait = federation_throttle_.Check(client_id, address); wait.count() > 0) {
+    if (options_.metrics != nullptr) options_.metrics->RateLimited("entra_federation");
+    return std::unexpected(Throttled(static_cast<int>(wait.count())));
+  }
+  auto credentials = directory_.store().ListFederatedCredentials(app.object_id);
+  if (!credentials) return std::unexpected(StoreDown());
+  auto matched = VerifyFederatedAssertion(*credentials, creds.secret.reveal(),
+                                          options_.federation_keys, options_.federation,
+                                          clock_.Now());
+  if (!matched) {
+    AuditFederation(request, app, tenant, creds.secret.reveal(), nullptr, matched.error());
+    if (matched.error().aadsts != 50166 &&  // an issuer that is down is nobody's failure
+        !http::DeferToPool()) {
+      federation_throttle_.RecordFailure(client_id, address);
+    }
+    if (options_.metrics != nullptr) options_.metrics->AuthFailure("federation");
+    return std::unexpected(matched.error());
+  }
+  federation_throttle_.RecordSuccess(client_id, address);
+  AuditFederation(request, app, tenant, {}, &*matched, {});
+  return {};
+}
+
+std::optional<std::string> TokenService::SignAccessToken(const CachedClient& client,
+                                                         const std::string& tenant,
+                                                         const Resource& res,
+                                                         const std::string& appidacr,
+                                                         TimePoint now, TimePoint exp) {
+  const store::Application& app = client.app;
+  const store::DirectoryServicePrincipal& sp = client.sp;
+  // The claims of an Entra app-only token, written directly in sorted order (as an
+  // nlohmann object would hold them): as an nlohmann object they cost ~100 allocations.
+  // One issuer per tenant and version, whatever name the client used (docs/ARCHITECTURE.md,
+  // "Issuers"): Entra's own canonical forms.
+  const std::string iss = EntraIssuer(tenant, res.v2_token);
+  JsonObjectWriter claims(768);
+  if (!res.v2_token) claims.String("appid", app.app_id).String("appidacr", appidacr);
+  claims.String("aud", res.aud);
+  if (res.v2_token) claims.String("azp", app.app_id).String("azpacr", appidacr);
+  claims.Int("exp", ToUnixSeconds(exp)).Int("iat", ToUnixSeconds(now));
+  if (!res.v2_token) claims.String("idp", iss);
+  claims.String("idtyp", "app")
+      .String("iss", iss)
+      .Int("nbf", ToUnixSeconds(now))
+      .String("oid", sp.object_id);
+  if (!res.roles.empty()) claims.StringArray("roles", res.roles);
+  claims.String("sub", sp.object_id)
+      .String("tid", tenant)
+      .String("uti", Base64UrlEncode(random_.Bytes(16)))
+      .String("ver", res.v2_token ? "2.0" : "1.0");
+  std::optional<std::string> payload = claims.Finish();  // nullopt: a value is not UTF-8
+  if (!payload) return std::nullopt;
+  auto jwt = keys_.SignPayload(*payload);
+  if (!jwt) return std::nullopt;
+  return std::move(*jwt);
 }
 
 void TokenService::AuditFederation(const http::Request& request, const store::Application& app,

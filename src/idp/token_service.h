@@ -14,8 +14,10 @@
 
 #include "base/clock.h"
 #include "base/random.h"
+#include "auth/bearer_gate.h"
 #include "auth/login_throttle.h"
 #include "http/message.h"
+#include "idp/client_auth.h"
 #include "idp/client_cache.h"
 #include "idp/directory.h"
 #include "idp/entra_error.h"
@@ -59,6 +61,9 @@ struct IdpOptions {
   // Called after a Graph credential change has committed together with its audit row (the
   // row is stored whatever this is; this writes the audit log line and counts it). Null: none.
   std::function<void(const store::AuditEvent&)> audit_committed;
+  // The failed-bearer gate of Graph and ARM, shared with the workspace API and the operations
+  // endpoints (auth/bearer_gate.h); null: the identity provider makes its own.
+  auth::BearerGate* bearer_gate = nullptr;
 };
 
 enum class TokenEndpoint { kV2, kV1, kAdfs };
@@ -87,12 +92,30 @@ class TokenService {
  private:
   struct Issued;
   struct Resource;
+  using Fail = std::function<std::unexpected<EntraError>(EntraError)>;
   std::expected<Issued, EntraError> Issue(const http::Request& request, TokenEndpoint endpoint);
+  // Checks the client's secret, federated token or client assertion; its appidacr ("1" for a
+  // secret, "2" otherwise). A secret the cached client does not know re-reads `client` (and
+  // `tenant`, from the path's `path_tenant`) once. `fail` counts a failure against the smart
+  // lockout.
+  std::expected<std::string, EntraError> VerifyCredential(
+      const http::Request& request, const ClientCredentials& creds, const std::string& path_tenant,
+      std::shared_ptr<const CachedClient>& client, std::string& tenant, const Fail& fail);
+  // Workload identity federation (idp/federation.h), with its own throttle and audit.
+  std::expected<void, EntraError> VerifyFederated(const http::Request& request,
+                                                  const ClientCredentials& creds,
+                                                  const store::Application& app,
+                                                  const std::string& tenant);
+  // The signed app-only access token; nullopt if it cannot be written or signed.
+  std::optional<std::string> SignAccessToken(const CachedClient& client,
+                                             const std::string& tenant, const Resource& res,
+                                             const std::string& appidacr, TimePoint now,
+                                             TimePoint exp);
   // The app (by lower-case client id), its SP in `tenant` ("" = the app's home tenant, which
   // is then set) and its password credentials: from the cache unless `fresh`.
   std::expected<std::shared_ptr<const CachedClient>, EntraError> LoadClient(
       const std::string& client_id, std::string& tenant, bool fresh,
-      const std::function<std::unexpected<EntraError>(EntraError)>& fail);
+      const Fail& fail);
   // Writes federation.exchange (match set) or federation.exchange_failed to options_.audit.
   void AuditFederation(const http::Request& request, const store::Application& app,
                        const std::string& tenant, std::string_view assertion,

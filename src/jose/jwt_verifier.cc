@@ -122,28 +122,47 @@ std::optional<crypto::RsaPublicKey> StaticKeySource::Find(std::string_view kid) 
   return it->second;
 }
 
+namespace {
+
+// Every check of a parsed token; sets `expires_at`.
+Status CheckParsed(const ParsedJwt& jwt, const VerifyPolicy& policy, const KeySource& keys,
+                   TimePoint now, TimePoint& expires_at) {
+  if (Status ok = CheckHeader(jwt.header, policy); !ok) return ok;
+  Result<crypto::RsaPublicKey> key = FindKey(jwt.header, policy, keys);
+  if (!key) return std::unexpected(key.error());
+  // Nothing in the payload is looked at until the signature holds.
+  if (!key->VerifyRs256(jwt.signing_input, jwt.signature)) return Reject("bad signature");
+
+  for (const std::string& claim : policy.required_claims) {
+    if (!jwt.claims.contains(claim)) return Reject("required claim missing: " + claim);
+  }
+  if (Status ok = CheckTimes(jwt.claims, policy, now, expires_at); !ok) return ok;
+  if (Status ok = CheckIssuer(jwt.claims, policy); !ok) return ok;
+  return CheckAudience(jwt.claims, policy);
+}
+
+}  // namespace
+
 Result<VerifiedJwt> VerifyJwt(std::string_view token, const VerifyPolicy& policy,
                               const KeySource& keys, TimePoint now) {
   Result<ParsedJwt> jwt = ParseJwt(token);
   if (!jwt) return Reject("malformed token (" + jwt.error().message + ")");
-  if (Status ok = CheckHeader(jwt->header, policy); !ok) return std::unexpected(ok.error());
-  Result<crypto::RsaPublicKey> key = FindKey(jwt->header, policy, keys);
-  if (!key) return std::unexpected(key.error());
-  // Nothing in the payload is looked at until the signature holds.
-  if (!key->VerifyRs256(jwt->signing_input, jwt->signature)) return Reject("bad signature");
-
-  for (const std::string& claim : policy.required_claims) {
-    if (!jwt->claims.contains(claim)) return Reject("required claim missing: " + claim);
-  }
   TimePoint expires_at;
-  if (Status ok = CheckTimes(jwt->claims, policy, now, expires_at); !ok) {
+  if (Status ok = CheckParsed(*jwt, policy, keys, now, expires_at); !ok) {
     return std::unexpected(ok.error());
   }
-  if (Status ok = CheckIssuer(jwt->claims, policy); !ok) return std::unexpected(ok.error());
-  if (Status ok = CheckAudience(jwt->claims, policy); !ok) return std::unexpected(ok.error());
   return VerifiedJwt{.header = std::move(jwt->header),
                      .claims = std::move(jwt->claims),
                      .expires_at = expires_at};
+}
+
+Result<VerifiedJwt> VerifyJwt(const ParsedJwt& jwt, const VerifyPolicy& policy,
+                              const KeySource& keys, TimePoint now) {
+  TimePoint expires_at;
+  if (Status ok = CheckParsed(jwt, policy, keys, now, expires_at); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return VerifiedJwt{.header = jwt.header, .claims = jwt.claims, .expires_at = expires_at};
 }
 
 }  // namespace latchkey::jose

@@ -76,5 +76,10 @@ struct VerifiedJwt {
 // the failed check (never the token or a claim value).
 Result<VerifiedJwt> VerifyJwt(std::string_view token, const VerifyPolicy& policy,
                               const KeySource& keys, TimePoint now);
+struct ParsedJwt;
+// The same for a token already parsed (jose::ParseJwt), so a caller that read its claims
+// first does not parse it twice.
+Result<VerifiedJwt> VerifyJwt(const ParsedJwt& jwt, const VerifyPolicy& policy,
+                              const KeySource& keys, TimePoint now);
 
 }  // namespace latchkey::jose

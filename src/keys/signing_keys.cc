@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "crypto/files.h"
+#include "base/files.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
 
@@ -74,7 +74,7 @@ Result<std::shared_ptr<const SigningKeys::Snapshot>> SigningKeys::Load() const {
     if (is_current) {
       const std::string path = KeyPath(key_dir_, row.kid);
       if (auto st = CheckKeyFileMode(path); !st) return st;
-      auto pem = crypto::ReadFile(path);
+      auto pem = ::latchkey::ReadFile(path);
       if (!pem) return std::unexpected(pem.error());
       auto priv = crypto::RsaPrivateKey::FromPem(*pem);
       if (!priv) {
@@ -143,7 +143,7 @@ Result<std::string> SigningKeys::Rotate() {
   if (!priv) return std::unexpected(priv.error());
   crypto::RsaPublicKey pub = priv->PublicKey();
   std::string kid = jose::Rfc7638Thumbprint(pub);
-  if (auto st = crypto::WritePrivateFile(KeyPath(key_dir_, kid), priv->ToPem().reveal()); !st) {
+  if (auto st = ::latchkey::WritePrivateFile(KeyPath(key_dir_, kid), priv->ToPem().reveal()); !st) {
     return std::unexpected(st.error());
   }
   const TimePoint now = clock_.Now();

@@ -8,7 +8,7 @@
 namespace latchkey::workspace {
 namespace {
 
-Result<std::optional<std::string>> ReadConf(store::Store& store, const std::string& key) {
+Result<std::optional<std::string>> ReadConf(store::TokenStore& store, const std::string& key) {
   Result<std::string> value = store.GetConf(key);
   if (value) return std::optional<std::string>(std::move(*value));
   if (value.error().code == ErrorCode::kNotFound) return std::optional<std::string>();
@@ -45,7 +45,7 @@ TokenPolicy ParseTokenPolicy(const std::optional<std::string>& enable_tokens,
   return policy;
 }
 
-AccessControl::AccessControl(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
+AccessControl::AccessControl(store::WorkspaceStore& store, const Clock& clock, std::chrono::seconds ttl,
                              size_t capacity)
     : store_(store), clock_(clock), ttl_(ttl), principals_(capacity), shared_(1), groups_(1) {}
 
@@ -73,15 +73,15 @@ Result<std::shared_ptr<const AccessControl::Shared>> AccessControl::LoadShared()
   return loaded;
 }
 
-Result<std::shared_ptr<const PrincipalAccess>> AccessControl::Get(int64_t principal_id) {
+Result<std::shared_ptr<const auth::PrincipalAccess>> AccessControl::Get(int64_t principal_id) {
   TimePoint now = clock_.Now();
   std::string key = std::to_string(principal_id);
   if (auto cached = principals_.Get(key, now)) return std::move(*cached);
   uint64_t generation = principals_.generation();
   Result<std::shared_ptr<const Shared>> shared = LoadShared();
   if (!shared) return std::unexpected(shared.error());
-  auto loaded = std::make_shared<PrincipalAccess>();
-  PrincipalAccess& access = *loaded;
+  auto loaded = std::make_shared<auth::PrincipalAccess>();
+  auth::PrincipalAccess& access = *loaded;
   Result<store::Principal> principal = store_.GetPrincipal(principal_id);
   if (!principal) return std::unexpected(principal.error());
   access.principal = std::move(*principal);
@@ -101,6 +101,12 @@ Result<TokenPolicy> AccessControl::Policy() {
   Result<std::shared_ptr<const Shared>> shared = LoadShared();
   if (!shared) return std::unexpected(shared.error());
   return (*shared)->policy;
+}
+
+Result<bool> AccessControl::PatsEnabled() {
+  Result<TokenPolicy> policy = Policy();
+  if (!policy) return std::unexpected(policy.error());
+  return policy->tokens_enabled;
 }
 
 Result<int64_t> AccessControl::AdminsGroupId() {

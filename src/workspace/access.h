@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "auth/principal.h"
 #include "store/store.h"
 #include "workspace/bounded_cache.h"
 
@@ -25,13 +26,6 @@ inline constexpr char kUsersGroup[] = "users";
 inline constexpr char kCanUse[] = "CAN_USE";
 inline constexpr char kCanManage[] = "CAN_MANAGE";
 
-struct PrincipalAccess {
-  store::Principal principal;
-  std::vector<int64_t> group_ids;  // direct memberships
-  bool is_admin = false;
-  bool can_use_tokens = false;
-};
-
 struct TokenPolicy {
   bool tokens_enabled = true;                         // enableTokensConfig
   std::optional<std::chrono::seconds> max_lifetime;   // maxTokenLifetimeDays (> 0)
@@ -41,15 +35,17 @@ struct TokenPolicy {
 bool HasTokenPermission(int64_t principal_id, const std::vector<int64_t>& group_ids,
                         bool is_admin, const std::vector<store::TokenPermission>& grants);
 
-class AccessControl {
+// The authenticator's PrincipalSource (auth/principal.h).
+class AccessControl : public auth::PrincipalSource {
  public:
-  AccessControl(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
+  AccessControl(store::WorkspaceStore& store, const Clock& clock, std::chrono::seconds ttl,
                 size_t capacity);
 
   // kNotFound when the principal does not exist. The record is shared read-only with the
   // cache: an authenticated request copies no principal.
-  Result<std::shared_ptr<const PrincipalAccess>> Get(int64_t principal_id);
+  Result<std::shared_ptr<const auth::PrincipalAccess>> Get(int64_t principal_id) override;
   Result<TokenPolicy> Policy();
+  Result<bool> PatsEnabled() override;
   // Id of the "admins" group, or 0 when there is none.
   Result<int64_t> AdminsGroupId();
   Result<std::vector<store::TokenPermission>> Grants();
@@ -72,10 +68,10 @@ class AccessControl {
   };
   Result<std::shared_ptr<const Shared>> LoadShared();
 
-  store::Store& store_;
+  store::WorkspaceStore& store_;
   const Clock& clock_;
   const std::chrono::seconds ttl_;
-  BoundedTtlCache<std::shared_ptr<const PrincipalAccess>> principals_;
+  BoundedTtlCache<std::shared_ptr<const auth::PrincipalAccess>> principals_;
   BoundedTtlCache<std::shared_ptr<const Shared>> shared_;
   BoundedTtlCache<std::shared_ptr<const std::vector<store::Group>>> groups_;
   std::atomic<uint64_t> epoch_{0};

@@ -54,15 +54,30 @@ std::string PublicMessage(const Error& error, std::string_view request_id) {
 
 }  // namespace
 
+std::string DatabricksErrorBody(std::string_view error_code, std::string_view message) {
+  return Dump({{"error_code", std::string(error_code)}, {"message", std::string(message)}});
+}
+
+std::string ScimErrorBody(int status, std::string_view detail, std::string_view scim_type) {
+  json body = {{"schemas", json::array({"urn:ietf:params:scim:api:messages:2.0:Error"})},
+               {"detail", std::string(detail)},
+               {"status", std::to_string(status)}};
+  if (!scim_type.empty()) body["scimType"] = std::string(scim_type);
+  return Dump(body);
+}
+
+std::string OAuthErrorBody(std::string_view error, std::string_view description) {
+  return Dump({{"error", std::string(error)}, {"error_description", std::string(description)}});
+}
+
 http::Response ApiErrorResponse(const Error& error, std::string_view request_id) {
   Mapping m = MapCode(error.code);
-  json body = {{"error_code", m.error_code}, {"message", PublicMessage(error, request_id)}};
-  return http::Response::Json(m.status, Dump(body));
+  return http::Response::Json(m.status,
+                              DatabricksErrorBody(m.error_code, PublicMessage(error, request_id)));
 }
 
 http::Response MalformedRequest(std::string_view message) {
-  json body = {{"error_code", "MALFORMED_REQUEST"}, {"message", std::string(message)}};
-  return http::Response::Json(400, Dump(body));
+  return http::Response::Json(400, DatabricksErrorBody("MALFORMED_REQUEST", message));
 }
 
 http::Response MissingCredential() {
@@ -82,48 +97,46 @@ http::Response InvalidAccessToken() {
 }
 
 http::Response RequestLimitExceeded(std::chrono::seconds retry_after) {
-  json body = {{"error_code", "REQUEST_LIMIT_EXCEEDED"},
-               {"message", "Too many failed authentication attempts from this address."}};
-  http::Response response = http::Response::Json(429, Dump(body));
+  http::Response response = http::Response::Json(
+      429, DatabricksErrorBody("REQUEST_LIMIT_EXCEEDED",
+                               "Too many failed authentication attempts from this address."));
   response.SetHeader("Retry-After", std::to_string(std::max<int64_t>(1, retry_after.count())));
   return response;
 }
 
-http::Response AuthErrorResponse(const Error& error, std::string_view request_id) {
-  switch (error.code) {
-    case ErrorCode::kUnauthenticated: return MissingCredential();
-    case ErrorCode::kPermissionDenied: return InvalidAccessToken();
-    default: return ApiErrorResponse(error, request_id);
+http::Response AuthFailureResponse(const auth::Failure& failure, std::string_view request_id) {
+  switch (failure.kind) {
+    case auth::FailureKind::kNoCredential:
+    case auth::FailureKind::kEmptyCredential: return MissingCredential();
+    case auth::FailureKind::kDenied: return InvalidAccessToken();
+    case auth::FailureKind::kThrottled: return RequestLimitExceeded(failure.retry_after);
+    case auth::FailureKind::kUnavailable: break;
   }
+  return ApiErrorResponse(Error{failure.outage, failure.detail}, request_id);
 }
 
 http::Response ScimErrorResponse(const Error& error, std::string_view request_id) {
   Mapping m = MapCode(error.code);
-  json body = {{"schemas", json::array({"urn:ietf:params:scim:api:messages:2.0:Error"})},
-               {"detail", PublicMessage(error, request_id)},
-               {"status", std::to_string(m.status)}};
-  if (m.status == 400) body["scimType"] = "invalidValue";
-  if (m.status == 409) body["scimType"] = "uniqueness";
-  return http::Response::Json(m.status, Dump(body));
+  const std::string_view scim_type = m.status == 400   ? "invalidValue"
+                                     : m.status == 409 ? "uniqueness"
+                                                       : "";
+  return http::Response::Json(m.status,
+                              ScimErrorBody(m.status, PublicMessage(error, request_id), scim_type));
 }
 
 http::Response ScimMalformedRequest(std::string_view message) {
-  json body = {{"schemas", json::array({"urn:ietf:params:scim:api:messages:2.0:Error"})},
-               {"detail", std::string(message)},
-               {"status", "400"},
-               {"scimType", "invalidSyntax"}};
-  return http::Response::Json(400, Dump(body));
+  return http::Response::Json(400, ScimErrorBody(400, message, "invalidSyntax"));
 }
 
 http::Response OAuthErrorResponse(int status, std::string_view error,
                                   std::string_view description,
-                                  std::chrono::seconds retry_after) {
-  json body = {{"error", std::string(error)}, {"error_description", std::string(description)}};
-  http::Response response = http::Response::Json(status, Dump(body));
+                                  std::chrono::seconds retry_after,
+                                  std::string_view challenge) {
+  http::Response response = http::Response::Json(status, OAuthErrorBody(error, description));
   response.SetHeader("Cache-Control", "no-store");
   response.SetHeader("Pragma", "no-cache");
   if (retry_after.count() > 0) response.SetHeader("Retry-After", std::to_string(retry_after.count()));
-  if (status == 401) response.SetHeader("WWW-Authenticate", "Basic realm=\"oidc\"");
+  if (status == 401) response.SetHeader("WWW-Authenticate", std::string(challenge));
   return response;
 }
 

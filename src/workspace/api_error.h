@@ -6,12 +6,23 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
+#include "auth/failure.h"
 #include "base/result.h"
 #include "http/message.h"
 
 namespace latchkey::workspace {
+
+// The bodies, for the responses below and for the errors the HTTP layer answers itself on
+// these protocols' paths (app/app_routes.cc RenderServerError).
+// {"error_code":code,"message":message}
+std::string DatabricksErrorBody(std::string_view error_code, std::string_view message);
+// {"schemas":[...Error],"detail":detail,"status":"<status>"[,"scimType":scim_type]}
+std::string ScimErrorBody(int status, std::string_view detail, std::string_view scim_type = "");
+// {"error":error,"error_description":description}
+std::string OAuthErrorBody(std::string_view error, std::string_view description);
 
 // Maps the ErrorCode (spec §2.2): kInvalidArgument 400 INVALID_PARAMETER_VALUE,
 // kUnauthenticated 401 UNAUTHENTICATED, kPermissionDenied 403 PERMISSION_DENIED, kNotFound 404
@@ -29,8 +40,9 @@ http::Response MissingCredential();
 http::Response InvalidAccessToken();
 // 429 REQUEST_LIMIT_EXCEEDED + Retry-After (integer seconds).
 http::Response RequestLimitExceeded(std::chrono::seconds retry_after);
-// The response for a failed authentication (kUnauthenticated, kPermissionDenied, other).
-http::Response AuthErrorResponse(const Error& error, std::string_view request_id);
+// The response for a failed authentication (auth/failure.h): 401 MissingCredential, 403
+// InvalidAccessToken, 429 RequestLimitExceeded, or the outage as ApiErrorResponse (503).
+http::Response AuthFailureResponse(const auth::Failure& failure, std::string_view request_id);
 
 // SCIM error body; the ErrorCode maps to the status as above, scimType "invalidValue" for 400
 // and "uniqueness" for 409.
@@ -38,9 +50,14 @@ http::Response ScimErrorResponse(const Error& error, std::string_view request_id
 // 400 with scimType "invalidSyntax" (unparseable body).
 http::Response ScimMalformedRequest(std::string_view message);
 
-// {"error":..., "error_description":...}; Retry-After when retry_after > 0.
+// {"error":..., "error_description":...} with Cache-Control: no-store and Pragma: no-cache;
+// Retry-After when retry_after > 0; a 401 carries `challenge` as WWW-Authenticate (/oidc's
+// client authentication by default; the operations endpoints name their bearer realm).
+// Every OAuth error body latchkey's workspace side writes comes from here.
+inline constexpr std::string_view kOidcClientChallenge = "Basic realm=\"oidc\"";
 http::Response OAuthErrorResponse(int status, std::string_view error,
                                   std::string_view description,
-                                  std::chrono::seconds retry_after = std::chrono::seconds(0));
+                                  std::chrono::seconds retry_after = std::chrono::seconds(0),
+                                  std::string_view challenge = kOidcClientChallenge);
 
 }  // namespace latchkey::workspace

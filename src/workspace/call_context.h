@@ -6,34 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "auth/principal.h"
 #include "base/result.h"
 #include "store/records.h"
 
 namespace latchkey::workspace {
 
-enum class AuthKind { kPat, kEntra, kWorkspaceOAuth, kWebSession };
-std::string_view AuthKindName(AuthKind kind);
-
-struct AuthenticatedPrincipal {
-  // Never null; shared read-only with the access cache (see PrincipalOf).
-  std::shared_ptr<const store::Principal> principal;
-  bool is_admin = false;  // member of the "admins" group
-  AuthKind kind = AuthKind::kPat;
-  // PAT: its token id (hex SHA-256 of the value). JWT: its jti claim, else a SHA-256 prefix of
-  // the token. Web session: its public id (web_sessions.h). Never the token itself.
-  std::string token_id;
-};
-
-// What the gate decided. On failure `auth` holds kUnauthenticated (no bearer: 401),
-// kPermissionDenied (403), kResourceExhausted (throttled: 429 after retry_after) or
-// kUnavailable (store down: 503).
-struct GuardResult {
-  Result<AuthenticatedPrincipal> auth;
-  std::chrono::seconds retry_after{0};
-};
-
 struct CallContext {
-  AuthenticatedPrincipal auth;
+  auth::AuthenticatedPrincipal auth;
   std::string remote_address;
 
   const store::Principal& principal() const { return *auth.principal; }

@@ -12,7 +12,7 @@
 #include "workspace/endpoint.h"
 #include "workspace/json_input.h"
 #include "workspace/oauth_secrets.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -173,7 +173,7 @@ const json& PolicyBody(const json& body) {
 
 std::string AccountId(const WorkspaceOptions& options) {
   if (!options.account_id.empty()) return options.account_id;
-  std::string h = HashSecretValue("latchkey account of workspace " +
+  std::string h = auth::HashSecretValue("latchkey account of workspace " +
                                   std::to_string(options.workspace_id));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);

@@ -5,7 +5,7 @@
 #include "base/encoding.h"
 #include "workspace/endpoint.h"
 #include "workspace/json_input.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -71,11 +71,11 @@ Result<json> OAuthSecretService::Create(const std::string& sp_id, const CreateSe
   }
   Result<store::Principal> sp = FindServicePrincipal(sp_id);
   if (!sp) return std::unexpected(sp.error());
-  Secret secret = GenerateOAuthSecret(deps_.random);
+  Secret secret = auth::GenerateOAuthSecret(deps_.random);
   store::OAuthSecret record;
   record.id = deps_.random.Uuid();
   record.principal_id = sp->id;
-  record.secret_hash = HashSecretValue(secret.reveal());
+  record.secret_hash = auth::HashSecretValue(secret.reveal());
   record.created_at = deps_.clock.Now();
   record.expires_at =
       record.created_at + input.lifetime.value_or(deps_.options.oauth_secret_default_lifetime);

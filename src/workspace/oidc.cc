@@ -8,11 +8,11 @@
 #include "base/encoding.h"
 #include "crypto/hash.h"
 #include "keys/signing_keys.h"
+#include "auth/basic_credentials.h"
 #include "workspace/api_error.h"
-#include "workspace/authenticator.h"
 #include "workspace/federation_policies.h"
 #include "workspace/json_input.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -182,7 +182,7 @@ http::Response OidcService::Refuse(const http::Request& request, const std::stri
   // A known client's id is public. Anything else is recorded only by a hash prefix: a client
   // that swapped id and secret sends its secret as the id, and it must not reach the audit.
   std::string target = known != nullptr ? "client:" + known->application_id
-                                        : "client-hash:" + HashSecretValue(client_id).substr(0, 16);
+                                        : "client-hash:" + auth::HashSecretValue(client_id).substr(0, 16);
   deps_.audit.RecordFailure("anonymous", "oauth.client_auth_failed", std::move(target),
                             {{"reason", std::move(reason)}}, request.remote_address);
   return OAuthErrorResponse(401, "invalid_client", "Client authentication failed.");
@@ -229,30 +229,21 @@ std::expected<OidcService::Client, http::Response> OidcService::ClientFromReques
   Client client;
   std::optional<std::string> body_id = FindField(form, "client_id");
   std::optional<std::string> body_secret = FindField(form, "client_secret");
-  std::string_view authorization = request.Header("authorization");
-  while (authorization.starts_with(' ')) authorization.remove_prefix(1);
-  if (authorization.size() > 6 && IEquals(authorization.substr(0, 6), "Basic ")) {
+  auth::BasicCredentials basic = auth::ParseBasic(request.Header("authorization"));
+  if (basic.status != auth::BasicStatus::kAbsent) {
     if (body_secret) {
       return std::unexpected(OAuthErrorResponse(
           400, "invalid_request", "Use one client authentication method, not both."));
     }
-    std::optional<std::string> decoded = Base64Decode(authorization.substr(6));
-    size_t colon = decoded ? decoded->find(':') : std::string::npos;
-    if (colon == std::string::npos) {
+    if (basic.status == auth::BasicStatus::kMalformed) {
       return std::unexpected(
           OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials."));
     }
-    std::optional<std::string> id = PercentDecode(decoded->substr(0, colon), true);
-    std::optional<std::string> secret = PercentDecode(decoded->substr(colon + 1), true);
-    if (!id || !secret) {
-      return std::unexpected(
-          OAuthErrorResponse(400, "invalid_request", "Malformed Basic credentials."));
-    }
-    if (body_id && *body_id != *id) {
+    if (body_id && *body_id != basic.client_id) {
       return std::unexpected(
           OAuthErrorResponse(400, "invalid_request", "client_id disagrees with Basic."));
     }
-    client = {std::move(*id), std::move(*secret)};
+    client = {std::move(basic.client_id), basic.secret.reveal()};
   } else if (body_id && body_secret) {
     client = {*body_id, *body_secret};
   } else {
@@ -287,7 +278,7 @@ http::Response OidcService::ClientCredentials(const http::Request& request, cons
   Result<std::vector<store::OAuthSecret>> secrets = deps_.store.ListOAuthSecrets(sp->id);
   if (!secrets) return OAuthErrorResponse(503, "temporarily_unavailable", "The store is unavailable.");
   TimePoint now = deps_.clock.Now();
-  std::string hash = HashSecretValue(client.secret);
+  std::string hash = auth::HashSecretValue(client.secret);
   bool matched = false;
   std::string secret_id;
   for (const store::OAuthSecret& s : *secrets) {
@@ -386,7 +377,7 @@ http::Response OidcService::RefuseExchange(const http::Request& request,
   // client secrets (it may be a secret pasted into the wrong field).
   std::string target = "account";
   if (client_id) {
-    target = r.error == "invalid_client" ? "client-hash:" + HashSecretValue(*client_id).substr(0, 16)
+    target = r.error == "invalid_client" ? "client-hash:" + auth::HashSecretValue(*client_id).substr(0, 16)
                                          : "client:" + *client_id;
   }
   deps_.audit.RecordFailure("anonymous", "federation.exchange_failed", std::move(target),

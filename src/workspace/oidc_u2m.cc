@@ -19,10 +19,9 @@
 #include "keys/signing_keys.h"
 #include "sso/relying_party.h"
 #include "workspace/api_error.h"
-#include "workspace/authenticator.h"
 #include "workspace/json_input.h"
 #include "workspace/oidc.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -35,9 +34,6 @@ constexpr size_t kMaxState = 1024;
 constexpr size_t kMaxRedirect = 2048;
 constexpr size_t kCodeOverhead = 192;
 
-std::string Param(const FormFields& form, std::string_view name) {
-  return FindField(form, name).value_or("");
-}
 int Count(const FormFields& form, std::string_view name) {
   int n = 0;
   for (const auto& [key, value] : form) n += key == name ? 1 : 0;
@@ -171,12 +167,12 @@ http::Response OidcService::Authorize(const http::Request& request) {
     }
   }
   // RFC 6749 §4.1.2.1: with a bad client or redirect URI, tell the person, never redirect.
-  const std::string client_id = Param(*q, "client_id");
+  const std::string client_id = FormField(*q, "client_id");
   if (std::find(u2m.public_clients.begin(), u2m.public_clients.end(), client_id) ==
       u2m.public_clients.end()) {
     return Page(400, "Sign-in request refused", "<p>Unknown client_id.</p>");
   }
-  const std::string redirect_uri = Param(*q, "redirect_uri");
+  const std::string redirect_uri = FormField(*q, "redirect_uri");
   const bool registered = std::find(u2m.redirect_uris.begin(), u2m.redirect_uris.end(),
                                     redirect_uri) != u2m.redirect_uris.end();
   if (redirect_uri.empty() || redirect_uri.size() > kMaxRedirect ||
@@ -184,7 +180,7 @@ http::Response OidcService::Authorize(const http::Request& request) {
     return Page(400, "Sign-in request refused",
                 "<p>The redirect_uri is not a loopback address and not registered.</p>");
   }
-  const std::string state = Param(*q, "state");
+  const std::string state = FormField(*q, "state");
   auto fail = [&](std::string_view error, std::string_view description) {
     std::string query = "error=" + std::string(error) +
                         "&error_description=" + PercentEncode(description);
@@ -192,20 +188,20 @@ http::Response OidcService::Authorize(const http::Request& request) {
     return Redirect(WithQuery(redirect_uri, query));
   };
   if (state.size() > kMaxState) return fail("invalid_request", "state is too long");
-  if (Param(*q, "response_type") != "code") {
+  if (FormField(*q, "response_type") != "code") {
     return fail("unsupported_response_type", "Only response_type=code is supported.");
   }
-  const std::string method = Param(*q, "code_challenge_method");
-  const std::string challenge = Param(*q, "code_challenge");
+  const std::string method = FormField(*q, "code_challenge_method");
+  const std::string challenge = FormField(*q, "code_challenge");
   if (method != "S256" || !IsPkceString(challenge)) {
     return fail("invalid_request", "PKCE is required: code_challenge_method=S256 and a code_challenge.");
   }
-  std::string scope = Param(*q, "scope");
+  std::string scope = FormField(*q, "scope");
   if (scope.size() > 256 || !ScopeAllowed(scope)) {
     return fail("invalid_scope", "Supported scopes: all-apis offline_access openid email profile.");
   }
   const auto& providers = u2m.relying_party->providers();
-  std::string provider = Param(*q, "provider");
+  std::string provider = FormField(*q, "provider");
   if (provider.empty() && providers.size() == 1) provider = providers.front().id;
   if (provider.empty()) return ProviderChooser(request.query, providers);
   if (u2m.relying_party->Find(provider) == nullptr) {
@@ -237,13 +233,13 @@ http::Response OidcService::SsoCallback(const http::Request& request) {
   if (u2m.relying_party == nullptr) return Page(404, "Not found", "");
   std::optional<FormFields> q = ParseForm(request.query);
   if (!q) return Page(400, "Sign-in failed", "<p>The request is malformed.</p>");
-  auto result = u2m.relying_party->Complete({Param(*q, "state"), Param(*q, "code"),
-                                             Param(*q, "error"), PublicUrl(request) + kCallbackPath});
+  auto result = u2m.relying_party->Complete({FormField(*q, "state"), FormField(*q, "code"),
+                                             FormField(*q, "error"), PublicUrl(request) + kCallbackPath});
   if (!result) {
     deps_.audit.RecordFailure("anonymous", "sso.sign_in_failed", "sso",
                               {{"reason", sso::RefusalName(result.error().refusal)}},
                               request.remote_address);
-    if (IsWebSignIn(request, Param(*q, "state"))) {
+    if (IsWebSignIn(request, FormField(*q, "state"))) {
       return WebSignInDone(request, sso::RefusalName(result.error().refusal));
     }
     return Page(result.error().refusal == sso::Refusal::kUpstreamUnavailable ? 503 : 403,
@@ -254,7 +250,7 @@ http::Response OidcService::SsoCallback(const http::Request& request) {
   }
   json c = json::parse(result->continuation, nullptr, false);
   if (c.is_object() && c.value("kind", "") == "web") {
-    return WebSignedIn(request, *result, Param(*q, "state"));  // web_sessions.cc
+    return WebSignedIn(request, *result, FormField(*q, "state"));  // web_sessions.cc
   }
   if (!c.is_object() || c.value("kind", "") != "u2m") {
     return Page(400, "Sign-in failed", "<p>Unknown sign-in.</p>");
@@ -298,10 +294,10 @@ http::Response OidcService::SsoCallback(const http::Request& request) {
 http::Response OidcService::TokenFromCode(const http::Request& request, const FormFields& form) {
   // The code is spent on first presentation and the store is written: run once, on the pool.
   if (http::DeferToPool()) return OAuthErrorResponse(503, "temporarily_unavailable", "deferred");
-  const std::string code = Param(form, "code");
-  const std::string verifier = Param(form, "code_verifier");
-  const std::string client_id = Param(form, "client_id");
-  const std::string redirect_uri = Param(form, "redirect_uri");
+  const std::string code = FormField(form, "code");
+  const std::string verifier = FormField(form, "code_verifier");
+  const std::string client_id = FormField(form, "client_id");
+  const std::string redirect_uri = FormField(form, "redirect_uri");
   if (code.empty() || code.size() > 256) return OAuthErrorResponse(400, "invalid_request", "code is missing.");
   std::optional<PendingCode> pending;
   {
@@ -316,7 +312,7 @@ http::Response OidcService::TokenFromCode(const http::Request& request, const Fo
   }
   auto refuse = [&](std::string reason) {
     deps_.audit.RecordFailure("anonymous", "oauth.u2m_code_refused", "client-hash:" +
-                                  HashSecretValue(client_id).substr(0, 16),
+                                  auth::HashSecretValue(client_id).substr(0, 16),
                               {{"reason", std::move(reason)}}, request.remote_address);
     return OAuthErrorResponse(400, "invalid_grant",
                               "The authorization code is invalid, expired, used, or was issued "
@@ -351,8 +347,8 @@ http::Response OidcService::TokenFromCode(const http::Request& request, const Fo
 
 http::Response OidcService::TokenFromRefresh(const http::Request& request, const FormFields& form) {
   if (http::DeferToPool()) return OAuthErrorResponse(503, "temporarily_unavailable", "deferred");
-  const std::string presented = Param(form, "refresh_token");
-  const std::string client_id = Param(form, "client_id");
+  const std::string presented = FormField(form, "refresh_token");
+  const std::string client_id = FormField(form, "client_id");
   if (presented.empty() || presented.size() > 256) {
     return OAuthErrorResponse(400, "invalid_request", "refresh_token is missing.");
   }
@@ -365,7 +361,7 @@ http::Response OidcService::TokenFromRefresh(const http::Request& request, const
     std::map<std::string, std::string> detail{{"reason", std::move(reason)}};
     if (!family.empty()) detail["family"] = family;
     deps_.audit.RecordFailure("anonymous", "oauth.refresh_refused",
-                              "client-hash:" + HashSecretValue(client_id).substr(0, 16),
+                              "client-hash:" + auth::HashSecretValue(client_id).substr(0, 16),
                               std::move(detail), request.remote_address);
     return OAuthErrorResponse(400, "invalid_grant", "The refresh token is invalid, expired or revoked.");
   };

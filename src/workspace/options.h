@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/issuer_binding.h"
+
 namespace latchkey::jose {
 class KeySource;
 }
@@ -29,19 +31,12 @@ class FederationKeys;
 namespace latchkey::sso {
 class RelyingParty;
 }
+namespace latchkey::auth {
+class BearerGate;
+struct BearerGateOptions;
+}
 
 namespace latchkey::workspace {
-
-// What one Entra-style issuer may authenticate (WorkspaceOptions::issuer_binding).
-struct IssuerBinding {
-  // latchkey's own tenant that issued the token: an app-only token then maps only to a service
-  // principal whose application has a service principal in that tenant of latchkey's
-  // directory. Unset: an external issuer, which never maps to an application registered in
-  // latchkey's directory (those belong to latchkey's own tenants).
-  std::optional<std::string> own_tenant;
-  bool service_principals = true;
-  bool users = true;
-};
 
 struct WorkspaceOptions {
   int64_t workspace_id = 0;  // numeric, e.g. 16 digits; sent as X-Databricks-Org-Id
@@ -62,7 +57,7 @@ struct WorkspaceOptions {
   std::function<bool(std::string_view authority)> is_own_authority;
   // Issuer binding (security review finding 11): which principals the issuer of a verified
   // Entra-style token may stand for. Unset: any (unit tests without external issuers).
-  std::function<IssuerBinding(std::string_view iss)> issuer_binding;
+  std::function<auth::IssuerBinding(std::string_view iss)> issuer_binding;
   // The server's public URL ("https://host[:port]"): workspace OAuth tokens are issued by
   // <public_url>/oidc whatever Host the client used. Unset or empty: the request's Host.
   std::function<std::string()> public_url;
@@ -77,10 +72,14 @@ struct WorkspaceOptions {
   // notification from another replica is lost.
   std::chrono::seconds auth_cache_ttl{300};
   size_t auth_cache_capacity = 100000;  // entries per cache (PATs, JWTs, principals)
-  // Failed bearer authentications per remote address before 429 (§2.3).
+  // Failed bearer authentications per remote address before 429 (§2.3), for the gate the
+  // workspace makes when `bearer_gate` is null (see WorkspaceGateOptions).
   int auth_max_failures = 20;
   std::chrono::seconds auth_failure_window{60};
   std::chrono::seconds auth_lockout{60};
+  // The one failed-bearer gate, shared with Graph and the operations endpoints (made by the
+  // composition root from WorkspaceGateOptions); null: the workspace makes its own.
+  auth::BearerGate* bearer_gate = nullptr;
   // Failed client authentications at /oidc/v1/token: oauth_max_failures per client id, three
   // times as many per remote address (one address may legitimately serve several clients).
   int oauth_max_failures = 10;
@@ -117,5 +116,14 @@ struct WorkspaceOptions {
     bool pat_sign_in = true;  // the page offers PAT sign-in (a page switch; web_sessions.h)
   } web;
 };
+
+// The bearer gate's options from auth_max_failures, auth_failure_window, auth_lockout, metrics.
+auth::BearerGateOptions WorkspaceGateOptions(const WorkspaceOptions& options);
+
+// The `aud` of workspace OAuth tokens: the workspace id in decimal, so a token is bound to
+// this workspace whichever host name the client used (spec §3.2 is [U]).
+inline std::string WorkspaceTokenAudience(const WorkspaceOptions& options) {
+  return std::to_string(options.workspace_id);
+}
 
 }  // namespace latchkey::workspace

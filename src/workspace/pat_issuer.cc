@@ -1,6 +1,6 @@
 #include "workspace/pat_issuer.h"
 
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -93,13 +93,13 @@ Result<IssuedPat> PatIssuer::Issue(const PatRequest& request, const CallContext&
   issued.pat.scopes = std::move(*scopes);
   nlohmann::json detail = {{"owner_id", request.owner_id},
                            {"expiry_time", expiry->has_value() ? ToUnixMillis(**expiry) : -1},
-                           {"auth", AuthKindName(context.auth.kind)}};
+                           {"auth", auth::AuthKindName(context.auth.kind)}};
   store::AuditEvent event;
   Status created = MakeError(ErrorCode::kInternal, "not attempted");
   // A token id collision (2^-128) is retried once rather than reported.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    issued.value = GeneratePat(deps_.random);
-    issued.pat.token_id = HashSecretValue(issued.value.reveal());
+    issued.value = auth::GeneratePat(deps_.random);
+    issued.pat.token_id = auth::HashSecretValue(issued.value.reveal());
     // Stored with the PAT, in its transaction: no acknowledged PAT lacks its audit row.
     event = deps_.audit.Event(context.Actor(), std::string(audit_action),
                               "token:" + issued.pat.token_id, detail, context.remote_address);

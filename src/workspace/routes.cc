@@ -61,17 +61,13 @@ http::Handler Services::Api(ErrorStyle style, ApiHandler handler) {
     // The one gate (Authenticator::Guard): a locked-out address's failures get 429 and write
     // nothing; a valid token from the same address is never slowed.
     // The web page's session cookie, only when no bearer is sent (web_sessions.h).
-    GuardResult guard = WebSessions::UsesCookie(request)
-                            ? web_sessions.Guard(request)
-                            : authenticator.Guard(request.Header("authorization"),
-                                                  request.remote_address, request.Host());
-    if (!guard.auth) {
-      if (guard.auth.error().code == ErrorCode::kResourceExhausted) {
-        return RequestLimitExceeded(guard.retry_after);
-      }
-      return AuthErrorResponse(guard.auth.error(), request.request_id);
-    }
-    CallContext context{std::move(*guard.auth), request.remote_address};
+    auth::Gated<auth::AuthenticatedPrincipal> caller =
+        WebSessions::UsesCookie(request)
+            ? web_sessions.Guard(request)
+            : authenticator.Guard(request.Header("authorization"), request.remote_address,
+                                  request.Host());
+    if (!caller) return AuthFailureResponse(caller.error(), request.request_id);
+    CallContext context{std::move(*caller), request.remote_address};
     std::string principal = context.Actor();
     Result<FormFields> query = ParseQuery(request.query);
     if (!query) return ErrorFor(style, query.error(), request);

@@ -8,7 +8,7 @@
 #include "workspace/access.h"
 #include "workspace/audit.h"
 #include "workspace/options.h"
-#include "workspace/pat_cache.h"
+#include "auth/pat_cache.h"
 
 namespace latchkey::workspace {
 
@@ -19,7 +19,7 @@ struct ServiceDeps {
   const WorkspaceOptions& options;
   AuditLog& audit;
   AccessControl& access;
-  PatCache& pats;
+  auth::PatCache& pats;
 
   // Called after every write this process makes, on top of the store's change listener, so
   // that a later request in this process never sees a stale answer.

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "base/encoding.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 #include "workspace/tokens.h"
 
 namespace latchkey::workspace {
@@ -62,7 +62,7 @@ std::string TokenManagementService::NameOf(int64_t principal_id) {
 }
 
 Result<store::Pat> TokenManagementService::LivePat(const std::string& token_id) {
-  if (!IsTokenId(token_id)) return TokenNotFound(token_id);
+  if (!auth::IsTokenId(token_id)) return TokenNotFound(token_id);
   Result<store::Pat> pat = deps_.store.GetPat(token_id);
   if (!pat) {
     if (pat.error().code == ErrorCode::kNotFound) return TokenNotFound(token_id);
@@ -124,7 +124,7 @@ Result<std::pair<IssuedPat, TokenInfo>> TokenManagementService::CreateOnBehalfOf
     return MakeError(ErrorCode::kNotFound, "Service principal with application ID " +
                                                input.application_id + " does not exist.");
   }
-  Result<std::shared_ptr<const PrincipalAccess>> access = deps_.access.Get(sp->id);
+  Result<std::shared_ptr<const auth::PrincipalAccess>> access = deps_.access.Get(sp->id);
   if (!access) return std::unexpected(access.error());
   if (!sp->active || !(*access)->can_use_tokens) {
     return MakeError(ErrorCode::kPermissionDenied,

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "workspace/json_input.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 namespace latchkey::workspace {
 
@@ -52,7 +52,7 @@ json EncodeTokenList(const std::vector<store::Pat>& pats) {
 }
 
 Status RequireTokenPermission(const ServiceDeps& deps, const CallContext& context) {
-  Result<std::shared_ptr<const PrincipalAccess>> access = deps.access.Get(context.principal().id);
+  Result<std::shared_ptr<const auth::PrincipalAccess>> access = deps.access.Get(context.principal().id);
   if (!access) return std::unexpected(access.error());
   if ((*access)->can_use_tokens) return Ok();
   // §4.1: message seen on real workspaces [E]; status/code [U].
@@ -60,7 +60,7 @@ Status RequireTokenPermission(const ServiceDeps& deps, const CallContext& contex
 }
 
 std::unexpected<Error> TokenNotFound(std::string_view token_id) {
-  if (!IsTokenId(token_id)) {
+  if (!auth::IsTokenId(token_id)) {
     return MakeError(ErrorCode::kNotFound, "No valid token with this ID was found.");
   }
   return MakeError(ErrorCode::kNotFound,
@@ -161,7 +161,7 @@ Result<std::vector<store::Pat>> TokenService::List(const CallContext& context) {
 
 Status TokenService::Delete(const DeleteTokenInput& input, const CallContext& context) {
   // Deleting one's own token needs no token permission: it can only reduce access.
-  if (!IsTokenId(input.token_id)) return TokenNotFound(input.token_id);
+  if (!auth::IsTokenId(input.token_id)) return TokenNotFound(input.token_id);
   Result<store::Pat> pat = deps_.store.GetPat(input.token_id);
   if (!pat) {
     if (pat.error().code == ErrorCode::kNotFound) return TokenNotFound(input.token_id);

@@ -48,8 +48,16 @@ http::Response TextPage(int status, const std::string& text) {
   return r;
 }
 
-GuardResult Refused(std::string message) {
-  return {MakeError(ErrorCode::kPermissionDenied, std::move(message))};
+using Gated = auth::Gated<auth::AuthenticatedPrincipal>;
+
+Gated Refused(auth::DenialReason reason, std::string message) {
+  return std::unexpected(auth::Failure{auth::FailureKind::kDenied, reason, std::move(message), {}});
+}
+
+Gated Unavailable(const Error& error) {
+  return std::unexpected(auth::Failure{.kind = auth::FailureKind::kUnavailable,
+                                       .detail = error.message,
+                                       .outage = error.code});
 }
 
 json SessionJson(const store::WebSession& w, std::string_view current_id,
@@ -107,44 +115,46 @@ std::chrono::milliseconds WebSessions::TouchInterval() const {
                                                std::chrono::seconds(60));
 }
 
-GuardResult WebSessions::Guard(const http::Request& request) {
+Gated WebSessions::Guard(const http::Request& request) {
   const std::string sid = CookieValue(request, kWebSessionCookie);
   // A cross-site request never rides on the cookie: the browser's own word first (Fetch
   // Metadata, Origin), then the CSRF token, which only the page's own script can read.
   std::string_view site = request.Header("sec-fetch-site");
-  if (!site.empty() && site != "same-origin") return Refused("Cross-site request refused.");
+  if (!site.empty() && site != "same-origin") return Refused(auth::DenialReason::kCrossSite, "Cross-site request refused.");
   if (StateChanging(request.method)) {
     std::string_view origin = request.Header("origin");
     const std::string own = std::string(request.tls ? "https://" : "http://") + request.Host();
-    if (!origin.empty() && origin != own) return Refused("Cross-origin request refused.");
+    if (!origin.empty() && origin != own) return Refused(auth::DenialReason::kCrossSite, "Cross-origin request refused.");
     std::string_view csrf = request.Header(kCsrfHeader);
     if (csrf.empty() || !crypto::ConstantTimeEquals(csrf, CsrfTokenOf(sid))) {
-      return Refused("Missing or invalid CSRF token.");
+      return Refused(auth::DenialReason::kCrossSite, "Missing or invalid CSRF token.");
     }
   }
-  if (http::DeferToPool()) return {MakeError(ErrorCode::kUnavailable, "deferred")};
+  if (http::DeferToPool()) return Unavailable(Error{ErrorCode::kUnavailable, "deferred"});
   // As Authenticator::Guard: a valid cookie is never slowed; while an address is locked out,
   // its bad cookies get 429 and are not counted again.
-  auto deny = [&]() -> GuardResult {
+  auto deny = [&]() -> Gated {
     if (std::chrono::seconds wait = failures_.Check(request.remote_address); wait.count() > 0) {
-      return {MakeError(ErrorCode::kResourceExhausted, "Too many failed attempts."), wait};
+      return std::unexpected(auth::Failure{.kind = auth::FailureKind::kThrottled,
+                                           .detail = "Too many failed attempts.",
+                                           .retry_after = wait});
     }
     failures_.RecordFailure(request.remote_address);
-    return Refused("Invalid or expired session.");
+    return Refused(auth::DenialReason::kInvalidSession, "Invalid or expired session.");
   };
   if (sid.size() != kSessionIdChars || !IsBase64Url(sid)) return deny();
   Result<store::WebSession> session = deps_.store.GetWebSession(crypto::Sha256Hex(sid));
   if (!session) {
-    if (session.error().code != ErrorCode::kNotFound) return {std::unexpected(session.error())};
+    if (session.error().code != ErrorCode::kNotFound) return Unavailable(session.error());
     return deny();
   }
   const TimePoint now = deps_.clock.Now();
   if (now >= session->expires_at || now - session->last_seen_at >= deps_.options.web.idle_timeout) {
     return deny();  // the row goes at the next sign-in's purge
   }
-  Result<std::shared_ptr<const PrincipalAccess>> access = deps_.access.Get(session->principal_id);
+  Result<std::shared_ptr<const auth::PrincipalAccess>> access = deps_.access.Get(session->principal_id);
   if (!access) {
-    if (access.error().code != ErrorCode::kNotFound) return {std::unexpected(access.error())};
+    if (access.error().code != ErrorCode::kNotFound) return Unavailable(access.error());
     return deny();
   }
   if (!(*access)->principal.active) return deny();
@@ -152,8 +162,8 @@ GuardResult WebSessions::Guard(const http::Request& request) {
     (void)deps_.store.TouchWebSession(session->id, now);  // best effort; bounded per session
   }
   std::shared_ptr<const store::Principal> principal(*access, &(*access)->principal);
-  return {AuthenticatedPrincipal{std::move(principal), (*access)->is_admin, AuthKind::kWebSession,
-                                 session->id}};
+  return auth::AuthenticatedPrincipal{std::move(principal), (*access)->is_admin,
+                                      auth::AuthKind::kWebSession, session->id};
 }
 
 Result<std::string> WebSessions::Create(const store::Principal& user,
@@ -184,7 +194,7 @@ Result<std::string> WebSessions::Create(const store::Principal& user,
 }
 
 Result<Reply> WebSessions::Current(const ApiCall& call, const CallContext& context) {
-  if (context.auth.kind != AuthKind::kWebSession) {
+  if (context.auth.kind != auth::AuthKind::kWebSession) {
     return MakeError(ErrorCode::kNotFound, "This call is not authenticated by a web session.");
   }
   json body = {{"id", context.auth.token_id},
@@ -197,7 +207,7 @@ Result<Reply> WebSessions::Current(const ApiCall& call, const CallContext& conte
 }
 
 Result<Reply> WebSessions::SignOut(const ApiCall&, const CallContext& context) {
-  if (context.auth.kind != AuthKind::kWebSession) {
+  if (context.auth.kind != auth::AuthKind::kWebSession) {
     return MakeError(ErrorCode::kNotFound, "This call is not authenticated by a web session.");
   }
   store::AuditEvent event =
@@ -224,14 +234,14 @@ Result<Reply> WebSessions::List(const ApiCall& call, const CallContext& context)
       deps_.store.ListWebSessions(all ? 0 : context.principal().id);
   if (!sessions) return std::unexpected(sessions.error());
   const TimePoint now = deps_.clock.Now();
-  const std::string current = context.auth.kind == AuthKind::kWebSession ? context.auth.token_id : "";
+  const std::string current = context.auth.kind == auth::AuthKind::kWebSession ? context.auth.token_id : "";
   json list = json::array();
   for (const store::WebSession& w : *sessions) {
     if (list.size() >= kMaxListed) break;
     if (now >= w.expires_at || now - w.last_seen_at >= deps_.options.web.idle_timeout) continue;
     std::string name = PrincipalName(context.principal());
     if (w.principal_id != context.principal().id) {  // an admin's list: the owner's name
-      Result<std::shared_ptr<const PrincipalAccess>> owner = deps_.access.Get(w.principal_id);
+      Result<std::shared_ptr<const auth::PrincipalAccess>> owner = deps_.access.Get(w.principal_id);
       name = owner ? PrincipalName((*owner)->principal) : std::string();
     }
     list.push_back(SessionJson(w, current, name));

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/failure.h"
+#include "auth/principal.h"
 #include "base/rate_limiter.h"
 #include "http/message.h"
 #include "workspace/call_context.h"
@@ -49,7 +51,7 @@ class WebSessions {
   // The cookie's gate (the counterpart of Authenticator::Guard): CSRF and origin checks, the
   // session by hash, timeouts, the principal active. Denials are throttled per address (a
   // throttled request writes nothing); nothing is written for a refused request.
-  GuardResult Guard(const http::Request& request);
+  auth::Gated<auth::AuthenticatedPrincipal> Guard(const http::Request& request);
 
   // A new session for `user` (signed in through `provider_id`): the Set-Cookie value, after the
   // row and its audit event are committed. Expired sessions are purged, and the user's oldest

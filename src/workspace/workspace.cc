@@ -6,20 +6,10 @@
 #include <spdlog/spdlog.h>
 
 #include "base/result_macros.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 #include "workspace/workspace_services.h"
 
 namespace latchkey::workspace {
-
-std::string_view AuthKindName(AuthKind kind) {
-  switch (kind) {
-    case AuthKind::kPat: return "pat";
-    case AuthKind::kEntra: return "entra";
-    case AuthKind::kWorkspaceOAuth: return "oauth";
-    case AuthKind::kWebSession: return "web_session";
-  }
-  return "unknown";
-}
 
 std::string CallContext::Actor() const { return "principal:" + std::to_string(auth.principal->id); }
 
@@ -27,6 +17,51 @@ const std::string& PrincipalName(const store::Principal& principal) {
   return principal.kind == store::PrincipalKind::kUser ? principal.user_name
                                                        : principal.application_id;
 }
+
+auth::BearerGateOptions WorkspaceGateOptions(const WorkspaceOptions& o) {
+  return {.max_failures = o.auth_max_failures,
+          .window = o.auth_failure_window,
+          .lockout = o.auth_lockout,
+          .metrics = o.metrics};
+}
+
+namespace {
+
+// What an audit record keeps of the request's Host header: enough to tell which name was used.
+constexpr size_t kMaxAuditedHost = 255;
+
+// The authenticator's share of the workspace's options; its denials go to the audit log.
+auth::AuthenticatorOptions AuthOptions(const WorkspaceOptions& o, AuditLog& audit) {
+  return {.workspace_audience = WorkspaceTokenAudience(o),
+          .entra_audiences = o.entra_audiences,
+          .entra_issuer_check = o.entra_issuer_check,
+          .entra_keys = o.entra_keys,
+          .entra_keys_for_issuer = o.entra_keys_for_issuer,
+          .signing_keys = o.signing_keys,
+          .is_own_authority = o.is_own_authority,
+          .issuer_binding = o.issuer_binding,
+          .cache_ttl = o.auth_cache_ttl,
+          .cache_capacity = o.auth_cache_capacity,
+          .metrics = o.metrics,
+          .on_denied = [&audit](const auth::DeniedBearer& d) {
+            audit.RecordFailure(
+                "anonymous", "token.auth_failed", d.target,
+                {{"reason", std::string(auth::DenialReasonName(d.reason)) + ": " + d.detail},
+                 {"host", std::string(d.host.substr(0, kMaxAuditedHost))}},
+                std::string(d.remote_address));
+          }};
+}
+
+// The composition root's gate (shared with Graph and the operations endpoints), or one of the
+// workspace's own built from its options (unit tests).
+auth::BearerGate& GateFor(const WorkspaceOptions& o, const Clock& clock,
+                          std::unique_ptr<auth::BearerGate>& own) {
+  if (o.bearer_gate != nullptr) return *o.bearer_gate;
+  own = std::make_unique<auth::BearerGate>(clock, WorkspaceGateOptions(o));
+  return *own;
+}
+
+}  // namespace
 
 Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& random,
                    WorkspaceOptions opts)
@@ -39,7 +74,8 @@ Services::Services(store::Store& store_ref, const Clock& clock_ref, Random& rand
       pats(store_ref, clock_ref, options.auth_cache_ttl, options.auth_cache_capacity,
            options.metrics),
       deps{store_ref, clock_ref, random, options, audit, access, pats},
-      authenticator(store_ref, clock_ref, options, access, pats, audit),
+      authenticator({store_ref, store_ref}, clock_ref, AuthOptions(options, audit), access, pats,
+                    GateFor(options, clock_ref, own_gate)),
       issuer(deps),
       tokens(deps, issuer),
       token_management(deps, issuer),
@@ -102,13 +138,15 @@ Workspace::Workspace(store::Store& store, const Clock& clock, Random& random,
 
 Workspace::~Workspace() = default;
 
-GuardResult Workspace::Guard(std::string_view authorization_header,
-                             std::string_view remote_address, std::string_view host) {
+auth::Gated<auth::AuthenticatedPrincipal> Workspace::Guard(std::string_view authorization_header,
+                                                           std::string_view remote_address,
+                                                           std::string_view host) {
   return services_->authenticator.Guard(authorization_header, remote_address, host);
 }
 
-Result<AuthenticatedPrincipal> Workspace::Authenticate(std::string_view token) {
-  return services_->authenticator.Authenticate(token);
+auth::Checked<auth::AuthenticatedPrincipal> Workspace::Authenticate(
+    std::string_view token, std::optional<jose::ParsedJwt>* jwt) {
+  return services_->authenticator.Authenticate(token, jwt);
 }
 
 void Workspace::FlushLastUsed() {
@@ -182,8 +220,8 @@ Result<BootstrapResult> BootstrapWorkspace(store::Store& store, const Clock& clo
   }
 
   store::Pat pat;
-  result.admin_token = GeneratePat(random);
-  pat.token_id = HashSecretValue(result.admin_token.reveal());
+  result.admin_token = auth::GeneratePat(random);
+  pat.token_id = auth::HashSecretValue(result.admin_token.reveal());
   pat.owner_id = admin.id;
   pat.created_by_id = admin.id;
   pat.comment = "bootstrap admin token";
@@ -250,9 +288,9 @@ Status JoinWorkspaceGroups(store::Store& store, int64_t user_id) {
 Result<Secret> IssueBreakGlassPat(store::Store& store, AuditLog& audit, Random& random,
                                         int64_t owner_id, TimePoint now,
                                         std::chrono::seconds lifetime, TimePoint& expires_at) {
-  Secret token = GeneratePat(random);
+  Secret token = auth::GeneratePat(random);
   store::Pat pat;
-  pat.token_id = HashSecretValue(token.reveal());
+  pat.token_id = auth::HashSecretValue(token.reveal());
   pat.owner_id = owner_id;
   pat.created_by_id = owner_id;
   pat.comment = "recover-admin break-glass token";

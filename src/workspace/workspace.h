@@ -19,6 +19,8 @@
 #include "base/result.h"
 #include "base/secret.h"
 #include "store/store.h"
+#include "auth/failure.h"
+#include "jose/jws.h"
 #include "workspace/call_context.h"
 #include "workspace/options.h"
 
@@ -49,10 +51,13 @@ class Workspace {
   // kResourceExhausted: the address is locked out after repeated failures (retry_after).
   // The gate of every bearer-authenticated route (Authenticator::Guard): `remote_address`
   // and `host` go to the failure throttle and the (rate-bounded) audit record.
-  GuardResult Guard(std::string_view authorization_header, std::string_view remote_address,
-                    std::string_view host);
+  auth::Gated<auth::AuthenticatedPrincipal> Guard(std::string_view authorization_header,
+                                                  std::string_view remote_address,
+                                                  std::string_view host);
   // Checks one token alone (introspection): no throttle, no audit.
-  Result<AuthenticatedPrincipal> Authenticate(std::string_view token);
+  // `jwt` (optional) receives an accepted JWT, parsed (auth::Authenticator::Authenticate).
+  auth::Checked<auth::AuthenticatedPrincipal> Authenticate(
+      std::string_view token, std::optional<jose::ParsedJwt>* jwt = nullptr);
 
   // Writes the queued coarse last_used_day updates of PATs (one store call per day seen).
   void FlushLastUsed();

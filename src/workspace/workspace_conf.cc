@@ -117,7 +117,7 @@ Status WorkspaceConfService::Set(const SetConfInput& input, const CallContext& c
   // as the sole admin, every admin's (issue 25). Nothing is written then.
   auto enable = input.values.find("enableTokensConfig");
   if (enable != input.values.end() && enable->second == "false" &&
-      context.auth.kind == AuthKind::kPat) {
+      context.auth.kind == auth::AuthKind::kPat) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "Personal access tokens cannot be disabled with a request authenticated by "
                      "one: it would lock the calling admin out. Use an admin's OAuth or Microsoft "

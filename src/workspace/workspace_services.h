@@ -4,17 +4,17 @@
 
 #include <memory>
 
+#include "auth/authenticator.h"
+#include "auth/pat_cache.h"
 #include "http/message.h"
 #include "store/store.h"
 #include "workspace/access.h"
 #include "workspace/audit.h"
-#include "workspace/authenticator.h"
 #include "workspace/endpoint.h"
 #include "workspace/federation_policies.h"
 #include "workspace/oauth_secrets.h"
 #include "workspace/oidc.h"
 #include "workspace/options.h"
-#include "workspace/pat_cache.h"
 #include "workspace/pat_issuer.h"
 #include "workspace/permissions.h"
 #include "workspace/scim.h"
@@ -41,9 +41,10 @@ struct Services {
   const Clock& clock;
   AuditLog audit;
   AccessControl access;
-  PatCache pats;
+  auth::PatCache pats;
   ServiceDeps deps;
-  Authenticator authenticator;
+  std::unique_ptr<auth::BearerGate> own_gate;  // when options.bearer_gate is null
+  auth::Authenticator authenticator;
   PatIssuer issuer;
   TokenService tokens;
   TokenManagementService token_management;

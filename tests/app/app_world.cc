@@ -76,7 +76,12 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
   own_.AddPublicHost(kWorldHost);
   auto is_own = [this](std::string_view authority) { return own_.Contains(authority); };
 
+  // One failed-bearer gate for every surface, as serve.cc makes it.
+  gate_ = std::make_unique<auth::BearerGate>(
+      clock_, auth::BearerGateOptions{.max_failures = real_throttles ? 20 : 1 << 30,
+                                      .metrics = metrics_.get()});
   idp::IdpOptions idp_options;
+  idp_options.bearer_gate = gate_.get();
   idp_options.access_token_lifetime = config->access_token_lifetime;
   idp_options.is_own_authority = is_own;
   idp_options.metrics = metrics_.get();
@@ -89,6 +94,7 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
 
   workspace::WorkspaceOptions ws_options;
   ws_options.workspace_id = config->workspace_id;
+  ws_options.bearer_gate = gate_.get();
   ws_options.entra_audiences = config->databricks_audiences;
   ws_options.entra_issuer_check = [this](std::string_view iss) {
     return idp_->OwnIssuerTenant(iss).has_value();
@@ -102,12 +108,11 @@ bool AppWorld::Compose(const std::string& dir, bool real_throttles) {
   ws_options.oauth_token_lifetime = config->oauth_token_lifetime;
   ws_options.metrics = metrics_.get();
   if (!real_throttles) {
-    ws_options.auth_max_failures = 1 << 30;
     ws_options.oauth_max_failures = 1 << 20;
   }
   workspace_ = std::make_unique<workspace::Workspace>(*store_, clock_, random_, ws_options);
-  ops_ = std::make_unique<OpsRoutes>(OpsDeps{*workspace_, *store_, clock_, *metrics_});
-  RegisterAppRoutes(router_, *store_, *idp_, *workspace_, *ops_);
+  ops_ = std::make_unique<workspace::OpsRoutes>(workspace::OpsDeps{*workspace_, *store_});
+  RegisterAppRoutes(router_, *store_, *idp_, *workspace_, *ops_, registry_);
 
   // A Graph token for the directory admin, through the token endpoint.
   http::Response token = Call(

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "app/app_routes.h"
-#include "app/ops_routes.h"
 #include "app/own_authorities.h"
+#include "auth/bearer_gate.h"
 #include "base/clock.h"
 #include "crypto/openssl_random.h"
 #include "http/router.h"
@@ -18,6 +18,7 @@
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
+#include "workspace/ops_routes.h"
 #include "workspace/workspace.h"
 
 namespace latchkey::app::testing {
@@ -59,9 +60,10 @@ class AppWorld {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<keys::SigningKeys> keys_;
   OwnAuthorities own_;
+  std::unique_ptr<auth::BearerGate> gate_;  // shared by Graph, ARM, the API and ops routes
   std::unique_ptr<idp::IdentityProvider> idp_;
   std::unique_ptr<workspace::Workspace> workspace_;
-  std::unique_ptr<OpsRoutes> ops_;
+  std::unique_ptr<workspace::OpsRoutes> ops_;
   http::Router router_;
 };
 

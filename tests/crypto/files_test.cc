@@ -1,4 +1,4 @@
-#include "crypto/files.h"
+#include "base/files.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "crypto/files.h"
+#include "base/files.h"
 #include "crypto/rsa.h"
 
 namespace latchkey::crypto::testing {

@@ -11,7 +11,7 @@
 #include "support/seeded_signing_keys.h"
 
 #include "base/encoding.h"
-#include "crypto/files.h"
+#include "base/files.h"
 #include "jose/jwk.h"
 
 namespace latchkey::idp::testing {

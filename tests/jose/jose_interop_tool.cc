@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
-#include "crypto/files.h"
+#include "base/files.h"
 #include "crypto/rsa.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
@@ -34,7 +34,7 @@ int Fail(const std::string& message) {
 }
 
 Result<json> ReadJson(const std::string& path) {
-  Result<std::string> text = crypto::ReadFile(path);
+  Result<std::string> text = ::latchkey::ReadFile(path);
   if (!text) return std::unexpected(text.error());
   json value = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return MakeError(ErrorCode::kInvalidArgument, path + ": bad JSON");
@@ -42,7 +42,7 @@ Result<json> ReadJson(const std::string& path) {
 }
 
 int Sign(const std::string& pem_path, const std::string& kid, const std::string& claims_path) {
-  Result<std::string> pem = crypto::ReadFile(pem_path);
+  Result<std::string> pem = ::latchkey::ReadFile(pem_path);
   if (!pem) return Fail(pem.error().message);
   Result<crypto::RsaPrivateKey> key = crypto::RsaPrivateKey::FromPem(*pem);
   if (!key) return Fail(key.error().message);
@@ -80,10 +80,10 @@ int Keygen(const std::string& dir) {
   if (!key) return Fail(key.error().message);
   const std::string kid = Rfc7638Thumbprint(key->PublicKey());
   const json jwks = {{"keys", json::array({RsaPublicJwk(key->PublicKey(), kid)})}};
-  if (Status ok = crypto::WritePrivateFile(dir + "/private.pem", key->ToPem().reveal()); !ok) {
+  if (Status ok = ::latchkey::WritePrivateFile(dir + "/private.pem", key->ToPem().reveal()); !ok) {
     return Fail(ok.error().message);
   }
-  if (Status ok = crypto::WriteFileAtomic(dir + "/jwks.json", jwks.dump(2), 0644); !ok) {
+  if (Status ok = ::latchkey::WriteFileAtomic(dir + "/jwks.json", jwks.dump(2), 0644); !ok) {
     return Fail(ok.error().message);
   }
   std::printf("%s\n", kid.c_str());

@@ -20,7 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
-#include "crypto/files.h"
+#include "base/files.h"
 #include "jose/jwk.h"
 #include "jose/jwt_verifier.h"
 #include "store/store.h"
@@ -117,7 +117,7 @@ TEST_F(SigningKeysTest, OpenOnAnEmptyStoreMakesTheFirstKeyInAPrivateFile) {
   std::optional<crypto::RsaPublicKey> published = keys->Find(kid);
   ASSERT_TRUE(published.has_value());
   EXPECT_EQ(jose::Rfc7638Thumbprint(*published), kid);
-  Result<std::string> pem = crypto::ReadFile(KeyFile(kid));
+  Result<std::string> pem = ::latchkey::ReadFile(KeyFile(kid));
   ASSERT_TRUE(pem.has_value());
   Result<crypto::RsaPrivateKey> priv = crypto::RsaPrivateKey::FromPem(*pem);
   ASSERT_TRUE(priv.has_value());
@@ -337,7 +337,7 @@ TEST_F(SigningKeysTest, RefusesAMissingLooseOrBrokenPrivateKeyFile) {
   EXPECT_EQ(keys->current_kid(), kid) << "a failed reload keeps the keys it had";
   EXPECT_THAT(Verify(*keys, SignToken(*keys)), IsOk());
 
-  ASSERT_TRUE(crypto::WritePrivateFile(file, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"));
+  ASSERT_TRUE(::latchkey::WritePrivateFile(file, "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"));
   EXPECT_THAT(open_error(), HasSubstr("not a valid RSA private key"));
 
   ASSERT_EQ(::unlink(file.c_str()), 0);

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <optional>
 
-#include "crypto/files.h"
+#include "base/files.h"
 #include "jose/jwk.h"
 
 namespace latchkey::testing {
@@ -13,7 +13,7 @@ Result<std::unique_ptr<keys::SigningKeys>> OpenSeededSigningKeys(store::Store& s
                                                                  const std::string& key_dir,
                                                                  const Clock& clock) {
   const std::string kid = jose::Rfc7638Thumbprint(key.PublicKey());
-  if (Status st = crypto::WritePrivateFile(key_dir + "/" + kid + ".pem", key.ToPem().reveal()); !st) {
+  if (Status st = ::latchkey::WritePrivateFile(key_dir + "/" + kid + ".pem", key.ToPem().reveal()); !st) {
     return std::unexpected(st.error());
   }
   if (Status st = store.AddSigningKey({kid, key.PublicKey().ToPem(), clock.Now(), std::nullopt}); !st) {

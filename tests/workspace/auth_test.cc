@@ -180,7 +180,7 @@ class IssuerBindingTest : public EntraAuthTest {
     };
     // As [[trusted_issuers]] would say: Entra authenticates service principals, Keycloak users.
     options.issuer_binding = [](std::string_view iss) {
-      IssuerBinding binding;
+      auth::IssuerBinding binding;
       binding.service_principals = iss == EntraIssuer();
       binding.users = iss == kKeycloak;
       return binding;

@@ -1,7 +1,7 @@
 // Workspace-conf (§6), audit records and bootstrap.
 #include <map>
 
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 #include "workspace_test_support.h"
 
 namespace latchkey::workspace::testing {
@@ -213,7 +213,7 @@ TEST_F(ConfTest, EveryAcknowledgedTokenCreateAndDeleteHasItsAuditRow) {
       seen[e.target].push_back(e.action);
     }
   }
-  seen.erase("token:" + HashSecretValue(admin_token_));  // the bootstrap token
+  seen.erase("token:" + auth::HashSecretValue(admin_token_));  // the bootstrap token
   ASSERT_EQ(seen.size(), expected.size());
   for (const auto& [target, action] : expected) {
     ASSERT_TRUE(seen.contains(target)) << target;

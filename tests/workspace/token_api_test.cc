@@ -374,18 +374,21 @@ TEST_F(TokenApiTest, UnknownApiRouteIs404AndWrongMethodIs405WithAllow) {
 }
 
 TEST_F(TokenApiTest, GuardAndAuthenticateMatchTheApi) {
-  GuardResult ok = workspace_->Guard("Bearer " + admin_token_, "10.1.1.1", kHost);
-  ASSERT_TRUE(ok.auth.has_value());
-  EXPECT_TRUE(ok.auth->is_admin);
-  EXPECT_EQ(ok.auth->principal->id, boot_.admin_id);
-  EXPECT_EQ(ok.auth->kind, AuthKind::kPat);
+  auth::Gated<auth::AuthenticatedPrincipal> ok =
+      workspace_->Guard("Bearer " + admin_token_, "10.1.1.1", kHost);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_TRUE(ok->is_admin);
+  EXPECT_EQ(ok->principal->id, boot_.admin_id);
+  EXPECT_EQ(ok->kind, auth::AuthKind::kPat);
   EXPECT_TRUE(workspace_->Authenticate(admin_token_).has_value());
 
-  EXPECT_EQ(workspace_->Guard("", "10.1.1.1", kHost).auth.error().code,
-            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(workspace_->Guard("", "10.1.1.1", kHost).error().kind,
+            auth::FailureKind::kNoCredential);
   const std::string bad = "dapi" + std::string(32, '0');
-  EXPECT_EQ(workspace_->Guard("Bearer " + bad, "10.1.1.1", kHost).auth.error().code,
-            ErrorCode::kPermissionDenied);
+  auth::Gated<auth::AuthenticatedPrincipal> denied =
+      workspace_->Guard("Bearer " + bad, "10.1.1.1", kHost);
+  EXPECT_EQ(denied.error().kind, auth::FailureKind::kDenied);
+  EXPECT_EQ(denied.error().reason, auth::DenialReason::kUnknownToken);
   EXPECT_EQ(workspace_->Authenticate(bad).error().code, ErrorCode::kPermissionDenied);
 }
 

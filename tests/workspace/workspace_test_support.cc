@@ -8,7 +8,7 @@
 #include "support/request.h"
 #include "support/seeded_signing_keys.h"
 
-#include "crypto/files.h"
+#include "base/files.h"
 #include "jose/jwk.h"
 #include "jose/jws.h"
 

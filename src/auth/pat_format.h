@@ -10,7 +10,7 @@
 #include "base/random.h"
 #include "base/secret.h"
 
-namespace latchkey::workspace {
+namespace latchkey::auth {
 
 Secret GeneratePat(Random& random);
 bool LooksLikePat(std::string_view value);
@@ -24,4 +24,4 @@ bool IsTokenId(std::string_view id);
 // value where an id belongs must not see it echoed in an error or a log line.
 std::string PrintableTokenId(std::string_view id);
 
-}  // namespace latchkey::workspace
+}  // namespace latchkey::auth

@@ -1,8 +1,8 @@
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
 #include "crypto/hash.h"
 
-namespace latchkey::workspace {
+namespace latchkey::auth {
 namespace {
 
 bool IsLowerHex(std::string_view s) {
@@ -39,4 +39,4 @@ std::string PrintableTokenId(std::string_view id) {
   return IsTokenId(id) ? std::string(id) : std::string("<malformed>");
 }
 
-}  // namespace latchkey::workspace
+}  // namespace latchkey::auth

@@ -1,13 +1,17 @@
-#include "app/ops_routes.h"
+#include "workspace/ops_routes.h"
 
 #include "base/encoding.h"
 #include "jose/jws.h"
+#include "workspace/api_error.h"
 #include "workspace/call_context.h"
 
-namespace latchkey::app {
+namespace latchkey::workspace {
 namespace {
 
 using nlohmann::json;
+
+// The operations endpoints' bearer challenge (a 401 of forward-auth or of an admin's call).
+constexpr std::string_view kChallenge = "Bearer realm=\"latchkey\"";
 
 http::Response Empty(int status) {
   http::Response r;
@@ -18,16 +22,13 @@ http::Response Empty(int status) {
 
 http::Response Unauthenticated() {
   http::Response r = Empty(401);
-  r.SetHeader("WWW-Authenticate", "Bearer realm=\"latchkey\"");
+  r.SetHeader("WWW-Authenticate", std::string(kChallenge));
   return r;
 }
 
-http::Response OAuthError(int status, std::string_view error, std::string_view description) {
-  json body = {{"error", error}, {"error_description", description}};
-  http::Response r = http::Response::Json(status, body.dump());
-  r.SetHeader("Cache-Control", "no-store");
-  if (status == 401) r.SetHeader("WWW-Authenticate", "Bearer realm=\"latchkey\"");
-  return r;
+http::Response OAuthError(int status, std::string_view error, std::string_view description,
+                          std::chrono::seconds retry_after = std::chrono::seconds(0)) {
+  return OAuthErrorResponse(status, error, description, retry_after, kChallenge);
 }
 
 std::string_view PrincipalType(const store::Principal& p) {
@@ -35,10 +36,6 @@ std::string_view PrincipalType(const store::Principal& p) {
 }
 
 }  // namespace
-
-http::Response MetricsResponse(const metrics::Registry& registry) {
-  return http::Response::Text(200, registry.Expose(), std::string(metrics::kExpositionContentType));
-}
 
 OpsRoutes::OpsRoutes(OpsDeps deps) : deps_(deps) {}
 
@@ -48,65 +45,59 @@ void OpsRoutes::Register(http::Router& router) {
     router.Add(method, "/auth/verify", [this](http::Request& r) { return Verify(r); });
   }
   router.Add("POST", "/oauth2/introspect", [this](http::Request& r) { return Introspect(r); });
-  router.Add("GET", "/metrics", [this](http::Request& r) { return AdminMetrics(r); });
 }
 
 http::Response OpsRoutes::Verify(const http::Request& request) {
-  workspace::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
-                                                       request.remote_address, request.Host());
-  Result<workspace::AuthenticatedPrincipal>& auth = guard.auth;
+  auth::Gated<auth::AuthenticatedPrincipal> auth = deps_.workspace.Guard(
+      request.Header("authorization"), request.remote_address, request.Host());
   if (!auth) {
-    switch (auth.error().code) {
-      case ErrorCode::kUnauthenticated: return Unauthenticated();
-      case ErrorCode::kPermissionDenied: return Empty(403);
-      case ErrorCode::kResourceExhausted: {
+    switch (auth.error().kind) {
+      case auth::FailureKind::kNoCredential:
+      case auth::FailureKind::kEmptyCredential: return Unauthenticated();
+      case auth::FailureKind::kDenied: return Empty(403);
+      case auth::FailureKind::kThrottled: {
         // auth_request only passes 401 and 403 through, so a locked-out address's failures
         // stay 403, with Retry-After; valid tokens from it (all clients share the proxy's
         // address) are never slowed.
         http::Response refused = Empty(403);
-        refused.SetHeader("Retry-After", std::to_string(guard.retry_after.count()));
+        refused.SetHeader("Retry-After", std::to_string(auth.error().retry_after.count()));
         return refused;
       }
-      default: return Empty(503);  // the store is down: fail closed
+      case auth::FailureKind::kUnavailable: break;
     }
+    return Empty(503);  // the store is down: fail closed
   }
   const store::Principal& p = *auth->principal;
   http::Response ok = Empty(200);
   ok.SetHeader("X-Latchkey-Principal-Id", std::to_string(p.id));
-  ok.SetHeader("X-Latchkey-Principal-Name", workspace::PrincipalName(p));
+  ok.SetHeader("X-Latchkey-Principal-Name", PrincipalName(p));
   ok.SetHeader("X-Latchkey-Principal-Type", std::string(PrincipalType(p)));
-  ok.SetHeader("X-Latchkey-Auth-Kind", std::string(workspace::AuthKindName(auth->kind)));
+  ok.SetHeader("X-Latchkey-Auth-Kind", std::string(auth::AuthKindName(auth->kind)));
   ok.log_principal = "principal:" + std::to_string(p.id);
   return ok;
 }
 
 std::optional<http::Response> OpsRoutes::RequireAdmin(const http::Request& request) {
-  workspace::GuardResult guard = deps_.workspace.Guard(request.Header("authorization"),
-                                                       request.remote_address, request.Host());
-  Result<workspace::AuthenticatedPrincipal>& caller = guard.auth;
+  auth::Gated<auth::AuthenticatedPrincipal> caller = deps_.workspace.Guard(
+      request.Header("authorization"), request.remote_address, request.Host());
   if (!caller) {
-    switch (caller.error().code) {
-      case ErrorCode::kUnauthenticated:
+    switch (caller.error().kind) {
+      case auth::FailureKind::kNoCredential:
+      case auth::FailureKind::kEmptyCredential:
         return OAuthError(401, "invalid_client", "A workspace admin's bearer token is required.");
-      case ErrorCode::kPermissionDenied:
+      case auth::FailureKind::kDenied:
         return OAuthError(401, "invalid_client", "Invalid bearer token.");
-      case ErrorCode::kResourceExhausted: {
-        http::Response r = OAuthError(429, "slow_down", "Too many failed attempts; retry later.");
-        r.SetHeader("Retry-After", std::to_string(guard.retry_after.count()));
-        return r;
-      }
-      default: return OAuthError(503, "temporarily_unavailable", "Try again later.");
+      case auth::FailureKind::kThrottled:
+        return OAuthError(429, "slow_down", "Too many failed attempts; retry later.",
+                          caller.error().retry_after);
+      case auth::FailureKind::kUnavailable: break;
     }
+    return OAuthError(503, "temporarily_unavailable", "Try again later.");
   }
   if (!caller->is_admin) {
     return OAuthError(403, "insufficient_scope", "Only workspace admins may call this endpoint.");
   }
   return std::nullopt;
-}
-
-http::Response OpsRoutes::AdminMetrics(const http::Request& request) {
-  if (std::optional<http::Response> refused = RequireAdmin(request)) return *refused;
-  return MetricsResponse(deps_.metrics.registry());
 }
 
 http::Response OpsRoutes::Introspect(const http::Request& request) {
@@ -132,18 +123,21 @@ http::Response OpsRoutes::Introspect(const http::Request& request) {
 Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   const json inactive = {{"active", false}};
   if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) return inactive;
-  Result<workspace::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token);
+  std::optional<jose::ParsedJwt> jwt;  // an accepted JWT, parsed once
+  auth::Checked<auth::AuthenticatedPrincipal> auth = deps_.workspace.Authenticate(token, &jwt);
   if (!auth) {
     // Any reason (unknown, revoked, expired, malformed, principal gone) is just "inactive";
     // only an outage is an error, and it says nothing about the token.
-    if (auth.error().code == ErrorCode::kUnavailable) return std::unexpected(auth.error());
+    if (auth.error().code == ErrorCode::kUnavailable) {
+      return MakeError(ErrorCode::kUnavailable, auth.error().detail);
+    }
     return inactive;
   }
   const store::Principal& p = *auth->principal;
   json out = {{"active", true},
               {"sub", std::to_string(p.id)},
               {"token_type", "Bearer"},
-              {"auth_kind", workspace::AuthKindName(auth->kind)},
+              {"auth_kind", auth::AuthKindName(auth->kind)},
               {"principal_type", PrincipalType(p)},
               {"jti", auth->token_id}};
   if (p.kind == store::PrincipalKind::kUser) {
@@ -151,8 +145,8 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   } else {
     out["client_id"] = p.application_id;
   }
-  if (auth->kind == workspace::AuthKind::kPat) {
-    Result<store::Pat> pat = deps_.store.GetPat(auth->token_id);
+  if (auth->kind == auth::AuthKind::kPat) {
+    Result<store::Pat> pat = deps_.tokens.GetPat(auth->token_id);
     if (!pat) {
       // Revoked between the two reads: inactive. An outage is an outage.
       if (pat.error().code == ErrorCode::kUnavailable) return std::unexpected(pat.error());
@@ -168,7 +162,6 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
     return out;
   }
   // A JWT that Authenticate verified: report its registered claims.
-  Result<jose::ParsedJwt> jwt = jose::ParseJwt(token);
   if (!jwt) return inactive;
   const json& claims = jwt->claims;
   for (const char* name : {"exp", "iat", "nbf"}) {
@@ -187,4 +180,4 @@ Result<json> OpsRoutes::IntrospectToken(const std::string& token) {
   return out;
 }
 
-}  // namespace latchkey::app
+}  // namespace latchkey::workspace

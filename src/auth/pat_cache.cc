@@ -1,12 +1,12 @@
-#include "workspace/pat_cache.h"
+#include "auth/pat_cache.h"
 #include "http/offload_context.h"
 
 #include <map>
 #include <vector>
 
-namespace latchkey::workspace {
+namespace latchkey::auth {
 
-PatCache::PatCache(store::Store& store, const Clock& clock, std::chrono::seconds ttl,
+PatCache::PatCache(store::TokenStore& store, const Clock& clock, std::chrono::seconds ttl,
                    size_t capacity, metrics::ServiceMetrics* metrics)
     : store_(store),
       clock_(clock),
@@ -81,4 +81,4 @@ Status PatCache::FlushLastUsed() {
   return result;
 }
 
-}  // namespace latchkey::workspace
+}  // namespace latchkey::auth

@@ -16,9 +16,9 @@
 #include "base/result.h"
 #include "metrics/service_metrics.h"
 #include "store/store.h"
-#include "workspace/bounded_cache.h"
+#include "base/ttl_cache.h"
 
-namespace latchkey::workspace {
+namespace latchkey::auth {
 
 struct CachedPat {
   int64_t owner_id = 0;
@@ -28,7 +28,7 @@ struct CachedPat {
 class PatCache {
  public:
   // `metrics` (optional) counts hits and misses as cache "pat".
-  PatCache(store::Store& store, const Clock& clock, std::chrono::seconds ttl, size_t capacity,
+  PatCache(store::TokenStore& store, const Clock& clock, std::chrono::seconds ttl, size_t capacity,
            metrics::ServiceMetrics* metrics = nullptr);
 
   // kNotFound for an unknown (or deleted) token id; kUnavailable if the store is down.
@@ -45,15 +45,15 @@ class PatCache {
  private:
   TimePoint Day(TimePoint t) const;
 
-  store::Store& store_;
+  store::TokenStore& store_;
   const Clock& clock_;
   const std::chrono::seconds ttl_;
   const size_t capacity_;
-  BoundedTtlCache<CachedPat> cache_;
+  TtlCache<CachedPat> cache_;
   metrics::ServiceMetrics* metrics_;
   std::mutex used_mu_;
   std::unordered_map<std::string, TimePoint> recorded_day_;  // last day written or queued
   std::unordered_map<std::string, TimePoint> pending_;       // token id -> day to write
 };
 
-}  // namespace latchkey::workspace
+}  // namespace latchkey::auth

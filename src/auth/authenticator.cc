@@ -1,4 +1,4 @@
-#include "workspace/authenticator.h"
+#include "auth/authenticator.h"
 
 #include <algorithm>
 
@@ -12,9 +12,9 @@
 #include "jose/jwt_verifier.h"
 #include "keys/signing_keys.h"
 #include "metrics/service_metrics.h"
-#include "workspace/pat_format.h"
+#include "auth/pat_format.h"
 
-namespace latchkey::workspace {
+namespace latchkey::auth {
 namespace {
 
 // The principal inside a cached access record, sharing its ownership (no copy).
@@ -25,9 +25,6 @@ std::shared_ptr<const store::Principal> PrincipalOf(
 
 using nlohmann::json;
 
-// What an audit record keeps of the request's Host header: enough to tell which name was used.
-constexpr size_t kMaxAuditedHost = 255;
-
 std::string ClaimString(const json& claims, const char* name) {
   auto it = claims.find(name);
   if (it == claims.end() || !it->is_string()) return {};
@@ -36,14 +33,10 @@ std::string ClaimString(const json& claims, const char* name) {
 
 // "https://<authority>/oidc" -> authority; "" when the issuer does not have that shape.
 std::string OidcAuthority(std::string_view iss) {
-  std::string_view rest;
-  if (iss.starts_with("https://")) {
-    rest = iss.substr(8);
-  } else if (iss.starts_with("http://")) {
-    rest = iss.substr(7);  // plain-HTTP listeners (tests, local use) issue http:// issuers
-  } else {
-    return {};
-  }
+  // Plain-HTTP listeners (tests, local use) issue http:// issuers.
+  std::optional<std::string_view> after_scheme = AfterHttpScheme(iss);
+  if (!after_scheme) return {};
+  std::string_view rest = *after_scheme;
   if (!rest.ends_with("/oidc")) return {};
   rest.remove_suffix(5);
   if (rest.empty() || rest.find('/') != std::string_view::npos) return {};
@@ -52,111 +45,97 @@ std::string OidcAuthority(std::string_view iss) {
 
 }  // namespace
 
-std::string_view DenialReasonName(DenialReason reason) {
-  switch (reason) {
-    case DenialReason::kMalformedToken: return "malformed_token";
-    case DenialReason::kTokensDisabled: return "tokens_disabled";
-    case DenialReason::kUnknownToken: return "unknown_token";
-    case DenialReason::kExpiredToken: return "expired_token";
-    case DenialReason::kUnknownPrincipal: return "unknown_principal";
-    case DenialReason::kInactivePrincipal: return "inactive_principal";
-    case DenialReason::kNoPermission: return "no_permission";
-    case DenialReason::kInvalidJwt: return "invalid_jwt";
-    case DenialReason::kWrongIssuer: return "wrong_issuer";
+std::string_view AuthKindName(AuthKind kind) {
+  switch (kind) {
+    case AuthKind::kPat: return "pat";
+    case AuthKind::kEntra: return "entra";
+    case AuthKind::kWorkspaceOAuth: return "oauth";
+    case AuthKind::kWebSession: return "web_session";
   }
   return "unknown";
 }
 
-std::string WorkspaceTokenAudience(const WorkspaceOptions& options) {
-  return std::to_string(options.workspace_id);
-}
-
-Authenticator::Authenticator(store::Store& store, const Clock& clock,
-                             const WorkspaceOptions& options, AccessControl& access,
-                             PatCache& pats, AuditLog& audit)
-    : store_(store),
+Authenticator::Authenticator(AuthenticatorStores stores, const Clock& clock,
+                             AuthenticatorOptions options, PrincipalSource& principals,
+                             PatCache& pats, BearerGate& gate)
+    : stores_(stores),
       clock_(clock),
-      options_(options),
-      access_(access),
+      options_(std::move(options)),
+      principals_(principals),
       pats_(pats),
-      audit_(audit),
-      throttle_(clock, auth::LockoutPolicy{.address_failures = options.auth_max_failures,
-                                           .window = options.auth_failure_window,
-                                           .lockout = options.auth_lockout}),
-      jwts_(options.auth_cache_capacity) {}
+      gate_(gate),
+      jwts_(options_.cache_capacity) {}
 
 namespace {
 
-std::unexpected<Authenticator::Denial> Denied(DenialReason reason, std::string detail) {
-  return std::unexpected(Authenticator::Denial{ErrorCode::kPermissionDenied, reason,
+std::unexpected<Denial> Denied(DenialReason reason, std::string detail) {
+  return std::unexpected(Denial{ErrorCode::kPermissionDenied, reason,
                                                std::move(detail)});
 }
 
 // Store "row missing" answers become denials; outages stay outages (503).
-std::unexpected<Authenticator::Denial> DeniedUnlessOutage(const Error& error, DenialReason reason,
+std::unexpected<Denial> DeniedUnlessOutage(const Error& error, DenialReason reason,
                                                           std::string detail) {
   if (error.code == ErrorCode::kNotFound) return Denied(reason, std::move(detail));
-  return std::unexpected(Authenticator::Denial{error.code, reason, error.message});
+  return std::unexpected(Denial{error.code, reason, error.message});
 }
 
 }  // namespace
 
-GuardResult Authenticator::Guard(std::string_view authorization_header,
-                                 std::string_view remote_address, std::string_view host) {
-  // §3.5: no header, a scheme other than Bearer (Basic reached end of life) or an empty
-  // bearer value: 401.
-  auth::Bearer bearer = auth::ParseBearer(authorization_header);
-  if (bearer.status != auth::BearerStatus::kOk) {
-    if (options_.metrics != nullptr) options_.metrics->AuthFailure("missing_credential");
-    return {MakeError(ErrorCode::kUnauthenticated, bearer.status == auth::BearerStatus::kEmpty
-                                                       ? "Empty bearer credential."
-                                                       : "No bearer credential.")};
+Checked<jose::ParsedJwt> ParseBearerJwt(std::string_view token) {
+  Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
+  if (!parsed) {
+    // Worded as jose::VerifyJwt words it, so an ARM error reads the same either way.
+    return Denied(DenialReason::kMalformedToken,
+                  "JWT rejected: malformed token (" + parsed.error().message + ")");
   }
-  Checked<AuthenticatedPrincipal> checked = Check(bearer.token);
-  if (checked) return {std::move(*checked)};
-  const Denial& denial = checked.error();
-  if (denial.code != ErrorCode::kPermissionDenied) {
-    return {MakeError(denial.code, denial.detail)};  // an outage: says nothing of the token
-  }
-  // Repeated bad bearers from one address are throttled: while it is locked out, every
-  // failing request gets 429 and writes nothing; a valid token from the same address (all
-  // clients behind one proxy share it) was answered above and is never slowed.
-  if (std::chrono::seconds wait = throttle_.Check("", remote_address); wait.count() > 0) {
-    if (options_.metrics != nullptr) options_.metrics->RateLimited("workspace_auth");
-    return {MakeError(ErrorCode::kResourceExhausted, "Too many failed attempts."), wait};
-  }
-  // A denial is counted and audited once, off the I/O thread (http/offload.h).
-  if (http::DeferToPool()) return {MakeError(ErrorCode::kUnavailable, "deferred")};
-  throttle_.RecordFailure("", remote_address);
-  if (options_.metrics != nullptr) options_.metrics->AuthFailure(DenialReasonName(denial.reason));
-  // Audit by id: the PAT's token id or a hash prefix of the JWT, never the value.
-  const std::string_view token = bearer.token;
-  std::string target = token.starts_with("dapi") ? "token:" + HashSecretValue(token)
-                                                 : "jwt:" + HashSecretValue(token).substr(0, 16);
-  audit_.RecordFailure(
-      "anonymous", "token.auth_failed", std::move(target),
-      {{"reason", std::string(DenialReasonName(denial.reason)) + ": " + denial.detail},
-       {"host", std::string(host.substr(0, kMaxAuditedHost))}},
-      std::string(remote_address));
-  return {MakeError(ErrorCode::kPermissionDenied, "Invalid access token.")};
+  return std::move(*parsed);
 }
 
-Result<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token) {
-  Checked<AuthenticatedPrincipal> checked = Check(token);
-  if (checked) return std::move(*checked);
-  if (checked.error().code != ErrorCode::kPermissionDenied) {
-    return MakeError(checked.error().code, checked.error().detail);
-  }
-  return MakeError(ErrorCode::kPermissionDenied, "Invalid access token.");
+Checked<jose::VerifiedJwt> VerifyAccessToken(const jose::ParsedJwt& jwt,
+                                             const jose::VerifyPolicy& policy,
+                                             const jose::KeySource& keys, TimePoint now) {
+  Result<jose::VerifiedJwt> verified = jose::VerifyJwt(jwt, policy, keys, now);
+  if (!verified) return Denied(DenialReason::kInvalidJwt, std::move(verified).error().message);
+  return std::move(*verified);
 }
 
-Authenticator::Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_view token) {
-  return token.starts_with("dapi") ? CheckPat(token) : CheckJwt(token);
+Gated<AuthenticatedPrincipal> Authenticator::Guard(std::string_view authorization_header,
+                                                   std::string_view remote_address,
+                                                   std::string_view host) {
+  std::string hash;  // of the bearer, once
+  return gate_.Admit<AuthenticatedPrincipal>(
+      authorization_header, remote_address,
+      [&](std::string_view token) {
+        hash = HashSecretValue(token);
+        return Check(token, hash);
+      },
+      [&](std::string_view token, const Denial& denial) {
+        if (!options_.on_denied) return;
+        // By id: the PAT's token id or a hash prefix of the JWT, never the value.
+        options_.on_denied({.target = token.starts_with("dapi") ? "token:" + hash
+                                                                : "jwt:" + hash.substr(0, 16),
+                            .reason = denial.reason,
+                            .detail = denial.detail,
+                            .host = host,
+                            .remote_address = remote_address});
+      });
 }
 
-Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
+Checked<AuthenticatedPrincipal> Authenticator::Authenticate(std::string_view token,
+                                                            std::optional<jose::ParsedJwt>* jwt) {
+  return Check(token, HashSecretValue(token), jwt);
+}
+
+Checked<AuthenticatedPrincipal> Authenticator::Check(std::string_view token,
+                                                     const std::string& hash,
+                                                     std::optional<jose::ParsedJwt>* jwt) {
+  return token.starts_with("dapi") ? CheckPat(token, hash) : CheckJwt(token, hash, jwt);
+}
+
+Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::ActivePrincipal(
     int64_t principal_id) {
-  Result<std::shared_ptr<const PrincipalAccess>> access = access_.Get(principal_id);
+  Result<std::shared_ptr<const PrincipalAccess>> access = principals_.Get(principal_id);
   if (!access) {
     return DeniedUnlessOutage(access.error(), DenialReason::kUnknownPrincipal,
                               "principal no longer exists");
@@ -167,13 +146,16 @@ Authenticator::Checked<std::shared_ptr<const PrincipalAccess>> Authenticator::Ac
   return std::move(*access);
 }
 
-Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token) {
+Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::string_view token,
+                                                        const std::string& token_id) {
   if (!LooksLikePat(token)) return Denied(DenialReason::kMalformedToken, "malformed PAT");
-  std::string token_id = HashSecretValue(token);
-  Result<TokenPolicy> policy = access_.Policy();
-  if (!policy) return std::unexpected(Denial{policy.error().code, DenialReason::kTokensDisabled, policy.error().message});
+  Result<bool> enabled = principals_.PatsEnabled();
+  if (!enabled) {
+    return std::unexpected(
+        Denial{enabled.error().code, DenialReason::kTokensDisabled, enabled.error().message});
+  }
   // §3.1: PATs stop working while enableTokensConfig is false, and work again afterwards.
-  if (!policy->tokens_enabled) {
+  if (!*enabled) {
     return Denied(DenialReason::kTokensDisabled, "PATs are disabled (enableTokensConfig=false)");
   }
   Result<CachedPat> pat = pats_.Find(token_id);
@@ -194,19 +176,20 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckPat(std::stri
                                 token_id};
 }
 
-Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token) {
+Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::string_view token,
+                                                        const std::string& cache_key,
+                                                        std::optional<jose::ParsedJwt>* jwt_out) {
   if (std::count(token.begin(), token.end(), '.') != 2 || token.size() > jose::kMaxJwtSize) {
     return Denied(DenialReason::kMalformedToken, "not a PAT or a JWT");
   }
   TimePoint now = clock_.Now();
-  std::string cache_key = HashSecretValue(token);
   std::optional<std::shared_ptr<const CachedJwt>> cached = jwts_.Get(cache_key, now);
   if (options_.metrics != nullptr && !http::OnPool()) {  // once per request (pat_cache.cc)
     options_.metrics->AuthCacheLookup("jwt", cached.has_value());
   }
   if (!cached) {
     uint64_t generation = jwts_.generation();
-    Result<jose::ParsedJwt> parsed = jose::ParseJwt(token);
+    Checked<jose::ParsedJwt> parsed = ParseBearerJwt(token);
     if (!parsed) return Denied(DenialReason::kMalformedToken, "malformed JWT");
     std::string issuer = ClaimString(parsed->claims, "iss");
     std::string authority = OidcAuthority(issuer);
@@ -214,12 +197,11 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
     // (Entra tenants, external OpenID issuers) goes through the Entra policy.
     bool own = !authority.empty() && options_.is_own_authority &&
                options_.is_own_authority(authority);
-    const std::string whole(token);
-    Checked<CachedJwt> verified = own ? VerifyWorkspaceToken(whole, issuer)
-                                     : VerifyEntraToken(whole, issuer);
+    Checked<CachedJwt> verified = own ? VerifyWorkspaceToken(*parsed, cache_key, issuer)
+                                      : VerifyEntraToken(*parsed, cache_key, issuer);
     if (!verified) return std::unexpected(verified.error());
     // exp was checked by VerifyJwt; compare in seconds so a far-future exp cannot overflow.
-    TimePoint until = now + options_.auth_cache_ttl;
+    TimePoint until = now + options_.cache_ttl;
     auto exp_it = parsed->claims.find("exp");
     if (exp_it != parsed->claims.end() && exp_it->is_number_integer() &&
         exp_it->get<int64_t>() < ToUnixSeconds(until)) {
@@ -227,43 +209,47 @@ Authenticator::Checked<AuthenticatedPrincipal> Authenticator::CheckJwt(std::stri
     }
     cached = std::make_shared<const CachedJwt>(std::move(*verified));
     jwts_.Put(cache_key, *cached, until, generation);
+    if (jwt_out != nullptr) *jwt_out = std::move(*parsed);
   }
   const CachedJwt& jwt = **cached;
   Checked<std::shared_ptr<const PrincipalAccess>> access = ActivePrincipal(jwt.principal_id);
   if (!access) return std::unexpected(access.error());
+  if (jwt_out != nullptr && !jwt_out->has_value()) {  // verified earlier: parsed only now
+    if (Result<jose::ParsedJwt> parsed = jose::ParseJwt(token)) *jwt_out = std::move(*parsed);
+  }
   return AuthenticatedPrincipal{PrincipalOf(*access), (*access)->is_admin, jwt.kind,
                                 jwt.token_id};
 }
 
-Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(const std::string& token,
-                                                                     const std::string& issuer) {
+Checked<Authenticator::CachedJwt> Authenticator::VerifyWorkspaceToken(
+    const jose::ParsedJwt& token, const std::string& hash, const std::string& issuer) {
   if (options_.signing_keys == nullptr) {
     return Denied(DenialReason::kInvalidJwt, "workspace OAuth is not configured");
   }
   jose::VerifyPolicy policy;
   policy.issuers = {issuer};
-  policy.audiences = {WorkspaceTokenAudience(options_)};
+  policy.audiences = {options_.workspace_audience};
   policy.required_claims = {"iss", "aud", "exp", "iat", "sub"};
-  Result<jose::VerifiedJwt> jwt =
-      jose::VerifyJwt(token, policy, *options_.signing_keys, clock_.Now());
-  if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().message);
+  Checked<jose::VerifiedJwt> jwt =
+      VerifyAccessToken(token, policy, *options_.signing_keys, clock_.Now());
+  if (!jwt) return Denied(DenialReason::kInvalidJwt, "workspace token: " + jwt.error().detail);
   std::string sub = ClaimString(jwt->claims, "sub");
   // A workspace token stands for a user, named by sub, when it says idtyp "user" (issued to a
   // person by U2M, or exchanged through an account federation policy: oidc.cc
   // MintWorkspaceToken); every other one names a service principal's application id.
   const bool user = ClaimString(jwt->claims, "idtyp") == "user";
-  Result<store::Principal> sp = user ? store_.FindUserByName(sub)
-                                     : store_.FindServicePrincipalByApplicationId(sub);
+  Result<store::Principal> sp = user ? stores_.principals.FindUserByName(sub)
+                                     : stores_.principals.FindServicePrincipalByApplicationId(sub);
   if (!sp) {
     return DeniedUnlessOutage(sp.error(), DenialReason::kUnknownPrincipal,
                               "workspace token for an unknown principal");
   }
   std::string jti = ClaimString(jwt->claims, "jti");
   return CachedJwt{sp->id, AuthKind::kWorkspaceOAuth,
-                   jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
+                   jti.empty() ? hash.substr(0, 16) : jti};
 }
 
-Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& issuer,
+Checked<bool> Authenticator::BoundToIssuer(const std::string& issuer,
                                                           const std::string& app_id) {
   if (!options_.issuer_binding) return true;
   const IssuerBinding binding = options_.issuer_binding(issuer);
@@ -273,7 +259,7 @@ Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& iss
   if (binding.own_tenant) {
     // latchkey signed it: the application must have a service principal in that tenant.
     Result<store::DirectoryServicePrincipal> sp =
-        store_.FindDirectoryServicePrincipal(*binding.own_tenant, app_id);
+        stores_.directory.FindDirectoryServicePrincipal(*binding.own_tenant, app_id);
     if (!sp) {
       return DeniedUnlessOutage(sp.error(), DenialReason::kWrongIssuer,
                                 "application not in the issuing tenant");
@@ -282,7 +268,7 @@ Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& iss
   }
   // An external issuer never stands for an application of latchkey's own directory, whatever
   // client id it chose to mint.
-  Result<store::Application> own_app = store_.GetApplicationByAppId(app_id);
+  Result<store::Application> own_app = stores_.directory.GetApplicationByAppId(app_id);
   if (own_app) {
     return Denied(DenialReason::kWrongIssuer,
                   "application registered in this server's directory, token from another issuer");
@@ -294,8 +280,8 @@ Authenticator::Checked<bool> Authenticator::BoundToIssuer(const std::string& iss
   return true;
 }
 
-Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(const std::string& token,
-                                                                 const std::string& issuer) {
+Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken(
+    const jose::ParsedJwt& token, const std::string& hash, const std::string& issuer) {
   // Keys are bound to their issuer: a token naming issuer X verifies only with X's keys.
   const jose::KeySource* keys = options_.entra_keys_for_issuer
                                     ? options_.entra_keys_for_issuer(issuer)
@@ -307,8 +293,8 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
   policy.algorithms = {"RS256"};
   policy.issuer_check = options_.entra_issuer_check;
   policy.audiences = options_.entra_audiences;
-  Result<jose::VerifiedJwt> jwt = jose::VerifyJwt(token, policy, *keys, clock_.Now());
-  if (!jwt) return Denied(DenialReason::kInvalidJwt, "Entra token: " + jwt.error().message);
+  Checked<jose::VerifiedJwt> jwt = VerifyAccessToken(token, policy, *keys, clock_.Now());
+  if (!jwt) return Denied(DenialReason::kInvalidJwt, "Entra token: " + jwt.error().detail);
   const json& claims = jwt->claims;
   // §3.3 [U]: a user token carries upn/unique_name (and idtyp "user"); an app-only token has
   // appid (v1) or azp (v2) naming the client, which is the SP's applicationId.
@@ -324,12 +310,12 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
     if (Checked<bool> bound = BoundToIssuer(issuer, app_id); !bound) {
       return std::unexpected(bound.error());
     }
-    principal = store_.FindServicePrincipalByApplicationId(app_id);
+    principal = stores_.principals.FindServicePrincipalByApplicationId(app_id);
   } else {
     if (options_.issuer_binding && !options_.issuer_binding(issuer).users) {
       return Denied(DenialReason::kWrongIssuer, "this issuer may not authenticate users");
     }
-    principal = store_.FindUserByName(user_name);
+    principal = stores_.principals.FindUserByName(user_name);
   }
   if (!principal) {
     return DeniedUnlessOutage(principal.error(), DenialReason::kUnknownPrincipal,
@@ -338,7 +324,7 @@ Authenticator::Checked<Authenticator::CachedJwt> Authenticator::VerifyEntraToken
   std::string jti = ClaimString(claims, "uti");
   if (jti.empty()) jti = ClaimString(claims, "jti");
   return CachedJwt{principal->id, AuthKind::kEntra,
-                   jti.empty() ? HashSecretValue(token).substr(0, 16) : jti};
+                   jti.empty() ? hash.substr(0, 16) : jti};
 }
 
-}  // namespace latchkey::workspace
+}  // namespace latchkey::auth
