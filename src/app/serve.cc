@@ -1,5 +1,6 @@
 #include "app/serve.h"
 
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
@@ -189,6 +190,11 @@ int Fail(std::string_view what, const Error& error) {
 // a data dir only we can read.
 Status PrepareProcess(const Config& config) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Blocks of 128 KiB and more (large request bodies) are mapped and unmapped, never kept in a
+  // thread's arena: glibc's default raises this threshold to the largest block freed, and then
+  // every worker and store thread may keep a few MiB of client-sized garbage (RSS bound test in
+  // e2e_lockout_and_bounds).
+  ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   ConfigureLogging(config.log_format, config.log_level);
   if (!config.audit_log.empty()) RETURN_IF_ERROR(OpenAuditLog(config.audit_log));
   return CheckDataDir(config);
@@ -571,8 +577,7 @@ int Serve(const Config& config, std::function<Result<Config>()> reload_config) {
 
   auto own = std::make_shared<OwnAuthorities>();
   auto is_own = [own](std::string_view authority) { return own->Contains(authority); };
-  // The one failed-bearer gate: Graph, ARM, the workspace API and the operations endpoints
-  // count against the same per-address budget (auth/bearer_gate.h).
+  // One failed-bearer budget per address for Graph, ARM, the API and ops (auth/bearer_gate.h).
   auth::BearerGate bearer_gate(clock, {.metrics = &metrics});
   workspace::AuditLog idp_audit(*db, clock, LogAudit, &metrics, config.audit_failures_per_minute);
   idp::IdpOptions idp_options = MakeIdpOptions(config, is_own, metrics, idp_audit);

@@ -437,6 +437,20 @@ class GraphApi {
                   {"value", list}}
                  .dump());
   }
+  // GET of a whole entity set: the query checked, the tenant's items listed (`list`), then
+  // written as a Collection.
+  template <class List, class ToJson>
+  http::Handler ListRoute(std::string_view entity_set, List list, ToJson to_json) {
+    return [this, entity_set, list, to_json](http::Request& r) {
+      return Guard(r, [&](const std::string& tenant, const json&) {
+        auto q = ParseQuery(r);
+        if (!q || !Supported(*q)) return UnsupportedQuery(r);
+        auto items = list(tenant);
+        if (!items) return StoreError(r, items.error());
+        return Collection(r, *q, *items, entity_set, to_json);
+      });
+    };
+  }
   http::Response UnsupportedQuery(const http::Request& r) {
     return Error(r, 400, "Request_UnsupportedQuery",
                  "Unsupported or invalid query filter clause specified.");
@@ -787,16 +801,11 @@ class GraphApi {
         return http::Response::Json(201, j->dump());
       });
     });
-    router.Add("GET", "/v1.0/applications", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json&) {
-        auto q = ParseQuery(r);
-        if (!q || !Supported(*q)) return UnsupportedQuery(r);
-        auto apps = store_.ListApplications(tenant);
-        if (!apps) return StoreError(r, apps.error());
-        return Collection(r, *q, *apps, "applications",
-                          [this](const store::Application& app) { return AppJson(app); });
-      });
-    });
+    router.Add("GET", "/v1.0/applications",
+               ListRoute(
+                   "applications",
+                   [this](const std::string& tenant) { return store_.ListApplications(tenant); },
+                   [this](const store::Application& app) { return AppJson(app); }));
   }
 
   // GET, PATCH and DELETE /v1.0/applications/{id}.
@@ -951,18 +960,15 @@ class GraphApi {
         return http::Response::Json(201, j.dump());
       });
     });
-    router.Add("GET", "/v1.0/servicePrincipals", [this](http::Request& r) {
-      return Guard(r, [&](const std::string& tenant, const json&) {
-        auto q = ParseQuery(r);
-        if (!q || !Supported(*q)) return UnsupportedQuery(r);
-        auto sps = store_.ListDirectoryServicePrincipals(tenant);
-        if (!sps) return StoreError(r, sps.error());
-        return Collection(r, *q, *sps, "servicePrincipals",
-                          [this](const store::DirectoryServicePrincipal& sp) -> Result<json> {
-                            return SpJson(sp);
-                          });
-      });
-    });
+    router.Add("GET", "/v1.0/servicePrincipals",
+               ListRoute(
+                   "servicePrincipals",
+                   [this](const std::string& tenant) {
+                     return store_.ListDirectoryServicePrincipals(tenant);
+                   },
+                   [this](const store::DirectoryServicePrincipal& sp) -> Result<json> {
+                     return SpJson(sp);
+                   }));
     router.Add("GET", "/v1.0/servicePrincipals/{id}", [this](http::Request& r) {
       return Guard(r, [&](const std::string& tenant, const json&) {
         auto q = ParseQuery(r);
