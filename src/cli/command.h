@@ -106,21 +106,14 @@ class CommandRegistry {
 // A command group under `parent`: a subcommand that needs one of its own subcommands.
 CLI::App* AddGroup(CLI::App& parent, const std::string& name, const std::string& description);
 
-// One per command group file; each adds its group and subcommands under `root`.
-void AddConfigureCommand(CLI::App& root, CommandRegistry& registry);
-void AddTokensCommands(CLI::App& root, CommandRegistry& registry);
-void AddTokenManagementCommands(CLI::App& root, CommandRegistry& registry);
-void AddPermissionsCommands(CLI::App& root, CommandRegistry& registry);
-void AddScimCommands(CLI::App& root, CommandRegistry& registry);
-void AddWorkspaceConfCommands(CLI::App& root, CommandRegistry& registry);
-void AddAuditCommands(CLI::App& root, CommandRegistry& registry);
-void AddOAuthSecretsCommands(CLI::App& root, CommandRegistry& registry);
-void AddFederationCommands(CLI::App& root, CommandRegistry& registry);
-// `latchkey federation credentials ...` (apps.cc: Entra federated identity credentials).
-void AddFederatedCredentialCommands(CLI::App& group, CommandRegistry& registry);
-void AddLoginCommands(CLI::App& root, CommandRegistry& registry);
-void AddAppsCommands(CLI::App& root, CommandRegistry& registry);
-void AddAuthCommands(CLI::App& root, CommandRegistry& registry);
+// One per command group file; each adds its group and subcommands under `root` (for
+// AddFederatedCredentialCommands, under `latchkey federation`: apps.cc, Entra federated
+// identity credentials).
+using AddCommandsFn = void(CLI::App& root, CommandRegistry& registry);
+AddCommandsFn AddConfigureCommand, AddTokensCommands, AddTokenManagementCommands,
+    AddPermissionsCommands, AddScimCommands, AddWorkspaceConfCommands, AddAuditCommands,
+    AddOAuthSecretsCommands, AddFederationCommands, AddFederatedCredentialCommands,
+    AddLoginCommands, AddAppsCommands, AddAuthCommands;
 
 // Runs the CLI on `args` (without the program name) and returns the process exit code.
 int RunCli(const std::vector<std::string>& args, CliDeps& deps);
