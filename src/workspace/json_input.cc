@@ -120,10 +120,9 @@ Result<FormFields> ParseQuery(std::string_view query) {
 }
 
 std::optional<std::string> FindField(const FormFields& fields, std::string_view name) {
-  for (const auto& [key, value] : fields) {
-    if (key == name) return value;
-  }
-  return std::nullopt;
+  const std::string* value = FindFormField(fields, name);
+  if (value == nullptr) return std::nullopt;
+  return *value;
 }
 
 }  // namespace latchkey::workspace
