@@ -18,11 +18,8 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "app/periodic.h"
 #include "base/clock.h"

@@ -4,9 +4,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
-#include <atomic>
-#include <condition_variable>
-#include <thread>
 
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
